@@ -1,0 +1,99 @@
+"""Per-call seeds and per-sample parameter sampling.
+
+Every augmentation layer owns a small counter variable. Each call reads and
+advances it in one atomic op (``RngReadAndSkip``), so calls racing inside a
+parallel ``tf.data`` map never share a seed, and the op has an XLA kernel, so
+the same code runs inside ``jit_compile=True`` functions. All parameters are
+then drawn with ``tf.random.stateless_*`` from that per-call seed.
+"""
+
+from __future__ import annotations
+
+import random as _py_random
+
+import keras
+import tensorflow as tf
+
+_PHILOX = 1  # tf.random.Algorithm.PHILOX
+
+
+def default_seed() -> int:
+    """A fresh seed for layers built with ``seed=None`` (drawn at construction, never on the data path)."""
+    return _py_random.SystemRandom().randrange(1, 2**31 - 1)
+
+
+def make_seed_state(layer: keras.layers.Layer, seed: int | None) -> keras.Variable:
+    """Adds the non-trainable ``[counter, 0, key]`` seed state to ``layer``."""
+    key = default_seed() if seed is None else int(seed)
+    return layer.add_weight(
+        shape=(3,),
+        dtype="int64",
+        initializer=keras.initializers.Constant([0, 0, key]),
+        trainable=False,
+        name="seed_state",
+    )
+
+
+def _tf_variable(variable: keras.Variable) -> tf.Variable:
+    return getattr(variable, "_value", variable)
+
+
+def next_seed(state: keras.Variable) -> tf.Tensor:
+    """Returns a fresh ``int64[2]`` stateless seed and advances ``state`` atomically."""
+    old = tf.raw_ops.RngReadAndSkip(
+        resource=_tf_variable(state).handle,
+        alg=tf.constant(_PHILOX, tf.int32),
+        delta=tf.constant(1, tf.uint64),
+    )
+    return tf.stack([old[0], old[2]])
+
+
+class Sampler:
+    """Draws per-sample parameters from one stateless seed.
+
+    Each draw folds a running index into the seed, so draws are independent
+    and the same seed always yields the same parameters. With
+    ``batchwise=True`` one value is drawn and shared by the whole batch.
+    """
+
+    def __init__(self, seed: tf.Tensor, batch_size, batchwise: bool = False):
+        self._seed = tf.cast(seed, tf.int64)
+        self._batch_size = batch_size
+        self._batchwise = batchwise
+        self._draws = 0
+
+    @property
+    def batch_size(self):
+        return self._batch_size
+
+    def _next(self) -> tf.Tensor:
+        self._draws += 1
+        return tf.random.experimental.stateless_fold_in(self._seed, self._draws)
+
+    def _per_sample(self, draw, extra_shape):
+        n = 1 if self._batchwise else self._batch_size
+        values = draw([n, *extra_shape])
+        if self._batchwise:
+            values = tf.repeat(values, self._batch_size, axis=0)
+        return values
+
+    def uniform(self, low: float, high: float, extra_shape=()) -> tf.Tensor:
+        """Uniform float32 values in ``[low, high)``, shape ``[batch, *extra_shape]``."""
+        seed = self._next()
+        return self._per_sample(
+            lambda shape: tf.random.stateless_uniform(
+                shape, seed, minval=float(low), maxval=float(high)
+            ),
+            extra_shape,
+        )
+
+    def bernoulli(self, probability, extra_shape=()) -> tf.Tensor:
+        """Booleans that are true with ``probability`` (a float or per-sample tensor)."""
+        return self.uniform(0.0, 1.0, extra_shape) < probability
+
+    def normal(self, extra_shape=(), stddev: float = 1.0) -> tf.Tensor:
+        seed = self._next()
+        return self._per_sample(
+            lambda shape: tf.random.stateless_normal(shape, seed, stddev=stddev),
+            extra_shape,
+        )

@@ -1,0 +1,131 @@
+"""The fused resampler: one pass of coordinate arithmetic and gathers per batch.
+
+``resample`` maps every output pixel ``p = (x, y)`` to a source position
+``H @ (p + d(p))`` (``H`` a 3x3 homography per sample, ``d`` an optional
+displacement field) and reads the input there with bilinear or nearest
+interpolation. It uses only ops with XLA kernels, so it compiles with
+``jit_compile=True``; ``resample`` itself is such a compiled function.
+
+Coordinates are pixel indices, ``x`` along width and ``y`` along height, with
+pixel centres at integers (the convention of ``ImageProjectiveTransformV3``,
+which Keras uses, so matrices mean the same thing in both).
+"""
+
+from __future__ import annotations
+
+import tensorflow as tf
+
+INTERPOLATIONS = ("bilinear", "nearest")
+FILL_MODES = ("reflect", "wrap", "constant", "nearest")
+
+
+def _reflect(coord: tf.Tensor, size: tf.Tensor) -> tf.Tensor:
+    # Half-sample symmetric: (d c b a | a b c d | d c b a), period 2 * size.
+    period = 2.0 * size
+    folded = tf.math.floormod(coord + 0.5, period)
+    folded = tf.where(folded >= size, period - folded, folded) - 0.5
+    return tf.clip_by_value(folded, 0.0, size - 1.0)
+
+
+def _map_coordinate(coord: tf.Tensor, size: tf.Tensor, fill_mode: str) -> tf.Tensor:
+    if fill_mode == "reflect":
+        return _reflect(coord, size)
+    if fill_mode == "wrap":
+        return tf.math.floormod(coord, size)
+    if fill_mode == "nearest":
+        return tf.clip_by_value(coord, 0.0, size - 1.0)
+    return coord  # constant: out-of-range reads are replaced by fill_value
+
+
+def _corner_index(ci: tf.Tensor, size: tf.Tensor, fill_mode: str):
+    """Integer index along one axis, plus whether it lies inside the image."""
+    inside = (ci >= 0) & (ci < size)
+    if fill_mode == "wrap":
+        ci = tf.math.floormod(ci, size)
+    else:
+        ci = tf.clip_by_value(ci, 0, size - 1)
+    return ci, inside
+
+
+@tf.function(jit_compile=True, reduce_retracing=True)
+def resample(
+    images: tf.Tensor,
+    matrices: tf.Tensor,
+    output_size: tf.Tensor,
+    displacement: tf.Tensor | None = None,
+    interpolation: str = "bilinear",
+    fill_mode: str = "reflect",
+    fill_value: float = 0.0,
+) -> tf.Tensor:
+    """Warps a batch of images through per-sample homographies in one pass.
+
+    Args:
+        images: ``[batch, height, width, channels]`` tensor of any real dtype.
+        matrices: ``float32[batch, 3, 3]``; row-vector convention
+            ``source = matrices @ [x, y, 1]`` (then divided by the third
+            component), mapping output pixels to input pixels.
+        output_size: ``int32[2]``, the output ``(height, width)``.
+        displacement: optional ``float32[batch, out_h, out_w, 2]`` offsets
+            ``(dx, dy)`` added to output coordinates before the matrix.
+        interpolation: ``"bilinear"`` or ``"nearest"``.
+        fill_mode: ``"reflect"``, ``"wrap"``, ``"constant"`` or ``"nearest"``.
+        fill_value: value read outside the image when ``fill_mode="constant"``.
+
+    Returns:
+        ``float32[batch, out_h, out_w, channels]``.
+    """
+    shape = tf.shape(images)
+    batch, height, width = shape[0], shape[1], shape[2]
+    out_h, out_w = output_size[0], output_size[1]
+    fh = tf.cast(height, tf.float32)
+    fw = tf.cast(width, tf.float32)
+
+    ys, xs = tf.meshgrid(
+        tf.range(out_h, dtype=tf.float32),
+        tf.range(out_w, dtype=tf.float32),
+        indexing="ij",
+    )
+    xs = xs[None]
+    ys = ys[None]
+    if displacement is not None:
+        xs = xs + displacement[..., 0]
+        ys = ys + displacement[..., 1]
+
+    m = tf.cast(matrices, tf.float32)[:, :, :, None, None]
+    src_x = m[:, 0, 0] * xs + m[:, 0, 1] * ys + m[:, 0, 2]
+    src_y = m[:, 1, 0] * xs + m[:, 1, 1] * ys + m[:, 1, 2]
+    denom = m[:, 2, 0] * xs + m[:, 2, 1] * ys + m[:, 2, 2]
+    src_x = src_x / denom
+    src_y = src_y / denom
+
+    src_x = _map_coordinate(src_x, fw, fill_mode)
+    src_y = _map_coordinate(src_y, fh, fill_mode)
+
+    channels = shape[3]
+    flat = tf.reshape(images, [-1, channels])
+    base = (tf.range(batch) * height * width)[:, None, None]
+    fill = tf.cast(fill_value, tf.float32)
+
+    def read(yi, xi):
+        yi, y_in = _corner_index(yi, height, fill_mode)
+        xi, x_in = _corner_index(xi, width, fill_mode)
+        values = tf.cast(tf.gather(flat, base + yi * width + xi), tf.float32)
+        if fill_mode == "constant":
+            values = tf.where((y_in & x_in)[..., None], values, fill)
+        return values
+
+    if interpolation == "nearest":
+        return read(
+            tf.cast(tf.floor(src_y + 0.5), tf.int32),
+            tf.cast(tf.floor(src_x + 0.5), tf.int32),
+        )
+
+    x0f = tf.floor(src_x)
+    y0f = tf.floor(src_y)
+    wx = (src_x - x0f)[..., None]
+    wy = (src_y - y0f)[..., None]
+    x0 = tf.cast(x0f, tf.int32)
+    y0 = tf.cast(y0f, tf.int32)
+    top = read(y0, x0) * (1.0 - wx) + read(y0, x0 + 1) * wx
+    bottom = read(y0 + 1, x0) * (1.0 - wx) + read(y0 + 1, x0 + 1) * wx
+    return top * (1.0 - wy) + bottom * wy

@@ -1,0 +1,102 @@
+"""Argument checks shared by all layers: one place, one wording.
+
+Every message names the layer, what it got and what it expected.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+from keras_augment.core.resample import FILL_MODES, INTERPOLATIONS
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def parse_range(
+    layer: str,
+    name: str,
+    value,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    low_inclusive: bool = True,
+    symmetric: bool = True,
+) -> tuple[float, float]:
+    """Turns a number or a ``(low, high)`` pair into a checked ``(low, high)`` range.
+
+    A single number ``f`` means ``(-|f|, |f|)`` when ``symmetric``, else
+    ``(f, f)``. Pairs must be ordered; every end must lie within
+    ``[low, high]`` (``(low, high]`` when ``low_inclusive`` is false).
+    """
+    expected = "a number or a (low, high) pair of numbers"
+    if low is not None or high is not None:
+        lo = "-inf" if low is None else low
+        hi = "inf" if high is None else high
+        bracket = "[" if low_inclusive else "("
+        expected += f" within {bracket}{lo}, {hi}]"
+    if _is_number(value):
+        pair = (-abs(float(value)), abs(float(value))) if symmetric else (float(value),) * 2
+    elif (
+        isinstance(value, (tuple, list))
+        and len(value) == 2
+        and all(_is_number(v) for v in value)
+    ):
+        pair = (float(value[0]), float(value[1]))
+        if pair[0] > pair[1]:
+            raise ValueError(
+                f"{layer}: `{name}` is a reversed range {tuple(value)}; expected "
+                f"(low, high) with low <= high."
+            )
+    else:
+        raise ValueError(f"{layer}: `{name}` must be {expected}; got {value!r}.")
+    for end in pair:
+        too_low = low is not None and (end < low if low_inclusive else end <= low)
+        too_high = high is not None and end > high
+        if too_low or too_high:
+            raise ValueError(f"{layer}: `{name}` must be {expected}; got {value!r}.")
+    return pair
+
+
+def check_choice(layer: str, name: str, value, choices) -> str:
+    if value not in choices:
+        raise ValueError(f"{layer}: `{name}` must be one of {tuple(choices)}; got {value!r}.")
+    return value
+
+
+def check_interpolation(layer: str, value) -> str:
+    return check_choice(layer, "interpolation", value, INTERPOLATIONS)
+
+
+def check_fill_mode(layer: str, value) -> str:
+    return check_choice(layer, "fill_mode", value, FILL_MODES)
+
+
+def check_number(layer: str, name: str, value, *, low=None, high=None) -> float:
+    if not _is_number(value):
+        raise ValueError(f"{layer}: `{name}` must be a number; got {value!r}.")
+    if (low is not None and value < low) or (high is not None and value > high):
+        raise ValueError(
+            f"{layer}: `{name}` must lie within [{low}, {high}]; got {value!r}."
+        )
+    return float(value)
+
+
+def check_size(layer: str, name: str, value) -> int:
+    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 1:
+        raise ValueError(f"{layer}: `{name}` must be a positive integer; got {value!r}.")
+    return int(value)
+
+
+def check_value_range(layer: str, value) -> tuple[float, float]:
+    if (
+        not isinstance(value, (tuple, list))
+        or len(value) != 2
+        or not all(_is_number(v) for v in value)
+        or value[0] >= value[1]
+    ):
+        raise ValueError(
+            f"{layer}: `value_range` must be a (low, high) pair with low < high; got {value!r}."
+        )
+    return (float(value[0]), float(value[1]))

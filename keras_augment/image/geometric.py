@@ -1,0 +1,746 @@
+"""Geometric image layers: flips, rotations, zooms, shifts, shears, crops, perspective, elastic.
+
+Each layer draws per-sample parameters and describes them as one 3x3 matrix
+per sample (``get_matrix``); the shared resampler moves the pixels. Inside a
+``keras_augment.Pipeline``, consecutive geometric layers are multiplied into
+one matrix and the image is interpolated once.
+"""
+
+from __future__ import annotations
+
+import math
+
+import tensorflow as tf
+
+from keras_augment.core import matrices
+from keras_augment.core.base import Batch, register
+from keras_augment.core.geometry import GeometricAugmentation, center_crop_resize
+from keras_augment.core.validation import (
+    check_choice,
+    check_number,
+    check_size,
+    check_value_range,
+    parse_range,
+)
+
+HORIZONTAL = "horizontal"
+VERTICAL = "vertical"
+HORIZONTAL_AND_VERTICAL = "horizontal_and_vertical"
+
+
+@register
+class RandomFlip(GeometricAugmentation):
+    """Randomly flips images left-right and/or top-bottom.
+
+    Same arguments as ``keras.layers.RandomFlip``. Each sample flips on its
+    own. With ``"horizontal_and_vertical"`` the two flips are drawn
+    independently (Keras flips both axes together or neither, which only
+    ever yields 180-degree turns).
+
+    Args:
+        mode: ``"horizontal"``, ``"vertical"`` or ``"horizontal_and_vertical"``.
+        seed: integer seed.
+        data_format: ``"channels_last"`` or ``"channels_first"``.
+
+    Example:
+        >>> layer = keras_augment.RandomFlip("horizontal", seed=1)
+        >>> layer(np.zeros((2, 8, 8, 3))).shape
+        TensorShape([2, 8, 8, 3])
+    """
+
+    def __init__(self, mode: str = HORIZONTAL_AND_VERTICAL, seed=None, data_format=None, **kwargs):
+        super().__init__(seed=seed, data_format=data_format, **kwargs)
+        self.mode = check_choice(
+            self.__class__.__name__, "mode", mode, (HORIZONTAL, VERTICAL, HORIZONTAL_AND_VERTICAL)
+        )
+
+    def get_params(self, sampler, batch):
+        flip_h = sampler.bernoulli(0.5) & (self.mode != VERTICAL)
+        flip_v = sampler.bernoulli(0.5) & (self.mode != HORIZONTAL)
+        return {"flip_horizontal": flip_h, "flip_vertical": flip_v}
+
+    def get_matrix(self, params, height, width):
+        return matrices.compose(
+            matrices.horizontal_flip(params["flip_horizontal"], width),
+            matrices.vertical_flip(params["flip_vertical"], height),
+        )
+
+    def get_config(self):
+        config = super().get_config()
+        for key in ("interpolation", "fill_mode", "fill_value"):
+            config.pop(key)
+        config["mode"] = self.mode
+        return config
+
+
+@register
+class RandomRotation(GeometricAugmentation):
+    """Randomly rotates images about their centre.
+
+    Same arguments, meaning and defaults as ``keras.layers.RandomRotation``;
+    each sample gets its own angle.
+
+    Args:
+        factor: a fraction of a full turn: ``f`` means angles in
+            ``[-f * 360, f * 360]`` degrees; a pair ``(low, high)`` gives the
+            range directly. Positive angles turn counter-clockwise.
+        fill_mode: ``"reflect"``, ``"wrap"``, ``"constant"`` or ``"nearest"``.
+        interpolation: ``"bilinear"`` or ``"nearest"``.
+        seed: integer seed.
+        fill_value: value outside the image with ``fill_mode="constant"``.
+        data_format: ``"channels_last"`` or ``"channels_first"``.
+    """
+
+    def __init__(
+        self,
+        factor,
+        fill_mode="reflect",
+        interpolation="bilinear",
+        seed=None,
+        fill_value=0.0,
+        data_format=None,
+        **kwargs,
+    ):
+        super().__init__(
+            interpolation=interpolation,
+            fill_mode=fill_mode,
+            fill_value=fill_value,
+            seed=seed,
+            data_format=data_format,
+            **kwargs,
+        )
+        self.factor = parse_range(self.__class__.__name__, "factor", factor, low=-1.0, high=1.0)
+
+    def get_params(self, sampler, batch):
+        low, high = self.factor
+        return {"angle": sampler.uniform(low * 2.0 * math.pi, high * 2.0 * math.pi)}
+
+    def get_matrix(self, params, height, width):
+        return matrices.rotation(params["angle"], height, width)
+
+    def get_config(self):
+        return {**super().get_config(), "factor": self.factor}
+
+
+@register
+class RandomZoom(GeometricAugmentation):
+    """Randomly zooms images in or out about their centre.
+
+    Same arguments, meaning and defaults as ``keras.layers.RandomZoom``;
+    each sample gets its own zoom.
+
+    Args:
+        height_factor: a fraction ``f`` or a ``(low, high)`` pair; the
+            vertical extent shown is multiplied by ``1 + u`` with ``u`` drawn
+            from ``[-f, f]`` (or the pair). Positive values zoom out,
+            negative values zoom in. Values must be above -1.
+        width_factor: the same for the horizontal extent. ``None`` keeps the
+            aspect ratio (the horizontal zoom equals the vertical one).
+        fill_mode, interpolation, seed, fill_value, data_format: as in
+            ``RandomRotation``.
+    """
+
+    def __init__(
+        self,
+        height_factor,
+        width_factor=None,
+        fill_mode="reflect",
+        interpolation="bilinear",
+        seed=None,
+        fill_value=0.0,
+        data_format=None,
+        **kwargs,
+    ):
+        super().__init__(
+            interpolation=interpolation,
+            fill_mode=fill_mode,
+            fill_value=fill_value,
+            seed=seed,
+            data_format=data_format,
+            **kwargs,
+        )
+        name = self.__class__.__name__
+        self.height_factor = parse_range(
+            name, "height_factor", height_factor, low=-1.0, high=1.0, low_inclusive=False
+        )
+        self.width_factor = (
+            None
+            if width_factor is None
+            else parse_range(
+                name, "width_factor", width_factor, low=-1.0, high=1.0, low_inclusive=False
+            )
+        )
+
+    def get_params(self, sampler, batch):
+        zoom_y = 1.0 + sampler.uniform(*self.height_factor)
+        zoom_x = zoom_y if self.width_factor is None else 1.0 + sampler.uniform(*self.width_factor)
+        return {"zoom_x": zoom_x, "zoom_y": zoom_y}
+
+    def get_matrix(self, params, height, width):
+        return matrices.scaling(params["zoom_x"], params["zoom_y"], height, width)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "height_factor": self.height_factor,
+            "width_factor": self.width_factor,
+        }
+
+
+@register
+class RandomTranslation(GeometricAugmentation):
+    """Randomly shifts images.
+
+    Same arguments, meaning and defaults as ``keras.layers.RandomTranslation``;
+    each sample gets its own shift.
+
+    Args:
+        height_factor: a fraction of the height ``f`` or a ``(low, high)``
+            pair; shifts are drawn from ``[-f, f] * height`` pixels.
+            Positive values move the content down.
+        width_factor: the same along the width; positive values move it right.
+        fill_mode, interpolation, seed, fill_value, data_format: as in
+            ``RandomRotation``.
+    """
+
+    def __init__(
+        self,
+        height_factor,
+        width_factor,
+        fill_mode="reflect",
+        interpolation="bilinear",
+        seed=None,
+        fill_value=0.0,
+        data_format=None,
+        **kwargs,
+    ):
+        super().__init__(
+            interpolation=interpolation,
+            fill_mode=fill_mode,
+            fill_value=fill_value,
+            seed=seed,
+            data_format=data_format,
+            **kwargs,
+        )
+        name = self.__class__.__name__
+        self.height_factor = parse_range(name, "height_factor", height_factor, low=-1.0, high=1.0)
+        self.width_factor = parse_range(name, "width_factor", width_factor, low=-1.0, high=1.0)
+
+    def get_params(self, sampler, batch):
+        return {
+            "shift_y": sampler.uniform(*self.height_factor),
+            "shift_x": sampler.uniform(*self.width_factor),
+        }
+
+    def get_matrix(self, params, height, width):
+        return matrices.translation(
+            params["shift_x"] * tf.cast(width, tf.float32),
+            params["shift_y"] * tf.cast(height, tf.float32),
+        )
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "height_factor": self.height_factor,
+            "width_factor": self.width_factor,
+        }
+
+
+@register
+class RandomShear(GeometricAugmentation):
+    """Randomly shears images.
+
+    Same arguments, meaning and defaults as ``keras.layers.RandomShear``:
+    shear coefficients are drawn from the factor ranges (in ``[0, 1]``) and
+    given a random sign per sample, and the shear acts about the top-left
+    corner (Keras' convention; ``RandomAffine`` shears about the centre).
+
+    Args:
+        x_factor: a number ``f`` in ``[0, 1]`` (coefficients in ``[0, f]``)
+            or a ``(low, high)`` pair in ``[0, 1]``; the source column moves
+            by ``x_coefficient * row``.
+        y_factor: the same for vertical shear.
+        interpolation, fill_mode, fill_value, data_format, seed: as in
+            ``RandomRotation``.
+    """
+
+    def __init__(
+        self,
+        x_factor=0.0,
+        y_factor=0.0,
+        interpolation="bilinear",
+        fill_mode="reflect",
+        fill_value=0.0,
+        data_format=None,
+        seed=None,
+        **kwargs,
+    ):
+        super().__init__(
+            interpolation=interpolation,
+            fill_mode=fill_mode,
+            fill_value=fill_value,
+            seed=seed,
+            data_format=data_format,
+            **kwargs,
+        )
+        name = self.__class__.__name__
+        self.x_factor = x_factor
+        self.y_factor = y_factor
+        self._x_range = self._magnitudes(name, "x_factor", x_factor)
+        self._y_range = self._magnitudes(name, "y_factor", y_factor)
+
+    @staticmethod
+    def _magnitudes(name, arg, value):
+        # Keras: a number f means coefficients in [-f, f], a pair is used as
+        # given; both then get a random sign.
+        if isinstance(value, (tuple, list)):
+            return parse_range(name, arg, value, low=0.0, high=1.0)
+        check_number(name, arg, value, low=0.0, high=1.0)
+        return parse_range(name, arg, value)
+
+    def get_params(self, sampler, batch):
+        sign = tf.where(sampler.bernoulli(0.5), -1.0, 1.0)
+        return {
+            "shear_x": sign * sampler.uniform(*self._x_range),
+            "shear_y": sign * sampler.uniform(*self._y_range),
+        }
+
+    def get_matrix(self, params, height, width):
+        return matrices.shear(params["shear_x"], params["shear_y"])
+
+    def get_config(self):
+        return {**super().get_config(), "x_factor": self.x_factor, "y_factor": self.y_factor}
+
+
+class _CropLayer(GeometricAugmentation):
+    """Shared by layers whose output has a fixed ``(height, width)``."""
+
+    def _init_size(self, height, width):
+        name = self.__class__.__name__
+        self.height = check_size(name, "height", height)
+        self.width = check_size(name, "width", width)
+
+    def output_image_size(self, height, width):
+        return self.height, self.width
+
+    def inference_images(self, images):
+        return center_crop_resize(images, self.height, self.width, self.interpolation)
+
+
+@register
+class RandomCrop(_CropLayer):
+    """Randomly crops a ``height x width`` window from each image.
+
+    Same arguments as ``keras.layers.RandomCrop``, but every sample of a
+    batch gets its own window (Keras crops the whole batch at one place).
+    At inference (``training=False``) it does what Keras does: crops the
+    largest centred box of the target aspect ratio and resizes it to
+    ``(height, width)``, so the output size is always the one promised by
+    ``compute_output_shape``. Images smaller than the crop are refused.
+
+    Args:
+        height: output height in pixels.
+        width: output width in pixels.
+        seed: integer seed.
+        data_format: ``"channels_last"`` or ``"channels_first"``.
+    """
+
+    def __init__(self, height, width, seed=None, data_format=None, **kwargs):
+        super().__init__(
+            interpolation="bilinear", fill_mode="nearest", seed=seed, data_format=data_format, **kwargs
+        )
+        self._init_size(height, width)
+
+    def _check_static_size(self, images):
+        internal_hw = (
+            images.shape[-2:] if self.data_format == "channels_first" else images.shape[-3:-1]
+        )
+        h, w = internal_hw
+        if (h is not None and h < self.height) or (w is not None and w < self.width):
+            raise ValueError(
+                f"{self.__class__.__name__}: the crop ({self.height}, {self.width}) is larger "
+                f"than the images ({h}, {w}); expected images at least as large as the crop."
+            )
+
+    def get_params(self, sampler, batch):
+        spare_h = tf.cast(batch.height - self.height + 1, tf.float32)
+        spare_w = tf.cast(batch.width - self.width + 1, tf.float32)
+        top = tf.floor(sampler.uniform(0.0, 1.0) * tf.maximum(spare_h, 1.0))
+        left = tf.floor(sampler.uniform(0.0, 1.0) * tf.maximum(spare_w, 1.0))
+        return {"top": top, "left": left}
+
+    def get_matrix(self, params, height, width):
+        return matrices.translation(-params["left"], -params["top"])
+
+    def get_config(self):
+        config = super().get_config()
+        for key in ("interpolation", "fill_mode", "fill_value"):
+            config.pop(key)
+        config.update({"height": self.height, "width": self.width})
+        return config
+
+
+@register
+class RandomResizedCrop(_CropLayer):
+    """Crops a random box of random area and aspect ratio and resizes it.
+
+    The Inception-style crop: each sample's box covers a fraction of the
+    image area drawn from ``scale`` and has an aspect ratio (width / height)
+    drawn log-uniformly from ``ratio``; boxes that would not fit are clipped
+    to the image. At inference it crops the centred box of the target aspect
+    ratio and resizes it, like ``RandomCrop``.
+
+    Args:
+        height: output height in pixels.
+        width: output width in pixels.
+        scale: ``(low, high)`` fraction of the area, within ``(0, 1]``.
+        ratio: ``(low, high)`` aspect ratios, positive.
+        interpolation: ``"bilinear"`` or ``"nearest"``.
+        seed: integer seed.
+        data_format: ``"channels_last"`` or ``"channels_first"``.
+    """
+
+    def __init__(
+        self,
+        height,
+        width,
+        scale=(0.08, 1.0),
+        ratio=(3.0 / 4.0, 4.0 / 3.0),
+        interpolation="bilinear",
+        seed=None,
+        data_format=None,
+        **kwargs,
+    ):
+        super().__init__(
+            interpolation=interpolation, fill_mode="nearest", seed=seed, data_format=data_format, **kwargs
+        )
+        self._init_size(height, width)
+        name = self.__class__.__name__
+        self.scale = parse_range(name, "scale", scale, low=0.0, high=1.0, low_inclusive=False, symmetric=False)
+        self.ratio = parse_range(name, "ratio", ratio, low=0.0, low_inclusive=False, symmetric=False)
+
+    def get_params(self, sampler, batch):
+        area = sampler.uniform(*self.scale)
+        log_ratio = sampler.uniform(math.log(self.ratio[0]), math.log(self.ratio[1]))
+        ratio = tf.exp(log_ratio)
+        img_h = tf.cast(batch.height, tf.float32)
+        img_w = tf.cast(batch.width, tf.float32)
+        total = area * img_h * img_w
+        box_w = tf.minimum(tf.sqrt(total * ratio), img_w)
+        box_h = tf.minimum(tf.sqrt(total / ratio), img_h)
+        top = sampler.uniform(0.0, 1.0) * (img_h - box_h)
+        left = sampler.uniform(0.0, 1.0) * (img_w - box_w)
+        return {"top": top, "left": left, "box_height": box_h, "box_width": box_w}
+
+    def get_matrix(self, params, height, width):
+        return matrices.crop_and_resize(
+            params["top"], params["left"], params["box_height"], params["box_width"],
+            self.height, self.width,
+        )
+
+    def get_config(self):
+        config = super().get_config()
+        for key in ("fill_mode", "fill_value"):
+            config.pop(key)
+        config.update(
+            {"height": self.height, "width": self.width, "scale": self.scale, "ratio": self.ratio}
+        )
+        return config
+
+
+@register
+class RandomPerspective(GeometricAugmentation):
+    """Randomly warps images by a perspective (projective) transformation.
+
+    Same arguments, meaning and defaults as ``keras.layers.RandomPerspective``:
+    with probability drawn from ``factor``, the image corners move by up to
+    ``scale / 2`` of their coordinates (so the top-left corner stays put, as
+    in Keras) and the image follows the homography between the corners.
+    Points from outside the image read ``fill_value`` (``fill_mode`` is an
+    extra argument here; its default, ``"constant"``, is Keras' behaviour).
+
+    Args:
+        factor: probability of warping a sample, a number in ``[0, 1]`` or a
+            ``(low, high)`` range the probability is drawn from.
+        scale: strength of the warp, in ``[0, 1]``.
+        interpolation: ``"bilinear"`` or ``"nearest"``.
+        fill_value: value read outside the image.
+        seed: integer seed.
+        data_format: ``"channels_last"`` or ``"channels_first"``.
+        fill_mode: ``"constant"`` (default), ``"reflect"``, ``"wrap"`` or ``"nearest"``.
+    """
+
+    def __init__(
+        self,
+        factor=1.0,
+        scale=1.0,
+        interpolation="bilinear",
+        fill_value=0.0,
+        seed=None,
+        data_format=None,
+        fill_mode="constant",
+        **kwargs,
+    ):
+        super().__init__(
+            interpolation=interpolation,
+            fill_mode=fill_mode,
+            fill_value=fill_value,
+            seed=seed,
+            data_format=data_format,
+            **kwargs,
+        )
+        name = self.__class__.__name__
+        self.factor = parse_range(name, "factor", factor, low=0.0, high=1.0, symmetric=False)
+        self.scale = check_number(name, "scale", scale, low=0.0, high=1.0)
+
+    def get_params(self, sampler, batch):
+        probability = sampler.uniform(*self.factor)
+        apply = sampler.bernoulli(probability)
+        offsets = sampler.uniform(-0.5 * self.scale, 0.5 * self.scale, extra_shape=(4, 2))
+        return {"apply": apply, "corner_offsets": tf.where(apply[:, None, None], offsets, 0.0)}
+
+    @staticmethod
+    def corners(height, width, n):
+        w1 = tf.cast(width, tf.float32) - 1.0
+        h1 = tf.cast(height, tf.float32) - 1.0
+        start = tf.stack([[0.0, 0.0], [w1, 0.0], [0.0, h1], [w1, h1]])
+        return tf.tile(start[None], [n, 1, 1])
+
+    def get_matrix(self, params, height, width):
+        offsets = params["corner_offsets"]
+        start = self.corners(height, width, tf.shape(offsets)[0])
+        end = start + start * offsets
+        return matrices.homography(start, end)
+
+    def get_config(self):
+        return {**super().get_config(), "factor": self.factor, "scale": self.scale}
+
+
+def gaussian_kernel_1d(sigma: tf.Tensor, radius: int) -> tf.Tensor:
+    """Normalised Gaussian weights ``[n, 2 * radius + 1]`` for per-sample ``sigma`` ``[n]``."""
+    taps = tf.range(-radius, radius + 1, dtype=tf.float32)
+    sigma = tf.maximum(sigma, 1e-3)[:, None]
+    weights = tf.exp(-0.5 * tf.square(taps[None] / sigma))
+    return weights / tf.reduce_sum(weights, axis=1, keepdims=True)
+
+
+def blur_fields(fields: tf.Tensor, sigma: tf.Tensor, radius: int) -> tf.Tensor:
+    """Separable Gaussian blur of ``[n, h, w, k]`` fields, each sample with its own sigma.
+
+    Samples become depthwise channels, so one convolution serves the batch.
+    """
+    shape = tf.shape(fields)
+    n, h, w, k = shape[0], shape[1], shape[2], shape[3]
+    stacked = tf.reshape(tf.transpose(fields, [1, 2, 0, 3]), [1, h, w, n * k])
+    weights = tf.repeat(gaussian_kernel_1d(sigma, radius), k, axis=0)  # [n*k, taps]
+    taps = 2 * radius + 1
+    along_w = tf.reshape(tf.transpose(weights), [1, taps, n * k, 1])
+    along_h = tf.reshape(tf.transpose(weights), [taps, 1, n * k, 1])
+    padded = tf.pad(stacked, [[0, 0], [0, 0], [radius, radius], [0, 0]], mode="REFLECT")
+    out = tf.nn.depthwise_conv2d(padded, along_w, [1, 1, 1, 1], "VALID")
+    padded = tf.pad(out, [[0, 0], [radius, radius], [0, 0], [0, 0]], mode="REFLECT")
+    out = tf.nn.depthwise_conv2d(padded, along_h, [1, 1, 1, 1], "VALID")
+    return tf.transpose(tf.reshape(out, [h, w, n, k]), [2, 0, 1, 3])
+
+
+@register
+class RandomElasticTransform(GeometricAugmentation):
+    """Randomly distorts images with a smooth random displacement field.
+
+    Same arguments, meaning and defaults as
+    ``keras.layers.RandomElasticTransform``: with probability drawn from
+    ``factor`` a sample is distorted by a Gaussian-smoothed random field with
+    ``alpha = 0.1 * s * max(h, w)`` (amplitude) and
+    ``sigma = 0.05 * s * min(h, w)`` (smoothness), ``s`` drawn from
+    ``scale``. Unlike Keras, ``s`` is drawn per sample and the x and y
+    fields are independent. Output values are clipped to ``value_range``.
+    The field goes through the same resampler as the matrices.
+
+    Args:
+        factor: probability of distorting a sample (number or range in ``[0, 1]``).
+        scale: distortion strength ``s`` (number or range in ``[0, 1]``).
+        interpolation, fill_mode, fill_value: as in ``RandomRotation``.
+        value_range: ``(low, high)`` range of the image values.
+        seed: integer seed.
+        data_format: ``"channels_last"`` or ``"channels_first"``.
+    """
+
+    has_displacement = True
+
+    def __init__(
+        self,
+        factor=1.0,
+        scale=1.0,
+        interpolation="bilinear",
+        fill_mode="reflect",
+        fill_value=0.0,
+        value_range=(0, 255),
+        seed=None,
+        data_format=None,
+        **kwargs,
+    ):
+        super().__init__(
+            interpolation=interpolation,
+            fill_mode=fill_mode,
+            fill_value=fill_value,
+            seed=seed,
+            data_format=data_format,
+            **kwargs,
+        )
+        name = self.__class__.__name__
+        self.factor = parse_range(name, "factor", factor, low=0.0, high=1.0, symmetric=False)
+        self.scale = parse_range(name, "scale", scale, low=0.0, high=1.0, symmetric=False)
+        self.value_range = check_value_range(name, value_range)
+
+    def get_params(self, sampler, batch):
+        probability = sampler.uniform(*self.factor)
+        apply = sampler.bernoulli(probability)
+        strength = tf.where(apply, sampler.uniform(*self.scale), 0.0)
+        noise = sampler.normal(extra_shape=(batch.height, batch.width, 2))
+        return {"strength": strength, "noise": noise}
+
+    def _radius(self, height, width) -> int:
+        if isinstance(height, int) and isinstance(width, int):
+            return max(1, int(math.ceil(3 * 0.05 * self.scale[1] * min(height, width))))
+        raise ValueError(
+            f"{self.__class__.__name__}: needs images with a known height and width; "
+            f"got ({height}, {width})."
+        )
+
+    def get_matrix(self, params, height, width):
+        return matrices.identity(tf.shape(params["strength"])[0])
+
+    def get_displacement(self, params, out_height, out_width):
+        h = tf.cast(out_height, tf.float32)
+        w = tf.cast(out_width, tf.float32)
+        strength = params["strength"]
+        sigma = 0.05 * strength * tf.minimum(h, w)
+        alpha = 0.1 * strength * tf.maximum(h, w)
+        radius = min(self._radius(out_height, out_width), (min(out_height, out_width) - 1))
+        radius = max(radius, 1)
+        fields = blur_fields(params["noise"], sigma, radius)
+        return fields * (alpha * sigma)[:, None, None, None]
+
+    def finalize_images(self, images):
+        return tf.clip_by_value(images, *self.value_range)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "factor": self.factor,
+            "scale": self.scale,
+            "value_range": self.value_range,
+        }
+
+
+@register
+class RandomAffine(GeometricAugmentation):
+    """Random rotation, shift, scale and shear in one matrix.
+
+    All four act about the image centre: the content is sheared, scaled,
+    rotated, then shifted, and the pixels move once.
+
+    Args:
+        rotation: degrees; ``r`` means ``[-r, r]``, or a ``(low, high)``
+            pair. Positive angles turn counter-clockwise.
+        translation: fraction of the size; ``t`` means shifts in
+            ``[-t, t]`` of the width and of the height, a pair ``(tx, ty)``
+            gives separate maxima for x and y. Positive moves right/down.
+        scale: ``None`` (no scaling) or a ``(low, high)`` range of positive
+            factors; factors above 1 enlarge the content.
+        shear: degrees; ``s`` means x-shear angles in ``[-s, s]``, a pair is
+            the x range, a 4-tuple ``(x_low, x_high, y_low, y_high)`` gives
+            both.
+        interpolation, fill_mode, fill_value, seed, data_format: as in
+            ``RandomRotation``.
+    """
+
+    def __init__(
+        self,
+        rotation=0.0,
+        translation=0.0,
+        scale=None,
+        shear=0.0,
+        interpolation="bilinear",
+        fill_mode="reflect",
+        fill_value=0.0,
+        seed=None,
+        data_format=None,
+        **kwargs,
+    ):
+        super().__init__(
+            interpolation=interpolation,
+            fill_mode=fill_mode,
+            fill_value=fill_value,
+            seed=seed,
+            data_format=data_format,
+            **kwargs,
+        )
+        name = self.__class__.__name__
+        self.rotation = parse_range(name, "rotation", rotation, low=-360.0, high=360.0)
+        if isinstance(translation, (tuple, list)) and len(translation) == 2:
+            tx = check_number(name, "translation[0]", translation[0], low=0.0, high=1.0)
+            ty = check_number(name, "translation[1]", translation[1], low=0.0, high=1.0)
+        else:
+            tx = ty = check_number(name, "translation", translation, low=0.0, high=1.0)
+        self.translation = (tx, ty)
+        self.scale = (
+            None
+            if scale is None
+            else parse_range(name, "scale", scale, low=0.0, low_inclusive=False, symmetric=False)
+        )
+        if isinstance(shear, (tuple, list)) and len(shear) == 4:
+            self.shear = parse_range(name, "shear[:2]", tuple(shear[:2]), low=-89.0, high=89.0) + (
+                parse_range(name, "shear[2:]", tuple(shear[2:]), low=-89.0, high=89.0)
+            )
+        else:
+            self.shear = parse_range(name, "shear", shear, low=-89.0, high=89.0) + (0.0, 0.0)
+
+    def get_params(self, sampler, batch):
+        tx, ty = self.translation
+        return {
+            "angle": sampler.uniform(*self.rotation) * (math.pi / 180.0),
+            "shift_x": sampler.uniform(-tx, tx),
+            "shift_y": sampler.uniform(-ty, ty),
+            "scale": sampler.uniform(*(self.scale or (1.0, 1.0))),
+            "shear_x": sampler.uniform(*self.shear[:2]) * (math.pi / 180.0),
+            "shear_y": sampler.uniform(*self.shear[2:]) * (math.pi / 180.0),
+        }
+
+    def get_matrix(self, params, height, width):
+        inverse_scale = 1.0 / params["scale"]
+        sheared = matrices.about_center(
+            matrices.shear(tf.tan(params["shear_x"]), tf.tan(params["shear_y"])), height, width
+        )
+        return matrices.compose(
+            sheared,
+            matrices.scaling(inverse_scale, inverse_scale, height, width),
+            matrices.rotation(params["angle"], height, width),
+            matrices.translation(
+                params["shift_x"] * tf.cast(width, tf.float32),
+                params["shift_y"] * tf.cast(height, tf.float32),
+            ),
+        )
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "rotation": self.rotation,
+            "translation": self.translation,
+            "scale": self.scale,
+            "shear": self.shear,
+        }
+
+
+__all__ = [
+    "RandomFlip",
+    "RandomRotation",
+    "RandomZoom",
+    "RandomTranslation",
+    "RandomShear",
+    "RandomCrop",
+    "RandomResizedCrop",
+    "RandomPerspective",
+    "RandomElasticTransform",
+    "RandomAffine",
+]
