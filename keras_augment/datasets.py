@@ -23,3 +23,16 @@ def load_sample_image(name: str = "flower.jpg") -> np.ndarray:
 
     data = tf.io.read_file(str(sample_image_path(name)))
     return tf.io.decode_jpeg(data, channels=3).numpy()
+
+
+def load_digits() -> tuple[np.ndarray, np.ndarray]:
+    """The shipped 8x8 handwritten digits: ``(uint8[1797, 8, 8] in 0..16, int64[1797])``.
+
+    See ``assets/DIGITS-LICENSE.txt`` for their origin and licence.
+    """
+    import gzip
+
+    with gzip.open(ASSETS / "digits.csv.gz", "rt") as f:
+        table = np.loadtxt(f, delimiter=",")
+    images = table[:, :64].reshape(-1, 8, 8).astype(np.uint8)
+    return images, table[:, 64].astype(np.int64)

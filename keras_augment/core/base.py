@@ -182,15 +182,16 @@ class BaseAugmentation(keras.layers.Layer):
             images = images[0]
         return tf.cast(images, self.compute_dtype)
 
-    def draw_params(self, batch: Batch) -> dict:
-        """Draws parameters for ``batch`` from this layer's next seed."""
-        seed = ka_random.next_seed(self._seed_state)
+    def draw_params(self, batch: Batch, seed: tf.Tensor | None = None) -> dict:
+        """Draws parameters for ``batch`` from ``seed``, or else from this layer's next seed."""
+        if seed is None:
+            seed = ka_random.next_seed(self._seed_state)
         sampler = ka_random.Sampler(seed, batch.batch_size, self.batchwise)
         return self.get_params(sampler, batch)
 
-    def augment_batch(self, batch: Batch) -> Batch:
+    def augment_batch(self, batch: Batch, seed: tf.Tensor | None = None) -> Batch:
         """The training path on internal-layout data (used by ``Pipeline`` too)."""
-        params = self.draw_params(batch)
+        params = self.draw_params(batch, seed)
         images = self.transform_images(batch.images, params)
         labels = batch.labels
         if labels is not None:
@@ -200,19 +201,19 @@ class BaseAugmentation(keras.layers.Layer):
     def infer_batch(self, batch: Batch) -> Batch:
         return Batch(self.inference_images(batch.images), batch.labels)
 
-    def call(self, inputs, training=True):
+    def call(self, inputs, training=True, seed=None):
         images, labels, is_dict = self._unpack(inputs)
         images = self._check_images(images)
         self._check_static_size(images)
         internal, unbatched = self._to_internal(images)
         batch = Batch(internal, labels)
         if isinstance(training, bool) or training is None:
-            out = self._run(batch, training is not False)
+            out = self._run(batch, training is not False, seed)
             out_images, out_labels = out.images, out.labels
         else:
             # A symbolic `training` flag: both branches must give equal shapes.
             def branch(flag):
-                out = self._run(batch, flag)
+                out = self._run(batch, flag, seed)
                 return (out.images,) if labels is None else (out.images, out.labels)
 
             outs = tf.cond(tf.cast(training, tf.bool), lambda: branch(True), lambda: branch(False))
@@ -227,8 +228,12 @@ class BaseAugmentation(keras.layers.Layer):
             return result
         return out_images
 
-    def _run(self, batch: Batch, training: bool) -> Batch:
-        return self.augment_batch(batch) if training else self.infer_batch(batch)
+    def _run(self, batch: Batch, training: bool, seed=None) -> Batch:
+        if not training:
+            return self.infer_batch(batch)
+        if seed is not None:
+            seed = ka_random.check_seed(self._name_for_errors, seed)
+        return self.augment_batch(batch, seed)
 
     def _check_static_size(self, images):
         """Hook for layers that must refuse some image sizes before tracing."""

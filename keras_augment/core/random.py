@@ -9,6 +9,7 @@ then drawn with ``tf.random.stateless_*`` from that per-call seed.
 
 from __future__ import annotations
 
+import math
 import random as _py_random
 
 import keras
@@ -48,6 +49,22 @@ def next_seed(state: keras.Variable) -> tf.Tensor:
     return tf.stack([old[0], old[2]])
 
 
+def check_seed(layer: str, seed) -> tf.Tensor:
+    """Validates a seed passed at call time: an integer tensor of shape ``[2]``."""
+    seed = tf.convert_to_tensor(seed)
+    if not seed.dtype.is_integer or seed.shape.rank != 1 or seed.shape[0] != 2:
+        raise ValueError(
+            f"{layer}: a call-time `seed` must be an integer tensor of shape [2]; "
+            f"got dtype {seed.dtype.name} and shape {seed.shape}."
+        )
+    return tf.cast(seed, tf.int64)
+
+
+def split_seed(seed: tf.Tensor, index: int) -> tf.Tensor:
+    """The seed of the ``index``-th part of a composite (e.g. a pipeline's layers)."""
+    return tf.random.experimental.stateless_fold_in(seed, index)
+
+
 class Sampler:
     """Draws per-sample parameters from one stateless seed.
 
@@ -77,23 +94,47 @@ class Sampler:
             values = tf.repeat(values, self._batch_size, axis=0)
         return values
 
-    def uniform(self, low: float, high: float, extra_shape=()) -> tf.Tensor:
+    def uniform(self, low, high, extra_shape=()) -> tf.Tensor:
         """Uniform float32 values in ``[low, high)``, shape ``[batch, *extra_shape]``."""
         seed = self._next()
-        return self._per_sample(
-            lambda shape: tf.random.stateless_uniform(
-                shape, seed, minval=float(low), maxval=float(high)
-            ),
-            extra_shape,
-        )
+        values = self._per_sample(lambda shape: uniform01(shape, seed), extra_shape)
+        return low + (high - low) * values
 
     def bernoulli(self, probability, extra_shape=()) -> tf.Tensor:
         """Booleans that are true with ``probability`` (a float or per-sample tensor)."""
         return self.uniform(0.0, 1.0, extra_shape) < probability
 
     def normal(self, extra_shape=(), stddev: float = 1.0) -> tf.Tensor:
+        """Standard normal float32 values (times ``stddev``), shape ``[batch, *extra_shape]``."""
         seed = self._next()
-        return self._per_sample(
-            lambda shape: tf.random.stateless_normal(shape, seed, stddev=stddev),
-            extra_shape,
-        )
+        return stddev * self._per_sample(lambda shape: normal(shape, seed), extra_shape)
+
+    def integers(self, low: int, high, extra_shape=()) -> tf.Tensor:
+        """Uniform int32 values in ``[low, high)`` (``high`` may be a per-sample tensor)."""
+        u = self.uniform(0.0, 1.0, extra_shape)
+        span = tf.cast(high, tf.float32) - float(low)
+        return tf.cast(tf.minimum(tf.floor(u * span), span - 1.0), tf.int32) + low
+
+    def seed(self) -> tf.Tensor:
+        """A fresh ``int64[2]`` seed, for kernels that draw their own random fields."""
+        return self._next()
+
+
+def uniform01(shape, seed: tf.Tensor) -> tf.Tensor:
+    """Uniform float32 in ``[0, 1)`` built from raw Philox bits.
+
+    TensorFlow's float draws differ between XLA and the usual kernels for the
+    same seed, while its raw integer draws agree; building floats from the
+    bits keeps a seeded layer's parameters the same compiled or not.
+    """
+    bits = tf.random.stateless_uniform(
+        shape, seed, minval=None, maxval=None, dtype=tf.uint32, alg="philox"
+    )
+    return tf.cast(tf.bitwise.right_shift(bits, 8), tf.float32) * (1.0 / (1 << 24))
+
+
+def normal(shape, seed: tf.Tensor) -> tf.Tensor:
+    """Standard normal float32 (Box-Muller on :func:`uniform01`), equal with and without XLA."""
+    u = uniform01(tf.concat([[2], tf.cast(shape, tf.int32)], axis=0), seed)
+    radius = tf.sqrt(-2.0 * tf.math.log1p(-u[0]))  # 1 - u in (0, 1]: finite log
+    return radius * tf.cos((2.0 * math.pi) * u[1])

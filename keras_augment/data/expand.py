@@ -1,0 +1,158 @@
+"""``expand``: write augmented copies of a folder of images to another folder."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+
+import keras
+import tensorflow as tf
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
+
+
+@dataclasses.dataclass
+class ExpandReport:
+    """What ``expand`` did: files written, files already there (skipped), per class."""
+
+    written: int
+    skipped: int
+    per_class: dict
+
+
+def _is_within(inner: Path, outer: Path) -> bool:
+    try:
+        inner.relative_to(outer)
+        return True
+    except ValueError:
+        return False
+
+
+def list_sources(src: str | os.PathLike) -> list[tuple[str, Path]]:
+    """``(class_name, path)`` of every image under ``src``.
+
+    ``src`` may be one image file, a folder of images (class ``""``), or a
+    folder of class subfolders of images.
+    """
+    src = Path(src)
+    if not src.exists():
+        raise FileNotFoundError(f"expand: the source {src} does not exist.")
+    if src.is_file():
+        if src.suffix.lower() not in IMAGE_SUFFIXES:
+            raise ValueError(f"expand: {src} is not an image file; expected one of {IMAGE_SUFFIXES}.")
+        return [("", src)]
+    found = [("", p) for p in sorted(src.iterdir()) if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES]
+    for sub in sorted(p for p in src.iterdir() if p.is_dir()):
+        found += [
+            (sub.name, p)
+            for p in sorted(sub.iterdir())
+            if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES
+        ]
+    if not found:
+        raise ValueError(f"expand: no images ({', '.join(IMAGE_SUFFIXES)}) found in {src}.")
+    return found
+
+
+def _plan(sources, per_image, total, per_class):
+    """``[(source_index, copy_index)]`` for every output to produce."""
+    if (per_image is None) == (total is None):
+        raise ValueError("expand: give exactly one of `per_image` and `total`.")
+    count = per_image if per_image is not None else total
+    if not isinstance(count, int) or count < 1:
+        raise ValueError(f"expand: the number of images must be a positive integer; got {count!r}.")
+    if per_image is not None:
+        return [(i, k) for i in range(len(sources)) for k in range(per_image)]
+    groups: dict[str, list[int]] = {}
+    for i, (cls, _) in enumerate(sources):
+        groups.setdefault(cls if per_class else "", []).append(i)
+    plan = []
+    for members in groups.values():
+        # Round-robin over the sources, so each gets total // n or one more.
+        plan += [(members[j % len(members)], j // len(members)) for j in range(total)]
+    return plan
+
+
+def expand(
+    src: str | os.PathLike,
+    dst: str | os.PathLike,
+    augmentation: keras.layers.Layer,
+    *,
+    per_image: int | None = None,
+    total: int | None = None,
+    per_class: bool = False,
+    overwrite: bool = False,
+    seed: int = 0,
+    progress: bool = True,
+) -> ExpandReport:
+    """Writes augmented images of ``src`` into ``dst`` in the same layout, as PNG files.
+
+    Output names are ``<class>/<source stem>_aug<k>.png``. Each output's
+    parameters come from ``(seed, source, k)``, so a run that was interrupted
+    and started again skips what exists and writes the rest exactly as the
+    first run would have. Files are written under a temporary name and renamed
+    when complete, so an interruption never leaves a truncated image under a
+    final name. Sources are only read.
+
+    Args:
+        src: an image file, a folder of images, or a folder of class subfolders.
+        dst: output folder (created); must not be inside ``src`` nor contain it.
+        augmentation: layer applied to each image with ``training=True``.
+        per_image: number of augmented copies of every source image, or
+        total: number of images in all (spread evenly over the sources), or
+            per class when ``per_class`` is true.
+        overwrite: replace existing outputs instead of skipping them.
+        seed: base seed of the augmentations.
+        progress: show a progress bar.
+    """
+    src_path, dst_path = Path(src).resolve(), Path(dst).resolve()
+    src_root = src_path.parent if src_path.is_file() else src_path
+    if _is_within(dst_path, src_root) or _is_within(src_root, dst_path):
+        raise ValueError(
+            f"expand: the output folder {dst_path} and the source {src_root} must not contain "
+            "one another; choose an output folder outside the source."
+        )
+    sources = list_sources(src_path)
+    plan = _plan(sources, per_image, total, per_class)
+    targets = [
+        dst_path / sources[i][0] / f"{sources[i][1].stem}_aug{k:04d}.png" for i, k in plan
+    ]
+    todo = [j for j, t in enumerate(targets) if overwrite or not t.exists()]
+    skipped = len(plan) - len(todo)
+    per_class_counts: dict[str, int] = {}
+    if todo:
+        paths = tf.constant([str(sources[plan[j][0]][1]) for j in todo])
+        seeds = tf.constant([[seed * 1_000_003 + plan[j][0], plan[j][1]] for j in todo], tf.int64)
+
+        def load_and_augment(path, element_seed):
+            data = tf.io.read_file(path)
+            image = tf.io.decode_image(data, channels=3, expand_animations=False)
+            out = augmentation(image, training=True, seed=element_seed)
+            return tf.io.encode_png(tf.cast(tf.clip_by_value(tf.round(out), 0, 255), tf.uint8))
+
+        encoded = (
+            tf.data.Dataset.from_tensor_slices((paths, seeds))
+            .map(load_and_augment, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+            .prefetch(tf.data.AUTOTUNE)
+        )
+        bar = keras.utils.Progbar(len(todo), unit_name="image") if progress else None
+        iterator = iter(encoded)
+        for n, j in enumerate(todo, start=1):
+            try:
+                png = next(iterator).numpy()
+            except tf.errors.InvalidArgumentError as err:
+                source = sources[plan[j][0]][1]
+                raise ValueError(f"expand: cannot decode {source}: {err.message}") from None
+            target = targets[j]
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp = target.with_name(target.name + ".part")
+            tmp.write_bytes(png)
+            tmp.replace(target)
+            cls = sources[plan[j][0]][0]
+            per_class_counts[cls] = per_class_counts.get(cls, 0) + 1
+            if bar is not None:
+                bar.update(n)
+    return ExpandReport(written=len(todo), skipped=skipped, per_class=per_class_counts)
+
+
+__all__ = ["expand", "ExpandReport", "list_sources"]

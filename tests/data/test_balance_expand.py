@@ -1,0 +1,112 @@
+"""balance (oversampling with augmentation) and expand (augmented copies on disk)."""
+
+import os
+
+import numpy as np
+import pytest
+import tensorflow as tf
+from PIL import Image
+
+import keras_augment as ka
+from keras_augment.data import balance, expand
+
+
+def imbalanced(counts=(12, 3, 1)):
+    images, labels = [], []
+    for c, n in enumerate(counts):
+        for i in range(n):
+            images.append(np.full((6, 6, 3), 10 * c + i, "float32"))
+            labels.append(c)
+    return np.stack(images), np.array(labels)
+
+
+def test_balance_gives_every_class_the_majority_count_with_augmented_copies():
+    x, y = imbalanced()
+    ds, report = balance(tf.data.Dataset.from_tensor_slices((x, y)), ka.RandomRotation(0.25, fill_mode="constant", fill_value=-1), seed=3)
+    assert report.before == {0: 12, 1: 3, 2: 1}
+    assert report.after == {0: 12, 1: 12, 2: 12}
+    out = list(ds.as_numpy_iterator())
+    labels = [int(label) for _, label in out]
+    assert {c: labels.count(c) for c in set(labels)} == report.after
+    # Copies of the single class-2 image are augmented, so they are not all identical.
+    class2 = [image for image, label in out if label == 2]
+    assert len({image.tobytes() for image in class2}) > 1
+    # Labels stay with their images: the interior still shows the class's values.
+    for image, label in out:
+        assert 10 * label <= image[3, 3, 0] < 10 * label + 12
+
+
+def test_balance_to_a_target_distribution_with_one_hot_labels():
+    x, y = imbalanced((6, 6, 6))
+    one_hot = np.eye(3, dtype="float32")[y]
+    ds, report = balance(tf.data.Dataset.from_tensor_slices((x, one_hot)), ka.RandomFlip(), target=[0.5, 0.25, 0.25], size=20)
+    assert report.after == {0: 10, 1: 5, 2: 5}
+    labels = [int(np.argmax(label)) for _, label in ds.as_numpy_iterator()]
+    assert sorted(labels) == [0] * 10 + [1] * 5 + [2] * 5
+
+
+def test_balance_errors():
+    x, y = imbalanced()
+    with pytest.raises(ValueError, match="no samples"):
+        balance(tf.data.Dataset.from_tensor_slices((x, y)), ka.RandomFlip(), target={0: 1, 7: 1})
+    with pytest.raises(ValueError, match=r"\(x, y\)"):
+        balance(tf.data.Dataset.from_tensor_slices(x), ka.RandomFlip())
+
+
+@pytest.fixture
+def folder(tmp_path, photo):
+    src = tmp_path / "src"
+    for cls, offset in (("cats", 0), ("dogs", 100)):
+        (src / cls).mkdir(parents=True)
+        for i in range(2):
+            Image.fromarray(photo[offset + 20 * i : offset + 20 * i + 24, :32]).save(src / cls / f"img{i}.png")
+    return src
+
+
+def snapshot(root):
+    return {p.relative_to(root): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_expand_per_image_same_layout_sources_untouched(folder, tmp_path):
+    before = snapshot(folder)
+    report = expand(folder, tmp_path / "out", ka.RandomRotation(0.1), per_image=3, progress=False)
+    assert snapshot(folder) == before
+    assert report.written == 12 and report.skipped == 0
+    assert report.per_class == {"cats": 6, "dogs": 6}
+    out = sorted(str(p.relative_to(tmp_path / "out")) for p in (tmp_path / "out").rglob("*.png"))
+    assert out[:3] == ["cats/img0_aug0000.png", "cats/img0_aug0001.png", "cats/img0_aug0002.png"]
+    image = np.asarray(Image.open(tmp_path / "out/cats/img0_aug0000.png"))
+    assert image.shape == (24, 32, 3)
+
+
+def test_expand_resumes_exactly_and_never_overwrites(folder, tmp_path):
+    out = tmp_path / "out"
+    expand(folder, out, ka.RandomRotation(0.1), total=5, per_class=True, seed=4, progress=False)
+    first = snapshot(out)
+    assert len(first) == 10
+    # Interrupt: lose some outputs, and mark one file to see it is not overwritten.
+    victims = sorted(first)[:3]
+    for name in victims:
+        os.remove(out / name)
+    report = expand(folder, out, ka.RandomRotation(0.1), total=5, per_class=True, seed=4, progress=False)
+    assert report.written == 3 and report.skipped == 7
+    assert snapshot(out) == first  # the resumed files are exactly the ones lost
+    assert not list(out.rglob("*.part"))
+
+
+def test_expand_refuses_output_inside_source_and_bad_counts(folder, tmp_path):
+    with pytest.raises(ValueError, match="must not contain"):
+        expand(folder, folder / "cats" / "more", ka.RandomFlip(), per_image=1, progress=False)
+    with pytest.raises(ValueError, match="exactly one"):
+        expand(folder, tmp_path / "o", ka.RandomFlip(), per_image=1, total=2, progress=False)
+    with pytest.raises(FileNotFoundError):
+        expand(tmp_path / "missing", tmp_path / "o", ka.RandomFlip(), per_image=1, progress=False)
+
+
+def test_expand_reports_an_undecodable_file_by_name(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "broken.png").write_bytes(b"not an image at all")
+    with pytest.raises(ValueError, match="broken.png"):
+        expand(src, tmp_path / "out", ka.RandomFlip(), per_image=1, progress=False)
+    assert not list((tmp_path / "out").rglob("*.png")) if (tmp_path / "out").exists() else True
