@@ -1,4 +1,4 @@
-"""``Pipeline``: layers in order, with consecutive geometric layers fused."""
+"""``Pipeline``: layers in order; consecutive geometric layers and affine colour layers fused."""
 
 from __future__ import annotations
 
@@ -7,7 +7,13 @@ import tensorflow as tf
 
 from keras_augment.core import matrices
 from keras_augment.core.base import BaseAugmentation, Batch, register
+from keras_augment.core.color_fusion import (
+    LinearColorAugmentation,
+    compatible_clip_ranges,
+    fused_color,
+)
 from keras_augment.core.geometry import GeometricAugmentation
+from keras_augment.core.random import split_seed
 from keras_augment.core.resample import resample
 
 
@@ -16,11 +22,25 @@ def fusable_runs(layers) -> list[list]:
 
     A run continues while layers are geometric and sample the same way
     (interpolation, fill mode and fill value); a layer with a displacement
-    field closes its run.
+    field closes its run. Likewise, consecutive affine colour layers
+    (``LinearColorAugmentation``) that clip to the same value range form a
+    run that is applied as one colour matrix.
     """
     runs: list[list] = []
     current: list = []
     for layer in layers:
+        if isinstance(layer, LinearColorAugmentation):
+            if current and not (
+                isinstance(current[0], LinearColorAugmentation)
+                and compatible_clip_ranges(current, layer)
+            ):
+                runs.append(current)
+                current = []
+            current.append(layer)
+            continue
+        if current and isinstance(current[0], LinearColorAugmentation):
+            runs.append(current)
+            current = []
         if not isinstance(layer, GeometricAugmentation):
             if current:
                 runs.append(current)
@@ -50,8 +70,13 @@ class Pipeline(BaseAugmentation):
     passes, less blur. Each layer still draws its own parameters from its own
     seed, so a pipeline gives the same geometry as calling its layers one by
     one; only the borders (filled once instead of repeatedly) and the
-    interpolation blur differ. Other layers, ours or any Keras layer, run in
-    their place in the order.
+    interpolation blur differ. Consecutive colour layers that are affine
+    per image (brightness, contrast, channel shift, grayscale, colour
+    degeneration, inversion) are likewise multiplied into one colour matrix
+    per sample and the pixels are written once, clipped to the value range
+    once at the end of the run (so they differ from layer-by-layer calls only
+    where an intermediate result would have been clipped). Other layers, ours
+    or any Keras layer, run in their place in the order.
 
     Args:
         layers: list of layers.
@@ -64,10 +89,14 @@ class Pipeline(BaseAugmentation):
         kwargs.pop("batchwise", None)
         super().__init__(data_format=data_format, **kwargs)
         if not isinstance(layers, (list, tuple)) or not layers:
-            raise ValueError(f"Pipeline: `layers` must be a non-empty list of layers; got {layers!r}.")
+            raise ValueError(
+                f"Pipeline: `layers` must be a non-empty list of layers; got {layers!r}."
+            )
         for layer in layers:
             if not isinstance(layer, keras.layers.Layer):
-                raise ValueError(f"Pipeline: every entry of `layers` must be a Keras layer; got {layer!r}.")
+                raise ValueError(
+                    f"Pipeline: every entry of `layers` must be a Keras layer; got {layer!r}."
+                )
             if isinstance(layer, BaseAugmentation) and layer.data_format != self.data_format:
                 raise ValueError(
                     f"Pipeline: {layer.name} uses data_format={layer.data_format!r} but the "
@@ -79,30 +108,50 @@ class Pipeline(BaseAugmentation):
         for layer in self.layers:
             if isinstance(layer, BaseAugmentation):
                 height, width = layer.output_image_size(height, width)
+            else:
+                height, width = self._foreign_output_size(layer, height, width)
         return height, width
 
+    def _foreign_output_size(self, layer, height, width):
+        """The static size a Keras layer (e.g. ``Resizing``) returns; ``None`` where unknown."""
+        h = height if isinstance(height, int) else None
+        w = width if isinstance(width, int) else None
+        shape = (None, None, h, w) if self.data_format == "channels_first" else (None, h, w, None)
+        try:
+            out = tuple(layer.compute_output_shape(shape))
+        except Exception:  # a layer that cannot tell: the size is simply unknown statically
+            return None, None
+        if len(out) != 4:
+            return None, None
+        return (out[2], out[3]) if self.data_format == "channels_first" else (out[1], out[2])
+
     def _check_static_size(self, images):
-        for layer in self.layers:
-            if isinstance(layer, BaseAugmentation):
-                layer._check_static_size(images)
-                break
+        # Only the first layer sees the input as given; later sizes depend on earlier layers.
+        if isinstance(self.layers[0], BaseAugmentation):
+            self.layers[0]._check_static_size(images)
 
     def _foreign(self, layer, batch: Batch, training: bool) -> Batch:
         images = batch.images
         if self.data_format == "channels_first":
             images = tf.transpose(images, [0, 3, 1, 2])
-        inputs = images if batch.labels is None else {"images": images, "labels": batch.labels}
+        # Keras image preprocessing layers take {"images", "labels"} dicts (they define
+        # `transform_labels`); other layers, e.g. Rescaling, get the images alone.
+        takes_dict = batch.labels is not None and callable(getattr(layer, "transform_labels", None))
+        inputs = {"images": images, "labels": batch.labels} if takes_dict else images
         out = layer(inputs, training=training)
-        out_images, labels = (out["images"], out.get("labels")) if isinstance(out, dict) else (out, batch.labels)
+        if isinstance(out, dict):
+            out_images, labels = out["images"], out.get("labels", batch.labels)
+        else:
+            out_images, labels = out, batch.labels
         if self.data_format == "channels_first":
             out_images = tf.transpose(out_images, [0, 2, 3, 1])
         return Batch(out_images, labels)
 
-    def _fused(self, run, batch: Batch) -> Batch:
+    def _fused(self, run, batch: Batch, seeds) -> Batch:
         height, width = batch.height, batch.width
         composed = None
         for layer in run:
-            params = layer.draw_params(Batch(batch.images, size=(height, width)))
+            params = layer.draw_params(Batch(batch.images, size=(height, width)), seeds[id(layer)])
             m = layer.get_matrix(params, height, width)
             composed = m if composed is None else matrices.compose(composed, m)
             height, width = layer.output_image_size(height, width)
@@ -110,16 +159,28 @@ class Pipeline(BaseAugmentation):
         last = run[-1]
         displacement = last.get_displacement(last_params, height, width)
         images = resample(
-            batch.images, composed, tf.stack([height, width]), displacement, *last.sampling_options()
+            batch.images,
+            composed,
+            tf.stack([height, width]),
+            displacement,
+            *last.sampling_options(),
         )
         return Batch(last.finalize_images(images), batch.labels)
 
-    def augment_batch(self, batch: Batch) -> Batch:
+    def augment_batch(self, batch: Batch, seed=None) -> Batch:
+        # With a call-time seed, layer i draws from fold_in(seed, i); otherwise
+        # each layer uses its own counter.
+        seeds = {
+            id(layer): None if seed is None else split_seed(seed, i)
+            for i, layer in enumerate(self.layers)
+        }
         for run in fusable_runs(self.layers):
-            if len(run) > 1:
-                batch = self._fused(run, batch)
+            if len(run) > 1 and isinstance(run[0], LinearColorAugmentation):
+                batch = fused_color(run, batch, seeds)
+            elif len(run) > 1:
+                batch = self._fused(run, batch, seeds)
             elif isinstance(run[0], BaseAugmentation):
-                batch = run[0].augment_batch(batch)
+                batch = run[0].augment_batch(batch, seeds[id(run[0])])
             else:
                 batch = self._foreign(run[0], batch, True)
         return batch
