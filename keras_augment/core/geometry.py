@@ -37,6 +37,10 @@ class GeometricAugmentation(BaseAugmentation):
     # A layer with a displacement field must end a fused run: its field is
     # defined on its own output grid, which only the last layer of a run has.
     has_displacement = False
+    # True for layers that map pixel centres onto pixel centres inside the
+    # image (flips, integer crops): their interpolation and fill settings never
+    # matter, so a pipeline can fuse them into any run.
+    exact_on_grid = False
 
     def __init__(
         self,

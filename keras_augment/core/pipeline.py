@@ -47,7 +47,13 @@ def fusable_runs(layers) -> list[list]:
                 current = []
             runs.append([layer])
             continue
-        if current and current[-1].sampling_options() != layer.sampling_options():
+        options = run_sampling_options(current)
+        if (
+            current
+            and not layer.exact_on_grid
+            and options is not None
+            and options != layer.sampling_options()
+        ):
             runs.append(current)
             current = []
         current.append(layer)
@@ -57,6 +63,19 @@ def fusable_runs(layers) -> list[list]:
     if current:
         runs.append(current)
     return runs
+
+
+def run_sampling_options(run) -> tuple | None:
+    """The interpolation and fill settings a fused run resamples with.
+
+    Layers that are exact on the pixel grid (flips, integer crops) never
+    interpolate or read outside the image, so they adopt the settings of the
+    other layers of their run; ``None`` when the run has no other layer.
+    """
+    for layer in run:
+        if isinstance(layer, GeometricAugmentation) and not layer.exact_on_grid:
+            return layer.sampling_options()
+    return None
 
 
 @register
@@ -163,7 +182,7 @@ class Pipeline(BaseAugmentation):
             composed,
             tf.stack([height, width]),
             displacement,
-            *last.sampling_options(),
+            *(run_sampling_options(run) or last.sampling_options()),
         )
         return Batch(last.finalize_images(images), batch.labels)
 

@@ -5,13 +5,15 @@ Every message names the layer, what it got and what it expected.
 
 from __future__ import annotations
 
+import math
 import numbers
 
 from keras_augment.core.resample import FILL_MODES, INTERPOLATIONS
 
 
 def _is_number(value) -> bool:
-    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+    # NaN passes every bound check (all comparisons are false), so refuse it here.
+    return isinstance(value, numbers.Real) and not isinstance(value, bool) and not math.isnan(value)
 
 
 def parse_range(
@@ -38,11 +40,7 @@ def parse_range(
         expected += f" within {bracket}{lo}, {hi}]"
     if _is_number(value):
         pair = (-abs(float(value)), abs(float(value))) if symmetric else (float(value),) * 2
-    elif (
-        isinstance(value, (tuple, list))
-        and len(value) == 2
-        and all(_is_number(v) for v in value)
-    ):
+    elif isinstance(value, (tuple, list)) and len(value) == 2 and all(_is_number(v) for v in value):
         pair = (float(value[0]), float(value[1]))
         if pair[0] > pair[1]:
             raise ValueError(
@@ -77,9 +75,7 @@ def check_number(layer: str, name: str, value, *, low=None, high=None) -> float:
     if not _is_number(value):
         raise ValueError(f"{layer}: `{name}` must be a number; got {value!r}.")
     if (low is not None and value < low) or (high is not None and value > high):
-        raise ValueError(
-            f"{layer}: `{name}` must lie within [{low}, {high}]; got {value!r}."
-        )
+        raise ValueError(f"{layer}: `{name}` must lie within [{low}, {high}]; got {value!r}.")
     return float(value)
 
 
@@ -100,3 +96,13 @@ def check_value_range(layer: str, value) -> tuple[float, float]:
             f"{layer}: `value_range` must be a (low, high) pair with low < high; got {value!r}."
         )
     return (float(value[0]), float(value[1]))
+
+
+def parse_unit_range(layer: str, name: str, value, high: float | None = 1.0) -> tuple[float, float]:
+    """Keras' ``factor`` convention: a number ``f`` means ``(0, f)``, a pair is used as given.
+
+    Both ends must lie within ``[0, high]`` (``high=None``: no upper bound).
+    """
+    if _is_number(value):
+        value = (0.0, value)
+    return parse_range(layer, name, value, low=0.0, high=high, symmetric=False)
