@@ -2,38 +2,24 @@
 
 from keras_augment import data
 from keras_augment.core import BaseAugmentation, GeometricAugmentation, Pipeline
-from keras_augment.image import (
-    RandomAffine,
-    RandomCrop,
-    RandomElasticTransform,
-    RandomFlip,
-    RandomPerspective,
-    RandomResizedCrop,
-    RandomRotation,
-    RandomShear,
-    RandomTranslation,
-    RandomZoom,
-)
-
+from keras_augment.core.composition import RandomApply, RandomChoice, RandomOrder
+from keras_augment.image import *  # noqa: F403  (every image layer, listed in image.__all__)
+from keras_augment.image import __all__ as _image_layers
+from keras_augment.legacy import ImageDataGenerator
 from keras_augment.recipes import load_recipe, save_recipe
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "BaseAugmentation",
+    "GeometricAugmentation",
+    "ImageDataGenerator",
+    "Pipeline",
+    "RandomApply",
+    "RandomChoice",
+    "RandomOrder",
     "data",
     "load_recipe",
     "save_recipe",
-    "BaseAugmentation",
-    "GeometricAugmentation",
-    "Pipeline",
-    "RandomAffine",
-    "RandomCrop",
-    "RandomElasticTransform",
-    "RandomFlip",
-    "RandomPerspective",
-    "RandomResizedCrop",
-    "RandomRotation",
-    "RandomShear",
-    "RandomTranslation",
-    "RandomZoom",
+    *_image_layers,
 ]

@@ -207,8 +207,17 @@ class BaseAugmentation(keras.layers.Layer):
         self._check_static_size(images)
         internal, unbatched = self._to_internal(images)
         batch = Batch(internal, labels)
-        if isinstance(training, bool) or training is None:
-            out = self._run(batch, training is not False, seed)
+        if (isinstance(training, bool) or training is None) and training is not False:
+            if tf.executing_eagerly():
+                # Called directly: drawing parameters is a few hundred small ops,
+                # as costly eagerly as the resampling itself, so run the whole
+                # training path as one traced function.
+                out_images, out_labels = self._traced_training_path(internal, labels, seed)
+            else:
+                out = self._run(batch, True, seed)
+                out_images, out_labels = out.images, out.labels
+        elif training is False:
+            out = self._run(batch, False, seed)
             out_images, out_labels = out.images, out.labels
         else:
             # A symbolic `training` flag: both branches must give equal shapes.
@@ -227,6 +236,16 @@ class BaseAugmentation(keras.layers.Layer):
                 result["labels"] = out_labels
             return result
         return out_images
+
+    def _traced_training_path(self, images, labels, seed):
+        if getattr(self, "_traced", None) is None:
+
+            def training_path(images, labels, seed):
+                out = self._run(Batch(images, labels), True, seed)
+                return out.images, out.labels
+
+            self._traced = tf.function(training_path, autograph=False, reduce_retracing=True)
+        return self._traced(images, labels, seed)
 
     def _run(self, batch: Batch, training: bool, seed=None) -> Batch:
         if not training:

@@ -95,6 +95,19 @@ class GeometricAugmentation(BaseAugmentation):
         return config
 
 
+def shared_sampling_options(layers) -> tuple | None:
+    """The ``(interpolation, fill_mode, fill_value)`` one resample can use for all ``layers``.
+
+    Layers that are exact on the pixel grid (flips, integer crops) never
+    interpolate or read outside the image, so they accept any settings; the
+    others must agree. ``None`` when they do not.
+    """
+    options = {layer.sampling_options() for layer in layers if not layer.exact_on_grid}
+    if len(options) > 1:
+        return None
+    return options.pop() if options else layers[0].sampling_options()
+
+
 def center_crop_resize(images, target_h: int, target_w: int, interpolation: str = "bilinear"):
     """Crops the centred box of the target aspect ratio and resizes it (``RandomCrop`` inference)."""
     batch = Batch(images)

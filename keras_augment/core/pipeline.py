@@ -12,7 +12,7 @@ from keras_augment.core.color_fusion import (
     compatible_clip_ranges,
     fused_color,
 )
-from keras_augment.core.geometry import GeometricAugmentation
+from keras_augment.core.geometry import GeometricAugmentation, shared_sampling_options
 from keras_augment.core.random import split_seed
 from keras_augment.core.resample import resample
 
@@ -47,13 +47,7 @@ def fusable_runs(layers) -> list[list]:
                 current = []
             runs.append([layer])
             continue
-        options = run_sampling_options(current)
-        if (
-            current
-            and not layer.exact_on_grid
-            and options is not None
-            and options != layer.sampling_options()
-        ):
+        if current and shared_sampling_options([*current, layer]) is None:
             runs.append(current)
             current = []
         current.append(layer)
@@ -63,19 +57,6 @@ def fusable_runs(layers) -> list[list]:
     if current:
         runs.append(current)
     return runs
-
-
-def run_sampling_options(run) -> tuple | None:
-    """The interpolation and fill settings a fused run resamples with.
-
-    Layers that are exact on the pixel grid (flips, integer crops) never
-    interpolate or read outside the image, so they adopt the settings of the
-    other layers of their run; ``None`` when the run has no other layer.
-    """
-    for layer in run:
-        if isinstance(layer, GeometricAugmentation) and not layer.exact_on_grid:
-            return layer.sampling_options()
-    return None
 
 
 @register
@@ -182,7 +163,7 @@ class Pipeline(BaseAugmentation):
             composed,
             tf.stack([height, width]),
             displacement,
-            *(run_sampling_options(run) or last.sampling_options()),
+            *shared_sampling_options(run),
         )
         return Batch(last.finalize_images(images), batch.labels)
 

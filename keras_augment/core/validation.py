@@ -104,5 +104,11 @@ def parse_unit_range(layer: str, name: str, value, high: float | None = 1.0) -> 
     Both ends must lie within ``[0, high]`` (``high=None``: no upper bound).
     """
     if _is_number(value):
+        if value < 0 or (high is not None and value > high):
+            bound = "inf" if high is None else high
+            raise ValueError(
+                f"{layer}: `{name}` must be a number within [0, {bound}] or a (low, high) "
+                f"pair within it; got {value!r}."
+            )
         value = (0.0, value)
     return parse_range(layer, name, value, low=0.0, high=high, symmetric=False)

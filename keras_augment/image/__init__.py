@@ -1,5 +1,21 @@
-"""Image augmentation layers."""
+"""Image augmentation layers, one module per family."""
 
+from keras_augment.image.color import (
+    AutoContrast,
+    Equalization,
+    RandomBrightness,
+    RandomChannelShift,
+    RandomColorDegeneration,
+    RandomColorJitter,
+    RandomContrast,
+    RandomGamma,
+    RandomGrayscale,
+    RandomHue,
+    RandomInvert,
+    RandomPosterization,
+    RandomSaturation,
+    Solarization,
+)
 from keras_augment.image.geometric import (
     RandomAffine,
     RandomCrop,
@@ -12,8 +28,18 @@ from keras_augment.image.geometric import (
     RandomTranslation,
     RandomZoom,
 )
+from keras_augment.image.mixing import CutMix, MixUp
+from keras_augment.image.occlusion import GridMask, RandomErasing
+from keras_augment.image.quality import (
+    RandomDownscale,
+    RandomGaussianBlur,
+    RandomGaussianNoise,
+    RandomJpegQuality,
+    RandomSharpness,
+)
 
 __all__ = [
+    # geometry
     "RandomAffine",
     "RandomCrop",
     "RandomElasticTransform",
@@ -24,4 +50,31 @@ __all__ = [
     "RandomShear",
     "RandomTranslation",
     "RandomZoom",
+    # colour
+    "AutoContrast",
+    "Equalization",
+    "RandomBrightness",
+    "RandomChannelShift",
+    "RandomColorDegeneration",
+    "RandomColorJitter",
+    "RandomContrast",
+    "RandomGamma",
+    "RandomGrayscale",
+    "RandomHue",
+    "RandomInvert",
+    "RandomPosterization",
+    "RandomSaturation",
+    "Solarization",
+    # quality
+    "RandomDownscale",
+    "RandomGaussianBlur",
+    "RandomGaussianNoise",
+    "RandomJpegQuality",
+    "RandomSharpness",
+    # occlusion
+    "GridMask",
+    "RandomErasing",
+    # mixing
+    "CutMix",
+    "MixUp",
 ]

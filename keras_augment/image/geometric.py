@@ -13,7 +13,7 @@ import math
 import tensorflow as tf
 
 from keras_augment.core import matrices
-from keras_augment.core.base import Batch, register
+from keras_augment.core.base import register
 from keras_augment.core.geometry import GeometricAugmentation, center_crop_resize
 from keras_augment.core.validation import (
     check_choice,
@@ -21,6 +21,7 @@ from keras_augment.core.validation import (
     check_size,
     check_value_range,
     parse_range,
+    parse_unit_range,
 )
 
 HORIZONTAL = "horizontal"
@@ -47,6 +48,8 @@ class RandomFlip(GeometricAugmentation):
         >>> layer(np.zeros((2, 8, 8, 3))).shape
         TensorShape([2, 8, 8, 3])
     """
+
+    exact_on_grid = True
 
     def __init__(self, mode: str = HORIZONTAL_AND_VERTICAL, seed=None, data_format=None, **kwargs):
         super().__init__(seed=seed, data_format=data_format, **kwargs)
@@ -251,14 +254,16 @@ class RandomShear(GeometricAugmentation):
     """Randomly shears images.
 
     Same arguments, meaning and defaults as ``keras.layers.RandomShear``:
-    shear coefficients are drawn from the factor ranges (in ``[0, 1]``) and
-    given a random sign per sample, and the shear acts about the top-left
-    corner (Keras' convention; ``RandomAffine`` shears about the centre).
+    shear coefficients are drawn from the factor ranges and given a random
+    sign per sample (one sign for both axes), and the shear acts about the
+    top-left corner (Keras' convention; ``RandomAffine`` shears about the
+    centre).
 
     Args:
-        x_factor: a number ``f`` in ``[0, 1]`` (coefficients in ``[0, f]``)
-            or a ``(low, high)`` pair in ``[0, 1]``; the source column moves
-            by ``x_coefficient * row``.
+        x_factor: a number ``f`` in ``[0, 1]`` (coefficients of magnitude at
+            most ``f``: drawn from ``[-f, f]``, as Keras' code does) or a
+            ``(low, high)`` pair in ``[0, 1]`` (magnitudes in that range);
+            the source column moves by ``x_coefficient * row``.
         y_factor: the same for vertical shear.
         interpolation, fill_mode, fill_value, data_format, seed: as in
             ``RandomRotation``.
@@ -345,9 +350,15 @@ class RandomCrop(_CropLayer):
         data_format: ``"channels_last"`` or ``"channels_first"``.
     """
 
+    exact_on_grid = True
+
     def __init__(self, height, width, seed=None, data_format=None, **kwargs):
         super().__init__(
-            interpolation="bilinear", fill_mode="nearest", seed=seed, data_format=data_format, **kwargs
+            interpolation="bilinear",
+            fill_mode="nearest",
+            seed=seed,
+            data_format=data_format,
+            **kwargs,
         )
         self._init_size(height, width)
 
@@ -412,12 +423,20 @@ class RandomResizedCrop(_CropLayer):
         **kwargs,
     ):
         super().__init__(
-            interpolation=interpolation, fill_mode="nearest", seed=seed, data_format=data_format, **kwargs
+            interpolation=interpolation,
+            fill_mode="nearest",
+            seed=seed,
+            data_format=data_format,
+            **kwargs,
         )
         self._init_size(height, width)
         name = self.__class__.__name__
-        self.scale = parse_range(name, "scale", scale, low=0.0, high=1.0, low_inclusive=False, symmetric=False)
-        self.ratio = parse_range(name, "ratio", ratio, low=0.0, low_inclusive=False, symmetric=False)
+        self.scale = parse_range(
+            name, "scale", scale, low=0.0, high=1.0, low_inclusive=False, symmetric=False
+        )
+        self.ratio = parse_range(
+            name, "ratio", ratio, low=0.0, low_inclusive=False, symmetric=False
+        )
 
     def get_params(self, sampler, batch):
         area = sampler.uniform(*self.scale)
@@ -434,8 +453,12 @@ class RandomResizedCrop(_CropLayer):
 
     def get_matrix(self, params, height, width):
         return matrices.crop_and_resize(
-            params["top"], params["left"], params["box_height"], params["box_width"],
-            self.height, self.width,
+            params["top"],
+            params["left"],
+            params["box_height"],
+            params["box_width"],
+            self.height,
+            self.width,
         )
 
     def get_config(self):
@@ -460,8 +483,10 @@ class RandomPerspective(GeometricAugmentation):
     extra argument here; its default, ``"constant"``, is Keras' behaviour).
 
     Args:
-        factor: probability of warping a sample, a number in ``[0, 1]`` or a
-            ``(low, high)`` range the probability is drawn from.
+        factor: the probability of warping a sample is drawn per sample from
+            ``[0, f]`` for a number ``f`` (Keras' convention, so ``f=1`` warps
+            about half of the samples) or from a ``(low, high)`` range; use
+            ``(1.0, 1.0)`` to warp every sample.
         scale: strength of the warp, in ``[0, 1]``.
         interpolation: ``"bilinear"`` or ``"nearest"``.
         fill_value: value read outside the image.
@@ -490,7 +515,7 @@ class RandomPerspective(GeometricAugmentation):
             **kwargs,
         )
         name = self.__class__.__name__
-        self.factor = parse_range(name, "factor", factor, low=0.0, high=1.0, symmetric=False)
+        self.factor = parse_unit_range(name, "factor", factor)
         self.scale = check_number(name, "scale", scale, low=0.0, high=1.0)
 
     def get_params(self, sampler, batch):
@@ -557,8 +582,11 @@ class RandomElasticTransform(GeometricAugmentation):
     The field goes through the same resampler as the matrices.
 
     Args:
-        factor: probability of distorting a sample (number or range in ``[0, 1]``).
-        scale: distortion strength ``s`` (number or range in ``[0, 1]``).
+        factor: the probability of distorting a sample is drawn from ``[0, f]``
+            for a number ``f`` (Keras' convention: ``f=1`` distorts about half
+            of the samples) or from a ``(low, high)`` range within ``[0, 1]``.
+        scale: distortion strength ``s``, drawn from ``[0, s]`` for a number or
+            from a ``(low, high)`` range within ``[0, 1]``.
         interpolation, fill_mode, fill_value: as in ``RandomRotation``.
         value_range: ``(low, high)`` range of the image values.
         seed: integer seed.
@@ -588,8 +616,8 @@ class RandomElasticTransform(GeometricAugmentation):
             **kwargs,
         )
         name = self.__class__.__name__
-        self.factor = parse_range(name, "factor", factor, low=0.0, high=1.0, symmetric=False)
-        self.scale = parse_range(name, "scale", scale, low=0.0, high=1.0, symmetric=False)
+        self.factor = parse_unit_range(name, "factor", factor)
+        self.scale = parse_unit_range(name, "scale", scale)
         self.value_range = check_value_range(name, value_range)
 
     def get_params(self, sampler, batch):

@@ -1,0 +1,1115 @@
+"""Colour layers: brightness, contrast, saturation, hue, grayscale, inversion, tone curves.
+
+The first half of this module holds the kernels: plain functions of
+``(images, per-sample parameters)`` that a reader (or a policy layer such as
+RandAugment) can call alone. ``images`` is float32 ``[batch, height, width,
+channels]``; a per-sample parameter is a float32 tensor of shape ``[batch]``
+(or a scalar, shared by the batch); ``value_range`` is a Python
+``(low, high)`` pair. Every kernel uses only ops with XLA kernels.
+
+The second half holds the layers. They check their arguments, draw one set
+of parameters per sample and call their kernel inside one XLA-compiled
+function, so the steps of a layer fuse into one or two passes over the pixels
+(two where a per-image statistic, such as a mean or a histogram, is needed
+first). Layers whose effect is affine
+per image (brightness, contrast, channel shift, grayscale, colour
+degeneration, inversion) also describe themselves as a colour matrix, which
+lets ``keras_augment.Pipeline`` fuse consecutive ones (see
+``keras_augment.core.color_fusion``).
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import tensorflow as tf
+
+from keras_augment.core.base import BaseAugmentation, register
+from keras_augment.core.color_fusion import LinearColorAugmentation, affine_color_matrix
+from keras_augment.core.validation import (
+    check_number,
+    check_size,
+    check_value_range,
+    parse_range,
+)
+
+# Luma weights of keras.ops.image.rgb_to_grayscale (and tf.image.rgb_to_grayscale).
+LUMA_WEIGHTS = (0.2989, 0.5870, 0.1140)
+
+ValueRange = tuple[float, float]
+
+# --------------------------------------------------------------------------
+# Kernels
+# --------------------------------------------------------------------------
+
+
+def _per_sample(value) -> tf.Tensor:
+    """A ``[batch]`` (or scalar) parameter shaped to broadcast over ``[batch, h, w, c]``."""
+    return tf.reshape(tf.cast(value, tf.float32), [-1, 1, 1, 1])
+
+
+def _clip(images: tf.Tensor, value_range: ValueRange) -> tf.Tensor:
+    return tf.clip_by_value(images, value_range[0], value_range[1])
+
+
+def _to_unit(images: tf.Tensor, value_range: ValueRange) -> tf.Tensor:
+    low, high = value_range
+    return (images - low) / (high - low)
+
+
+def _from_unit(images: tf.Tensor, value_range: ValueRange) -> tf.Tensor:
+    low, high = value_range
+    return images * (high - low) + low
+
+
+def _to_255(images: tf.Tensor, value_range: ValueRange) -> tf.Tensor:
+    return _to_unit(images, value_range) * 255.0
+
+
+def _from_255(images: tf.Tensor, value_range: ValueRange) -> tf.Tensor:
+    return _from_unit(images / 255.0, value_range)
+
+
+def adjust_brightness(images: tf.Tensor, delta, value_range: ValueRange) -> tf.Tensor:
+    """Adds ``delta * (high - low)`` to every value and clips to ``value_range``.
+
+    ``delta`` is a fraction of the value range: -1 turns any image black, 1 white.
+    """
+    low, high = value_range
+    return _clip(images + _per_sample(delta) * (high - low), value_range)
+
+
+def adjust_contrast(
+    images: tf.Tensor, factor, value_range: ValueRange, per_channel: bool = True
+) -> tf.Tensor:
+    """``(x - mean) * factor + mean``, clipped to ``value_range``.
+
+    Args:
+        images: float32 ``[batch, height, width, channels]``.
+        factor: ``[batch]``; 1 leaves the image unchanged, 0 makes it flat.
+        value_range: ``(low, high)``.
+        per_channel: if true (``keras.layers.RandomContrast``), ``mean`` is
+            each channel's mean over the image; if false (PIL
+            ``ImageEnhance.Contrast``), it is the mean of the grayscale image,
+            shared by all channels.
+    """
+    source = images if per_channel else to_grayscale(images)
+    mean = tf.reduce_mean(source, axis=[1, 2], keepdims=True)
+    return _clip((images - mean) * _per_sample(factor) + mean, value_range)
+
+
+def _check_rgb(images: tf.Tensor, what: str) -> None:
+    if images.shape[-1] != 3:
+        raise ValueError(f"{what}: expected RGB images with 3 channels; got shape {images.shape}.")
+
+
+def _adjust_hsv(images: tf.Tensor, saturation, delta, value_range: ValueRange) -> tf.Tensor:
+    """Scales HSV saturation and/or turns HSV hue, computed in RGB without converting to HSV.
+
+    With ``M``, ``m`` and ``C = M - m`` the largest channel, the smallest
+    and the chroma of a pixel (relative to ``low``), HSV keeps ``M`` as the
+    value, ``C / M`` as the saturation and the position of the middle
+    channel between ``m`` and ``M`` as the hue. Scaling the saturation by
+    ``k`` (capped at 1) scales ``C`` by ``min(k, M / C)`` with ``M`` fixed;
+    turning the hue keeps ``M`` and ``m`` and moves the channels between
+    them (``tf.image.hsv_to_rgb``'s formula with ``v * s = C``). The three
+    channel planes are computed separately, which XLA turns into one loop
+    without repeating the per-pixel work for each channel.
+    """
+    low = value_range[0]
+    shifted = images - low
+    r, g, b = shifted[..., 0], shifted[..., 1], shifted[..., 2]
+    largest = tf.maximum(tf.maximum(r, g), b)
+    smallest = tf.minimum(tf.minimum(r, g), b)
+    chroma = largest - smallest
+    scale = None
+    if saturation is not None:
+        factor = tf.reshape(tf.cast(saturation, tf.float32), [-1, 1, 1])
+        scale = tf.minimum(factor, tf.math.divide_no_nan(largest, chroma))
+    if delta is None:
+        # Hue unchanged: each channel keeps its place between m and M.
+        out = largest[..., None] - (largest[..., None] - shifted) * scale[..., None]
+        return _clip(out + low, value_range)
+    inv = tf.math.divide_no_nan(1.0, 6.0 * chroma)
+    hue = tf.where(
+        tf.equal(largest, r),
+        (g - b) * inv,
+        tf.where(tf.equal(largest, g), (b - r) * inv + 2.0 / 6.0, (r - g) * inv + 4.0 / 6.0),
+    )
+    hue = hue + tf.reshape(tf.cast(delta, tf.float32), [-1, 1, 1])
+    sector = (hue - tf.floor(hue)) * 6.0
+    if scale is not None:
+        chroma = chroma * scale
+        smallest = largest - chroma
+    weights = (
+        tf.clip_by_value(tf.abs(sector - 3.0) - 1.0, 0.0, 1.0),
+        tf.clip_by_value(2.0 - tf.abs(sector - 2.0), 0.0, 1.0),
+        tf.clip_by_value(2.0 - tf.abs(sector - 4.0), 0.0, 1.0),
+    )
+    out = tf.stack([smallest + chroma * w for w in weights], axis=-1)
+    return _clip(out + low, value_range)
+
+
+def adjust_saturation(images: tf.Tensor, factor, value_range: ValueRange) -> tf.Tensor:
+    """Multiplies the HSV saturation of every pixel by ``factor`` (capped at full saturation).
+
+    ``factor`` 0 gives gray (every channel equal to the HSV value, the
+    largest channel), 1 leaves the image unchanged, larger values saturate.
+    Exactly the HSV result, computed in RGB: with ``M`` and ``m`` the largest
+    and smallest channel (relative to ``low``), a channel ``c`` becomes
+    ``M - (M - c) * min(factor, M / (M - m))``. RGB images only.
+    """
+    _check_rgb(images, "adjust_saturation")
+    return _adjust_hsv(images, factor, None, value_range)
+
+
+def adjust_hue(images: tf.Tensor, delta, value_range: ValueRange) -> tf.Tensor:
+    """Rotates the HSV hue of every pixel by ``delta`` turns (``[-0.5, 0.5]`` covers the circle).
+
+    Saturation and value are kept, so the largest and smallest channel of a
+    pixel stay put and only the channels between them move. Matches
+    ``tf.image.rgb_to_hsv``, a hue shift and ``tf.image.hsv_to_rgb``. RGB
+    images only.
+    """
+    _check_rgb(images, "adjust_hue")
+    return _adjust_hsv(images, None, delta, value_range)
+
+
+def _check_gray_channels(channels) -> None:
+    if channels not in (1, 3):
+        raise ValueError(
+            f"to_grayscale: expected images with 1 or 3 channels; got {channels} channels."
+        )
+
+
+def grayscale_matrix(channels: int) -> tf.Tensor:
+    """``[C, C]``: every output channel is the luma of the input (identity for one channel)."""
+    _check_gray_channels(channels)
+    if channels == 1:
+        return tf.ones([1, 1], tf.float32)
+    return tf.tile(tf.constant([LUMA_WEIGHTS], tf.float32), [3, 1])
+
+
+def to_grayscale(images: tf.Tensor) -> tf.Tensor:
+    """Luma (``0.2989 R + 0.5870 G + 0.1140 B``) repeated in every channel; keeps the shape.
+
+    One-channel images come back unchanged; other channel counts raise ``ValueError``.
+    """
+    channels = images.shape[-1]
+    if channels == 1:
+        return images
+    _check_gray_channels(channels)
+    gray = tf.reduce_sum(images * tf.constant(LUMA_WEIGHTS, tf.float32), axis=-1, keepdims=True)
+    return tf.broadcast_to(gray, tf.shape(images))
+
+
+def blend(images: tf.Tensor, other: tf.Tensor, alpha) -> tf.Tensor:
+    """``(1 - alpha) * other + alpha * images`` (PIL ``ImageEnhance``): 0 gives ``other``, 1 ``images``.
+
+    Values above 1 extrapolate away from ``other``. No clipping: callers clip.
+    """
+    return other + _per_sample(alpha) * (images - other)
+
+
+def degenerate_color(images: tf.Tensor, factor, value_range: ValueRange) -> tf.Tensor:
+    """Blends with the grayscale image (PIL ``ImageEnhance.Color``), clipped to ``value_range``.
+
+    ``factor`` 0 gives grayscale, 1 the original, above 1 more colour.
+    """
+    return _clip(blend(images, to_grayscale(images), factor), value_range)
+
+
+def invert(images: tf.Tensor, value_range: ValueRange) -> tf.Tensor:
+    """``low + high - x``: the negative within ``value_range``."""
+    return value_range[0] + value_range[1] - images
+
+
+def posterize(images: tf.Tensor, bits, value_range: ValueRange) -> tf.Tensor:
+    """Keeps the top ``bits`` (1..8) bits of each 8-bit channel value.
+
+    Values are mapped to ``[0, 255]``, truncated to integers, their low
+    ``8 - bits`` bits cleared, and mapped back to ``value_range``.
+    """
+    levels = tf.floor(tf.clip_by_value(_to_255(images, value_range), 0.0, 255.0))
+    step = tf.pow(2.0, 8.0 - _per_sample(bits))
+    return _from_255(tf.floor(levels / step) * step, value_range)
+
+
+def solarize(images: tf.Tensor, threshold, value_range: ValueRange) -> tf.Tensor:
+    """Inverts values at or above ``threshold`` (pixel units, per sample); keeps the rest."""
+    return tf.where(images < _per_sample(threshold), images, invert(images, value_range))
+
+
+def solarize_add(images: tf.Tensor, addition, threshold, value_range: ValueRange) -> tf.Tensor:
+    """Adds ``addition`` (pixel units) to values below ``threshold``, clipped (AutoAugment's SolarizeAdd)."""
+    added = _clip(images + _per_sample(addition), value_range)
+    return tf.where(images < _per_sample(threshold), added, images)
+
+
+def auto_contrast(images: tf.Tensor, value_range: ValueRange) -> tf.Tensor:
+    """Stretches each channel of each image linearly so its minimum and maximum span ``value_range``.
+
+    A constant channel is left unchanged.
+    """
+    low, high = value_range
+    smallest = tf.reduce_min(images, axis=[1, 2], keepdims=True)
+    largest = tf.reduce_max(images, axis=[1, 2], keepdims=True)
+    spread = largest - smallest
+    stretched = (images - smallest) * tf.math.divide_no_nan(high - low, spread) + low
+    return tf.where(spread > 0, _clip(stretched, value_range), images)
+
+
+def equalize(images: tf.Tensor, value_range: ValueRange, bins: int = 256) -> tf.Tensor:
+    """Histogram equalisation of each channel of each image (the algorithm of ``keras.layers.Equalization``).
+
+    Values are mapped to ``[0, 255]`` and sorted into ``bins`` equal bins;
+    each bin is mapped through the normalised cumulative histogram
+    ``round(255 * (cdf - cdf_min) / (n - cdf_min))``. A channel whose values
+    all fall in one bin is left unchanged. The histogram is built with a
+    segment sum, which compiles with XLA.
+    """
+    shape = tf.shape(images)
+    batch, channels = shape[0], shape[3]
+    scaled = _to_255(images, value_range)
+    index = tf.clip_by_value(tf.cast(scaled * ((bins - 1) / 255.0), tf.int32), 0, bins - 1)
+    # One histogram per (image, channel): segment id = (b * C + c) * bins + index.
+    owner = tf.reshape(tf.range(batch * channels), [batch, 1, 1, channels])
+    segments = owner * bins + index
+    count = batch * channels
+    histogram = tf.math.unsorted_segment_sum(
+        tf.ones_like(scaled), segments, num_segments=count * bins
+    )
+    histogram = tf.reshape(histogram, [count, bins])
+    cdf = tf.cumsum(histogram, axis=-1)
+    cdf_min = tf.reduce_min(tf.where(cdf > 0, cdf, tf.reduce_max(cdf)), axis=-1, keepdims=True)
+    denominator = cdf[:, -1:] - cdf_min
+    denominator = tf.where(denominator == 0, tf.ones_like(denominator), denominator)
+    table = tf.clip_by_value(tf.round((cdf - cdf_min) * 255.0 / denominator), 0.0, 255.0)
+    equalized = tf.gather(tf.reshape(table, [-1]), segments)
+    used_bins = tf.reduce_sum(tf.cast(histogram > 0, tf.int32), axis=-1)
+    keep = tf.reshape(used_bins <= 1, [batch, 1, 1, channels])
+    return tf.where(keep, images, _from_255(equalized, value_range))
+
+
+def adjust_gamma(images: tf.Tensor, gamma, value_range: ValueRange) -> tf.Tensor:
+    """``low + (high - low) * ((x - low) / (high - low)) ** gamma``; gamma < 1 brightens."""
+    unit = tf.clip_by_value(_to_unit(images, value_range), 0.0, 1.0)
+    return _from_unit(tf.pow(unit, _per_sample(gamma)), value_range)
+
+
+def channel_shift(images: tf.Tensor, shifts, value_range: ValueRange) -> tf.Tensor:
+    """Adds ``shifts[b, c]`` (pixel units) to channel ``c`` of image ``b``, clipped to ``value_range``."""
+    shifts = tf.cast(shifts, tf.float32)
+    return _clip(images + shifts[:, None, None, :], value_range)
+
+
+# --------------------------------------------------------------------------
+# XLA entry points used by the layers
+# --------------------------------------------------------------------------
+
+
+def _compiled(kernel):
+    """``kernel(images, *args)`` compiled with XLA; ``images`` may arrive in any real dtype.
+
+    Integer images (uint8 above all) are cast inside the compiled function, so
+    the cast costs no extra pass; other float types are cast before it, so one
+    compiled float32 kernel serves them all.
+    """
+
+    def run(images, *args):
+        return kernel(tf.cast(images, tf.float32), *args)
+
+    run.__name__ = f"{kernel.__name__}_xla"
+    compiled = tf.function(run, jit_compile=True, reduce_retracing=True)
+
+    def call(images, *args):
+        images = tf.convert_to_tensor(images)
+        if images.dtype.is_floating and images.dtype != tf.float32:
+            images = tf.cast(images, tf.float32)
+        return compiled(images, *args)
+
+    return call
+
+
+def _select(images, apply, changed):
+    return tf.where(tf.reshape(apply, [-1, 1, 1, 1]), changed, images)
+
+
+def _grayscale_where(images, apply):
+    return _select(images, apply, to_grayscale(images))
+
+
+def _invert_where(images, apply, value_range):
+    return _select(images, apply, invert(images, value_range))
+
+
+def _solarization(images, addition, threshold, value_range):
+    return solarize(_clip(images + _per_sample(addition), value_range), threshold, value_range)
+
+
+def _color_jitter(images, brightness, contrast, saturation, hue, value_range):
+    # Keras order and clipping: brightness, contrast, saturation, hue, each clipped.
+    if brightness is not None:
+        images = adjust_brightness(images, brightness, value_range)
+    if contrast is not None:
+        images = adjust_contrast(images, contrast, value_range)
+    if saturation is not None or hue is not None:
+        # Saturation then hue share one HSV decomposition; the clip Keras does
+        # between them never acts (scaling saturation keeps values in range).
+        _check_rgb(images, "RandomColorJitter")
+        images = _adjust_hsv(images, saturation, hue, value_range)
+    return images
+
+
+_XLA = {
+    kernel.__name__: _compiled(kernel)
+    for kernel in (
+        adjust_brightness,
+        adjust_contrast,
+        adjust_saturation,
+        adjust_hue,
+        degenerate_color,
+        posterize,
+        auto_contrast,
+        equalize,
+        adjust_gamma,
+        channel_shift,
+        _grayscale_where,
+        _invert_where,
+        _solarization,
+        _color_jitter,
+    )
+}
+
+
+# --------------------------------------------------------------------------
+# Argument checks
+# --------------------------------------------------------------------------
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def _zero_to(layer: str, name: str, value, low: float = 0.0, high: float = 1.0):
+    """A number ``f`` in ``[0, high]`` means ``(0, f)``; a pair is a range within ``[low, high]``."""
+    if _is_number(value):
+        f = check_number(layer, name, value, low=0.0, high=high)
+        return (0.0, f)
+    return parse_range(layer, name, value, low=low, high=high)
+
+
+def _contrast_factor(layer: str, name: str, value) -> tuple[float, float]:
+    """Keras' contrast factor: deviations ``(lower, upper)`` giving ``[1 - lower, 1 + upper]``."""
+    if _is_number(value):
+        f = check_number(layer, name, value, low=0.0, high=1.0)
+        return (f, f)
+    if (
+        isinstance(value, (tuple, list))
+        and len(value) == 2
+        and all(_is_number(v) for v in value)
+        and 0.0 <= value[0] <= 1.0
+        and value[1] >= 0.0
+    ):
+        return (float(value[0]), float(value[1]))
+    raise ValueError(
+        f"{layer}: `{name}` must be a number within [0, 1] or a (lower, upper) pair with "
+        f"0 <= lower <= 1 and upper >= 0; got {value!r}."
+    )
+
+
+def _saturation_multiplier(factor: tf.Tensor) -> tf.Tensor:
+    # Keras' mapping from factor in [0, 1] to a saturation multiplier: 0.5 -> 1.
+    return factor / (1.0 - factor + 1e-7)
+
+
+# --------------------------------------------------------------------------
+# Layers
+# --------------------------------------------------------------------------
+
+
+class _ValueRangeMixin:
+    def _set_value_range(self, value_range):
+        self.value_range = check_value_range(self.__class__.__name__, value_range)
+
+    def _value_range_config(self):
+        return {"value_range": self.value_range}
+
+
+@register
+class RandomBrightness(_ValueRangeMixin, LinearColorAugmentation):
+    """Randomly brightens or darkens images.
+
+    Same arguments, meaning and defaults as ``keras.layers.RandomBrightness``;
+    each sample gets its own delta (as in Keras).
+
+    Args:
+        factor: a number ``f`` in ``[0, 1]`` or a ``(low, high)`` pair within
+            ``[-1, 1]``; a delta is drawn from ``[-f, f]`` (or the pair) and
+            ``delta * (high - low)`` of ``value_range`` is added to every value.
+            -1 turns an image black, 1 white.
+        value_range: ``(low, high)`` of the input values; outputs are clipped
+            to it. Defaults to ``(0, 255)``.
+        seed: integer seed.
+        data_format: ``"channels_last"`` or ``"channels_first"``.
+
+    Example:
+        >>> layer = keras_augment.image.color.RandomBrightness(0.2, seed=1)
+        >>> layer(np.full((2, 8, 8, 3), 100.0)).shape
+        TensorShape([2, 8, 8, 3])
+    """
+
+    def __init__(self, factor, value_range=(0, 255), seed=None, data_format=None, **kwargs):
+        super().__init__(seed=seed, data_format=data_format, **kwargs)
+        name = self.__class__.__name__
+        self.factor = parse_range(name, "factor", factor, low=-1.0, high=1.0)
+        self._set_value_range(value_range)
+
+    def get_params(self, sampler, batch):
+        return {"delta": sampler.uniform(*self.factor)}
+
+    def transform_images(self, images, params):
+        return _XLA["adjust_brightness"](images, params["delta"], self.value_range)
+
+    def get_color_matrix(self, params, channel_means):
+        low, high = self.value_range
+        shift = params["delta"][:, None] * (high - low) + tf.zeros_like(channel_means)
+        n = tf.shape(channel_means)[0]
+        return affine_color_matrix(tf.eye(channel_means.shape[-1], batch_shape=[n]), shift)
+
+    def get_config(self):
+        return {**super().get_config(), "factor": self.factor, **self._value_range_config()}
+
+
+@register
+class RandomContrast(_ValueRangeMixin, LinearColorAugmentation):
+    """Randomly raises or lowers the contrast of images.
+
+    Same arguments and defaults as ``keras.layers.RandomContrast``; each
+    sample gets its own factor (as in Keras). Every channel ``x`` of an image
+    becomes ``(x - mean) * contrast + mean`` with ``mean`` that channel's mean
+    over the image, clipped to ``value_range``.
+
+    Args:
+        factor: a number ``f`` in ``[0, 1]``: contrasts are drawn from
+            ``[1 - f, 1 + f]``; or a pair ``(lower, upper)``: from
+            ``[1 - lower, 1 + upper]``. This is the meaning Keras documents;
+            Keras' code turns a single number into ``[1, 1 + f]`` (never
+            lowering contrast) and sorts pairs, which we do not copy.
+        value_range: ``(low, high)`` of the input values. Defaults to ``(0, 255)``.
+        seed: integer seed.
+        data_format: ``"channels_last"`` or ``"channels_first"``.
+    """
+
+    uses_channel_means = True
+
+    def __init__(self, factor, value_range=(0, 255), seed=None, data_format=None, **kwargs):
+        super().__init__(seed=seed, data_format=data_format, **kwargs)
+        self.factor = _contrast_factor(self.__class__.__name__, "factor", factor)
+        self._set_value_range(value_range)
+
+    def get_params(self, sampler, batch):
+        lower, upper = self.factor
+        return {"contrast": sampler.uniform(1.0 - lower, 1.0 + upper)}
+
+    def transform_images(self, images, params):
+        return _XLA["adjust_contrast"](images, params["contrast"], self.value_range)
+
+    def get_color_matrix(self, params, channel_means):
+        contrast = params["contrast"][:, None]
+        linear = tf.linalg.diag(contrast + tf.zeros_like(channel_means))
+        return affine_color_matrix(linear, (1.0 - contrast) * channel_means)
+
+    def get_config(self):
+        return {**super().get_config(), "factor": self.factor, **self._value_range_config()}
+
+
+@register
+class RandomSaturation(_ValueRangeMixin, BaseAugmentation):
+    """Randomly changes the colour saturation of RGB images (in HSV).
+
+    Same arguments, meaning and defaults as ``keras.layers.RandomSaturation``;
+    each sample gets its own factor. A factor ``f`` multiplies the HSV
+    saturation by ``f / (1 - f)``: 0 gives gray, 0.5 leaves the image
+    unchanged, 1 saturates fully. Two deliberate differences from Keras'
+    code: a single number ``f`` draws from ``[0, f]`` as Keras documents
+    (Keras' code draws from ``[-f, f]``, making half the images gray), and
+    saturation is capped at 1 whatever the value range (Keras caps it at
+    ``value_range[1]``, so with ``(0, 255)`` strong factors push values below
+    zero). Not affine, so a ``Pipeline`` does not fuse it.
+
+    Args:
+        factor: a number in ``[0, 1]`` or a ``(low, high)`` pair within ``[0, 1]``.
+        value_range: ``(low, high)`` of the input values. Defaults to ``(0, 255)``.
+        data_format: ``"channels_last"`` or ``"channels_first"``.
+        seed: integer seed.
+    """
+
+    def __init__(self, factor, value_range=(0, 255), data_format=None, seed=None, **kwargs):
+        super().__init__(seed=seed, data_format=data_format, **kwargs)
+        self.factor = _zero_to(self.__class__.__name__, "factor", factor)
+        self._set_value_range(value_range)
+
+    def get_params(self, sampler, batch):
+        return {"saturation": _saturation_multiplier(sampler.uniform(*self.factor))}
+
+    def transform_images(self, images, params):
+        _check_rgb(images, self.__class__.__name__)
+        return _XLA["adjust_saturation"](images, params["saturation"], self.value_range)
+
+    def get_config(self):
+        return {**super().get_config(), "factor": self.factor, **self._value_range_config()}
+
+
+@register
+class RandomHue(_ValueRangeMixin, BaseAugmentation):
+    """Randomly rotates the hue of RGB images.
+
+    Same arguments, meaning and defaults as ``keras.layers.RandomHue``; each
+    sample gets its own shift. A factor ``f`` drawn from the range turns the
+    hue by ``f / 2`` of a full circle, clockwise or anticlockwise with equal
+    probability: ``1.0`` is the largest change (half a turn). Not affine, so a
+    ``Pipeline`` does not fuse it.
+
+    Args:
+        factor: a number ``f`` in ``[0, 1]`` (draws from ``[0, f]``) or a
+            ``(low, high)`` pair within ``[0, 1]``.
+        value_range: ``(low, high)`` of the input values. Defaults to ``(0, 255)``.
+        data_format: ``"channels_last"`` or ``"channels_first"``.
+        seed: integer seed.
+    """
+
+    def __init__(self, factor, value_range=(0, 255), data_format=None, seed=None, **kwargs):
+        super().__init__(seed=seed, data_format=data_format, **kwargs)
+        self.factor = _zero_to(self.__class__.__name__, "factor", factor)
+        self._set_value_range(value_range)
+
+    def get_params(self, sampler, batch):
+        sign = tf.where(sampler.bernoulli(0.5), -1.0, 1.0)
+        return {"hue": sign * sampler.uniform(*self.factor) * 0.5}
+
+    def transform_images(self, images, params):
+        _check_rgb(images, self.__class__.__name__)
+        return _XLA["adjust_hue"](images, params["hue"], self.value_range)
+
+    def get_config(self):
+        return {**super().get_config(), "factor": self.factor, **self._value_range_config()}
+
+
+@register
+class RandomGrayscale(LinearColorAugmentation):
+    """Turns images to grayscale with probability ``factor`` (black-and-white augmentation).
+
+    Same arguments, meaning and defaults as ``keras.layers.RandomGrayscale``:
+    ``factor`` is the probability that an image is converted, decided for
+    each sample. ``RandomGrayscale(1.0)`` always converts,
+    ``RandomGrayscale(0.2)`` is the usual "black and white 20% of the time".
+    Converted images keep their channel count, every channel holding the luma
+    ``0.2989 R + 0.5870 G + 0.1140 B``. Images must have 1 (left unchanged)
+    or 3 channels.
+
+    Args:
+        factor: probability in ``[0, 1]``. Defaults to 0.5.
+        data_format: ``"channels_last"`` or ``"channels_first"``.
+        seed: integer seed.
+    """
+
+    def __init__(self, factor=0.5, data_format=None, seed=None, **kwargs):
+        super().__init__(seed=seed, data_format=data_format, **kwargs)
+        self.factor = check_number(self.__class__.__name__, "factor", factor, low=0.0, high=1.0)
+
+    def get_params(self, sampler, batch):
+        return {"apply": sampler.bernoulli(self.factor)}
+
+    def transform_images(self, images, params):
+        self._check_channels(images)
+        return _XLA["_grayscale_where"](images, params["apply"])
+
+    def _check_channels(self, images):
+        if images.shape[-1] not in (1, 3):
+            raise ValueError(
+                f"{self.__class__.__name__}: expected images with 1 or 3 channels; got "
+                f"shape {images.shape} (channels last)."
+            )
+
+    def get_color_matrix(self, params, channel_means):
+        channels = channel_means.shape[-1]
+        n = tf.shape(channel_means)[0]
+        identity = tf.eye(channels, batch_shape=[n])
+        gray = tf.broadcast_to(grayscale_matrix(channels), [n, channels, channels])
+        linear = tf.where(tf.reshape(params["apply"], [-1, 1, 1]), gray, identity)
+        return affine_color_matrix(linear, tf.zeros_like(channel_means))
+
+    def color_clip_range(self):
+        return None
+
+    def get_config(self):
+        return {**super().get_config(), "factor": self.factor}
+
+
+@register
+class RandomColorJitter(_ValueRangeMixin, BaseAugmentation):
+    """Randomly changes brightness, contrast, saturation and hue, in that order.
+
+    Same arguments, meaning and defaults as ``keras.layers.RandomColorJitter``:
+    each factor has the meaning it has in ``RandomBrightness``,
+    ``RandomContrast``, ``RandomSaturation`` and ``RandomHue``; ``None``
+    skips that step. Each sample gets its own four parameters, and the four
+    steps (each clipped to ``value_range``, as in Keras) run in one
+    XLA-compiled pass.
+
+    Args:
+        value_range: ``(low, high)`` of the input values. Defaults to ``(0, 255)``.
+        brightness_factor: as ``RandomBrightness``'s ``factor``, or ``None``.
+        contrast_factor: as ``RandomContrast``'s ``factor``, or ``None``.
+        saturation_factor: as ``RandomSaturation``'s ``factor``, or ``None``.
+        hue_factor: as ``RandomHue``'s ``factor``, or ``None``.
+        seed: integer seed.
+        data_format: ``"channels_last"`` or ``"channels_first"``.
+    """
+
+    def __init__(
+        self,
+        value_range=(0, 255),
+        brightness_factor=None,
+        contrast_factor=None,
+        saturation_factor=None,
+        hue_factor=None,
+        seed=None,
+        data_format=None,
+        **kwargs,
+    ):
+        super().__init__(seed=seed, data_format=data_format, **kwargs)
+        name = self.__class__.__name__
+        self._set_value_range(value_range)
+        self.brightness_factor = (
+            None
+            if brightness_factor is None
+            else parse_range(name, "brightness_factor", brightness_factor, low=-1.0, high=1.0)
+        )
+        self.contrast_factor = (
+            None
+            if contrast_factor is None
+            else _contrast_factor(name, "contrast_factor", contrast_factor)
+        )
+        self.saturation_factor = (
+            None
+            if saturation_factor is None
+            else _zero_to(name, "saturation_factor", saturation_factor)
+        )
+        self.hue_factor = None if hue_factor is None else _zero_to(name, "hue_factor", hue_factor)
+
+    def get_params(self, sampler, batch):
+        params = {}
+        if self.brightness_factor is not None:
+            params["brightness"] = sampler.uniform(*self.brightness_factor)
+        if self.contrast_factor is not None:
+            lower, upper = self.contrast_factor
+            params["contrast"] = sampler.uniform(1.0 - lower, 1.0 + upper)
+        if self.saturation_factor is not None:
+            params["saturation"] = _saturation_multiplier(sampler.uniform(*self.saturation_factor))
+        if self.hue_factor is not None:
+            sign = tf.where(sampler.bernoulli(0.5), -1.0, 1.0)
+            params["hue"] = sign * sampler.uniform(*self.hue_factor) * 0.5
+        return params
+
+    def transform_images(self, images, params):
+        if not params:
+            return tf.cast(images, tf.float32)
+        return _XLA["_color_jitter"](
+            images,
+            params.get("brightness"),
+            params.get("contrast"),
+            params.get("saturation"),
+            params.get("hue"),
+            self.value_range,
+        )
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            **self._value_range_config(),
+            "brightness_factor": self.brightness_factor,
+            "contrast_factor": self.contrast_factor,
+            "saturation_factor": self.saturation_factor,
+            "hue_factor": self.hue_factor,
+        }
+
+
+@register
+class RandomColorDegeneration(_ValueRangeMixin, LinearColorAugmentation):
+    """Randomly blends images towards their grayscale version.
+
+    Same arguments, meaning and defaults as
+    ``keras.layers.RandomColorDegeneration``; each sample gets its own factor
+    (as in Keras). An image becomes ``x + f * (gray - x)``: 0 leaves it
+    unchanged, 1 gives grayscale, negative values (allowed in pairs, as Keras
+    allows) add colour. Clipped to ``value_range``. RGB images only.
+
+    Args:
+        factor: a number ``f`` in ``[0, 1]`` (draws from ``[0, f]``, as Keras
+            documents) or a ``(low, high)`` pair within ``[-1, 1]``.
+        value_range: ``(low, high)`` of the input values. Defaults to ``(0, 255)``.
+        data_format: ``"channels_last"`` or ``"channels_first"``.
+        seed: integer seed.
+    """
+
+    def __init__(self, factor, value_range=(0, 255), data_format=None, seed=None, **kwargs):
+        super().__init__(seed=seed, data_format=data_format, **kwargs)
+        self.factor = _zero_to(self.__class__.__name__, "factor", factor, low=-1.0)
+        self._set_value_range(value_range)
+
+    def get_params(self, sampler, batch):
+        return {"degeneration": sampler.uniform(*self.factor)}
+
+    def transform_images(self, images, params):
+        _check_rgb(images, self.__class__.__name__)
+        # degenerate_color follows PIL: its factor 1 keeps the colours.
+        return _XLA["degenerate_color"](images, 1.0 - params["degeneration"], self.value_range)
+
+    def get_color_matrix(self, params, channel_means):
+        channels = channel_means.shape[-1]
+        n = tf.shape(channel_means)[0]
+        f = tf.reshape(params["degeneration"], [-1, 1, 1])
+        linear = (1.0 - f) * tf.eye(channels, batch_shape=[n]) + f * grayscale_matrix(channels)
+        return affine_color_matrix(linear, tf.zeros_like(channel_means))
+
+    def get_config(self):
+        return {**super().get_config(), "factor": self.factor, **self._value_range_config()}
+
+
+@register
+class RandomInvert(_ValueRangeMixin, LinearColorAugmentation):
+    """Randomly inverts images: ``x`` becomes ``low + high - x``.
+
+    Same arguments, meaning and defaults as ``keras.layers.RandomInvert``:
+    for each sample a probability is drawn from the ``factor`` range and the
+    image is inverted with that probability (so ``factor=(1.0, 1.0)`` always
+    inverts, the default ``1.0`` inverts half the images on average). Keras
+    computes ``high - x``, the same for ranges starting at 0.
+
+    Args:
+        factor: a number ``f`` in ``[0, 1]`` (probabilities from ``[0, f]``)
+            or a ``(low, high)`` pair within ``[0, 1]``. Defaults to 1.0.
+        value_range: ``(low, high)`` of the input values. Defaults to ``(0, 255)``.
+        seed: integer seed.
+        data_format: ``"channels_last"`` or ``"channels_first"``.
+    """
+
+    def __init__(self, factor=1.0, value_range=(0, 255), seed=None, data_format=None, **kwargs):
+        super().__init__(seed=seed, data_format=data_format, **kwargs)
+        self.factor = _zero_to(self.__class__.__name__, "factor", factor)
+        self._set_value_range(value_range)
+
+    def get_params(self, sampler, batch):
+        probability = sampler.uniform(*self.factor)
+        return {"apply": sampler.uniform(0.0, 1.0) < probability}
+
+    def transform_images(self, images, params):
+        return _XLA["_invert_where"](images, params["apply"], self.value_range)
+
+    def get_color_matrix(self, params, channel_means):
+        channels = channel_means.shape[-1]
+        n = tf.shape(channel_means)[0]
+        sign = tf.where(params["apply"], -1.0, 1.0)
+        linear = tf.eye(channels, batch_shape=[n]) * sign[:, None, None]
+        low, high = self.value_range
+        offset = tf.where(params["apply"], low + high, 0.0)[:, None] + tf.zeros_like(channel_means)
+        return affine_color_matrix(linear, offset)
+
+    def color_clip_range(self):
+        return None  # the negative of an in-range image is in range
+
+    def get_config(self):
+        return {**super().get_config(), "factor": self.factor, **self._value_range_config()}
+
+
+@register
+class RandomPosterization(_ValueRangeMixin, BaseAugmentation):
+    """Keeps only the top bits of each channel value (posterization).
+
+    Same arguments and defaults as ``keras.layers.RandomPosterization``;
+    each sample gets its own bit count. Values are mapped to ``[0, 255]``,
+    truncated to integers, their low bits cleared, and mapped back.
+
+    Args:
+        factor: the number of bits to keep, an integer in ``[1, 8]`` (as Keras
+            documents; Keras' code instead draws from ``[1, factor)``), or a
+            ``(low, high)`` pair of integers: each sample keeps a number of
+            bits drawn uniformly from ``low..high`` inclusive (Keras excludes
+            ``high``).
+        value_range: ``(low, high)`` of the input values. Defaults to ``(0, 255)``.
+        data_format: ``"channels_last"`` or ``"channels_first"``.
+        seed: integer seed.
+    """
+
+    def __init__(self, factor, value_range=(0, 255), data_format=None, seed=None, **kwargs):
+        super().__init__(seed=seed, data_format=data_format, **kwargs)
+        name = self.__class__.__name__
+        pair = factor if isinstance(factor, (tuple, list)) else (factor, factor)
+        if (
+            len(pair) != 2
+            or not all(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in pair)
+            or not 1 <= pair[0] <= pair[1] <= 8
+        ):
+            raise ValueError(
+                f"{name}: `factor` must be an integer within [1, 8] or an ordered (low, high) "
+                f"pair of such integers; got {factor!r}."
+            )
+        self.factor = (int(pair[0]), int(pair[1]))
+        self._set_value_range(value_range)
+
+    def get_params(self, sampler, batch):
+        low, high = self.factor
+        return {"bits": tf.floor(sampler.uniform(low, high + 1.0))}
+
+    def transform_images(self, images, params):
+        return _XLA["posterize"](images, params["bits"], self.value_range)
+
+    def get_config(self):
+        return {**super().get_config(), "factor": self.factor, **self._value_range_config()}
+
+
+@register
+class Solarization(_ValueRangeMixin, BaseAugmentation):
+    """Inverts the values above a threshold, after optionally adding a constant.
+
+    Same arguments, meaning and defaults as ``keras.layers.Solarization``;
+    each sample gets its own addition and threshold (as in Keras). For each
+    sample, ``a`` and ``t`` are drawn from the two factor ranges; every value
+    ``x`` becomes ``y = clip(x + a * (high - low))`` and then ``y`` if
+    ``y < low + t * (high - low)``, else ``low + high - y``. With the defaults
+    every value is inverted. (Keras scales only the upper end of each factor
+    range by 255; we scale both ends, as its documentation describes.)
+
+    Args:
+        addition_factor: a number ``f`` in ``[0, 1]`` (draws from ``[0, f]``)
+            or a ``(low, high)`` pair within ``[0, 1]``: fractions of the
+            value range added before thresholding. Defaults to 0.
+        threshold_factor: the same, for the threshold. Defaults to 0.
+        value_range: ``(low, high)`` of the input values. Defaults to ``(0, 255)``.
+        seed: integer seed.
+        data_format: ``"channels_last"`` or ``"channels_first"``.
+    """
+
+    def __init__(
+        self,
+        addition_factor=0.0,
+        threshold_factor=0.0,
+        value_range=(0, 255),
+        seed=None,
+        data_format=None,
+        **kwargs,
+    ):
+        super().__init__(seed=seed, data_format=data_format, **kwargs)
+        name = self.__class__.__name__
+        self.addition_factor = _zero_to(name, "addition_factor", addition_factor)
+        self.threshold_factor = _zero_to(name, "threshold_factor", threshold_factor)
+        self._set_value_range(value_range)
+
+    def get_params(self, sampler, batch):
+        low, high = self.value_range
+        return {
+            "addition": sampler.uniform(*self.addition_factor) * (high - low),
+            "threshold": low + sampler.uniform(*self.threshold_factor) * (high - low),
+        }
+
+    def transform_images(self, images, params):
+        return _XLA["_solarization"](
+            images, params["addition"], params["threshold"], self.value_range
+        )
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "addition_factor": self.addition_factor,
+            "threshold_factor": self.threshold_factor,
+            **self._value_range_config(),
+        }
+
+
+@register
+class AutoContrast(_ValueRangeMixin, BaseAugmentation):
+    """Stretches each channel of each image to span the whole ``value_range``.
+
+    Same arguments, meaning and defaults as ``keras.layers.AutoContrast``.
+    Deterministic, and, as in Keras, active at inference too: with
+    ``training=False`` it does the same as with ``training=True``. A constant
+    channel is left unchanged.
+
+    Args:
+        value_range: ``(low, high)`` of the input values. Defaults to ``(0, 255)``.
+        data_format: ``"channels_last"`` or ``"channels_first"``.
+    """
+
+    def __init__(self, value_range=(0, 255), data_format=None, **kwargs):
+        super().__init__(data_format=data_format, **kwargs)
+        self._set_value_range(value_range)
+
+    def transform_images(self, images, params):
+        return _XLA["auto_contrast"](images, self.value_range)
+
+    def inference_images(self, images):
+        return self.transform_images(images, {})
+
+    def get_config(self):
+        return {**super().get_config(), **self._value_range_config()}
+
+
+@register
+class Equalization(_ValueRangeMixin, BaseAugmentation):
+    """Histogram-equalises each channel of each image.
+
+    Same arguments, meaning and defaults as ``keras.layers.Equalization``,
+    with one deliberate difference: the histogram is that of each image
+    (Keras pools the whole batch into one histogram per channel). As in
+    Keras' code, it is applied in training only; ``training=False`` passes
+    images through.
+
+    Args:
+        value_range: ``(low, high)`` of the input values. Defaults to ``(0, 255)``.
+        bins: number of histogram bins, at least 2. Defaults to 256.
+        data_format: ``"channels_last"`` or ``"channels_first"``.
+    """
+
+    def __init__(self, value_range=(0, 255), bins=256, data_format=None, **kwargs):
+        super().__init__(data_format=data_format, **kwargs)
+        self._set_value_range(value_range)
+        self.bins = check_size(self.__class__.__name__, "bins", bins)
+        if self.bins < 2:
+            raise ValueError(f"{self.__class__.__name__}: `bins` must be at least 2; got {bins!r}.")
+
+    def transform_images(self, images, params):
+        return _XLA["equalize"](images, self.value_range, self.bins)
+
+    def get_config(self):
+        return {**super().get_config(), **self._value_range_config(), "bins": self.bins}
+
+
+@register
+class RandomChannelShift(_ValueRangeMixin, LinearColorAugmentation):
+    """Adds a random constant to each channel (``ImageDataGenerator``'s ``channel_shift_range``).
+
+    Each sample draws one shift per channel, in pixel units, from
+    ``shift_range``; the result is clipped to ``value_range``. (The legacy
+    ``ImageDataGenerator`` draws one shift for all channels of an image and
+    clips to the image's own extremes.)
+
+    Args:
+        shift_range: a number ``r >= 0`` (shifts from ``[-r, r]``) or a
+            ``(low, high)`` pair, in the units of the pixel values.
+        value_range: ``(low, high)`` the output is clipped to. Defaults to ``(0, 255)``.
+        seed: integer seed.
+        data_format: ``"channels_last"`` or ``"channels_first"``.
+    """
+
+    def __init__(self, shift_range, value_range=(0, 255), seed=None, data_format=None, **kwargs):
+        super().__init__(seed=seed, data_format=data_format, **kwargs)
+        self.shift_range = parse_range(self.__class__.__name__, "shift_range", shift_range)
+        self._set_value_range(value_range)
+
+    def get_params(self, sampler, batch):
+        channels = batch.images.shape[-1]
+        if channels is None:
+            raise ValueError(
+                f"{self.__class__.__name__}: expected images with a known channel count; got "
+                f"shape {batch.images.shape}."
+            )
+        return {"shifts": sampler.uniform(*self.shift_range, extra_shape=(channels,))}
+
+    def transform_images(self, images, params):
+        return _XLA["channel_shift"](images, params["shifts"], self.value_range)
+
+    def get_color_matrix(self, params, channel_means):
+        n = tf.shape(channel_means)[0]
+        linear = tf.eye(channel_means.shape[-1], batch_shape=[n])
+        return affine_color_matrix(linear, params["shifts"])
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "shift_range": self.shift_range,
+            **self._value_range_config(),
+        }
+
+
+@register
+class RandomGamma(_ValueRangeMixin, BaseAugmentation):
+    """Applies a random gamma curve: ``low + (high - low) * u ** gamma``, ``u`` the value in ``[0, 1]``.
+
+    Each sample draws its own gamma. Gammas below 1 brighten dark tones,
+    above 1 darken them; the ends of the value range stay fixed.
+
+    Args:
+        gamma_range: a ``(low, high)`` pair with ``0 < low <= high``, or a
+            number ``f`` in ``[0, 1)`` meaning ``(1 - f, 1 + f)``.
+            Defaults to ``(0.8, 1.2)``.
+        value_range: ``(low, high)`` of the input values. Defaults to ``(0, 255)``.
+        seed: integer seed.
+        data_format: ``"channels_last"`` or ``"channels_first"``.
+    """
+
+    def __init__(
+        self, gamma_range=(0.8, 1.2), value_range=(0, 255), seed=None, data_format=None, **kwargs
+    ):
+        super().__init__(seed=seed, data_format=data_format, **kwargs)
+        name = self.__class__.__name__
+        if _is_number(gamma_range):
+            f = check_number(name, "gamma_range", gamma_range, low=0.0)
+            if f >= 1.0:
+                raise ValueError(
+                    f"{name}: a single `gamma_range` number must lie within [0, 1); got "
+                    f"{gamma_range!r}."
+                )
+            self.gamma_range = (1.0 - f, 1.0 + f)
+        else:
+            self.gamma_range = parse_range(
+                name, "gamma_range", gamma_range, low=0.0, low_inclusive=False
+            )
+        self._set_value_range(value_range)
+
+    def get_params(self, sampler, batch):
+        return {"gamma": sampler.uniform(*self.gamma_range)}
+
+    def transform_images(self, images, params):
+        return _XLA["adjust_gamma"](images, params["gamma"], self.value_range)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "gamma_range": self.gamma_range,
+            **self._value_range_config(),
+        }
+
+
+__all__ = [
+    "AutoContrast",
+    "Equalization",
+    "RandomBrightness",
+    "RandomChannelShift",
+    "RandomColorDegeneration",
+    "RandomColorJitter",
+    "RandomContrast",
+    "RandomGamma",
+    "RandomGrayscale",
+    "RandomHue",
+    "RandomInvert",
+    "RandomPosterization",
+    "RandomSaturation",
+    "Solarization",
+    "adjust_brightness",
+    "adjust_contrast",
+    "adjust_gamma",
+    "adjust_hue",
+    "adjust_saturation",
+    "auto_contrast",
+    "blend",
+    "channel_shift",
+    "degenerate_color",
+    "equalize",
+    "invert",
+    "posterize",
+    "solarize",
+    "solarize_add",
+    "to_grayscale",
+]

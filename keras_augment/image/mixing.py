@@ -1,0 +1,458 @@
+"""Mixing layers: MixUp and CutMix, which blend each sample with a partner from its batch.
+
+Both layers pair every sample with a partner drawn by a random permutation of
+the batch, mix the images (MixUp: a convex combination; CutMix: a pasted
+box) and mix the labels in the same proportion. With ``same_class=True``
+partners come from the sample's own class only, so the mixed image keeps
+its label. Everything is tensor ops (sorts, gathers, masks), so both layers
+compile with XLA and run inside ``tf.data`` maps.
+
+The kernels (``partner_indices``, ``mix_images``, ``paste_boxes``,
+``mix_labels``, ``sample_beta``) are plain functions a reader can call alone.
+"""
+
+from __future__ import annotations
+
+import math
+
+import tensorflow as tf
+
+from keras_augment.core.base import BaseAugmentation, Batch, register
+from keras_augment.core.random import Sampler
+from keras_augment.core.validation import check_number, parse_range
+
+# Marsaglia-Tsang proposals per sample. Each is accepted with probability
+# above 0.95 (the shape is boosted to >= 1), so the chance that all of them
+# are rejected is below 1e-10; that case falls back to the mode.
+_GAMMA_TRIES = 8
+# Smallest uniform drawn where a logarithm follows, so log(u) stays finite.
+_TINY = 1e-30
+
+
+# ----- kernels -----------------------------------------------------------------
+
+
+def sample_log_gamma(sampler: Sampler, alpha) -> tf.Tensor:
+    """``log`` of Gamma(``alpha``, 1) draws, ``float32[batch]``, from uniforms and normals only.
+
+    ``tf.random.stateless_gamma`` has no XLA kernel, so this uses
+    Marsaglia and Tsang's method with a fixed number of vectorised proposals
+    (normals from uniforms by Box-Muller),
+    on shape ``alpha + 1`` and the boost ``G(a) = G(a + 1) * U ** (1 / a)``.
+    Working in logs keeps tiny shapes (``alpha`` near 0) finite.
+
+    Args:
+        sampler: the layer's ``Sampler`` for this call.
+        alpha: positive shape, a Python number or a ``float32[batch]`` tensor.
+    """
+    alpha = tf.reshape(tf.cast(alpha, tf.float32), [-1])  # [1] or [batch]
+    d = (alpha + 1.0 - 1.0 / 3.0)[:, None]
+    c = 1.0 / tf.sqrt(9.0 * d)
+    # One draw holds everything (fewer random ops compile faster): two
+    # uniforms per proposal for a Box-Muller normal, one for the acceptance
+    # test, and one for the boost.
+    draws = sampler.uniform(_TINY, 1.0, extra_shape=(3 * _GAMMA_TRIES + 1,))
+    u1, u2, u = tf.split(draws[:, :-1], 3, axis=1)
+    boost = draws[:, -1]
+    z = tf.sqrt(-2.0 * tf.math.log(u1)) * tf.cos((2.0 * math.pi) * u2)
+    v = (1.0 + c * z) ** 3
+    log_v = tf.math.log(tf.maximum(v, _TINY))
+    accept = (v > 0.0) & (tf.math.log(u) < 0.5 * z * z + d - d * v + d * log_v)
+    first = tf.argmax(tf.cast(accept, tf.int32), axis=1, output_type=tf.int32)
+    chosen = tf.gather(log_v, first, axis=1, batch_dims=1)
+    chosen = tf.where(tf.reduce_any(accept, axis=1), chosen, 0.0)
+    return tf.math.log(d[:, 0]) + chosen + tf.math.log(boost) / alpha
+
+
+def sample_beta(sampler: Sampler, alpha, beta) -> tf.Tensor:
+    """Beta(``alpha``, ``beta``) draws, ``float32[batch]`` in ``[0, 1]``, XLA-compilable.
+
+    ``X / (X + Y)`` for Gamma draws ``X``, ``Y``, computed as
+    ``sigmoid(log X - log Y)``.
+    """
+    return tf.sigmoid(sample_log_gamma(sampler, alpha) - sample_log_gamma(sampler, beta))
+
+
+def partner_indices(keys: tf.Tensor, other_keys: tf.Tensor, classes=None) -> tf.Tensor:
+    """A random partner for every sample: ``int32[batch]``, a permutation of the batch.
+
+    ``keys`` and ``other_keys`` are two independent ``float32[batch]``
+    uniform draws. Sorting by each gives two random orders of the batch;
+    pairing them position by position gives a uniformly random permutation.
+    With ``classes`` (``int32[batch]``) both orders are stable-sorted by class
+    first, so position ``k`` holds a sample of the same class in both orders
+    and every sample is paired within its class (with itself when it is the
+    only sample of its class).
+    """
+
+    def order(k):
+        idx = tf.argsort(k, stable=True)
+        if classes is None:
+            return idx
+        by_class = tf.argsort(tf.gather(classes, idx), stable=True)
+        return tf.gather(idx, by_class)
+
+    first, second = order(keys), order(other_keys)
+    # partner[first[k]] = second[k]
+    return tf.scatter_nd(first[:, None], second, tf.shape(first))
+
+
+def mix_images(images: tf.Tensor, partner: tf.Tensor, weight: tf.Tensor) -> tf.Tensor:
+    """``weight * images + (1 - weight) * images[partner]`` per sample, float32.
+
+    Args:
+        images: ``[batch, height, width, channels]``.
+        partner: ``int32[batch]`` partner indices.
+        weight: ``float32[batch]`` weight of each sample's own image.
+    """
+    images = tf.cast(images, tf.float32)
+    w = tf.reshape(tf.cast(weight, tf.float32), [-1, 1, 1, 1])
+    return w * images + (1.0 - w) * tf.gather(images, partner)
+
+
+def box_mask(boxes: tf.Tensor, height, width) -> tf.Tensor:
+    """``bool[batch, height, width]``: true inside ``[top, bottom) x [left, right)`` per sample.
+
+    ``boxes`` is ``int32[batch, 4]`` as ``(top, left, bottom, right)`` in pixels.
+    """
+    rows = tf.range(height, dtype=tf.int32)[None, :, None]
+    cols = tf.range(width, dtype=tf.int32)[None, None, :]
+    top, left, bottom, right = (boxes[:, i, None, None] for i in range(4))
+    return (rows >= top) & (rows < bottom) & (cols >= left) & (cols < right)
+
+
+def paste_boxes(images: tf.Tensor, partner: tf.Tensor, boxes: tf.Tensor) -> tf.Tensor:
+    """Pastes each partner's pixels inside the sample's box; float32 ``[batch, h, w, c]``."""
+    images = tf.cast(images, tf.float32)
+    shape = tf.shape(images)
+    mask = box_mask(boxes, shape[1], shape[2])[..., None]
+    return tf.where(mask, tf.gather(images, partner), images)
+
+
+def mix_labels(labels: tf.Tensor, partner: tf.Tensor, weight: tf.Tensor) -> tf.Tensor:
+    """``weight * labels + (1 - weight) * labels[partner]`` for ``[batch, classes]`` labels."""
+    w = tf.reshape(tf.cast(weight, labels.dtype), [-1, 1])
+    return w * labels + (1.0 - w) * tf.gather(labels, partner)
+
+
+# ----- layers --------------------------------------------------------------------
+
+
+class _Mixing(BaseAugmentation):
+    """Label handling shared by ``MixUp`` and ``CutMix``.
+
+    Labels are one-hot (or soft) ``[batch, classes]`` of a floating dtype,
+    or class indices ``[batch]`` / ``[batch, 1]`` of an integer dtype.
+    Integer ``[batch, classes]`` tensors with more than one column are read
+    as one-hot.
+    """
+
+    def __init__(self, same_class: bool = False, num_classes=None, **kwargs):
+        super().__init__(**kwargs)
+        name = self.__class__.__name__
+        if not isinstance(same_class, bool):
+            raise ValueError(f"{name}: `same_class` must be True or False; got {same_class!r}.")
+        self.same_class = same_class
+        if num_classes is not None:
+            if not isinstance(num_classes, int) or isinstance(num_classes, bool) or num_classes < 1:
+                raise ValueError(
+                    f"{name}: `num_classes` must be a positive integer or None; got {num_classes!r}."
+                )
+        self.num_classes = num_classes
+
+    # -- inputs
+
+    def call(self, inputs, training=True, seed=None):
+        if isinstance(inputs, dict):
+            if inputs.get("labels") is None:
+                raise ValueError(
+                    f"{self._name_for_errors}: a dict input needs a 'labels' entry, since "
+                    f"mixing images changes what their labels should be; got keys "
+                    f"{sorted(inputs)}. Pass the images alone to mix images only."
+                )
+            images = inputs.get("images")
+            if images is not None and getattr(images, "shape", None) is not None:
+                if len(images.shape) == 3:
+                    # One sample: give its labels the batch axis the images get.
+                    batched = dict(inputs)
+                    batched["labels"] = tf.convert_to_tensor(inputs["labels"])[None]
+                    out = super().call(batched, training=training, seed=seed)
+                    out["labels"] = out["labels"][0]
+                    return out
+        elif self.same_class:
+            raise ValueError(
+                f"{self._name_for_errors}: same_class=True needs labels; got images alone. "
+                f"Expected a dict {{'images': ..., 'labels': ...}}."
+            )
+        return super().call(inputs, training=training, seed=seed)
+
+    def _is_index_labels(self, labels: tf.Tensor) -> bool:
+        if labels.dtype.is_floating:
+            return False
+        return labels.shape.rank == 1 or (labels.shape.rank == 2 and labels.shape[-1] == 1)
+
+    def _check_labels(self, labels, batch: Batch) -> tf.Tensor:
+        name = self._name_for_errors
+        labels = tf.convert_to_tensor(labels)
+        dtype = labels.dtype
+        if not (dtype.is_floating or dtype.is_integer) or dtype == tf.bool:
+            raise TypeError(
+                f"{name}: expected numeric labels (integer class indices or one-hot); "
+                f"got dtype {dtype.name}."
+            )
+        rank = labels.shape.rank
+        if rank not in (1, 2) or (rank == 1 and dtype.is_floating):
+            raise ValueError(
+                f"{name}: expected labels of shape [batch, num_classes] (one-hot, floating) "
+                f"or [batch] / [batch, 1] (integer class indices); got {dtype.name} labels "
+                f"of shape {labels.shape}."
+            )
+        n_labels, n_images = labels.shape[0], batch.images.shape[0]
+        if n_labels is not None and n_images is not None and n_labels != n_images:
+            raise ValueError(
+                f"{name}: got {n_labels} labels for {n_images} images; expected one per image."
+            )
+        if not self._is_index_labels(labels) and self.num_classes is not None:
+            columns = labels.shape[-1]
+            if columns is not None and columns != self.num_classes:
+                raise ValueError(
+                    f"{name}: one-hot labels have {columns} columns but num_classes="
+                    f"{self.num_classes}; expected them to agree."
+                )
+        if self._is_index_labels(labels) and self.num_classes is None and not self.same_class:
+            raise ValueError(
+                f"{name}: integer class-index labels of shape {labels.shape} cannot be mixed "
+                f"across classes without knowing how many classes there are; pass "
+                f"num_classes=... or one-hot labels."
+            )
+        return labels
+
+    def _classes(self, labels: tf.Tensor) -> tf.Tensor:
+        if self._is_index_labels(labels):
+            return tf.cast(tf.reshape(labels, [-1]), tf.int32)
+        return tf.argmax(labels, axis=-1, output_type=tf.int32)
+
+    def _as_mixable(self, labels: tf.Tensor):
+        """Labels as floating ``[batch, classes]``, or None when they pass through unchanged."""
+        if self._is_index_labels(labels):
+            if self.num_classes is None:
+                return None  # same_class with indices: a sample keeps its class.
+            return tf.one_hot(tf.reshape(labels, [-1]), self.num_classes, dtype=tf.float32)
+        return labels if labels.dtype.is_floating else tf.cast(labels, tf.float32)
+
+    def _draw_partners(self, sampler: Sampler, batch: Batch) -> tf.Tensor:
+        n = batch.batch_size
+        if self.batchwise:
+            # A batchwise sampler repeats one draw; the permutation needs one
+            # key per sample, so draw rows of keys and take them.
+            keys, other = tf.unstack(sampler.uniform(0.0, 1.0, extra_shape=(2, n))[0])
+        else:
+            keys, other = tf.unstack(sampler.uniform(0.0, 1.0, extra_shape=(2,)), axis=1)
+        classes = None
+        if self.same_class:
+            if batch.labels is None:
+                raise ValueError(
+                    f"{self._name_for_errors}: same_class=True needs labels; got images alone."
+                )
+            classes = self._classes(self._check_labels(batch.labels, batch))
+        return partner_indices(keys, other, classes)
+
+    def get_params(self, sampler, batch):
+        if batch.labels is not None:
+            self._check_labels(batch.labels, batch)
+        return {"partner": self._draw_partners(sampler, batch)}
+
+    # -- labels
+
+    def label_weight(self, params: dict) -> tf.Tensor:
+        """The share of each sample's own label in its mixed label."""
+        return params["weight"]
+
+    def transform_labels(self, labels, params):
+        labels = tf.convert_to_tensor(labels)
+        mixable = self._as_mixable(labels)
+        if mixable is None:
+            return labels
+        return mix_labels(mixable, params["partner"], self.label_weight(params))
+
+    def infer_batch(self, batch: Batch) -> Batch:
+        # Labels leave in the same form in training and inference.
+        labels = batch.labels
+        if labels is not None:
+            labels = self._check_labels(labels, batch)
+            mixable = self._as_mixable(labels)
+            labels = labels if mixable is None else mixable
+        return Batch(self.inference_images(batch.images), labels)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"same_class": self.same_class, "num_classes": self.num_classes})
+        return config
+
+
+@register
+class MixUp(_Mixing):
+    """Blends every sample with a partner from its batch, images and labels alike.
+
+    Same arguments, meaning and defaults as ``keras.layers.MixUp``: each
+    sample ``i`` gets a weight ``w ~ Beta(alpha, alpha)`` (per sample, as in
+    Keras) and a partner ``p`` from a random permutation of the batch (one
+    permutation per batch, as in Keras), and becomes
+    ``w * x[i] + (1 - w) * x[p]``; its label becomes
+    ``w * y[i] + (1 - w) * y[p]``. A sample may draw itself as partner and
+    then stays unchanged, as in Keras.
+
+    Inputs: images alone (only the images are mixed) or a dict
+    ``{"images": ..., "labels": ...}``. Labels are one-hot or soft
+    ``[batch, num_classes]`` (floating), or integer class indices
+    ``[batch]`` / ``[batch, 1]``; index labels need ``num_classes`` (they come
+    out one-hot, float32, in training and at inference alike) unless
+    ``same_class=True``. Keras accepts only one-hot labels.
+
+    Beyond Keras:
+        same_class: if true, partners come from the sample's own class
+            (the argmax of one-hot labels), so labels keep their class; a
+            sample alone in its class in the batch is mixed with itself,
+            i.e. left unchanged. Integer labels then pass through unchanged
+            when ``num_classes`` is None.
+        num_classes: number of classes, needed to mix integer class indices.
+        batchwise: one mixing weight for the whole batch (partners are still
+            a random permutation).
+
+    Args:
+        alpha: positive number, the Beta distribution's parameter. Small
+            values give weights near 0 or 1 (little mixing); 1 gives uniform
+            weights; larger values concentrate them near 0.5. Default 0.2.
+        data_format: ``"channels_last"`` or ``"channels_first"``.
+        seed: integer seed.
+        same_class, num_classes, batchwise: see above.
+
+    Example:
+        >>> layer = keras_augment.MixUp(alpha=0.2, num_classes=10, seed=1)
+        >>> out = layer({"images": images, "labels": class_indices})
+        >>> out["labels"].shape  # [batch, 10], each row summing to 1
+    """
+
+    def __init__(
+        self,
+        alpha: float = 0.2,
+        data_format=None,
+        seed=None,
+        same_class: bool = False,
+        num_classes=None,
+        **kwargs,
+    ):
+        super().__init__(
+            same_class=same_class,
+            num_classes=num_classes,
+            data_format=data_format,
+            seed=seed,
+            **kwargs,
+        )
+        name = self.__class__.__name__
+        self.alpha = check_number(name, "alpha", alpha)
+        if self.alpha <= 0.0:
+            raise ValueError(f"{name}: `alpha` must be a positive number; got {alpha!r}.")
+
+    def get_params(self, sampler, batch):
+        params = super().get_params(sampler, batch)
+        params["weight"] = sample_beta(sampler, self.alpha, self.alpha)
+        return params
+
+    def transform_images(self, images, params):
+        return mix_images(images, params["partner"], params["weight"])
+
+    def get_config(self):
+        return {**super().get_config(), "alpha": self.alpha}
+
+
+@register
+class CutMix(_Mixing):
+    """Pastes a box from a partner image into every sample and mixes labels by its area.
+
+    Same arguments, meaning and defaults as ``keras.layers.CutMix``: a
+    sample draws ``w ~ Beta(a, a)`` with ``a`` drawn from ``factor`` (plus
+    1e-6), a box of ``sqrt(1 - w)`` times the image height and width placed
+    uniformly inside the image, and a partner from a random permutation of
+    the batch; the partner's pixels replace the sample's inside the box.
+    Differences from Keras: ``a`` is drawn per sample (Keras draws one per
+    batch), and the label weight is the share of pixels actually pasted
+    (Keras uses the continuous box area, which can differ from the pixels
+    its mask covers by a row or column). The label becomes
+    ``(1 - s) * y[i] + s * y[p]`` with ``s`` = pasted pixels / all pixels.
+    A sample that draws itself as partner stays unchanged and keeps its label.
+
+    Inputs and labels as in ``MixUp`` (``same_class``, ``num_classes`` and
+    ``batchwise`` included; ``batchwise`` shares the weight and the box).
+
+    Args:
+        factor: a number ``f`` in ``[0, 1]`` (``a`` in ``[0, f]``) or a
+            ``(low, high)`` pair within ``[0, 1]``. Default 1.0.
+        seed: integer seed.
+        data_format: ``"channels_last"`` or ``"channels_first"``.
+        same_class, num_classes: as in ``MixUp``.
+    """
+
+    def __init__(
+        self,
+        factor=1.0,
+        seed=None,
+        data_format=None,
+        same_class: bool = False,
+        num_classes=None,
+        **kwargs,
+    ):
+        super().__init__(
+            same_class=same_class,
+            num_classes=num_classes,
+            seed=seed,
+            data_format=data_format,
+            **kwargs,
+        )
+        name = self.__class__.__name__
+        if isinstance(factor, (tuple, list)) and len(factor) == 2:
+            if all(isinstance(f, (int, float)) and not isinstance(f, bool) for f in factor):
+                factor = tuple(sorted(factor))  # Keras sorts the pair.
+            self.factor = parse_range(name, "factor", factor, low=0.0, high=1.0, symmetric=False)
+        else:
+            f = check_number(name, "factor", factor, low=0.0, high=1.0)
+            self.factor = (0.0, f)
+
+    def get_params(self, sampler, batch):
+        params = super().get_params(sampler, batch)
+        low, high = self.factor
+        u = sampler.uniform(0.0, 1.0, extra_shape=(3,))
+        shape = low + (high - low) * u[:, 0] + 1e-6
+        weight = sample_beta(sampler, shape, shape)
+        ratio = tf.sqrt(1.0 - weight)
+        height = tf.cast(batch.height, tf.float32)
+        width = tf.cast(batch.width, tf.float32)
+        box_h, box_w = ratio * height, ratio * width
+        y0 = u[:, 1] * (height - box_h)
+        x0 = u[:, 2] * (width - box_w)
+        # Pixel centres at integers: the box covers rows ceil(y0) .. ceil(y1) - 1.
+        edges = tf.math.ceil(tf.stack([y0, x0, y0 + box_h, x0 + box_w], axis=1))
+        limits = tf.stack([height, width, height, width])
+        boxes = tf.cast(tf.clip_by_value(edges, 0.0, limits), tf.int32)
+        area = tf.cast((boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1]), tf.float32)
+        params.update({"boxes": boxes, "weight": 1.0 - area / (height * width)})
+        return params
+
+    def transform_images(self, images, params):
+        return paste_boxes(images, params["partner"], params["boxes"])
+
+    def get_config(self):
+        return {**super().get_config(), "factor": self.factor}
+
+
+__all__ = [
+    "CutMix",
+    "MixUp",
+    "box_mask",
+    "mix_images",
+    "mix_labels",
+    "partner_indices",
+    "paste_boxes",
+    "sample_beta",
+    "sample_log_gamma",
+]

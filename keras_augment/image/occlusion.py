@@ -1,0 +1,296 @@
+"""Occlusion layers: random erasing and GridMask.
+
+Kernels first (plain functions of images and per-sample parameters, also used
+by the policy layers), then the layers. Kernels take ``[batch, height, width,
+channels]`` images and return float32 images of the same shape; pixels
+outside the occluded regions are returned unchanged.
+"""
+
+from __future__ import annotations
+
+import math
+
+import tensorflow as tf
+
+from keras_augment.core.base import BaseAugmentation, register
+from keras_augment.core.validation import (
+    check_number,
+    check_value_range,
+    parse_range,
+    parse_unit_range,
+)
+
+# ----- kernels ---------------------------------------------------------------
+
+
+def box_mask(boxes: tf.Tensor, height, width) -> tf.Tensor:
+    """``bool[batch, height, width]``: true on pixels covered by any of each sample's boxes.
+
+    ``boxes`` is ``float32[batch, n, 4]`` as ``(top, left, bottom, right)``
+    in pixels; pixel ``(row, col)`` is covered when ``top <= row < bottom``
+    and ``left <= col < right`` (so a box with ``bottom <= top`` is empty).
+    """
+    boxes = tf.cast(boxes, tf.float32)
+    rows = tf.range(height, dtype=tf.float32)[None, None, :]
+    cols = tf.range(width, dtype=tf.float32)[None, None, :]
+    in_rows = (rows >= boxes[..., 0:1]) & (rows < boxes[..., 2:3])  # [batch, n, height]
+    in_cols = (cols >= boxes[..., 1:2]) & (cols < boxes[..., 3:4])  # [batch, n, width]
+    covered = in_rows[:, :, :, None] & in_cols[:, :, None, :]
+    return tf.reduce_any(covered, axis=1)
+
+
+def erase_boxes(images: tf.Tensor, boxes: tf.Tensor, fill) -> tf.Tensor:
+    """Replaces the pixels inside each sample's boxes with ``fill``.
+
+    Args:
+        images: ``[batch, height, width, channels]``.
+        boxes: ``float32[batch, n, 4]`` as ``(top, left, bottom, right)`` in
+            pixels (see ``box_mask`` for which pixels a box covers).
+        fill: a scalar, per-channel ``[channels]`` values, or a tensor
+            broadcastable to the images (e.g. a noise field).
+
+    Returns:
+        ``float32[batch, height, width, channels]``.
+    """
+    images = tf.cast(images, tf.float32)
+    shape = tf.shape(images)
+    mask = box_mask(boxes, shape[1], shape[2])
+    fill = tf.cast(fill, tf.float32)
+    return tf.where(mask[..., None], fill, images)
+
+
+def grid_mask_pattern(height, width, unit_size, ratio, offset_y, offset_x, angle=0.0) -> tf.Tensor:
+    """``bool[batch, height, width]``: true on the pixels GridMask removes.
+
+    The plane is tiled with square units of side ``unit_size`` pixels
+    (rotated by ``angle`` about the image centre and shifted by the offsets).
+    Within each unit, a band of width ``ratio * unit_size`` along two edges
+    stays visible and the remaining square of side
+    ``(1 - ratio) * unit_size`` is removed, so a fraction ``(1 - ratio)**2``
+    of the plane is removed (the paper's keep ratio ``k = 1 - (1 - r)**2``).
+
+    Args:
+        height, width: image size in pixels.
+        unit_size, ratio, offset_y, offset_x, angle: ``float32[batch]``;
+            offsets in pixels (uniform in ``[0, unit_size)`` gives every pixel
+            the removal probability ``(1 - ratio)**2``), angle in radians.
+    """
+    unit = tf.cast(unit_size, tf.float32)[:, None, None]
+    ratio = tf.cast(ratio, tf.float32)[:, None, None]
+    angle = tf.cast(angle, tf.float32) + tf.zeros_like(unit[:, 0, 0])
+    cos, sin = tf.cos(angle)[:, None, None], tf.sin(angle)[:, None, None]
+    ys, xs = tf.meshgrid(
+        tf.range(height, dtype=tf.float32), tf.range(width, dtype=tf.float32), indexing="ij"
+    )
+    xs = xs[None] - (tf.cast(width, tf.float32) - 1.0) / 2.0
+    ys = ys[None] - (tf.cast(height, tf.float32) - 1.0) / 2.0
+    u = cos * xs + sin * ys + tf.cast(offset_x, tf.float32)[:, None, None]
+    v = cos * ys - sin * xs + tf.cast(offset_y, tf.float32)[:, None, None]
+    kept = ratio * unit
+    return (tf.math.floormod(u, unit) >= kept) & (tf.math.floormod(v, unit) >= kept)
+
+
+def grid_mask(
+    images: tf.Tensor, unit_size, ratio, offset_y, offset_x, angle=0.0, fill=0.0
+) -> tf.Tensor:
+    """Removes a grid of squares from each image (GridMask, Chen et al. 2020).
+
+    Args:
+        images: ``[batch, height, width, channels]``.
+        unit_size, ratio, offset_y, offset_x, angle: per-sample
+            ``float32[batch]`` grids, as in ``grid_mask_pattern``.
+        fill: the value of removed pixels (scalar or ``[channels]``).
+
+    Returns:
+        ``float32[batch, height, width, channels]``.
+    """
+    images = tf.cast(images, tf.float32)
+    shape = tf.shape(images)
+    mask = grid_mask_pattern(shape[1], shape[2], unit_size, ratio, offset_y, offset_x, angle)
+    return tf.where(mask[..., None], tf.cast(fill, tf.float32), images)
+
+
+# ----- layers ----------------------------------------------------------------
+
+
+def _channel_count(layer, images):
+    if layer.data_format == "channels_first":
+        return images.shape[-3]
+    return images.shape[-1]
+
+
+@register
+class RandomErasing(BaseAugmentation):
+    """Erases a random rectangle of each image (Random Erasing, Zhong et al. 2017).
+
+    Same arguments, meaning and defaults as ``keras.layers.RandomErasing``;
+    every sample draws its own box and decision. The box's width and height
+    are ``sqrt(a) * width`` and ``sqrt(b) * height`` with ``a`` and ``b``
+    drawn independently from ``scale``, so its area fraction
+    ``sqrt(a * b)`` lies within ``scale`` and its aspect ratio varies; its
+    position is uniform within the image.
+
+    Args:
+        factor: the probability range of erasing a sample: a number ``f`` in
+            ``[0, 1]`` (probability drawn from ``[0, f]``) or a
+            ``(low, high)`` pair. 1 always erases.
+        scale: ``(low, high)`` range within ``[0, 1]`` of the erased area
+            fraction (a number ``s`` means ``(0, s)``).
+        fill_value: a number, one number per channel, or ``None`` for noise:
+            standard normal values times ``value_range[1]``, as in Keras.
+            Fill values are clipped to ``value_range``.
+        value_range: ``(low, high)`` of the input values.
+        seed: integer seed.
+        data_format: ``"channels_last"`` or ``"channels_first"``.
+    """
+
+    def __init__(
+        self,
+        factor=1.0,
+        scale=(0.02, 0.33),
+        fill_value=None,
+        value_range=(0, 255),
+        seed=None,
+        data_format=None,
+        **kwargs,
+    ):
+        super().__init__(seed=seed, data_format=data_format, **kwargs)
+        name = self.__class__.__name__
+        self.factor = parse_unit_range(name, "factor", factor)
+        self.scale = parse_unit_range(name, "scale", scale)
+        if fill_value is not None:
+            values = list(fill_value) if isinstance(fill_value, (tuple, list)) else [fill_value]
+            if not values or not all(
+                isinstance(v, (int, float)) and not isinstance(v, bool) for v in values
+            ):
+                raise ValueError(
+                    f"{name}: `fill_value` must be None, a number or a list of numbers "
+                    f"(one per channel); got {fill_value!r}."
+                )
+            is_list = isinstance(fill_value, (tuple, list))
+            fill_value = [float(v) for v in values] if is_list else float(fill_value)
+        self.fill_value = fill_value
+        self.value_range = check_value_range(name, value_range)
+
+    def _check_static_size(self, images):
+        if isinstance(self.fill_value, list) and len(self.fill_value) > 1:
+            channels = _channel_count(self, images)
+            if channels is not None and channels != len(self.fill_value):
+                raise ValueError(
+                    f"{self.__class__.__name__}: `fill_value` has {len(self.fill_value)} "
+                    f"values but the images have {channels} channels."
+                )
+
+    def get_params(self, sampler, batch):
+        height = tf.cast(batch.height, tf.float32)
+        width = tf.cast(batch.width, tf.float32)
+        sides = tf.sqrt(sampler.uniform(*self.scale, extra_shape=(2,)))
+        box_w, box_h = sides[:, 0] * width, sides[:, 1] * height
+        left = sampler.uniform(0.0, 1.0) * (width - box_w)
+        top = sampler.uniform(0.0, 1.0) * (height - box_h)
+        probability = sampler.uniform(*self.factor)
+        apply = sampler.uniform(0.0, 1.0) < probability
+        bottom = tf.where(apply, top + box_h, top)
+        boxes = tf.stack([top, left, bottom, left + box_w], axis=-1)[:, None, :]
+        params = {"boxes": boxes}
+        if self.fill_value is None:
+            shape = tf.shape(batch.images)
+            noise = sampler.normal(extra_shape=(batch.height, batch.width, shape[3]))
+            params["fill"] = noise * self.value_range[1]
+        return params
+
+    def transform_images(self, images, params):
+        fill = params["fill"] if self.fill_value is None else tf.constant(self.fill_value)
+        fill = tf.clip_by_value(tf.cast(fill, tf.float32), *self.value_range)
+        return erase_boxes(images, params["boxes"], fill)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "factor": self.factor,
+            "scale": self.scale,
+            "fill_value": self.fill_value,
+            "value_range": self.value_range,
+        }
+
+
+@register
+class GridMask(BaseAugmentation):
+    """Removes a regular grid of squares from each image (GridMask, Chen et al. 2020).
+
+    Each sample draws its own unit size, grid offsets and (optionally)
+    rotation. Within every square unit of side ``d``, a band of width
+    ``ratio * d`` along two edges stays visible and the square of side
+    ``(1 - ratio) * d`` is filled, so on average a fraction
+    ``(1 - ratio)**2`` of the pixels is removed (the paper's keep ratio is
+    ``1 - (1 - ratio)**2``). The offsets are uniform over a unit, so every
+    pixel is removed with that probability.
+
+    Args:
+        ratio: the visible fraction of a unit's edge, in ``[0, 1]``: a number
+            or a ``(low, high)`` range drawn per sample. 0.6 (the paper's
+            ImageNet setting) removes 16% of the image.
+        unit_size: ``(low, high)`` range of the unit side ``d`` as a fraction
+            of the shorter image side (positive), or a number for a fixed
+            size. The paper draws ``d`` from ``[96, 224]`` pixels on 224-pixel
+            images, about ``(0.4, 1.0)``.
+        rotation_factor: rotation of the grid as a fraction of a full turn:
+            ``f`` means angles in ``[-f, f] * 360`` degrees (a pair gives the
+            range). 0 keeps the grid axis-aligned.
+        fill_value: the value of removed pixels.
+        seed: integer seed.
+        data_format: ``"channels_last"`` or ``"channels_first"``.
+    """
+
+    def __init__(
+        self,
+        ratio=0.6,
+        unit_size=(0.4, 1.0),
+        rotation_factor=0.0,
+        fill_value=0.0,
+        seed=None,
+        data_format=None,
+        **kwargs,
+    ):
+        super().__init__(seed=seed, data_format=data_format, **kwargs)
+        name = self.__class__.__name__
+        self.ratio = parse_range(name, "ratio", ratio, low=0.0, high=1.0, symmetric=False)
+        self.unit_size = parse_range(
+            name, "unit_size", unit_size, low=0.0, low_inclusive=False, symmetric=False
+        )
+        self.rotation_factor = parse_range(
+            name, "rotation_factor", rotation_factor, low=-1.0, high=1.0
+        )
+        self.fill_value = check_number(name, "fill_value", fill_value)
+
+    def get_params(self, sampler, batch):
+        shorter = tf.cast(tf.minimum(batch.height, batch.width), tf.float32)
+        unit = tf.maximum(sampler.uniform(*self.unit_size) * shorter, 1.0)
+        low, high = self.rotation_factor
+        return {
+            "unit_size": unit,
+            "ratio": sampler.uniform(*self.ratio),
+            "offset_y": sampler.uniform(0.0, 1.0) * unit,
+            "offset_x": sampler.uniform(0.0, 1.0) * unit,
+            "angle": sampler.uniform(low * 2.0 * math.pi, high * 2.0 * math.pi),
+        }
+
+    def transform_images(self, images, params):
+        return grid_mask(
+            images,
+            params["unit_size"],
+            params["ratio"],
+            params["offset_y"],
+            params["offset_x"],
+            params["angle"],
+            self.fill_value,
+        )
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "ratio": self.ratio,
+            "unit_size": self.unit_size,
+            "rotation_factor": self.rotation_factor,
+            "fill_value": self.fill_value,
+        }
