@@ -68,7 +68,9 @@ def preview(
             data = tf.io.read_file(image_path)
             image = tf.io.decode_image(data, channels=3, expand_animations=False).numpy()
         except (tf.errors.NotFoundError, tf.errors.InvalidArgumentError) as err:
-            raise ValueError(f"cannot read or decode the image {image_path}: {err.message}") from None
+            raise ValueError(
+                f"cannot read or decode the image {image_path}: {err.message}"
+            ) from None
     if augmentation is None:
         augmentation = default_pipeline(seed)
     batch = np.repeat(image[None], n, axis=0)
@@ -97,11 +99,15 @@ def main(argv: list[str] | None = None) -> int:
             "With no image, uses the photograph shipped in the package."
         ),
     )
-    p.add_argument("image", nargs="?", help="image file (JPEG, PNG, BMP or GIF); default: shipped photo")
+    p.add_argument(
+        "image", nargs="?", help="image file (JPEG, PNG, BMP or GIF); default: shipped photo"
+    )
     p.add_argument("-n", type=int, default=10, help="number of augmented variants (default 10)")
     p.add_argument("-o", "--output", default="preview.png", help="output PNG (default preview.png)")
     p.add_argument("--seed", type=int, default=None, help="seed for reproducible variants")
-    p.add_argument("--recipe", help="JSON recipe (see keras_augment.save_recipe); default: reference pipeline")
+    p.add_argument(
+        "--recipe", help="JSON recipe (see keras_augment.save_recipe); default: reference pipeline"
+    )
 
     e = sub.add_parser(
         "expand",
@@ -116,7 +122,9 @@ def main(argv: list[str] | None = None) -> int:
     e.add_argument("dst", help="output folder (must not be inside SRC)")
     count = e.add_mutually_exclusive_group(required=True)
     count.add_argument("--per-image", type=int, help="augmented copies of every source image")
-    count.add_argument("--total", type=int, help="images to write in all (per class with --per-class)")
+    count.add_argument(
+        "--total", type=int, help="images to write in all (per class with --per-class)"
+    )
     e.add_argument("--per-class", action="store_true", help="with --total: that many per class")
     e.add_argument("--recipe", help="JSON recipe; default: reference pipeline")
     e.add_argument("--overwrite", action="store_true", help="replace existing outputs")
@@ -133,7 +141,9 @@ def main(argv: list[str] | None = None) -> int:
         ),
     )
     d.add_argument("--epochs", type=int, default=20, help="training epochs per model (default 20)")
-    d.add_argument("-o", "--output", default="preview.png", help="preview PNG (default preview.png)")
+    d.add_argument(
+        "-o", "--output", default="preview.png", help="preview PNG (default preview.png)"
+    )
 
     args = parser.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")

@@ -13,7 +13,9 @@ SAMPLE_IMAGES = ("flower.jpg", "china.jpg")
 def sample_image_path(name: str = "flower.jpg") -> Path:
     """Path of a shipped photograph (``"flower.jpg"`` or ``"china.jpg"``, 360x240 RGB)."""
     if name not in SAMPLE_IMAGES:
-        raise ValueError(f"sample_image_path: unknown image {name!r}; expected one of {SAMPLE_IMAGES}.")
+        raise ValueError(
+            f"sample_image_path: unknown image {name!r}; expected one of {SAMPLE_IMAGES}."
+        )
     return ASSETS / name
 
 

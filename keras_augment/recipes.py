@@ -91,15 +91,17 @@ def load_recipe(path: str | os.PathLike) -> keras.layers.Layer:
     except OSError as err:
         raise RecipeError(f"load_recipe: cannot read {path}: {err.strerror or err}.") from err
     except json.JSONDecodeError as err:
-        raise RecipeError(f"load_recipe: {path} is not JSON ({err.msg} at line {err.lineno}).") from err
+        raise RecipeError(
+            f"load_recipe: {path} is not JSON ({err.msg} at line {err.lineno})."
+        ) from err
     if not isinstance(document, dict) or document.get("format") != RECIPE_FORMAT:
         raise RecipeError(
             f"load_recipe: {path} is not a keras_augment recipe; expected a JSON object with "
-            f"\"format\": \"{RECIPE_FORMAT}\"."
+            f'"format": "{RECIPE_FORMAT}".'
         )
     config = document.get("augmentation")
     if not isinstance(config, dict) or "class_name" not in config:
-        raise RecipeError(f"load_recipe: {path} has no \"augmentation\" layer config.")
+        raise RecipeError(f'load_recipe: {path} has no "augmentation" layer config.')
     _check(config, "the recipe")
     layer = keras.saving.deserialize_keras_object(config, safe_mode=True)
     if not isinstance(layer, keras.layers.Layer):

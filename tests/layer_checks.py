@@ -5,10 +5,10 @@ Each test module calls these for its layers (see ``tests/image/test_geometric.py
 
 from __future__ import annotations
 
+import keras
 import numpy as np
 import tensorflow as tf
 
-import keras
 import keras_augment as ka
 
 

@@ -4,22 +4,32 @@ import json
 import subprocess
 import sys
 
+import keras
 import numpy as np
 import pytest
 from PIL import Image
 
-import keras
 import keras_augment as ka
 from keras_augment.cli import main
 from keras_augment.recipes import RecipeError, load_recipe, save_recipe
 
 
 def test_recipe_round_trip(tmp_path):
-    pipeline = ka.Pipeline([ka.RandomFlip("horizontal", seed=1), ka.RandomRotation(0.1, seed=2), keras.layers.Rescaling(0.5)])
+    pipeline = ka.Pipeline(
+        [
+            ka.RandomFlip("horizontal", seed=1),
+            ka.RandomRotation(0.1, seed=2),
+            keras.layers.Rescaling(0.5),
+        ]
+    )
     path = save_recipe(pipeline, tmp_path / "r.json")
     loaded = load_recipe(path)
     assert isinstance(loaded, ka.Pipeline)
-    assert [type(l).__name__ for l in loaded.layers] == ["RandomFlip", "RandomRotation", "Rescaling"]
+    assert [type(layer).__name__ for layer in loaded.layers] == [
+        "RandomFlip",
+        "RandomRotation",
+        "Rescaling",
+    ]
     x = np.random.default_rng(0).uniform(0, 255, (2, 16, 16, 3)).astype("float32")
     np.testing.assert_allclose(loaded(x), pipeline(x), atol=1e-4)  # same seeds, same first call
 
@@ -28,7 +38,10 @@ def test_recipe_refuses_unregistered_objects(tmp_path):
     path = save_recipe(ka.Pipeline([ka.RandomFlip()]), tmp_path / "r.json")
     doc = json.loads(path.read_text())
     doc["augmentation"]["config"]["layers"][0] = {
-        "module": "os", "class_name": "system", "config": {}, "registered_name": "os>system"
+        "module": "os",
+        "class_name": "system",
+        "config": {},
+        "registered_name": "os>system",
     }
     path.write_text(json.dumps(doc))
     with pytest.raises(RecipeError, match="system"):
@@ -64,7 +77,21 @@ def test_preview_with_a_recipe_and_errors(tmp_path, photo, capsys):
     recipe = save_recipe(ka.Pipeline([ka.RandomCrop(100, 100)]), tmp_path / "crop.json")
     image = tmp_path / "photo.png"
     Image.fromarray(photo).save(image)
-    assert main(["preview", str(image), "--recipe", str(recipe), "-n", "2", "-o", str(tmp_path / "g.png")]) == 0
+    assert (
+        main(
+            [
+                "preview",
+                str(image),
+                "--recipe",
+                str(recipe),
+                "-n",
+                "2",
+                "-o",
+                str(tmp_path / "g.png"),
+            ]
+        )
+        == 0
+    )
     (tmp_path / "junk.jpg").write_bytes(b"junk")
     assert main(["preview", str(tmp_path / "junk.jpg"), "-o", str(tmp_path / "x.png")]) == 2
     assert "junk.jpg" in capsys.readouterr().err
@@ -76,13 +103,20 @@ def test_expand_command(tmp_path, photo):
     src.mkdir(parents=True)
     Image.fromarray(photo[:20, :20]).save(src / "one.png")
     assert main(["expand", str(tmp_path / "src"), str(tmp_path / "out"), "--per-image", "2"]) == 0
-    assert sorted(p.name for p in (tmp_path / "out" / "a").iterdir()) == ["one_aug0000.png", "one_aug0001.png"]
-    assert main(["expand", str(tmp_path / "src"), str(tmp_path / "src" / "out"), "--total", "1"]) == 2
+    assert sorted(p.name for p in (tmp_path / "out" / "a").iterdir()) == [
+        "one_aug0000.png",
+        "one_aug0001.png",
+    ]
+    assert (
+        main(["expand", str(tmp_path / "src"), str(tmp_path / "src" / "out"), "--total", "1"]) == 2
+    )
 
 
 def test_help_of_every_subcommand():
     for sub in ("preview", "expand", "demo"):
-        result = subprocess.run([sys.executable, "-m", "keras_augment", sub, "--help"], capture_output=True, text=True)
+        result = subprocess.run(
+            [sys.executable, "-m", "keras_augment", sub, "--help"], capture_output=True, text=True
+        )
         assert result.returncode == 0 and "usage:" in result.stdout
 
 
@@ -90,7 +124,11 @@ def test_demo_shows_the_gap_that_horizontal_flips_close():
     from keras_augment import demo
 
     results = {r["augmentation"]: r for r in demo.run(epochs=8, verbose=False)}
-    none, vertical, horizontal = results["none"], results["vertical flips"], results["horizontal flips"]
+    none, vertical, horizontal = (
+        results["none"],
+        results["vertical flips"],
+        results["horizontal flips"],
+    )
     assert none["test_upright"] > 0.85 and none["test_mirrored"] < 0.7
     assert horizontal["test_mirrored"] > none["test_mirrored"] + 0.2
     assert vertical["test_mirrored"] < horizontal["test_mirrored"] - 0.2

@@ -13,7 +13,9 @@ from keras_augment import viz  # noqa: E402
 
 
 def test_preview_grid_shows_original_and_variants(photo, tmp_path):
-    fig = viz.preview(ka.RandomRotation(0.1, seed=1), photo[:60, :80], n=5, columns=3, path=tmp_path / "p.png")
+    fig = viz.preview(
+        ka.RandomRotation(0.1, seed=1), photo[:60, :80], n=5, columns=3, path=tmp_path / "p.png"
+    )
     shown = [ax for ax in fig.axes if ax.images]
     assert len(shown) == 6
     np.testing.assert_array_equal(shown[0].images[0].get_array(), photo[:60, :80])

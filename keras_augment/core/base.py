@@ -89,7 +89,9 @@ class BaseAugmentation(keras.layers.Layer):
     ):
         super().__init__(**kwargs)
         if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool)):
-            raise ValueError(f"{self.__class__.__name__}: `seed` must be an integer or None; got {seed!r}.")
+            raise ValueError(
+                f"{self.__class__.__name__}: `seed` must be an integer or None; got {seed!r}."
+            )
         self.seed = seed
         self.batchwise = bool(batchwise)
         if data_format is None:
@@ -284,4 +286,3 @@ class BaseAugmentation(keras.layers.Layer):
             {"seed": self.seed, "batchwise": self.batchwise, "data_format": self.data_format}
         )
         return config
-

@@ -116,4 +116,6 @@ def center_crop_resize(images, target_h: int, target_w: int, interpolation: str 
     m = matrices.crop_and_resize(
         tf.fill([n], top), tf.fill([n], left), box_h, box_w, target_h, target_w
     )
-    return resample(images, m, tf.constant([target_h, target_w]), None, interpolation, "nearest", 0.0)
+    return resample(
+        images, m, tf.constant([target_h, target_w]), None, interpolation, "nearest", 0.0
+    )

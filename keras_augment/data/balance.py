@@ -82,7 +82,9 @@ def balance(
         if isinstance(target, (list, tuple)):
             target = dict(enumerate(target))
         if not isinstance(target, dict) or any(p < 0 for p in target.values()):
-            raise ValueError(f"balance: `target` must map classes to proportions >= 0; got {target!r}.")
+            raise ValueError(
+                f"balance: `target` must map classes to proportions >= 0; got {target!r}."
+            )
         missing = [c for c, p in target.items() if p > 0 and c not in before]
         if missing:
             raise ValueError(f"balance: target classes {missing} have no samples in the data set.")

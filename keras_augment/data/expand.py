@@ -40,9 +40,13 @@ def list_sources(src: str | os.PathLike) -> list[tuple[str, Path]]:
         raise FileNotFoundError(f"expand: the source {src} does not exist.")
     if src.is_file():
         if src.suffix.lower() not in IMAGE_SUFFIXES:
-            raise ValueError(f"expand: {src} is not an image file; expected one of {IMAGE_SUFFIXES}.")
+            raise ValueError(
+                f"expand: {src} is not an image file; expected one of {IMAGE_SUFFIXES}."
+            )
         return [("", src)]
-    found = [("", p) for p in sorted(src.iterdir()) if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES]
+    found = [
+        ("", p) for p in sorted(src.iterdir()) if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES
+    ]
     for sub in sorted(p for p in src.iterdir() if p.is_dir()):
         found += [
             (sub.name, p)
@@ -114,9 +118,7 @@ def expand(
         )
     sources = list_sources(src_path)
     plan = _plan(sources, per_image, total, per_class)
-    targets = [
-        dst_path / sources[i][0] / f"{sources[i][1].stem}_aug{k:04d}.png" for i, k in plan
-    ]
+    targets = [dst_path / sources[i][0] / f"{sources[i][1].stem}_aug{k:04d}.png" for i, k in plan]
     todo = [j for j, t in enumerate(targets) if overwrite or not t.exists()]
     skipped = len(plan) - len(todo)
     per_class_counts: dict[str, int] = {}

@@ -22,7 +22,9 @@ import sys
 import tensorflow as tf
 
 
-def start_dispatcher(port: int = 0, work_dir: str | None = None) -> tf.data.experimental.service.DispatchServer:
+def start_dispatcher(
+    port: int = 0, work_dir: str | None = None
+) -> tf.data.experimental.service.DispatchServer:
     """Starts a dispatcher in this process; its address is ``server.target`` (``grpc://host:port``)."""
     config = tf.data.experimental.service.DispatcherConfig(port=port, work_dir=work_dir)
     return tf.data.experimental.service.DispatchServer(config)
@@ -51,8 +53,15 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     import keras_augment  # noqa: F401  (registers the layers the pipelines use)
 
-    server = start_dispatcher(args.port) if args.role == "dispatcher" else start_worker(args.dispatcher, args.port)
-    print(f"{args.role} running at {server.target if args.role == 'dispatcher' else args.dispatcher}", flush=True)
+    server = (
+        start_dispatcher(args.port)
+        if args.role == "dispatcher"
+        else start_worker(args.dispatcher, args.port)
+    )
+    print(
+        f"{args.role} running at {server.target if args.role == 'dispatcher' else args.dispatcher}",
+        flush=True,
+    )
     server.join()
     return 0
 

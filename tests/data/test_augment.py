@@ -36,7 +36,13 @@ def test_tuples_keep_labels_and_weights_aligned():
 
 def test_plain_and_dict_elements():
     x, y = labelled_images(8)
-    plain = np.concatenate(list(augment(tf.data.Dataset.from_tensor_slices(x).batch(4), ka.RandomFlip()).as_numpy_iterator()))
+    plain = np.concatenate(
+        list(
+            augment(
+                tf.data.Dataset.from_tensor_slices(x).batch(4), ka.RandomFlip()
+            ).as_numpy_iterator()
+        )
+    )
     assert plain.shape == x.shape and plain.dtype == np.float32
     ds = tf.data.Dataset.from_tensor_slices({"images": x, "labels": y}).batch(4)
     for element in augment(ds, ka.RandomRotation(0.1)).as_numpy_iterator():
@@ -57,7 +63,9 @@ def test_seed_makes_parallel_maps_reproducible_and_epochs_differ():
     epoch1, epoch2 = run(one), run(one)
     # Parallel, non-deterministic maps still give element i the same parameters ...
     order = np.argsort([e.sum() for e in epoch1])
-    np.testing.assert_allclose(np.sort(epoch1.reshape(16, -1).sum(1)), np.sort(run(two).reshape(16, -1).sum(1)), rtol=1e-5)
+    np.testing.assert_allclose(
+        np.sort(epoch1.reshape(16, -1).sum(1)), np.sort(run(two).reshape(16, -1).sum(1)), rtol=1e-5
+    )
     # ... and a second epoch differs from the first.
     assert not np.allclose(epoch1[order], epoch2[np.argsort([e.sum() for e in epoch2])])
 
@@ -98,7 +106,9 @@ def test_service_processes_every_element_exactly_once_per_epoch(service):
     images = tf.data.Dataset.range(n).map(
         lambda i: (tf.reshape(tf.range(8 * 8 * 3, dtype=tf.float32), [8, 8, 3]), i)
     )
-    ds = augment(images, ka.Pipeline([ka.RandomRotation(0.2), ka.RandomZoom(0.2)]), service=service.target)
+    ds = augment(
+        images, ka.Pipeline([ka.RandomRotation(0.2), ka.RandomZoom(0.2)]), service=service.target
+    )
     for _ in range(2):  # two epochs
         out = list(ds.as_numpy_iterator())
         ids = sorted(int(i) for _, i in out)
@@ -115,12 +125,14 @@ def test_mirrored_strategy_trains_a_model_holding_our_layers():
     x = np.random.default_rng(0).uniform(0, 1, (32, 8, 8, 3)).astype("float32")
     y = (x.mean(axis=(1, 2, 3)) > 0.5).astype("int32")
     with strategy.scope():
-        model = keras.Sequential([
-            keras.Input((8, 8, 3)),
-            ka.Pipeline([ka.RandomFlip("horizontal"), ka.RandomRotation(0.05)]),
-            keras.layers.Flatten(),
-            keras.layers.Dense(2),
-        ])
+        model = keras.Sequential(
+            [
+                keras.Input((8, 8, 3)),
+                ka.Pipeline([ka.RandomFlip("horizontal"), ka.RandomRotation(0.05)]),
+                keras.layers.Flatten(),
+                keras.layers.Dense(2),
+            ]
+        )
         model.compile("adam", keras.losses.SparseCategoricalCrossentropy(from_logits=True))
     history = model.fit(x, y, epochs=2, batch_size=8, verbose=0)
     assert model.distribute_strategy is strategy

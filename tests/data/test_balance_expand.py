@@ -22,7 +22,11 @@ def imbalanced(counts=(12, 3, 1)):
 
 def test_balance_gives_every_class_the_majority_count_with_augmented_copies():
     x, y = imbalanced()
-    ds, report = balance(tf.data.Dataset.from_tensor_slices((x, y)), ka.RandomRotation(0.25, fill_mode="constant", fill_value=-1), seed=3)
+    ds, report = balance(
+        tf.data.Dataset.from_tensor_slices((x, y)),
+        ka.RandomRotation(0.25, fill_mode="constant", fill_value=-1),
+        seed=3,
+    )
     assert report.before == {0: 12, 1: 3, 2: 1}
     assert report.after == {0: 12, 1: 12, 2: 12}
     out = list(ds.as_numpy_iterator())
@@ -39,7 +43,12 @@ def test_balance_gives_every_class_the_majority_count_with_augmented_copies():
 def test_balance_to_a_target_distribution_with_one_hot_labels():
     x, y = imbalanced((6, 6, 6))
     one_hot = np.eye(3, dtype="float32")[y]
-    ds, report = balance(tf.data.Dataset.from_tensor_slices((x, one_hot)), ka.RandomFlip(), target=[0.5, 0.25, 0.25], size=20)
+    ds, report = balance(
+        tf.data.Dataset.from_tensor_slices((x, one_hot)),
+        ka.RandomFlip(),
+        target=[0.5, 0.25, 0.25],
+        size=20,
+    )
     assert report.after == {0: 10, 1: 5, 2: 5}
     labels = [int(np.argmax(label)) for _, label in ds.as_numpy_iterator()]
     assert sorted(labels) == [0] * 10 + [1] * 5 + [2] * 5
@@ -59,7 +68,9 @@ def folder(tmp_path, photo):
     for cls, offset in (("cats", 0), ("dogs", 100)):
         (src / cls).mkdir(parents=True)
         for i in range(2):
-            Image.fromarray(photo[offset + 20 * i : offset + 20 * i + 24, :32]).save(src / cls / f"img{i}.png")
+            Image.fromarray(photo[offset + 20 * i : offset + 20 * i + 24, :32]).save(
+                src / cls / f"img{i}.png"
+            )
     return src
 
 
@@ -88,7 +99,9 @@ def test_expand_resumes_exactly_and_never_overwrites(folder, tmp_path):
     victims = sorted(first)[:3]
     for name in victims:
         os.remove(out / name)
-    report = expand(folder, out, ka.RandomRotation(0.1), total=5, per_class=True, seed=4, progress=False)
+    report = expand(
+        folder, out, ka.RandomRotation(0.1), total=5, per_class=True, seed=4, progress=False
+    )
     assert report.written == 3 and report.skipped == 7
     assert snapshot(out) == first  # the resumed files are exactly the ones lost
     assert not list(out.rglob("*.part"))

@@ -277,7 +277,13 @@ def test_shear_magnitudes_come_from_the_pair_with_one_random_sign():
 def test_factor_is_the_probability_of_transforming_a_sample(make, key):
     # As in Keras: a number f means a probability drawn from [0, f] (so on
     # average f / 2); a pair is the range the probability is drawn from.
-    for factor, expected in ((0.0, 0.0), (0.6, 0.3), (1.0, 0.5), ((0.2, 0.6), 0.4), ((1.0, 1.0), 1.0)):
+    for factor, expected in (
+        (0.0, 0.0),
+        (0.6, 0.3),
+        (1.0, 0.5),
+        ((0.2, 0.6), 0.4),
+        ((1.0, 1.0), 1.0),
+    ):
         applied = _draw(make(factor))[key] != 0
         assert abs(applied.mean() - expected) < 0.06, (factor, applied.mean())
 
