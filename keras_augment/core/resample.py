@@ -54,7 +54,7 @@ def _corner_index(ci: tf.Tensor, size: tf.Tensor, fill_mode: str):
     return ci, inside
 
 
-@tf.function(jit_compile=True, reduce_retracing=True)
+@tf.function(jit_compile=True, reduce_retracing=True, autograph=False)
 def resample(
     images: tf.Tensor,
     matrices: tf.Tensor,

@@ -30,6 +30,7 @@ from keras_augment.image.geometric import (
 )
 from keras_augment.image.mixing import CutMix, MixUp
 from keras_augment.image.occlusion import GridMask, RandomErasing
+from keras_augment.image.policies import AugMix, AutoAugment, RandAugment, TrivialAugmentWide
 from keras_augment.image.quality import (
     RandomDownscale,
     RandomGaussianBlur,
@@ -77,4 +78,9 @@ __all__ = [
     # mixing
     "CutMix",
     "MixUp",
+    # policies
+    "AugMix",
+    "AutoAugment",
+    "RandAugment",
+    "TrivialAugmentWide",
 ]

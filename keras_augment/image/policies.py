@@ -1,0 +1,987 @@
+"""Augmentation policies: RandAugment, AugMix, TrivialAugmentWide and AutoAugment.
+
+A policy applies operations chosen at random from a table (shear, rotation,
+brightness, posterize, equalize, ...). Here every sample of a batch makes its
+own choices, at run time, from the layer's stateless ``Sampler``: nothing is
+decided while a graph is traced, so a ``tf.data`` pipeline or a compiled model
+keeps drawing fresh operations batch after batch.
+
+How a batch is processed (``apply_policy_ops``): each sample holds a list of
+slots, one chosen operation per slot. The geometric operations a sample chose
+(in any slot) become 3x3 matrices, multiplied into one matrix per sample, and
+the batch is resampled once. The colour operations then follow slot by slot,
+in the order drawn: a loop over the samples (an XLA while loop) runs, for
+each slot, only the operation that sample chose (``tf.switch_case``), so a
+sample pays for its own operations rather than for every candidate of the
+table. Each policy runs as one XLA-compiled function, shared by all layers
+with the same configuration. The kernels are those of
+``keras_augment.image.color`` and ``keras_augment.image.quality``, called with
+per-sample magnitudes.
+
+Because geometry is applied first and in one pass, a sample whose slots draw
+"posterize, then rotate" gets "rotate, then posterize": one interpolation
+instead of several, and sharp posterize or solarize edges that a later warp
+would blur.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import tensorflow as tf
+
+from keras_augment.core import matrices
+from keras_augment.core.base import BaseAugmentation, Batch, register
+from keras_augment.core.random import Sampler
+from keras_augment.core.resample import resample
+from keras_augment.core.validation import (
+    check_choice,
+    check_fill_mode,
+    check_interpolation,
+    check_number,
+    check_value_range,
+    parse_range,
+)
+from keras_augment.image import color, quality
+from keras_augment.image.mixing import sample_beta, sample_log_gamma
+
+ValueRange = tuple[float, float]
+
+# ``resample`` is an XLA-compiled tf.function (with AutoGraph, whose conversion
+# costs seconds per process). Policies run inside their own compiled function,
+# so they call the plain Python function and trace it without AutoGraph.
+_resample = getattr(resample, "python_function", resample)
+
+# ----- the operation table -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PolicyOp:
+    """One entry of a policy's table of operations.
+
+    Exactly one of ``matrix`` and ``color`` is set, or neither (the identity).
+
+    Attributes:
+        name: key of the operation's arguments in the parameters.
+        matrix: ``matrix(args, height, width) -> float32[batch, 3, 3]`` for a
+            geometric operation (maps output pixels to input pixels).
+        color: ``color(images, args, value_range) -> images`` for a colour
+            operation; ``args`` holds ``float32[batch]`` tensors.
+    """
+
+    name: str
+    matrix: Callable | None = None
+    color: Callable | None = None
+
+
+def _shear_matrix(args, height, width):
+    # About the top-left corner, as keras.layers.RandomShear and PIL do.
+    return matrices.shear(args["x"], args["y"])
+
+
+def _translation_matrix(args, height, width):
+    return matrices.translation(args["x"], args["y"])
+
+
+def _rotation_matrix(args, height, width):
+    return matrices.rotation(args["angle"], height, width)
+
+
+def _add_brightness(images, args, value_range):
+    return color.adjust_brightness(images, args["delta"], value_range)
+
+
+def _scale_brightness(images, args, value_range):
+    # PIL ImageEnhance.Brightness: blend with a black image (``low``).
+    black = tf.constant(value_range[0], tf.float32)
+    return tf.clip_by_value(
+        color.blend(images, black, args["factor"]), value_range[0], value_range[1]
+    )
+
+
+def _degenerate_color(images, args, value_range):
+    return color.degenerate_color(images, args["factor"], value_range)
+
+
+def _channel_contrast(images, args, value_range):
+    return color.adjust_contrast(images, args["factor"], value_range, per_channel=True)
+
+
+def _gray_contrast(images, args, value_range):
+    return color.adjust_contrast(images, args["factor"], value_range, per_channel=False)
+
+
+def _sharpness(images, args, value_range):
+    return quality.adjust_sharpness(images, args["factor"], value_range)
+
+
+def _posterize(images, args, value_range):
+    return color.posterize(images, args["bits"], value_range)
+
+
+def _solarize(images, args, value_range):
+    # ``threshold`` as a fraction of the value range.
+    low, high = value_range
+    return color.solarize(images, low + args["threshold"] * (high - low), value_range)
+
+
+def _add_and_solarize(images, args, value_range):
+    # keras.layers.Solarization: add, clip, then invert values at or above the threshold.
+    added = color.adjust_brightness(images, args["addition"], value_range)
+    return _solarize(added, args, value_range)
+
+
+def _auto_contrast(images, args, value_range):
+    return color.auto_contrast(images, value_range)
+
+
+def _equalize(images, args, value_range):
+    return color.equalize(images, value_range)
+
+
+def _invert(images, args, value_range):
+    return color.invert(images, value_range)
+
+
+# The operations of keras.layers.RandAugment and keras.layers.AugMix, named as
+# their sub-layers are, with the magnitudes those sub-layers draw.
+KERAS_OPS = {
+    "random_shear": PolicyOp("random_shear", matrix=_shear_matrix),
+    "random_translation": PolicyOp("random_translation", matrix=_translation_matrix),
+    "random_rotation": PolicyOp("random_rotation", matrix=_rotation_matrix),
+    "random_brightness": PolicyOp("random_brightness", color=_add_brightness),
+    "random_color_degeneration": PolicyOp("random_color_degeneration", color=_degenerate_color),
+    "random_contrast": PolicyOp("random_contrast", color=_channel_contrast),
+    "random_sharpness": PolicyOp("random_sharpness", color=_sharpness),
+    "random_posterization": PolicyOp("random_posterization", color=_posterize),
+    "solarization": PolicyOp("solarization", color=_add_and_solarize),
+    "auto_contrast": PolicyOp("auto_contrast", color=_auto_contrast),
+    "equalization": PolicyOp("equalization", color=_equalize),
+}
+
+# Keras' orders (op indices refer to them).
+RAND_AUGMENT_OPS = (
+    "random_shear",
+    "random_translation",
+    "random_rotation",
+    "random_brightness",
+    "random_color_degeneration",
+    "random_contrast",
+    "random_sharpness",
+    "random_posterization",
+    "solarization",
+    "auto_contrast",
+    "equalization",
+)
+AUG_MIX_OPS = (
+    "random_shear",
+    "random_translation",
+    "random_rotation",
+    "random_posterization",
+    "solarization",
+    "auto_contrast",
+    "equalization",
+)
+AUG_MIX_ALL_OPS = AUG_MIX_OPS + (
+    "random_brightness",
+    "random_color_degeneration",
+    "random_contrast",
+    "random_sharpness",
+)
+
+# The PIL-style operations of AutoAugment and TrivialAugment (torchvision names).
+PIL_OPS = {
+    "Identity": PolicyOp("Identity"),
+    "ShearX": PolicyOp("ShearX", matrix=_shear_matrix),
+    "ShearY": PolicyOp("ShearY", matrix=_shear_matrix),
+    "TranslateX": PolicyOp("TranslateX", matrix=_translation_matrix),
+    "TranslateY": PolicyOp("TranslateY", matrix=_translation_matrix),
+    "Rotate": PolicyOp("Rotate", matrix=_rotation_matrix),
+    "Brightness": PolicyOp("Brightness", color=_scale_brightness),
+    "Color": PolicyOp("Color", color=_degenerate_color),
+    "Contrast": PolicyOp("Contrast", color=_gray_contrast),
+    "Sharpness": PolicyOp("Sharpness", color=_sharpness),
+    "Posterize": PolicyOp("Posterize", color=_posterize),
+    "Solarize": PolicyOp("Solarize", color=_solarize),
+    "AutoContrast": PolicyOp("AutoContrast", color=_auto_contrast),
+    "Equalize": PolicyOp("Equalize", color=_equalize),
+    "Invert": PolicyOp("Invert", color=_invert),
+}
+ALL_OPS = {**KERAS_OPS, **PIL_OPS}
+
+
+# ----- the kernel every policy shares ---------------------------------------------
+
+
+def apply_policy_ops(
+    images: tf.Tensor,
+    op_indices: tf.Tensor,
+    args: list,
+    ops: list,
+    value_range: ValueRange,
+    interpolation: str = "bilinear",
+    fill_mode: str = "reflect",
+    fill_value: float = 0.0,
+) -> tf.Tensor:
+    """Applies one chosen operation per slot to every sample, evaluating only what it chose.
+
+    All geometric choices of a sample are multiplied into one matrix and
+    applied first, in one resample of the batch (skipped when no sample
+    chose geometry); the colour choices follow, slot by slot. An index that
+    matches no operation (e.g. -1) leaves the sample unchanged in that slot.
+
+    The colour operations run sample by sample in a loop (``tf.map_fn``; an
+    XLA while loop when compiled) with one ``tf.switch_case`` per slot, so
+    each sample pays only for its own operations instead of every candidate.
+
+    Args:
+        images: float32 ``[batch, height, width, channels]``.
+        op_indices: ``int32[batch, slots]``, indices into ``ops``.
+        args: one dict per slot, mapping each operation's ``name`` to its
+            arguments (dicts of ``float32[batch]`` tensors).
+        ops: the table, a sequence of ``PolicyOp``.
+        value_range: ``(low, high)`` of the pixel values.
+        interpolation, fill_mode, fill_value: resampling options.
+
+    Returns:
+        float32 ``[batch, height, width, channels]``.
+    """
+    images = tf.cast(images, tf.float32)
+    op_indices = tf.cast(op_indices, tf.int32)
+    batch = Batch(images)
+    height, width = batch.height, batch.width
+    n = batch.batch_size
+    slots = len(args)
+    valid = (op_indices >= 0) & (op_indices < len(ops))
+    clipped = tf.clip_by_value(op_indices, 0, len(ops) - 1)
+
+    geometric = [(k, op) for k, op in enumerate(ops) if op.matrix is not None]
+    composed = matrices.identity(n)
+    for s in range(slots):
+        step = matrices.identity(n)
+        for k, op in geometric:
+            chosen = tf.equal(op_indices[:, s], k)[:, None, None]
+            step = tf.where(chosen, op.matrix(args[s][op.name], height, width), step)
+        composed = matrices.compose(composed, step)
+    is_geometric = tf.constant([op.matrix is not None for op in ops])
+    moves = tf.reduce_any(valid & tf.gather(is_geometric, clipped), axis=1)
+    size = tf.stack([height, width])
+
+    # Branch 0 leaves the image as it is; branch j + 1 is the j-th colour operation.
+    colour = [op for op in ops if op.color is not None]
+    branch_of_op, j = [], 0
+    for op in ops:
+        if op.color is not None:
+            j += 1
+        branch_of_op.append(j if op.color is not None else 0)
+    branches = tf.where(valid, tf.gather(branch_of_op, clipped), 0)
+
+    if geometric:
+        # One vectorised pass: compiles far faster than a resample inside the loop.
+        images = tf.cond(
+            tf.reduce_any(moves),
+            lambda: _resample(images, composed, size, None, interpolation, fill_mode, fill_value),
+            lambda: images,
+        )
+
+    if not slots or not colour:
+        return images
+    # Slots share one switch (a loop over slots): each operation is compiled once.
+    stacked_args = tf.nest.map_structure(lambda *leaves: tf.stack(leaves), *args)
+
+    def one_sample(i):
+        def one_slot(s, image):
+            own = tf.nest.map_structure(lambda t: t[s, i][None], stacked_args)
+            candidates = [lambda: image]
+            for op in colour:
+                candidates.append(lambda op=op: op.color(image, own[op.name], value_range))
+            return s + 1, tf.switch_case(branches[i, s], candidates)
+
+        _, image = tf.while_loop(lambda s, _: s < slots, one_slot, (0, images[i][None]))
+        return image[0]
+
+    return tf.map_fn(
+        one_sample, tf.range(n), fn_output_signature=tf.TensorSpec(images.shape[1:], tf.float32)
+    )
+
+
+# ----- drawing helpers -------------------------------------------------------------
+
+
+def _choice(sampler: Sampler, n: int, extra_shape=()) -> tf.Tensor:
+    """Uniform integers in ``[0, n)``: ``int32[batch, *extra_shape]``."""
+    draw = tf.floor(sampler.uniform(0.0, float(n), extra_shape))
+    return tf.minimum(tf.cast(draw, tf.int32), n - 1)
+
+
+def _sign(sampler: Sampler, extra_shape=()) -> tf.Tensor:
+    return tf.where(sampler.bernoulli(0.5, extra_shape), -1.0, 1.0)
+
+
+def keras_op_args(sampler: Sampler, names, factor, height, width, extra_shape=()) -> dict:
+    """Per-sample arguments of the Keras operations ``names``, drawn as Keras' sub-layers draw them.
+
+    ``factor`` is the policy's ``(low, high)`` strength; every tensor has
+    shape ``[batch, *extra_shape]``. Solarization's addition and threshold
+    are fractions of the value range.
+    """
+    low, high = factor
+    h = tf.cast(height, tf.float32)
+    w = tf.cast(width, tf.float32)
+
+    def uniform(lo=low, hi=high):
+        return sampler.uniform(lo, hi, extra_shape)
+
+    args = {}
+    for name in names:
+        if name == "random_shear":
+            sign = _sign(sampler, extra_shape)
+            args[name] = {"x": sign * uniform(), "y": sign * uniform()}
+        elif name == "random_translation":
+            args[name] = {"x": uniform() * w, "y": uniform() * h}
+        elif name == "random_rotation":
+            args[name] = {"angle": uniform() * 2.0 * math.pi}
+        elif name == "random_brightness":
+            args[name] = {"delta": uniform()}
+        elif name == "random_color_degeneration":
+            # Keras moves a fraction ``f`` towards gray: PIL's Color factor 1 - f.
+            args[name] = {"factor": 1.0 - uniform()}
+        elif name == "random_contrast":
+            args[name] = {"factor": uniform(1.0 - low, 1.0 + high)}
+        elif name == "random_sharpness":
+            args[name] = {"factor": 2.0 * uniform()}
+        elif name == "random_posterization":
+            # Keras builds RandomPosterization(max(1, int(8 * high))), which
+            # keeps 1 to that many bits minus one (or exactly 1).
+            most = max(1, int(8 * high))
+            if most > 1:
+                bits = tf.floor(sampler.uniform(1.0, float(most), extra_shape))
+                bits = tf.minimum(bits, float(most - 1))
+            else:
+                bits = tf.ones_like(uniform())
+            args[name] = {"bits": bits}
+        elif name == "solarization":
+            args[name] = {"addition": uniform(), "threshold": uniform()}
+        else:
+            args[name] = {}
+    return args
+
+
+def _check_factor(layer: str, factor) -> tuple[float, float]:
+    """Keras policies' ``factor``: ``f`` in ``[0, 1]`` means ``(0, f)``; a pair is used as given."""
+    if isinstance(factor, (int, float)) and not isinstance(factor, bool):
+        check_number(layer, "factor", factor, low=0.0, high=1.0)
+        factor = (0.0, factor)
+    return parse_range(layer, "factor", factor, low=0.0, high=1.0, symmetric=False)
+
+
+def _check_count(layer: str, name: str, value, minimum: int) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+        raise ValueError(f"{layer}: `{name}` must be an integer >= {minimum}; got {value!r}.")
+    return value
+
+
+# Compiled once per distinct configuration and shared by every layer with that
+# configuration (table names and Python options are part of the cache key).
+@tf.function(jit_compile=True, reduce_retracing=True, autograph=False)
+def _compiled_ops(
+    images, op_indices, args, names, value_range, interpolation, fill_mode, fill_value
+):
+    ops = [ALL_OPS[name] for name in names]
+    return apply_policy_ops(
+        images, op_indices, args, ops, value_range, interpolation, fill_mode, fill_value
+    )
+
+
+@tf.function(jit_compile=True, reduce_retracing=True, autograph=False)
+def _compiled_aug_mix(images, params, names, num_chains, chain_depth, value_range, interpolation):
+    ops = [ALL_OPS[name] for name in names]
+    return aug_mix(images, params, ops, num_chains, chain_depth, value_range, interpolation)
+
+
+class _PolicyBase(BaseAugmentation):
+    """Checks the arguments every policy shares."""
+
+    def __init__(self, value_range, interpolation, **kwargs):
+        super().__init__(**kwargs)
+        name = self.__class__.__name__
+        self.value_range = check_value_range(name, value_range)
+        self.interpolation = check_interpolation(name, interpolation)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"value_range": self.value_range, "interpolation": self.interpolation})
+        return config
+
+
+# ----- RandAugment ----------------------------------------------------------------
+
+
+@register
+class RandAugment(_PolicyBase):
+    """RandAugment (Cubuk et al. 2019): ``num_ops`` random operations per image.
+
+    Same arguments, meaning and defaults as ``keras.layers.RandAugment``, and
+    the same eleven operations with the magnitudes Keras' sub-layers draw:
+    shear, translation, rotation, brightness, colour degeneration, contrast,
+    sharpness, posterization, solarization, auto-contrast and equalization.
+
+    Differences from Keras, all deliberate:
+
+    - Keras draws the ``num_ops`` operation indices once per batch (every
+      image gets the same operations); here every sample draws its own, at
+      run time, from the layer's stateless seed. ``draw_params`` exposes them
+      as ``params["op_indices"]`` (``int32[batch, num_ops]``, indices into
+      ``RAND_AUGMENT_OPS``).
+    - Each slot draws its own magnitudes (Keras reuses one draw when an
+      operation is picked twice).
+    - A sample's geometric operations are composed and applied first, in one
+      resample; its colour operations follow in the order drawn.
+    - Equalization equalizes each image on its own (Keras pools the histogram
+      over the batch), and sharpness keeps border pixels (Keras zero-pads,
+      darkening them).
+    - Solarization draws its addition and threshold from
+      ``factor * (high - low)`` (Keras scales only the upper end).
+
+    Args:
+        value_range: ``(low, high)`` of the input values. Defaults to
+            ``(0, 255)``; ``(0, 1)`` for normalised images.
+        num_ops: number of operations applied in sequence to each image.
+        factor: strength in ``[0, 1]``: a number ``f`` means ``(0, f)``, or a
+            ``(low, high)`` pair. Magnitudes are drawn from it as the Keras
+            sub-layers do, e.g. rotations up to ``f * 360`` degrees,
+            translations up to ``f`` of the image size, shear up to ``f``.
+        interpolation: ``"bilinear"`` or ``"nearest"``, for the geometric
+            operations.
+        seed: integer seed.
+        data_format: ``"channels_last"`` or ``"channels_first"``.
+
+    Example:
+        >>> layer = keras_augment.RandAugment(num_ops=2, factor=0.5, seed=1)
+        >>> layer(np.zeros((4, 32, 32, 3))).shape
+        TensorShape([4, 32, 32, 3])
+    """
+
+    def __init__(
+        self,
+        value_range=(0, 255),
+        num_ops=2,
+        factor=0.5,
+        interpolation="bilinear",
+        seed=None,
+        data_format=None,
+        **kwargs,
+    ):
+        super().__init__(value_range, interpolation, seed=seed, data_format=data_format, **kwargs)
+        name = self.__class__.__name__
+        self.num_ops = _check_count(name, "num_ops", num_ops, 0)
+        self.factor = _check_factor(name, factor)
+
+    def get_params(self, sampler, batch):
+        return {
+            "op_indices": _choice(sampler, len(RAND_AUGMENT_OPS), (self.num_ops,)),
+            "args": [
+                keras_op_args(sampler, RAND_AUGMENT_OPS, self.factor, batch.height, batch.width)
+                for _ in range(self.num_ops)
+            ],
+        }
+
+    def transform_images(self, images, params):
+        return _compiled_ops(
+            tf.cast(images, tf.float32),
+            params["op_indices"],
+            params["args"],
+            RAND_AUGMENT_OPS,
+            self.value_range,
+            self.interpolation,
+            "reflect",
+            0.0,
+        )
+
+    def get_config(self):
+        return {**super().get_config(), "num_ops": self.num_ops, "factor": self.factor}
+
+
+# ----- AugMix ---------------------------------------------------------------------
+
+
+def _chain_major(values: tf.Tensor) -> tf.Tensor:
+    """``[batch, chains]`` to ``[chains * batch]``, chain by chain."""
+    return tf.reshape(tf.transpose(values), [-1])
+
+
+def mix_chains(
+    images: tf.Tensor,
+    chains: tf.Tensor,
+    chain_weights: tf.Tensor,
+    mix_weight: tf.Tensor,
+    value_range: ValueRange,
+) -> tf.Tensor:
+    """AugMix's mixing: ``m * x + (1 - m) * sum_c w_c * chain_c``, clipped to ``value_range``.
+
+    Args:
+        images: float32 ``[batch, h, w, c]``, the originals.
+        chains: float32 ``[chains, batch, h, w, c]``, the augmented copies.
+        chain_weights: ``float32[batch, chains]``, each row summing to 1.
+        mix_weight: ``float32[batch]``, the weight ``m`` of the original.
+    """
+    weights = tf.transpose(chain_weights)[:, :, None, None, None]
+    mixed = tf.reduce_sum(weights * chains, axis=0)
+    m = tf.reshape(mix_weight, [-1, 1, 1, 1])
+    return tf.clip_by_value(m * images + (1.0 - m) * mixed, value_range[0], value_range[1])
+
+
+def aug_mix(
+    images: tf.Tensor,
+    params: dict,
+    ops: list,
+    num_chains: int,
+    chain_depth: int,
+    value_range: ValueRange,
+    interpolation: str = "bilinear",
+) -> tf.Tensor:
+    """Runs AugMix's chains and mixes them (the parameters as ``AugMix.draw_params`` gives them).
+
+    The chains of the batch run as one batch of ``num_chains * batch``
+    samples, chain by chain, so each chain's geometry is one resample.
+    """
+    images = tf.cast(images, tf.float32)
+    batch_size = tf.shape(images)[0]
+    stacked = tf.tile(images, [num_chains, 1, 1, 1])
+    indices = params["op_indices"]
+    if chain_depth:
+        step_indices = tf.stack(
+            [_chain_major(indices[:, :, d]) for d in range(chain_depth)], axis=1
+        )
+    else:
+        step_indices = tf.zeros([batch_size * num_chains, 0], tf.int32)
+    args = tf.nest.map_structure(_chain_major, params["args"])
+    chains = apply_policy_ops(
+        stacked, step_indices, args, ops, value_range, interpolation, "reflect"
+    )
+    chains = tf.reshape(chains, tf.concat([[num_chains, -1], tf.shape(images)[1:]], 0))
+    return mix_chains(images, chains, params["chain_weights"], params["mix_weight"], value_range)
+
+
+@register
+class AugMix(_PolicyBase):
+    """AugMix (Hendrycks et al. 2020): a convex mix of the image with randomly augmented copies.
+
+    Same arguments, meaning and defaults as ``keras.layers.AugMix``, with
+    Keras' operations and magnitudes. Each of ``num_chains`` chains applies
+    up to ``chain_depth`` operations: every step picks uniformly among the
+    operations and "nothing" (so a chain has 0 to ``chain_depth``
+    operations, as in Keras). The chains are mixed with Dirichlet(``alpha``)
+    weights and the result with the original using a Beta(``alpha``,
+    ``alpha``) weight ``m``: ``m * image + (1 - m) * mix``, clipped to
+    ``value_range``.
+
+    Differences from Keras, all deliberate: Keras picks the chains'
+    operations with Python ``random`` while tracing, so a compiled graph or a
+    ``tf.data`` pipeline repeats one set of chains forever, and it draws one
+    set of mixing weights per batch. Here every sample draws its own chains
+    and weights, at run time, from the layer's stateless seed;
+    ``draw_params`` exposes ``op_indices`` (``int32[batch, num_chains,
+    chain_depth]``, indices into ``AUG_MIX_ALL_OPS`` or ``AUG_MIX_OPS``, the
+    table's length meaning "nothing"), ``chain_weights`` and ``mix_weight``.
+    Within a chain, geometric operations are composed and applied first in
+    one resample; the chains of a batch are processed together as one larger
+    batch. Equalization and sharpness differ from Keras as in ``RandAugment``.
+
+    Args:
+        value_range: ``(low, high)`` of the input values. Defaults to ``(0, 255)``.
+        num_chains: number of augmented copies mixed.
+        chain_depth: most operations per chain.
+        factor: strength in ``[0, 1]``: a number ``f`` means ``(0, f)``, or a
+            ``(low, high)`` pair.
+        alpha: positive concentration of the Dirichlet and Beta distributions.
+        all_ops: if true, brightness, colour degeneration, contrast and
+            sharpness join the operations.
+        interpolation: ``"bilinear"`` or ``"nearest"``.
+        seed: integer seed.
+        data_format: ``"channels_last"`` or ``"channels_first"``.
+    """
+
+    def __init__(
+        self,
+        value_range=(0, 255),
+        num_chains=3,
+        chain_depth=3,
+        factor=0.3,
+        alpha=1.0,
+        all_ops=True,
+        interpolation="bilinear",
+        seed=None,
+        data_format=None,
+        **kwargs,
+    ):
+        super().__init__(value_range, interpolation, seed=seed, data_format=data_format, **kwargs)
+        name = self.__class__.__name__
+        self.num_chains = _check_count(name, "num_chains", num_chains, 1)
+        self.chain_depth = _check_count(name, "chain_depth", chain_depth, 0)
+        self.factor = _check_factor(name, factor)
+        self.alpha = check_number(name, "alpha", alpha, low=0.0)
+        if self.alpha <= 0.0:
+            raise ValueError(f"{name}: `alpha` must be positive; got {alpha!r}.")
+        if not isinstance(all_ops, bool):
+            raise ValueError(f"{name}: `all_ops` must be True or False; got {all_ops!r}.")
+        self.all_ops = all_ops
+        self._names = AUG_MIX_ALL_OPS if all_ops else AUG_MIX_OPS
+
+    def get_params(self, sampler, batch):
+        chains = (self.num_chains,)
+        log_gammas = tf.stack(
+            [sample_log_gamma(sampler, self.alpha) for _ in range(self.num_chains)], axis=1
+        )
+        return {
+            # len(self._names) means "no operation at this step".
+            "op_indices": _choice(
+                sampler, len(self._names) + 1, (self.num_chains, self.chain_depth)
+            ),
+            "chain_weights": tf.nn.softmax(log_gammas, axis=1),
+            "mix_weight": sample_beta(sampler, self.alpha, self.alpha),
+            "args": [
+                keras_op_args(sampler, self._names, self.factor, batch.height, batch.width, chains)
+                for _ in range(self.chain_depth)
+            ],
+        }
+
+    def transform_images(self, images, params):
+        return _compiled_aug_mix(
+            tf.cast(images, tf.float32),
+            params,
+            self._names,
+            self.num_chains,
+            self.chain_depth,
+            self.value_range,
+            self.interpolation,
+        )
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "num_chains": self.num_chains,
+            "chain_depth": self.chain_depth,
+            "factor": self.factor,
+            "alpha": self.alpha,
+            "all_ops": self.all_ops,
+        }
+
+
+# ----- TrivialAugmentWide and AutoAugment -------------------------------------------
+
+
+@dataclass(frozen=True)
+class _PilRanges:
+    """Largest magnitudes of the PIL-style operations (a level of 1 reaches them)."""
+
+    shear: float
+    translate_pixels: float | None  # absolute pixels, or None to use translate_fraction
+    translate_fraction: float
+    rotate_degrees: float
+    enhance: float  # enhancement factors 1 - enhance .. 1 + enhance
+    posterize_drop: int  # bits removed at level 1 (bits = 8 - round(level * drop))
+
+
+# Müller & Hutter 2021, Table 1 ("wide"), as discretised by torchvision.
+WIDE_RANGES = _PilRanges(0.99, 32.0, 0.0, 135.0, 0.99, 6)
+# Cubuk et al. 2019, Table 1 (translation: 150 of 331 pixels).
+AUTO_AUGMENT_RANGES = _PilRanges(0.3, None, 150.0 / 331.0, 30.0, 0.9, 4)
+
+
+def pil_op_args(ranges: _PilRanges, level: tf.Tensor, sign: tf.Tensor, height, width) -> dict:
+    """Arguments of every PIL-style operation at per-sample ``level`` in ``[0, 1]`` and ``sign``.
+
+    Signed operations (geometry and enhancements) use ``sign * level``;
+    posterize and solarize grow stronger with ``level``.
+    """
+    signed = sign * level
+    zero = tf.zeros_like(level)
+    if ranges.translate_pixels is None:
+        shift_x = signed * ranges.translate_fraction * tf.cast(width, tf.float32)
+        shift_y = signed * ranges.translate_fraction * tf.cast(height, tf.float32)
+    else:
+        shift_x = shift_y = signed * ranges.translate_pixels
+    enhance = {"factor": 1.0 + signed * ranges.enhance}
+    return {
+        "Identity": {},
+        "ShearX": {"x": signed * ranges.shear, "y": zero},
+        "ShearY": {"x": zero, "y": signed * ranges.shear},
+        "TranslateX": {"x": shift_x, "y": zero},
+        "TranslateY": {"x": zero, "y": shift_y},
+        "Rotate": {"angle": signed * math.radians(ranges.rotate_degrees)},
+        "Brightness": enhance,
+        "Color": enhance,
+        "Contrast": enhance,
+        "Sharpness": enhance,
+        "Posterize": {"bits": 8.0 - tf.round(level * ranges.posterize_drop)},
+        # Thresholds from 256 (nothing inverted) down to 0, as fractions of 255.
+        "Solarize": {"threshold": (256.0 / 255.0) * (1.0 - level)},
+        "AutoContrast": {},
+        "Equalize": {},
+        "Invert": {},
+    }
+
+
+class _PilPolicy(_PolicyBase):
+    """Shared by TrivialAugmentWide and AutoAugment: PIL-style operations, one matrix, one resample."""
+
+    _names: tuple = ()
+
+    def __init__(self, value_range, interpolation, fill_mode, fill_value, **kwargs):
+        super().__init__(value_range, interpolation, **kwargs)
+        name = self.__class__.__name__
+        self.fill_mode = check_fill_mode(name, fill_mode)
+        self.fill_value = check_number(name, "fill_value", fill_value)
+
+    def transform_images(self, images, params):
+        return _compiled_ops(
+            tf.cast(images, tf.float32),
+            params["op_indices"],
+            params["args"],
+            self._names,
+            self.value_range,
+            self.interpolation,
+            self.fill_mode,
+            self.fill_value,
+        )
+
+    def get_config(self):
+        return {**super().get_config(), "fill_mode": self.fill_mode, "fill_value": self.fill_value}
+
+
+TRIVIAL_AUGMENT_OPS = (
+    "Identity",
+    "ShearX",
+    "ShearY",
+    "TranslateX",
+    "TranslateY",
+    "Rotate",
+    "Brightness",
+    "Color",
+    "Contrast",
+    "Sharpness",
+    "Posterize",
+    "Solarize",
+    "AutoContrast",
+    "Equalize",
+)
+
+
+@register
+class TrivialAugmentWide(_PilPolicy):
+    """TrivialAugment (Müller & Hutter 2021) with the wide magnitude ranges.
+
+    Every sample gets one operation, chosen uniformly among fourteen
+    (identity, shear x/y, translate x/y, rotate, brightness, colour,
+    contrast, sharpness, posterize, solarize, auto-contrast, equalize), at a
+    magnitude chosen uniformly among ``num_magnitude_bins`` levels of the
+    wide ranges: shear up to 0.99, translation up to 32 pixels, rotation up
+    to 135 degrees, enhancement factors in ``[0.01, 1.99]``, posterize down
+    to 2 bits, solarize thresholds over the whole range. Geometry and
+    enhancements take a random sign. Operations follow PIL's semantics
+    (brightness scales towards black; contrast blends with the mean gray
+    level), as torchvision's ``TrivialAugmentWide`` does, whose defaults
+    (nearest interpolation, fill with 0) are ours too.
+
+    ``draw_params`` exposes ``op_indices`` (``int32[batch, 1]``, indices into
+    ``TRIVIAL_AUGMENT_OPS``) and ``levels`` (``float32[batch]`` in ``[0, 1]``).
+
+    Args:
+        value_range: ``(low, high)`` of the input values. Defaults to ``(0, 255)``.
+        num_magnitude_bins: number of magnitude levels (at least 2).
+        interpolation: ``"nearest"`` or ``"bilinear"``.
+        fill_mode: ``"constant"``, ``"reflect"``, ``"wrap"`` or ``"nearest"``.
+        fill_value: value outside the image with ``fill_mode="constant"``.
+        seed: integer seed.
+        data_format: ``"channels_last"`` or ``"channels_first"``.
+    """
+
+    _names = TRIVIAL_AUGMENT_OPS
+
+    def __init__(
+        self,
+        value_range=(0, 255),
+        num_magnitude_bins=31,
+        interpolation="nearest",
+        fill_mode="constant",
+        fill_value=0.0,
+        seed=None,
+        data_format=None,
+        **kwargs,
+    ):
+        super().__init__(
+            value_range,
+            interpolation,
+            fill_mode,
+            fill_value,
+            seed=seed,
+            data_format=data_format,
+            **kwargs,
+        )
+        self.num_magnitude_bins = _check_count(
+            self.__class__.__name__, "num_magnitude_bins", num_magnitude_bins, 2
+        )
+
+    def get_params(self, sampler, batch):
+        bins = self.num_magnitude_bins
+        level = tf.cast(_choice(sampler, bins), tf.float32) / float(bins - 1)
+        sign = _sign(sampler)
+        return {
+            "op_indices": _choice(sampler, len(self._names), (1,)),
+            "levels": level,
+            "args": [pil_op_args(WIDE_RANGES, level, sign, batch.height, batch.width)],
+        }
+
+    def get_config(self):
+        return {**super().get_config(), "num_magnitude_bins": self.num_magnitude_bins}
+
+
+AUTO_AUGMENT_OPS = (
+    "ShearX",
+    "ShearY",
+    "TranslateX",
+    "TranslateY",
+    "Rotate",
+    "Brightness",
+    "Color",
+    "Contrast",
+    "Sharpness",
+    "Posterize",
+    "Solarize",
+    "AutoContrast",
+    "Equalize",
+    "Invert",
+)
+
+# The ImageNet policy of Cubuk et al. 2019 (appendix, Table 9): 25 sub-policies
+# of two (operation, probability, magnitude level 0..9) each.
+IMAGENET_POLICY = (
+    (("Posterize", 0.4, 8), ("Rotate", 0.6, 9)),
+    (("Solarize", 0.6, 5), ("AutoContrast", 0.6, 0)),
+    (("Equalize", 0.8, 0), ("Equalize", 0.6, 0)),
+    (("Posterize", 0.6, 7), ("Posterize", 0.6, 6)),
+    (("Equalize", 0.4, 0), ("Solarize", 0.2, 4)),
+    (("Equalize", 0.4, 0), ("Rotate", 0.8, 8)),
+    (("Solarize", 0.6, 3), ("Equalize", 0.6, 0)),
+    (("Posterize", 0.8, 5), ("Equalize", 1.0, 0)),
+    (("Rotate", 0.2, 3), ("Solarize", 0.6, 8)),
+    (("Equalize", 0.6, 0), ("Posterize", 0.4, 6)),
+    (("Rotate", 0.8, 8), ("Color", 0.4, 0)),
+    (("Rotate", 0.4, 9), ("Equalize", 0.6, 0)),
+    (("Equalize", 0.0, 0), ("Equalize", 0.8, 0)),
+    (("Invert", 0.6, 0), ("Equalize", 1.0, 0)),
+    (("Color", 0.6, 4), ("Contrast", 1.0, 8)),
+    (("Rotate", 0.8, 8), ("Color", 1.0, 2)),
+    (("Color", 0.8, 8), ("Solarize", 0.8, 7)),
+    (("Sharpness", 0.4, 7), ("Invert", 0.6, 0)),
+    (("ShearX", 0.6, 5), ("Equalize", 1.0, 0)),
+    (("Color", 0.4, 0), ("Equalize", 0.6, 0)),
+    (("Equalize", 0.4, 0), ("Solarize", 0.2, 4)),
+    (("Solarize", 0.6, 5), ("AutoContrast", 0.6, 0)),
+    (("Invert", 0.6, 0), ("Equalize", 1.0, 0)),
+    (("Color", 0.6, 4), ("Contrast", 1.0, 8)),
+    (("Equalize", 0.8, 0), ("Equalize", 0.6, 0)),
+)
+_POLICIES = {"imagenet": IMAGENET_POLICY}
+_AUTO_AUGMENT_LEVELS = 10
+
+
+@register
+class AutoAugment(_PilPolicy):
+    """AutoAugment (Cubuk et al. 2019) with the policy learned on ImageNet.
+
+    Every sample draws one of the 25 sub-policies; each of its two
+    operations is applied with its probability, at its fixed magnitude level
+    (of 10 levels spanning the paper's ranges: shear up to 0.3, translation
+    up to 150/331 of the size, rotation up to 30 degrees, enhancement
+    factors in ``[0.1, 1.9]``, posterize down to 4 bits, solarize thresholds
+    over the whole range). Geometry and enhancements take a random sign.
+    Operations follow PIL's semantics, with torchvision's defaults (nearest
+    interpolation, fill with 0).
+
+    ``draw_params`` exposes ``sub_policy`` (``int32[batch]``) and
+    ``op_indices`` (``int32[batch, 2]``, indices into ``AUTO_AUGMENT_OPS``,
+    -1 where the operation's coin said no).
+
+    Args:
+        policy: ``"imagenet"``, the only learned policy shipped.
+        value_range: ``(low, high)`` of the input values. Defaults to ``(0, 255)``.
+        interpolation: ``"nearest"`` or ``"bilinear"``.
+        fill_mode: ``"constant"``, ``"reflect"``, ``"wrap"`` or ``"nearest"``.
+        fill_value: value outside the image with ``fill_mode="constant"``.
+        seed: integer seed.
+        data_format: ``"channels_last"`` or ``"channels_first"``.
+    """
+
+    _names = AUTO_AUGMENT_OPS
+
+    def __init__(
+        self,
+        policy="imagenet",
+        value_range=(0, 255),
+        interpolation="nearest",
+        fill_mode="constant",
+        fill_value=0.0,
+        seed=None,
+        data_format=None,
+        **kwargs,
+    ):
+        super().__init__(
+            value_range,
+            interpolation,
+            fill_mode,
+            fill_value,
+            seed=seed,
+            data_format=data_format,
+            **kwargs,
+        )
+        self.policy = check_choice(self.__class__.__name__, "policy", policy, tuple(_POLICIES))
+
+    def get_params(self, sampler, batch):
+        table = _POLICIES[self.policy]
+        sub_policy = _choice(sampler, len(table))
+        ops = tf.gather(
+            [[AUTO_AUGMENT_OPS.index(op) for op, _, _ in sub] for sub in table], sub_policy
+        )
+        probs = tf.gather([[p for _, p, _ in sub] for sub in table], sub_policy)
+        applied = sampler.uniform(0.0, 1.0, (2,)) < probs
+        levels = tf.gather(
+            [[m / (_AUTO_AUGMENT_LEVELS - 1) for _, _, m in sub] for sub in table], sub_policy
+        )
+        signs = _sign(sampler, (2,))
+        return {
+            "sub_policy": sub_policy,
+            "op_indices": tf.where(applied, ops, -1),
+            "args": [
+                pil_op_args(
+                    AUTO_AUGMENT_RANGES, levels[:, j], signs[:, j], batch.height, batch.width
+                )
+                for j in range(2)
+            ],
+        }
+
+    def get_config(self):
+        return {**super().get_config(), "policy": self.policy}
+
+
+__all__ = [
+    "AUG_MIX_ALL_OPS",
+    "AUG_MIX_OPS",
+    "AUTO_AUGMENT_OPS",
+    "IMAGENET_POLICY",
+    "RAND_AUGMENT_OPS",
+    "TRIVIAL_AUGMENT_OPS",
+    "AugMix",
+    "AutoAugment",
+    "PolicyOp",
+    "RandAugment",
+    "TrivialAugmentWide",
+    "apply_policy_ops",
+    "aug_mix",
+    "keras_op_args",
+    "mix_chains",
+    "pil_op_args",
+]
