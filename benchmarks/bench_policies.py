@@ -38,7 +38,6 @@ import os
 import platform
 import statistics
 import sys
-import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -46,6 +45,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
+from common import direct_step, measure, tf_data_step  # noqa: E402
 
 from keras_augment.image.policies import AugMix, RandAugment  # noqa: E402
 
@@ -55,41 +55,6 @@ POLICIES = {
     "RandAugment": (RandAugment, keras.layers.RandAugment, dict(num_ops=2, factor=0.5)),
     "AugMix": (AugMix, keras.layers.AugMix, dict(num_chains=3, chain_depth=3, factor=0.3)),
 }
-
-
-def measure(step, batches: int, repeats: int, warmup: int = 2) -> list[float]:
-    """Images per second for each of ``repeats`` timed runs of ``batches`` calls of ``step``."""
-    for _ in range(warmup):
-        step()
-    rates = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        for _ in range(batches):
-            step()
-        rates.append(batches * BATCH / (time.perf_counter() - start))
-    return rates
-
-
-def direct_step(layer, images):
-    def step():
-        np.asarray(layer(images, training=True))
-
-    return step
-
-
-def tf_data_step(layer, images):
-    ds = (
-        tf.data.Dataset.from_tensors(images)
-        .repeat()
-        .map(lambda x: layer(x, training=True), num_parallel_calls=tf.data.AUTOTUNE)
-        .prefetch(tf.data.AUTOTUNE)
-    )
-    iterator = iter(ds)
-
-    def step():
-        next(iterator).numpy()
-
-    return step
 
 
 def albumentations_rand_augment_step(images_uint8):

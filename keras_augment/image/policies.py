@@ -13,8 +13,8 @@ the batch is resampled once. The colour operations then follow slot by slot,
 in the order drawn: a loop over the samples (an XLA while loop) runs, for
 each slot, only the operation that sample chose (``tf.switch_case``), so a
 sample pays for its own operations rather than for every candidate of the
-table. Each policy runs as one XLA-compiled function, shared by all layers
-with the same configuration. The kernels are those of
+table. Each policy runs as one XLA-compiled function (AugMix: one per half
+of a large batch), shared by all layers with the same configuration. The kernels are those of
 ``keras_augment.image.color`` and ``keras_augment.image.quality``, called with
 per-sample magnitudes.
 
@@ -507,11 +507,6 @@ class RandAugment(_PolicyBase):
 # ----- AugMix ---------------------------------------------------------------------
 
 
-def _chain_major(values: tf.Tensor) -> tf.Tensor:
-    """``[batch, chains]`` to ``[chains * batch]``, chain by chain."""
-    return tf.reshape(tf.transpose(values), [-1])
-
-
 def mix_chains(
     images: tf.Tensor,
     chains: tf.Tensor,
@@ -544,25 +539,114 @@ def aug_mix(
 ) -> tf.Tensor:
     """Runs AugMix's chains and mixes them (the parameters as ``AugMix.draw_params`` gives them).
 
-    The chains of the batch run as one batch of ``num_chains * batch``
-    samples, chain by chain, so each chain's geometry is one resample.
+    One loop over the samples (an XLA while loop when compiled) runs each
+    sample's chains one after the other and adds each finished chain into
+    the sample's weighted sum, so the chains are never stored side by side:
+    a chain's geometric operations are composed into one matrix and applied
+    in one resample of that image, only if it has any (a chain without
+    geometry is not resampled at all, which changes nothing: an identity
+    resample returns the pixels as they are); its colour operations follow,
+    step by step, each running only the operation drawn (``tf.switch_case``).
+    The result is ``mix_chains``' formula, sample by sample.
     """
     images = tf.cast(images, tf.float32)
-    batch_size = tf.shape(images)[0]
-    stacked = tf.tile(images, [num_chains, 1, 1, 1])
-    indices = params["op_indices"]
-    if chain_depth:
-        step_indices = tf.stack(
-            [_chain_major(indices[:, :, d]) for d in range(chain_depth)], axis=1
+    batch = Batch(images)
+    height, width = batch.height, batch.width
+    n = batch.batch_size
+    low, high = value_range
+    indices = tf.cast(params["op_indices"], tf.int32)  # [batch, chains, depth]
+    valid = (indices >= 0) & (indices < len(ops))
+    clipped = tf.clip_by_value(indices, 0, len(ops) - 1)
+    args = params["args"]  # one dict per step of [batch, chains] tensors
+
+    geometric = [(k, op) for k, op in enumerate(ops) if op.matrix is not None]
+    composed = matrices.identity(n * num_chains)
+    for d in range(chain_depth):
+        step = matrices.identity(n * num_chains)
+        flat_args = tf.nest.map_structure(lambda t: tf.reshape(t, [-1]), args[d])
+        for k, op in geometric:
+            chosen = tf.equal(tf.reshape(indices[:, :, d], [-1]), k)[:, None, None]
+            step = tf.where(chosen, op.matrix(flat_args[op.name], height, width), step)
+        composed = matrices.compose(composed, step)
+    composed = tf.reshape(composed, [n, num_chains, 3, 3])
+    is_geometric = tf.constant([op.matrix is not None for op in ops])
+    moves = tf.reduce_any(valid & tf.gather(is_geometric, clipped), axis=2)  # [batch, chains]
+    size = tf.stack([height, width])
+
+    colour = [op for op in ops if op.color is not None]
+    branch_of_op, j = [], 0
+    for op in ops:
+        if op.color is not None:
+            j += 1
+        branch_of_op.append(j if op.color is not None else 0)
+    branches = tf.where(valid, tf.gather(branch_of_op, clipped), 0)  # [batch, chains, depth]
+    # Each chain's colour steps first, in the order drawn: the loop below
+    # visits only those (``colour_steps[i, c]`` of them).
+    is_colour = branches > 0
+    # ``step_order[i, c, k]`` is the step of the k-th colour operation (the
+    # rank of each colour step among them, inverted with a one-hot sum; a sort
+    # would make XLA recompile for every batch).
+    rank = tf.cumsum(tf.cast(is_colour, tf.int32), axis=-1) - 1
+    slot = tf.range(chain_depth)
+    hit = is_colour[..., None, :] & tf.equal(rank[..., None, :], slot[:, None])
+    step_order = tf.reduce_sum(tf.where(hit, slot, 0), axis=-1)
+    colour_steps = tf.reduce_sum(tf.cast(is_colour, tf.int32), axis=-1)
+    # Branches and arguments in that order, ``[batch, chains, depth]``, indexed
+    # ``[i, c, k]`` inside the loop (gathered here: indexing with a gathered
+    # step inside the loop would make XLA recompile for every batch).
+    colour_branches = tf.gather(branches, step_order, batch_dims=2)
+    colour_args = (
+        tf.nest.map_structure(
+            lambda *leaves: tf.gather(tf.stack(leaves, axis=-1), step_order, batch_dims=2),
+            *args,
         )
-    else:
-        step_indices = tf.zeros([batch_size * num_chains, 0], tf.int32)
-    args = tf.nest.map_structure(_chain_major, params["args"])
-    chains = apply_policy_ops(
-        stacked, step_indices, args, ops, value_range, interpolation, "reflect"
+        if chain_depth
+        else {}
     )
-    chains = tf.reshape(chains, tf.concat([[num_chains, -1], tf.shape(images)[1:]], 0))
-    return mix_chains(images, chains, params["chain_weights"], params["mix_weight"], value_range)
+    chain_weights = tf.cast(params["chain_weights"], tf.float32)
+    mix_weight = tf.cast(params["mix_weight"], tf.float32)
+
+    def one_chain(i, c, original):
+        image = tf.cond(
+            moves[i, c],
+            lambda: _resample(
+                original, composed[i, c][None], size, None, interpolation, "reflect", 0.0
+            ),
+            lambda: original,
+        )
+        if not colour or not chain_depth:
+            return image
+
+        def one_step(k, image):
+            own = tf.nest.map_structure(lambda t: t[i, c, k][None], colour_args)
+            candidates = [lambda op=op: op.color(image, own[op.name], value_range) for op in colour]
+            return k + 1, tf.switch_case(colour_branches[i, c, k] - 1, candidates)
+
+        steps = colour_steps[i, c]
+        _, image = tf.while_loop(
+            lambda k, _: k < steps, one_step, (0, image), maximum_iterations=chain_depth
+        )
+        return image
+
+    def one_sample(i):
+        original = images[i][None]
+
+        def add_chain(c, mixed):
+            return c + 1, mixed + chain_weights[i, c] * one_chain(i, c, original)
+
+        _, mixed = tf.while_loop(
+            lambda c, _: c < num_chains, add_chain, (0, tf.zeros_like(original))
+        )
+        m = mix_weight[i]
+        return tf.clip_by_value(m * original + (1.0 - m) * mixed, low, high)[0]
+
+    return tf.map_fn(
+        one_sample, tf.range(n), fn_output_signature=tf.TensorSpec(images.shape[1:], tf.float32)
+    )
+
+
+# Smallest batch AugMix splits in two (see ``AugMix.transform_images``).
+_SPLIT_AT = 16
 
 
 @register
@@ -587,8 +671,8 @@ class AugMix(_PolicyBase):
     chain_depth]``, indices into ``AUG_MIX_ALL_OPS`` or ``AUG_MIX_OPS``, the
     table's length meaning "nothing"), ``chain_weights`` and ``mix_weight``.
     Within a chain, geometric operations are composed and applied first in
-    one resample; the chains of a batch are processed together as one larger
-    batch. Equalization and sharpness differ from Keras as in ``RandAugment``.
+    one resample (skipped for a chain without any); each sample's chains are
+    summed as they finish (see ``aug_mix``). Equalization and sharpness differ from Keras as in ``RandAugment``.
 
     Args:
         value_range: ``(low, high)`` of the input values. Defaults to ``(0, 255)``.
@@ -649,15 +733,31 @@ class AugMix(_PolicyBase):
         }
 
     def transform_images(self, images, params):
-        return _compiled_aug_mix(
-            tf.cast(images, tf.float32),
-            params,
-            self._names,
-            self.num_chains,
-            self.chain_depth,
-            self.value_range,
-            self.interpolation,
-        )
+        images = tf.cast(images, tf.float32)
+
+        def run(part, part_params):
+            return _compiled_aug_mix(
+                part,
+                part_params,
+                self._names,
+                self.num_chains,
+                self.chain_depth,
+                self.value_range,
+                self.interpolation,
+            )
+
+        # The compiled loop runs on one core. A large batch of known, even size
+        # goes as two independent halves, which a traced graph runs side by
+        # side; every sample's result is the same either way.
+        n = images.shape[0]
+        if n is None or n < _SPLIT_AT or n % 2:
+            return run(images, params)
+        half = n // 2
+        parts = [
+            run(images[a:b], tf.nest.map_structure(lambda t, a=a, b=b: t[a:b], params))
+            for a, b in ((0, half), (half, n))
+        ]
+        return tf.concat(parts, axis=0)
 
     def get_config(self):
         return {
