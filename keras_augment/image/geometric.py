@@ -23,6 +23,7 @@ from keras_augment.core.validation import (
     parse_range,
     parse_unit_range,
 )
+from keras_augment.image.quality import gaussian_blur
 
 HORIZONTAL = "horizontal"
 VERTICAL = "vertical"
@@ -541,33 +542,6 @@ class RandomPerspective(GeometricAugmentation):
         return {**super().get_config(), "factor": self.factor, "scale": self.scale}
 
 
-def gaussian_kernel_1d(sigma: tf.Tensor, radius: int) -> tf.Tensor:
-    """Normalised Gaussian weights ``[n, 2 * radius + 1]`` for per-sample ``sigma`` ``[n]``."""
-    taps = tf.range(-radius, radius + 1, dtype=tf.float32)
-    sigma = tf.maximum(sigma, 1e-3)[:, None]
-    weights = tf.exp(-0.5 * tf.square(taps[None] / sigma))
-    return weights / tf.reduce_sum(weights, axis=1, keepdims=True)
-
-
-def blur_fields(fields: tf.Tensor, sigma: tf.Tensor, radius: int) -> tf.Tensor:
-    """Separable Gaussian blur of ``[n, h, w, k]`` fields, each sample with its own sigma.
-
-    Samples become depthwise channels, so one convolution serves the batch.
-    """
-    shape = tf.shape(fields)
-    n, h, w, k = shape[0], shape[1], shape[2], shape[3]
-    stacked = tf.reshape(tf.transpose(fields, [1, 2, 0, 3]), [1, h, w, n * k])
-    weights = tf.repeat(gaussian_kernel_1d(sigma, radius), k, axis=0)  # [n*k, taps]
-    taps = 2 * radius + 1
-    along_w = tf.reshape(tf.transpose(weights), [1, taps, n * k, 1])
-    along_h = tf.reshape(tf.transpose(weights), [taps, 1, n * k, 1])
-    padded = tf.pad(stacked, [[0, 0], [0, 0], [radius, radius], [0, 0]], mode="REFLECT")
-    out = tf.nn.depthwise_conv2d(padded, along_w, [1, 1, 1, 1], "VALID")
-    padded = tf.pad(out, [[0, 0], [radius, radius], [0, 0], [0, 0]], mode="REFLECT")
-    out = tf.nn.depthwise_conv2d(padded, along_h, [1, 1, 1, 1], "VALID")
-    return tf.transpose(tf.reshape(out, [h, w, n, k]), [2, 0, 1, 3])
-
-
 @register
 class RandomElasticTransform(GeometricAugmentation):
     """Randomly distorts images with a smooth random displacement field.
@@ -646,7 +620,7 @@ class RandomElasticTransform(GeometricAugmentation):
         alpha = 0.1 * strength * tf.maximum(h, w)
         radius = min(self._radius(out_height, out_width), (min(out_height, out_width) - 1))
         radius = max(radius, 1)
-        fields = blur_fields(params["noise"], sigma, radius)
+        fields = gaussian_blur(params["noise"], sigma, radius)
         return fields * (alpha * sigma)[:, None, None, None]
 
     def finalize_images(self, images):
