@@ -85,6 +85,25 @@ def preview(
     return output
 
 
+def run_benchmarks(quick: bool, only: list[str] | None, no_write: bool) -> int:
+    """Runs ``benchmarks/run_all.py`` of the checkout this package was installed from."""
+    import subprocess
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parent.parent / "benchmarks" / "run_all.py"
+    if not script.is_file():
+        raise FileNotFoundError(
+            "bench: the benchmarks/ folder of the repository was not found next to the "
+            f"installed package (looked for {script}); install from a checkout with "
+            "`pip install -e .` to run them."
+        )
+    args = [sys.executable, str(script)]
+    args += ["--quick"] * quick + ["--no-write"] * no_write
+    for name in only or []:
+        args += ["--only", name]
+    return subprocess.run(args, cwd=script.parent.parent, check=False).returncode
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="keras-augment", description="Data augmentation layers for Keras 3."
@@ -120,12 +139,21 @@ def main(argv: list[str] | None = None) -> int:
     )
     e.add_argument("src", help="source image or folder (never modified)")
     e.add_argument("dst", help="output folder (must not be inside SRC)")
-    count = e.add_mutually_exclusive_group(required=True)
+    count = e.add_mutually_exclusive_group()
     count.add_argument("--per-image", type=int, help="augmented copies of every source image")
     count.add_argument(
-        "--total", type=int, help="images to write in all (per class with --per-class)"
+        "--total",
+        type=int,
+        help="images to write in all (per class with --per-class; with --balance, the size "
+        "every class reaches, originals included)",
     )
     e.add_argument("--per-class", action="store_true", help="with --total: that many per class")
+    e.add_argument(
+        "--balance",
+        action="store_true",
+        help="write only what each class lacks, so every class ends with as many images "
+        "(originals plus copies) as the largest class, or as --total",
+    )
     e.add_argument("--recipe", help="JSON recipe; default: reference pipeline")
     e.add_argument("--overwrite", action="store_true", help="replace existing outputs")
     e.add_argument("--seed", type=int, default=0, help="base seed (default 0)")
@@ -140,6 +168,20 @@ def main(argv: list[str] | None = None) -> int:
             "and test accuracy for each and writes a preview PNG of augmented photographs."
         ),
     )
+    b = sub.add_parser(
+        "bench",
+        help="run the benchmarks and print the table",
+        description=(
+            "Runs every script of the repository's benchmarks/ folder one after the other "
+            "(python benchmarks/run_all.py), prints their Markdown tables and, unless "
+            "--no-write, writes them into README.md, benchmarks/RESULTS.md and "
+            "benchmarks/results.png. Needs a checkout of the repository (pip install -e .)."
+        ),
+    )
+    b.add_argument("--quick", action="store_true", help="smoke run with tiny counts")
+    b.add_argument("--only", action="append", metavar="NAME", help="run only this benchmark")
+    b.add_argument("--no-write", action="store_true", help="print only; write no files")
+
     d.add_argument("--epochs", type=int, default=20, help="training epochs per model (default 20)")
     d.add_argument(
         "-o", "--output", default="preview.png", help="preview PNG (default preview.png)"
@@ -157,6 +199,9 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "expand":
             from keras_augment.data.expand import expand
 
+            if args.per_image is None and args.total is None and not args.balance:
+                parser.error("expand: give --per-image N, --total N or --balance")
+
             report = expand(
                 args.src,
                 args.dst,
@@ -164,10 +209,18 @@ def main(argv: list[str] | None = None) -> int:
                 per_image=args.per_image,
                 total=args.total,
                 per_class=args.per_class,
+                balance=args.balance,
                 overwrite=args.overwrite,
                 seed=args.seed,
             )
             print(f"wrote {report.written} images to {args.dst} ({report.skipped} already there)")
+            if args.balance:
+                for cls, (sources, copies) in sorted(report.balance.items()):
+                    print(
+                        f"  {cls or '.'}: {sources} sources + {copies} copies = {sources + copies}"
+                    )
+        elif args.command == "bench":
+            return run_benchmarks(args.quick, args.only, args.no_write)
         elif args.command == "demo":
             from keras_augment import demo
 

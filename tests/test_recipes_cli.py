@@ -110,10 +110,22 @@ def test_expand_command(tmp_path, photo):
     assert (
         main(["expand", str(tmp_path / "src"), str(tmp_path / "src" / "out"), "--total", "1"]) == 2
     )
+    # --balance: class "a" (1 image) is topped up to the size of class "b" (3 images).
+    (tmp_path / "src" / "b").mkdir()
+    for i in range(3):
+        Image.fromarray(photo[20 * i : 20 * i + 20, 20:40]).save(
+            tmp_path / "src" / "b" / f"{i}.png"
+        )
+    assert main(["expand", str(tmp_path / "src"), str(tmp_path / "bal"), "--balance"]) == 0
+    assert sorted(p.name for p in (tmp_path / "bal" / "a").iterdir()) == [
+        "one_aug0000.png",
+        "one_aug0001.png",
+    ]
+    assert not (tmp_path / "bal" / "b").exists()
 
 
 def test_help_of_every_subcommand():
-    for sub in ("preview", "expand", "demo"):
+    for sub in ("preview", "expand", "demo", "bench"):
         result = subprocess.run(
             [sys.executable, "-m", "keras_augment", sub, "--help"], capture_output=True, text=True
         )

@@ -19,6 +19,8 @@ class ExpandReport:
     written: int
     skipped: int
     per_class: dict
+    # With ``balance=True``: ``{class: (source images, augmented copies planned)}``.
+    balance: dict = dataclasses.field(default_factory=dict)
 
 
 def _is_within(inner: Path, outer: Path) -> bool:
@@ -58,8 +60,35 @@ def list_sources(src: str | os.PathLike) -> list[tuple[str, Path]]:
     return found
 
 
-def _plan(sources, per_image, total, per_class):
+def _round_robin(members: list[int], count: int) -> list[tuple[int, int]]:
+    """``count`` outputs spread over ``members``: each gets ``count // n`` or one more."""
+    return [(members[j % len(members)], j // len(members)) for j in range(count)]
+
+
+def _plan(sources, per_image, total, per_class, balance=False):
     """``[(source_index, copy_index)]`` for every output to produce."""
+    if balance:
+        if per_image is not None:
+            raise ValueError(
+                "expand: `balance` decides how many copies each class gets; it cannot be "
+                "combined with `per_image` (use `total` to set the size every class reaches)."
+            )
+        if total is not None and (not isinstance(total, int) or total < 1):
+            raise ValueError(f"expand: `total` must be a positive integer; got {total!r}.")
+        groups: dict[str, list[int]] = {}
+        for i, (cls, _) in enumerate(sources):
+            groups.setdefault(cls, []).append(i)
+        if len(groups) < 2 and total is None:
+            raise ValueError(
+                "expand: `balance` needs a folder of class subfolders (found one class); "
+                "give `total` to bring it to a size."
+            )
+        target = total if total is not None else max(len(m) for m in groups.values())
+        return [
+            pair
+            for members in groups.values()
+            for pair in _round_robin(members, max(target - len(members), 0))
+        ]
     if (per_image is None) == (total is None):
         raise ValueError("expand: give exactly one of `per_image` and `total`.")
     count = per_image if per_image is not None else total
@@ -70,11 +99,7 @@ def _plan(sources, per_image, total, per_class):
     groups: dict[str, list[int]] = {}
     for i, (cls, _) in enumerate(sources):
         groups.setdefault(cls if per_class else "", []).append(i)
-    plan = []
-    for members in groups.values():
-        # Round-robin over the sources, so each gets total // n or one more.
-        plan += [(members[j % len(members)], j // len(members)) for j in range(total)]
-    return plan
+    return [pair for members in groups.values() for pair in _round_robin(members, total)]
 
 
 def expand(
@@ -85,6 +110,7 @@ def expand(
     per_image: int | None = None,
     total: int | None = None,
     per_class: bool = False,
+    balance: bool = False,
     overwrite: bool = False,
     seed: int = 0,
     progress: bool = True,
@@ -104,7 +130,11 @@ def expand(
         augmentation: layer applied to each image with ``training=True``.
         per_image: number of augmented copies of every source image, or
         total: number of images in all (spread evenly over the sources), or
-            per class when ``per_class`` is true.
+            per class when ``per_class`` is true; with ``balance``, the number
+            of images (sources plus copies) every class reaches.
+        balance: compensate class imbalance: each class gets only the copies
+            it lacks to reach the size of the largest class (or ``total``),
+            spread evenly over its sources; classes already that large get none.
         overwrite: replace existing outputs instead of skipping them.
         seed: base seed of the augmentations.
         progress: show a progress bar.
@@ -117,7 +147,7 @@ def expand(
             "one another; choose an output folder outside the source."
         )
     sources = list_sources(src_path)
-    plan = _plan(sources, per_image, total, per_class)
+    plan = _plan(sources, per_image, total, per_class, balance)
     targets = [dst_path / sources[i][0] / f"{sources[i][1].stem}_aug{k:04d}.png" for i, k in plan]
     todo = [j for j, t in enumerate(targets) if overwrite or not t.exists()]
     skipped = len(plan) - len(todo)
@@ -154,7 +184,17 @@ def expand(
             per_class_counts[cls] = per_class_counts.get(cls, 0) + 1
             if bar is not None:
                 bar.update(n)
-    return ExpandReport(written=len(todo), skipped=skipped, per_class=per_class_counts)
+    planned: dict[str, tuple[int, int]] = {}
+    if balance:
+        for cls, _ in sources:
+            n, copies = planned.get(cls, (0, 0))
+            planned[cls] = (n + 1, copies)
+        for i, _ in plan:
+            n, copies = planned[sources[i][0]]
+            planned[sources[i][0]] = (n, copies + 1)
+    return ExpandReport(
+        written=len(todo), skipped=skipped, per_class=per_class_counts, balance=planned
+    )
 
 
 __all__ = ["expand", "ExpandReport", "list_sources"]

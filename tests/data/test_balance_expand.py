@@ -123,3 +123,25 @@ def test_expand_reports_an_undecodable_file_by_name(tmp_path):
     with pytest.raises(ValueError, match="broken.png"):
         expand(src, tmp_path / "out", ka.RandomFlip(), per_image=1, progress=False)
     assert not list((tmp_path / "out").rglob("*.png")) if (tmp_path / "out").exists() else True
+
+
+def test_expand_balance_tops_up_each_class_to_the_largest(folder, tmp_path, photo):
+    # Make "birds" a minority class (1 image) beside cats and dogs (2 each), plus a 4th cat.
+    (folder / "birds").mkdir()
+    Image.fromarray(photo[:24, 40:72]).save(folder / "birds" / "b0.png")
+    Image.fromarray(photo[60:84, :32]).save(folder / "cats" / "img2.png")
+    out = tmp_path / "out"
+    report = expand(folder, out, ka.RandomRotation(0.1), balance=True, progress=False)
+    assert report.balance == {"birds": (1, 2), "cats": (3, 0), "dogs": (2, 1)}
+    written = sorted(str(p.relative_to(out)) for p in out.rglob("*.png"))
+    assert written == ["birds/b0_aug0000.png", "birds/b0_aug0001.png", "dogs/img0_aug0000.png"]
+    # With a total, every class reaches it, originals included; copies spread over sources.
+    report = expand(folder, tmp_path / "o2", ka.RandomFlip(), balance=True, total=5, progress=False)
+    assert report.balance == {"birds": (1, 4), "cats": (3, 2), "dogs": (2, 3)}
+    assert sorted(p.name for p in (tmp_path / "o2" / "dogs").iterdir()) == [
+        "img0_aug0000.png",
+        "img0_aug0001.png",
+        "img1_aug0000.png",
+    ]
+    with pytest.raises(ValueError, match="per_image"):
+        expand(folder, tmp_path / "o3", ka.RandomFlip(), balance=True, per_image=2, progress=False)

@@ -1,0 +1,69 @@
+"""benchmarks/run_all.py: collects the benchmarks' Markdown into the README and a chart."""
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+spec = importlib.util.spec_from_file_location("run_all", ROOT / "benchmarks" / "run_all.py")
+run_all = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(run_all)
+
+OUTPUT = """# Colour jitter
+
+| system | dtype | workload | images/s | ours / this |
+| --- | --- | --- | ---: | ---: |
+| ours | float32 | tf.data | 1,250 | 1.00x |
+| keras.layers | float32 | tf.data | 125.5 | 9.96x |
+
+text between tables
+
+| workload | system | images/s | ratio to legacy |
+|---|---|---|---|
+| flow | legacy | 70 | 1.0x |
+| flow | ours | 1,400 | 20.0x |
+"""
+
+
+def test_parse_tables_and_rate_bars():
+    tables = run_all.parse_tables(OUTPUT)
+    assert [header for header, _ in tables] == [
+        ["system", "dtype", "workload", "images/s", "ours / this"],
+        ["workload", "system", "images/s", "ratio to legacy"],
+    ]
+    bars = run_all.rate_bars(tables)
+    assert bars[0] == (
+        "images/s",
+        [("ours | float32 | tf.data", 1250.0), ("keras.layers | float32 | tf.data", 125.5)],
+    )
+    assert bars[1][1] == [("flow | legacy", 70.0), ("flow | ours", 1400.0)]
+
+
+def test_every_script_in_the_folder_is_run_and_helpers_are_not():
+    names = run_all.scripts()
+    assert names[0] == "bench_geometric"
+    assert "common" not in names and "run_all" not in names
+    on_disk = {p.stem for p in (ROOT / "benchmarks").glob("*.py")} - {"common", "run_all"}
+    assert set(names) == on_disk
+
+
+def test_readme_block_is_replaced_between_markers(tmp_path):
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# T\n\nbefore\n{run_all.BEGIN}\nold table\n{run_all.END}\nafter\n")
+    run_all.update_readme(readme, "new table")
+    assert (
+        readme.read_text() == f"# T\n\nbefore\n{run_all.BEGIN}\nnew table\n{run_all.END}\nafter\n"
+    )
+    readme.write_text("no markers")
+    with pytest.raises(SystemExit, match="markers"):
+        run_all.update_readme(readme, "x")
+
+
+def test_chart_is_drawn(tmp_path):
+    bars = run_all.rate_bars(run_all.parse_tables(OUTPUT))
+    run_all.draw(bars, ["colour", "legacy"], tmp_path / "chart.png", "stamp")
+    from PIL import Image
+
+    with Image.open(tmp_path / "chart.png") as image:
+        assert image.size[0] > 500 and image.size[1] > 200
