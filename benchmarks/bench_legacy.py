@@ -13,11 +13,20 @@ Ours runs two ways: as the iterator itself (``iterator[i]``, what
 ``model.fit(iterator)`` calls) and through ``iterator.as_dataset()``
 (``tf.data`` with a parallel ``map`` and ``prefetch``). Every number is warm
 (one batch excluded) and the median of ``--repeats`` repetitions of
-``--batches`` batches. Prints a Markdown table; ratios are to the legacy class.
+``--batches`` batches, except that the legacy class and our iterator are
+timed in turns of one batch each (the median over their ``--repeats`` x
+``--batches`` batches), so that a change of load from other processes on the
+machine falls on both alike. ``as_dataset()`` is timed in a
+block of its own afterwards: its prefetching would otherwise work ahead while
+the others are timed. For the pairs timed in turns the table also gives
+images per CPU second of the process (all its threads): the work a batch
+costs, which the share of the cores other processes leave us changes less
+than the wall-clock rate. Prints a Markdown table with the load average;
+ratios are to the legacy class.
 
 Run from the repository root::
 
-    python benchmarks/bench_legacy.py           # about a minute on 2 cores
+    python benchmarks/bench_legacy.py           # 2-4 minutes on 2 busy cores
     python benchmarks/bench_legacy.py --quick   # smoke run, not a measurement
 """
 
@@ -70,18 +79,44 @@ def write_jpegs(folder: str, images: np.ndarray) -> None:
         Image.fromarray(image).save(os.path.join(folder, label, f"{i:04d}.jpg"), quality=90)
 
 
+def _rate_once(next_batch, batches: int) -> float:
+    start = time.perf_counter()
+    images = 0
+    for _ in range(batches):
+        batch = next_batch()
+        images += len(batch[0] if isinstance(batch, tuple) else batch)
+    return images / (time.perf_counter() - start)
+
+
 def rate(next_batch, batches: int, repeats: int) -> float:
     """Median images per second over ``repeats`` runs of ``batches`` batches (one warm-up)."""
     next_batch()
-    rates = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        images = 0
-        for _ in range(batches):
+    return statistics.median(_rate_once(next_batch, batches) for _ in range(repeats))
+
+
+def rates_in_turns(systems: dict, batches: int, repeats: int) -> dict[str, tuple[float, float]]:
+    """Images per second and per CPU second of several systems timed in turns, one batch each.
+
+    After one warm-up batch each, the systems take ``batches * repeats``
+    turns of one batch; a system's rates are the medians over its batches.
+    Turns of one batch keep the systems' timing windows close together, so
+    that the load other processes put on the machine falls on all alike.
+    CPU seconds are this process's (every thread's), so the second rate
+    measures the work a batch costs whatever share of the cores the
+    process got.
+    """
+    for next_batch in systems.values():
+        next_batch()
+    wall = {name: [] for name in systems}
+    cpu = {name: [] for name in systems}
+    for _ in range(batches * repeats):
+        for name, next_batch in systems.items():
+            start, start_cpu = time.perf_counter(), time.process_time()
             batch = next_batch()
-            images += len(batch[0] if isinstance(batch, tuple) else batch)
-        rates.append(images / (time.perf_counter() - start))
-    return statistics.median(rates)
+            images = len(batch[0] if isinstance(batch, tuple) else batch)
+            wall[name].append(images / (time.perf_counter() - start))
+            cpu[name].append(images / max(time.process_time() - start_cpu, 1e-9))
+    return {name: (statistics.median(wall[name]), statistics.median(cpu[name])) for name in systems}
 
 
 def stepper(iterable):
@@ -109,46 +144,63 @@ def main() -> None:
     x = images.astype("float32")
     rows = []
 
-    def add(workload, system, value, reference):
-        rows.append((workload, system, value, value / reference))
+    def add(workload, system, value, reference, per_cpu=None, cpu_reference=None):
+        cpu = "" if per_cpu is None else f"{per_cpu:,.0f} | {per_cpu / cpu_reference:.1f}x"
+        rows.append((workload, system, value, value / reference, cpu or "- | -"))
 
+    load_before = os.getloadavg()[0]
     for data in (x, images):
         flow = f"flow, {data.dtype} arrays"
-        base = rate(
-            stepper(legacy.flow(data, batch_size=BATCH, seed=1)), args.batches, args.repeats
-        )
-        add(flow, "legacy ImageDataGenerator", base, base)
         it = ours.flow(data, batch_size=BATCH, seed=1)
-        add(flow, "ours, iterator", rate(stepper(it), args.batches, args.repeats), base)
+        pair = rates_in_turns(
+            {
+                "legacy": stepper(legacy.flow(data, batch_size=BATCH, seed=1)),
+                "ours": stepper(it),
+            },
+            args.batches,
+            args.repeats,
+        )
+        (base, cpu_base), (value, per_cpu) = pair["legacy"], pair["ours"]
+        add(flow, "legacy ImageDataGenerator", base, base, cpu_base, cpu_base)
+        add(flow, "ours, iterator", value, base, per_cpu, cpu_base)
         ds = it.as_dataset().repeat()
         add(flow, "ours, as_dataset()", rate(stepper(ds), args.batches, args.repeats), base)
+        del ds  # its prefetch threads must not work while the next pair is timed
 
     with tempfile.TemporaryDirectory() as folder:
         write_jpegs(folder, images)
         files = "flow_from_directory, JPEG"
         kwargs = dict(target_size=(SIZE, SIZE), batch_size=BATCH, seed=1)
+        it = ours.flow_from_directory(folder, **kwargs)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            base = rate(
-                stepper(legacy.flow_from_directory(folder, **kwargs)), args.batches, args.repeats
+            pair = rates_in_turns(
+                {
+                    "legacy": stepper(legacy.flow_from_directory(folder, **kwargs)),
+                    "ours": stepper(it),
+                },
+                args.batches,
+                args.repeats,
             )
-        add(files, "legacy ImageDataGenerator", base, base)
-        it = ours.flow_from_directory(folder, **kwargs)
-        add(files, "ours, iterator", rate(stepper(it), args.batches, args.repeats), base)
+        (base, cpu_base), (value, per_cpu) = pair["legacy"], pair["ours"]
+        add(files, "legacy ImageDataGenerator", base, base, cpu_base, cpu_base)
+        add(files, "ours, iterator", value, base, per_cpu, cpu_base)
         ds = it.as_dataset().repeat()
         add(files, "ours, as_dataset()", rate(stepper(ds), args.batches, args.repeats), base)
+    load_after = os.getloadavg()[0]
 
     print()
     print(
         f"{datetime.date.today()} | {platform.processor() or platform.machine()} | "
         f"{os.cpu_count()} cores | TF {tf.__version__} | {SIZE}x{SIZE}x3, batch {BATCH}, "
-        f"median of {args.repeats} x {args.batches} batches"
+        f"median of {args.repeats} x {args.batches} batches | load average (1 min) "
+        f"{load_before:.1f} before, {load_after:.1f} after"
     )
     print()
-    print("| workload | system | images/s | ratio to legacy |")
-    print("| --- | --- | ---: | ---: |")
-    for workload, system, value, ratio in rows:
-        print(f"| {workload} | {system} | {value:,.0f} | {ratio:.1f}x |")
+    print("| workload | system | images/s | ratio to legacy | images/CPU-s | ratio (CPU) |")
+    print("| --- | --- | ---: | ---: | ---: | ---: |")
+    for workload, system, value, ratio, cpu in rows:
+        print(f"| {workload} | {system} | {value:,.0f} | {ratio:.1f}x | {cpu} |")
 
 
 if __name__ == "__main__":

@@ -14,12 +14,13 @@ from typing import Any
 import keras
 import tensorflow as tf
 
+from keras_augment.core import matrices
 from keras_augment.core import random as ka_random
+from keras_augment.core import targets as ka_targets
+from keras_augment.core.targets import TARGET_KEYS
 
-# Dict keys understood today. Masks, boxes and keypoints get their own
-# transform_* methods later; until then they are refused rather than passed
-# through unchanged while the pixels move.
-SUPPORTED_KEYS = ("images", "labels")
+# Dict keys a layer understands (see keras_augment.core.targets for the targets).
+SUPPORTED_KEYS = ("images", "labels", *TARGET_KEYS)
 
 
 def register(cls):
@@ -28,14 +29,84 @@ def register(cls):
 
 
 class Batch:
-    """Images in the internal layout (``[batch, height, width, channels]``) plus their targets."""
+    """Images in the internal layout (``[batch, height, width, channels]``) plus their targets.
 
-    def __init__(self, images: tf.Tensor, labels: Any = None, size=None):
+    Targets, all optional and all with the batch axis first:
+
+    * ``labels``: as given (a layer decides what to do with them);
+    * ``masks``: segmentation masks in the images' layout
+      ``[batch, height, width, mask_channels]``, in their own dtype;
+    * ``boxes``: ``float32[batch, n, 4]`` absolute ``xyxy`` boxes in the current
+      image's pixels, with ``box_labels`` ``[batch, n]`` (padding rows -1);
+    * ``keypoints``: ``float32[batch, k, 2]`` ``(x, y)`` in pixels, with
+      ``visibility`` ``bool[batch, k]``.
+
+    ``matrix`` (``float32[batch, 3, 3]`` or None) records, when a caller asked
+    for it, how the current pixels map to the pixels the call started from;
+    None means "not recorded". ``params`` holds the parameters a single layer drew.
+    """
+
+    FIELDS = ("labels", "masks", "boxes", "box_labels", "keypoints", "visibility", "matrix")
+
+    def __init__(
+        self,
+        images: tf.Tensor,
+        labels: Any = None,
+        size=None,
+        masks=None,
+        boxes=None,
+        box_labels=None,
+        keypoints=None,
+        visibility=None,
+        matrix=None,
+        params=None,
+    ):
         self.images = images
         self.labels = labels
         # `size` overrides the image size a layer sees when drawing parameters
         # (a fused pipeline draws for intermediate sizes it never materialises).
         self._size = size
+        self.masks = masks
+        self.boxes = boxes
+        self.box_labels = box_labels
+        self.keypoints = keypoints
+        self.visibility = visibility
+        self.matrix = matrix
+        self.params = params
+
+    def replace(self, **changes) -> Batch:
+        """A copy with some fields changed (the size override is not carried)."""
+        fields = {name: getattr(self, name) for name in (*self.FIELDS, "params")}
+        images = changes.pop("images", self.images)
+        unknown = set(changes) - set(fields)
+        if unknown:
+            raise TypeError(f"Batch.replace: unknown fields {sorted(unknown)}.")
+        fields.update(changes)
+        return Batch(images, **fields)
+
+    @property
+    def has_targets(self) -> bool:
+        """True when masks, boxes or keypoints travel with the images."""
+        return any(t is not None for t in (self.masks, self.boxes, self.keypoints))
+
+    def target_names(self) -> list[str]:
+        names = [("segmentation_masks", self.masks), ("bounding_boxes", self.boxes)]
+        names.append(("keypoints", self.keypoints))
+        return [name for name, value in names if value is not None]
+
+    def to_structure(self) -> dict:
+        """The tensors as a dict (for tf.function and tf.cond), None fields left out."""
+        out = {"images": self.images}
+        for name in self.FIELDS:
+            if getattr(self, name) is not None:
+                out[name] = getattr(self, name)
+        if self.params is not None:
+            out["params"] = self.params
+        return out
+
+    @classmethod
+    def from_structure(cls, structure: dict) -> Batch:
+        return cls(**structure)
 
     @property
     def batch_size(self) -> tf.Tensor:
@@ -71,6 +142,21 @@ class BaseAugmentation(keras.layers.Layer):
     dtype policy says otherwise) with values on the input's scale: a
     ``uint8`` image in ``[0, 255]`` comes out as ``float32`` in ``[0, 255]``.
 
+    Targets: a dict input may also carry, for one draw of parameters applied
+    to all of them (see ``keras_augment.core.targets``):
+
+    * ``"segmentation_masks"``: ``[batch, height, width, c]`` (the images'
+      layout and size), any numeric dtype, returned in that dtype;
+    * ``"bounding_boxes"``: ``{"boxes": [batch, n, 4], "labels": [batch, n]}``
+      in ``bounding_box_format``; rows labelled -1 are padding, and boxes a
+      layer drops become padding rows, so ``n`` never changes;
+    * ``"keypoints"``: ``[batch, k, 2]`` ``(x, y)`` pixel positions (the
+      centre of pixel ``(row, col)`` is ``(col + 0.5, row + 0.5)``), with an
+      optional ``"keypoint_visibility"`` ``bool[batch, k]``; the output always
+      has ``"keypoint_visibility"``, false for points outside the image.
+
+    Layers that do not move pixels pass these targets through unchanged.
+
     Args:
         seed: integer seed. Two layers built with the same seed produce the
             same sequence of augmentations. ``None`` draws one at random.
@@ -78,13 +164,22 @@ class BaseAugmentation(keras.layers.Layer):
             shared by the whole batch; by default every sample gets its own.
         data_format: ``"channels_last"`` or ``"channels_first"``; defaults to
             the Keras config value.
+        bounding_box_format: the format of ``"bounding_boxes"`` inputs, one of
+            ``"xyxy"``, ``"xywh"``, ``"center_xywh"``, ``"rel_xyxy"``,
+            ``"rel_xywh"``, ``"rel_center_xywh"``, ``"yxyx"`` (``rel_`` formats
+            are fractions of the image size); needed only with boxes.
     """
+
+    # False for layers whose effect on masks, boxes and keypoints is not
+    # implemented: they refuse those targets instead of passing them through.
+    supports_targets = True
 
     def __init__(
         self,
         seed: int | None = None,
         batchwise: bool = False,
         data_format: str | None = None,
+        bounding_box_format: str | None = None,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -102,6 +197,9 @@ class BaseAugmentation(keras.layers.Layer):
                 f"'channels_first'; got {data_format!r}."
             )
         self.data_format = data_format
+        self.bounding_box_format = ka_targets.check_box_format(
+            self.__class__.__name__, bounding_box_format
+        )
         self._seed_state = ka_random.make_seed_state(self, seed)
         self.supports_jit = True
         self._convert_input_args = False
@@ -120,6 +218,15 @@ class BaseAugmentation(keras.layers.Layer):
 
     def transform_labels(self, labels, params: dict):
         return labels
+
+    def transform_targets(self, batch: Batch, params: dict) -> Batch:
+        """Applies ``params`` to the masks, boxes and keypoints of ``batch``.
+
+        ``batch`` is the input batch (its images untransformed); only its
+        targets (and recorded ``matrix``) matter in the result. The default
+        passes them through: right for layers that do not move pixels.
+        """
+        return batch
 
     def inference_images(self, images: tf.Tensor) -> tf.Tensor:
         """What ``training=False`` does to images; identity unless a layer changes shape."""
@@ -148,8 +255,135 @@ class BaseAugmentation(keras.layers.Layer):
                     f"{self._name_for_errors}: a dict input needs an 'images' entry; "
                     f"got keys {sorted(inputs)}."
                 )
-            return inputs["images"], inputs.get("labels"), True
-        return inputs, None, False
+            targets = {k: inputs[k] for k in TARGET_KEYS if inputs.get(k) is not None}
+            return inputs["images"], inputs.get("labels"), targets, True
+        return inputs, None, {}, False
+
+    def check_targets_supported(self, batch: Batch) -> None:
+        """Refuses masks, boxes and keypoints when this layer cannot move them."""
+        if batch.has_targets and not self.supports_targets:
+            raise ValueError(
+                f"{self._name_for_errors}: does not support {batch.target_names()}: its "
+                f"operations move pixels in ways not applied to those targets. Expected a "
+                f"dict with 'images' and 'labels' only; use the geometric layers or a "
+                f"Pipeline of them for segmentation, detection or keypoint targets."
+            )
+
+    def _attach_targets(self, batch: Batch, targets: dict, unbatched: bool) -> Batch:
+        """Checks the dict targets and converts them to the internal form of ``Batch``."""
+        if not targets:
+            return batch
+        name = self._name_for_errors
+        images = batch.images
+        n_static = None if unbatched else images.shape[0]
+
+        def batched(value, what, rank, last=None, dtype=None):
+            value = tf.convert_to_tensor(value, dtype=dtype)
+            want = rank - 1 if unbatched else rank
+            if value.shape.rank != want or (last is not None and value.shape[-1] not in (last,)):
+                shape = "[" + ", ".join((["batch"] if not unbatched else []) + what[1]) + "]"
+                raise ValueError(
+                    f"{name}: expected {what[0]} of shape {shape}; got shape {value.shape}."
+                )
+            if unbatched:
+                value = value[None]
+            if n_static is not None and value.shape[0] not in (None, n_static):
+                raise ValueError(
+                    f"{name}: got {what[0]} for {value.shape[0]} samples and {n_static} images; "
+                    f"expected one entry per image."
+                )
+            return value
+
+        changes = {}
+        masks = targets.get("segmentation_masks")
+        if masks is not None:
+            masks = tf.convert_to_tensor(masks)
+            if not (masks.dtype.is_floating or masks.dtype.is_integer) or masks.dtype == tf.bool:
+                raise TypeError(
+                    f"{name}: expected segmentation_masks of a numeric dtype; got "
+                    f"{masks.dtype.name}."
+                )
+            want = 3 if unbatched else 4
+            if masks.shape.rank != want:
+                raise ValueError(
+                    f"{name}: expected segmentation_masks of rank {want} in the images' layout "
+                    f"(height, width and a channel axis, e.g. [batch, height, width, 1]); got "
+                    f"shape {masks.shape}."
+                )
+            masks, _ = self._to_internal(masks)
+            same = masks.shape[1:3].is_compatible_with(images.shape[1:3])
+            if not same or (n_static is not None and masks.shape[0] not in (None, n_static)):
+                raise ValueError(
+                    f"{name}: segmentation_masks of internal shape {masks.shape} do not match "
+                    f"the images {images.shape}; expected the same batch, height and width."
+                )
+            changes["masks"] = masks
+        boxes = targets.get("bounding_boxes")
+        if boxes is not None:
+            if not isinstance(boxes, dict) or set(boxes) != {"boxes", "labels"}:
+                got = sorted(boxes) if isinstance(boxes, dict) else type(boxes).__name__
+                raise ValueError(
+                    f"{name}: expected bounding_boxes as a dict {{'boxes': [batch, n, 4], "
+                    f"'labels': [batch, n]}}; got {got}."
+                )
+            if self.bounding_box_format is None:
+                raise ValueError(
+                    f"{name}: got bounding_boxes but `bounding_box_format` is None; pass "
+                    f"bounding_box_format=... (one of {ka_targets.BOX_FORMATS}) to the layer."
+                )
+            coords = batched(boxes["boxes"], ("bounding box coordinates", ["n", "4"]), 3, 4)
+            box_labels = batched(boxes["labels"], ("bounding box labels", ["n"]), 2)
+            if not coords.shape[:2].is_compatible_with(box_labels.shape[:2]):
+                raise ValueError(
+                    f"{name}: bounding box coordinates {coords.shape} and labels "
+                    f"{box_labels.shape} disagree; expected labels of shape [batch, n]."
+                )
+            xyxy = ka_targets.to_xyxy(
+                coords, self.bounding_box_format, Batch(images).height, Batch(images).width
+            )
+            pad = ka_targets.is_padding(box_labels)
+            changes["boxes"] = tf.where(pad[..., None], float(ka_targets.PAD_VALUE), xyxy)
+            changes["box_labels"] = box_labels
+        points = targets.get("keypoints")
+        visibility = targets.get("keypoint_visibility")
+        if visibility is not None and points is None:
+            raise ValueError(f"{name}: got keypoint_visibility without keypoints.")
+        if points is not None:
+            points = batched(points, ("keypoints", ["k", "2"]), 3, 2)
+            points = tf.cast(points, tf.float32)
+            inside = ka_targets.points_inside(points, Batch(images).height, Batch(images).width)
+            if visibility is not None:
+                visibility = batched(visibility, ("keypoint_visibility", ["k"]), 2)
+                inside = inside & tf.cast(visibility, tf.bool)
+            changes["keypoints"] = points
+            changes["visibility"] = inside
+        return batch.replace(**changes)
+
+    def _pack_targets(self, result: dict, batch: Batch, unbatched: bool) -> dict:
+        """Writes the targets of ``batch`` into the output dict in the user's formats."""
+
+        def user(value):
+            return value[0] if unbatched else value
+
+        if batch.masks is not None:
+            masks = batch.masks
+            if self.data_format == "channels_first":
+                masks = tf.transpose(masks, [0, 3, 1, 2])
+            result["segmentation_masks"] = user(masks)
+        if batch.boxes is not None:
+            pad = ka_targets.is_padding(batch.box_labels)
+            coords = ka_targets.from_xyxy(
+                batch.boxes,
+                self.bounding_box_format,
+                Batch(batch.images).height,
+                Batch(batch.images).width,
+            )
+            coords = tf.where(pad[..., None], float(ka_targets.PAD_VALUE), coords)
+            result["bounding_boxes"] = {"boxes": user(coords), "labels": user(batch.box_labels)}
+        if batch.keypoints is not None:
+            result["keypoints"] = user(batch.keypoints)
+            result["keypoint_visibility"] = user(batch.visibility)
+        return result
 
     def _check_images(self, images) -> tf.Tensor:
         if not isinstance(images, (tf.Tensor, tf.Variable)) and not hasattr(images, "dtype"):
@@ -193,61 +427,104 @@ class BaseAugmentation(keras.layers.Layer):
 
     def augment_batch(self, batch: Batch, seed: tf.Tensor | None = None) -> Batch:
         """The training path on internal-layout data (used by ``Pipeline`` too)."""
+        self.check_targets_supported(batch)
         params = self.draw_params(batch, seed)
         images = self.transform_images(batch.images, params)
         labels = batch.labels
         if labels is not None:
             labels = self.transform_labels(labels, params)
-        return Batch(images, labels)
+        if not self.supports_targets:
+            # A layer that refuses targets may move pixels: its geometry is unknown.
+            batch = batch.replace(matrix=None)
+        # Targets move on the input batch (its size is the one params were drawn for).
+        moved = self.transform_targets(batch, params)
+        return moved.replace(images=images, labels=labels, params=params)
 
     def infer_batch(self, batch: Batch) -> Batch:
-        return Batch(self.inference_images(batch.images), batch.labels)
+        return batch.replace(images=self.inference_images(batch.images))
 
-    def call(self, inputs, training=True, seed=None):
-        images, labels, is_dict = self._unpack(inputs)
+    def call(self, inputs, training=True, seed=None, return_params=False):
+        images, labels, targets, is_dict = self._unpack(inputs)
         images = self._check_images(images)
         self._check_static_size(images)
         internal, unbatched = self._to_internal(images)
-        batch = Batch(internal, labels)
+        batch = self._attach_targets(Batch(internal, labels), targets, unbatched)
+        self.check_targets_supported(batch)
+        if return_params:
+            if not isinstance(training, bool):
+                raise ValueError(
+                    f"{self._name_for_errors}: return_params=True needs training to be True or "
+                    f"False; got {training!r}."
+                )
+            batch = batch.replace(matrix=matrices.identity(batch.batch_size))
         if (isinstance(training, bool) or training is None) and training is not False:
             if tf.executing_eagerly():
                 # Called directly: drawing parameters is a few hundred small ops,
                 # as costly eagerly as the resampling itself, so run the whole
                 # training path as one traced function.
-                out_images, out_labels = self._traced_training_path(internal, labels, seed)
+                out = self._traced_training_path(batch, seed, bool(return_params))
             else:
                 out = self._run(batch, True, seed)
-                out_images, out_labels = out.images, out.labels
         elif training is False:
             out = self._run(batch, False, seed)
-            out_images, out_labels = out.images, out.labels
         else:
             # A symbolic `training` flag: both branches must give equal shapes.
             def branch(flag):
-                out = self._run(batch, flag, seed)
-                return (out.images,) if labels is None else (out.images, out.labels)
+                structure = self._run(batch, flag, seed).to_structure()
+                structure.pop("params", None)
+                return structure
 
-            outs = tf.cond(tf.cast(training, tf.bool), lambda: branch(True), lambda: branch(False))
-            out_images, out_labels = outs[0], (outs[1] if labels is not None else None)
-        out_images = self._set_static_shape(out_images, internal)
+            structure = tf.cond(
+                tf.cast(training, tf.bool), lambda: branch(True), lambda: branch(False)
+            )
+            out = Batch.from_structure(structure)
+        out_images = self._set_static_shape(out.images, internal)
         out_images = self._from_internal(out_images, unbatched)
         if is_dict:
             result = dict(inputs)
             result["images"] = out_images
             if labels is not None:
-                result["labels"] = out_labels
-            return result
-        return out_images
+                result["labels"] = out.labels
+            result = self._pack_targets(result, out, unbatched)
+        else:
+            result = out_images
+        if return_params:
+            return result, self._returned_params(out, internal)
+        return result
 
-    def _traced_training_path(self, images, labels, seed):
+    def _returned_params(self, out: Batch, internal) -> dict:
+        if out.matrix is None:
+            raise ValueError(
+                f"{self._name_for_errors}: cannot return its parameters: some of its "
+                f"operations move pixels without a recorded matrix (policies, Keras layers, "
+                f"displacement fields). Expected geometric keras_augment layers."
+            )
+        params = dict(out.params or {})
+        size = tf.shape(internal)[1:3]
+        params.update(
+            {
+                "matrix": out.matrix,
+                "input_size": size,
+                "output_size": tf.shape(out.images)[1:3],
+            }
+        )
+        return params
+
+    def _traced_training_path(self, batch: Batch, seed, with_params: bool = False):
         if getattr(self, "_traced", None) is None:
+            self._traced = {}
+        if with_params not in self._traced:
 
-            def training_path(images, labels, seed):
-                out = self._run(Batch(images, labels), True, seed)
-                return out.images, out.labels
+            def training_path(structure, seed):
+                out = self._run(Batch.from_structure(structure), True, seed).to_structure()
+                if not with_params:
+                    out.pop("params", None)  # returned only when asked for
+                return out
 
-            self._traced = tf.function(training_path, autograph=False, reduce_retracing=True)
-        return self._traced(images, labels, seed)
+            self._traced[with_params] = tf.function(
+                training_path, autograph=False, reduce_retracing=True
+            )
+        return Batch.from_structure(self._traced[with_params](batch.to_structure(), seed))
 
     def _run(self, batch: Batch, training: bool, seed=None) -> Batch:
         if not training:
@@ -271,6 +548,12 @@ class BaseAugmentation(keras.layers.Layer):
         if isinstance(input_shape, dict):
             result = dict(input_shape)
             result["images"] = self.compute_output_shape(input_shape["images"])
+            if "segmentation_masks" in input_shape:
+                result["segmentation_masks"] = self.compute_output_shape(
+                    input_shape["segmentation_masks"]
+                )
+            if "keypoints" in input_shape:
+                result["keypoint_visibility"] = tuple(input_shape["keypoints"])[:-1]
             return result
         shape = list(input_shape)
         if self.data_format == "channels_first":
@@ -283,6 +566,11 @@ class BaseAugmentation(keras.layers.Layer):
     def get_config(self) -> dict:
         config = super().get_config()
         config.update(
-            {"seed": self.seed, "batchwise": self.batchwise, "data_format": self.data_format}
+            {
+                "seed": self.seed,
+                "batchwise": self.batchwise,
+                "data_format": self.data_format,
+                "bounding_box_format": self.bounding_box_format,
+            }
         )
         return config

@@ -20,7 +20,12 @@ import tensorflow as tf
 
 from keras_augment.core import matrices
 from keras_augment.core.base import BaseAugmentation, Batch, register
-from keras_augment.core.geometry import GeometricAugmentation, shared_sampling_options
+from keras_augment.core.geometry import (
+    GeometricAugmentation,
+    move_targets,
+    shared_sampling_options,
+    shared_target_options,
+)
 from keras_augment.core.random import split_seed
 from keras_augment.core.resample import resample
 from keras_augment.core.validation import check_number
@@ -58,6 +63,23 @@ def select_per_sample(choose: tf.Tensor, if_true, if_false):
     rank = if_true.shape.rank
     mask = tf.reshape(choose, tf.concat([tf.shape(choose), tf.ones([rank - 1], tf.int32)], 0))
     return tf.where(mask, if_true, if_false)
+
+
+def select_batches(choose: tf.Tensor, if_true: Batch, if_false: Batch) -> Batch:
+    """``select_per_sample`` on every field of two batches: images, labels and targets.
+
+    The recorded matrix survives only when both sides recorded one.
+    """
+    fields = {}
+    for name in ("labels", "masks", "boxes", "box_labels", "keypoints", "visibility"):
+        fields[name] = select_per_sample(choose, getattr(if_true, name), getattr(if_false, name))
+    matrix = None
+    if if_true.matrix is not None and if_false.matrix is not None:
+        matrix = select_per_sample(choose, if_true.matrix, if_false.matrix)
+    images = select_per_sample(
+        choose, if_true.images, tf.cast(if_false.images, if_true.images.dtype)
+    )
+    return Batch(images, matrix=matrix, **fields)
 
 
 def categorical_from_uniform(u: tf.Tensor, weights) -> tf.Tensor:
@@ -171,7 +193,7 @@ class _Composition(BaseAugmentation):
         if labels is not None:
             for layer in self._wrapped():
                 labels = layer.infer_batch(Batch(batch.images, labels)).labels
-        return Batch(batch.images, labels)
+        return batch.replace(labels=labels)
 
     def _check_static_size(self, images):
         for layer in self._wrapped():
@@ -244,12 +266,7 @@ class RandomApply(_Composition):
         apply = self.draw_params(batch, part_seed(seed, 0))["apply"]
         augmented = self.layer.augment_batch(batch, part_seed(seed, 1))
         kept = self.layer.infer_batch(batch)
-        return Batch(
-            select_per_sample(
-                apply, augmented.images, tf.cast(kept.images, augmented.images.dtype)
-            ),
-            select_per_sample(apply, augmented.labels, kept.labels),
-        )
+        return select_batches(apply, augmented, kept)
 
     def infer_batch(self, batch: Batch) -> Batch:
         return self.layer.infer_batch(batch)
@@ -332,12 +349,10 @@ class RandomChoice(_Composition):
             layer.augment_batch(batch, part_seed(seed, j + 1))
             for j, layer in enumerate(self.layers)
         ]
-        images, labels = outputs[0].images, outputs[0].labels
+        out = outputs[0]
         for j in range(1, len(outputs)):
-            chosen = tf.equal(choice, j)
-            images = select_per_sample(chosen, outputs[j].images, images)
-            labels = select_per_sample(chosen, outputs[j].labels, labels)
-        return Batch(images, labels)
+            out = select_batches(tf.equal(choice, j), outputs[j], out)
+        return out
 
     def _choose_matrices(self, choice, batch: Batch, seed) -> Batch:
         height, width = batch.height, batch.width
@@ -358,7 +373,10 @@ class RandomChoice(_Composition):
             finished = select_per_sample(
                 tf.equal(choice, j), layer.finalize_images(images), finished
             )
-        return Batch(finished, labels)
+        moved = move_targets(
+            batch, matrix, (out_h, out_w), self._sampling[1], *shared_target_options(self.layers)
+        )
+        return moved.replace(images=finished, labels=labels, params=None)
 
     def infer_batch(self, batch: Batch) -> Batch:
         return self.layers[0].infer_batch(batch)
@@ -435,15 +453,13 @@ class RandomOrder(_Composition):
     def _ordered_steps(self, order, batch: Batch, seed) -> Batch:
         k = len(self.layers)
         position = tf.zeros_like(order[:, 0])
-        images, labels = batch.images, batch.labels
         for step, j in enumerate(permutation_supersequence(k)):
-            out = self.layers[j].augment_batch(Batch(images, labels), part_seed(seed, step + 1))
+            out = self.layers[j].augment_batch(batch, part_seed(seed, step + 1))
             wanted = tf.gather(order, tf.minimum(position, k - 1), axis=1, batch_dims=1)
             take = (position < k) & tf.equal(wanted, j)
-            images = select_per_sample(take, out.images, tf.cast(images, out.images.dtype))
-            labels = select_per_sample(take, out.labels, labels)
+            batch = select_batches(take, out, batch)
             position += tf.cast(take, position.dtype)
-        return Batch(images, labels)
+        return batch
 
     def _ordered_matrices(self, order, batch: Batch, seed) -> Batch:
         height, width = batch.height, batch.width
@@ -483,7 +499,10 @@ class RandomOrder(_Composition):
         images = resample(batch.images, composed, tf.stack([out_h, out_w]), None, *self._sampling)
         for layer in self.layers:
             images = layer.finalize_images(images)
-        return Batch(images, labels)
+        moved = move_targets(
+            batch, composed, (out_h, out_w), self._sampling[1], *shared_target_options(self.layers)
+        )
+        return moved.replace(images=images, labels=labels, params=None)
 
     def infer_batch(self, batch: Batch) -> Batch:
         for layer in self.layers:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import tensorflow as tf
 
 from keras_augment.core import matrices
+from keras_augment.core import targets as ka_targets
 from keras_augment.core.base import BaseAugmentation, Batch
 from keras_augment.core.resample import resample
 from keras_augment.core.validation import (
@@ -26,12 +27,145 @@ def center_crop_box(height, width, target_h: int, target_w: int):
     return (h - box_h) // 2, (w - box_w) // 2, box_h, box_w
 
 
+def move_targets(
+    batch: Batch,
+    matrix: tf.Tensor,
+    out_size,
+    fill_mode: str = "constant",
+    mask_fill_value: float = 0.0,
+    min_box_visibility: float = 0.0,
+    displacement=None,
+    layer: str = "",
+) -> Batch:
+    """Moves the masks, boxes and keypoints of ``batch`` as ``resample`` moves its pixels.
+
+    Masks are resampled with nearest interpolation (values are never blended),
+    reading ``mask_fill_value`` outside the image when ``fill_mode`` is
+    ``"constant"``, and keep their dtype. Boxes and keypoints move through the
+    inverse of ``matrix`` (input to output); boxes are then clipped to the
+    output and dropped below ``min_box_visibility``; keypoints outside the
+    output become invisible (their coordinates are kept, not clamped). The
+    recorded ``batch.matrix``, if any, is composed with ``matrix``.
+
+    Args:
+        batch: the targets before the move (its images are not touched).
+        matrix: ``float32[batch, 3, 3]`` output-to-input matrices.
+        out_size: the output ``(height, width)``.
+        displacement: the optional field of ``resample``; boxes and keypoints
+            cannot follow one (``layer`` names the culprit in the error).
+    """
+    out_h, out_w = out_size
+    changes = {}
+    if batch.masks is not None:
+        masks = resample(
+            batch.masks,
+            matrix,
+            tf.stack([out_h, out_w]),
+            displacement,
+            "nearest",
+            fill_mode,
+            mask_fill_value,
+        )
+        changes["masks"] = tf.cast(masks, batch.masks.dtype)
+    if batch.boxes is not None or batch.keypoints is not None:
+        if displacement is not None:
+            raise ValueError(
+                f"{layer}: moves pixels by a displacement field, which bounding boxes and "
+                f"keypoints cannot follow exactly; expected images, labels and "
+                f"segmentation_masks only."
+            )
+        forward = matrices.invert(matrix)
+        if batch.boxes is not None:
+            moved = ka_targets.transform_boxes(batch.boxes, forward)
+            boxes, labels = ka_targets.clip_and_drop_boxes(
+                moved, batch.box_labels, out_h, out_w, min_box_visibility
+            )
+            changes.update(boxes=boxes, box_labels=labels)
+        if batch.keypoints is not None:
+            points = ka_targets.transform_points(batch.keypoints, forward)
+            inside = ka_targets.points_inside(points, out_h, out_w)
+            changes.update(keypoints=points, visibility=batch.visibility & inside)
+    if batch.matrix is not None:
+        changes["matrix"] = (
+            None if displacement is not None else (matrices.compose(batch.matrix, matrix))
+        )
+    return batch.replace(**changes)
+
+
+def shared_target_options(layers) -> tuple:
+    """``(mask_fill_value, min_box_visibility)`` for one move of ``layers``' targets.
+
+    The mask fill of the first layer that reads outside the image (the one
+    whose fill settings the resample uses) and the strictest box threshold.
+    """
+    if not layers:
+        return 0.0, 0.0
+    reading = [layer for layer in layers if not layer.exact_on_grid] or list(layers)
+    fill = getattr(reading[0], "mask_fill_value", 0.0)
+    threshold = max(getattr(layer, "min_box_visibility", 0.0) for layer in layers)
+    return fill, threshold
+
+
+def invert_batch(layer, outputs, params: dict, interpolation: str, fill_value: float):
+    """Maps ``outputs`` (what ``layer`` returned) back onto its input grid with ``params``.
+
+    Shared by the ``inverse`` methods. Images are resampled through the
+    inverse matrix with ``interpolation`` and ``fill_value`` outside what the
+    augmented image saw; masks likewise with nearest and the mask fill value;
+    boxes and keypoints move through the matrix itself. Keypoint visibility
+    is recomputed from the positions.
+    """
+    name = layer._name_for_errors
+    if not isinstance(params, dict) or "matrix" not in params or "input_size" not in params:
+        raise ValueError(
+            f"{name}: inverse() needs the params returned by calling the layer with "
+            f"return_params=True (a dict with 'matrix' and 'input_size'); got {params!r}."
+        )
+    images, labels, targets, is_dict = layer._unpack(outputs)
+    images = layer._check_images(images)
+    internal, unbatched = layer._to_internal(images)
+    batch = layer._attach_targets(Batch(internal, labels), targets, unbatched)
+    matrix = tf.convert_to_tensor(params["matrix"], tf.float32)
+    if batch.visibility is not None:
+        batch = batch.replace(visibility=tf.ones_like(batch.visibility))
+    size = tf.cast(params["input_size"], tf.int32)
+    backwards = matrices.invert(matrix)
+    mask_fill, threshold = shared_target_options(layer._geometric_layers())
+    out_images = resample(internal, backwards, size, None, interpolation, "constant", fill_value)
+    out = move_targets(batch, backwards, (size[0], size[1]), "constant", mask_fill, threshold)
+    out_images = layer._from_internal(out_images, unbatched)
+    if not is_dict:
+        return out_images
+    result = dict(outputs)
+    result["images"] = out_images
+    return layer._pack_targets(result, out.replace(images=out_images), unbatched)
+
+
 class GeometricAugmentation(BaseAugmentation):
     """A layer whose effect is a per-sample 3x3 matrix (plus, optionally, a displacement field).
 
     Subclasses implement ``get_params`` and ``get_matrix``; this class
     resamples. ``Pipeline`` multiplies the matrices of consecutive geometric
     layers and resamples once.
+
+    Targets move with the pixels (see ``move_targets``): segmentation masks
+    are resampled with nearest interpolation, boxes become the box around
+    their moved corners (clipped to the image, dropped with their labels
+    below ``min_box_visibility``), keypoints move exactly and leave the
+    visible set when they leave the image. Called with
+    ``return_params=True`` a layer also returns its parameters and matrix;
+    ``inverse`` maps outputs back.
+
+    Args (shared by every geometric layer, as keyword arguments):
+        interpolation, fill_mode, fill_value: how the images are resampled.
+        mask_fill_value: the value masks read outside the image when
+            ``fill_mode="constant"`` (e.g. an ignore class such as 255);
+            other fill modes treat masks like the images. Default 0.
+        min_box_visibility: a box is dropped (its row becomes padding, label
+            -1) when less than this fraction of its moved area stays inside
+            the image; boxes with nothing inside are always dropped. Default 0.
+        bounding_box_format, seed, batchwise, data_format: as in
+            ``BaseAugmentation``.
     """
 
     # A layer with a displacement field must end a fused run: its field is
@@ -47,6 +181,8 @@ class GeometricAugmentation(BaseAugmentation):
         interpolation: str = "bilinear",
         fill_mode: str = "reflect",
         fill_value: float = 0.0,
+        mask_fill_value: float = 0.0,
+        min_box_visibility: float = 0.0,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -54,6 +190,10 @@ class GeometricAugmentation(BaseAugmentation):
         self.interpolation = check_interpolation(name, interpolation)
         self.fill_mode = check_fill_mode(name, fill_mode)
         self.fill_value = check_number(name, "fill_value", fill_value)
+        self.mask_fill_value = check_number(name, "mask_fill_value", mask_fill_value)
+        self.min_box_visibility = check_number(
+            name, "min_box_visibility", min_box_visibility, low=0.0, high=1.0
+        )
 
     def get_matrix(self, params: dict, height, width) -> tf.Tensor:
         """``float32[batch, 3, 3]`` mapping output pixels to input pixels."""
@@ -70,6 +210,10 @@ class GeometricAugmentation(BaseAugmentation):
     def sampling_options(self) -> tuple:
         return (self.interpolation, self.fill_mode, self.fill_value)
 
+    def inference_matrix(self, height, width, batch_size):
+        """The matrix of ``training=False`` (None: inference leaves the pixels in place)."""
+        return None
+
     def transform_images(self, images, params):
         batch = Batch(images)
         height, width = batch.height, batch.width
@@ -83,6 +227,57 @@ class GeometricAugmentation(BaseAugmentation):
         )
         return self.finalize_images(out)
 
+    def transform_targets(self, batch: Batch, params: dict) -> Batch:
+        if not batch.has_targets and batch.matrix is None:
+            return batch
+        height, width = batch.height, batch.width
+        out_h, out_w = self.output_image_size(height, width)
+        return move_targets(
+            batch,
+            self.get_matrix(params, height, width),
+            (out_h, out_w),
+            self.fill_mode,
+            self.mask_fill_value,
+            self.min_box_visibility,
+            self.get_displacement(params, out_h, out_w),
+            self._name_for_errors,
+        )
+
+    def infer_batch(self, batch: Batch) -> Batch:
+        images = self.inference_images(batch.images)
+        m = self.inference_matrix(batch.height, batch.width, batch.batch_size)
+        if m is None:
+            return batch.replace(images=images)
+        out_h, out_w = self.output_image_size(batch.height, batch.width)
+        moved = move_targets(
+            batch, m, (out_h, out_w), "nearest", self.mask_fill_value, self.min_box_visibility
+        )
+        return moved.replace(images=images)
+
+    def _geometric_layers(self) -> list:
+        return [self]
+
+    def inverse(self, outputs, params: dict):
+        """Maps this layer's outputs back onto its inputs' grid (e.g. test-time augmentation).
+
+        ``outputs, params = layer(inputs, training=True, return_params=True)``
+        then ``layer.inverse(outputs, params)`` returns images, masks, boxes and
+        keypoints on the input grid (also for predictions made on ``outputs``,
+        e.g. a segmentation model's masks). Pixels the augmented image never
+        showed read ``fill_value`` (``mask_fill_value`` for masks); points come
+        back exactly, boxes come back as the box around their moved corners.
+
+        Args:
+            outputs: images or a dict like the layer's outputs.
+            params: the dict returned with ``return_params=True``.
+        """
+        if self.has_displacement:
+            raise ValueError(
+                f"{self._name_for_errors}: has no inverse: its displacement field is not a "
+                f"matrix; expected a layer described by a matrix."
+            )
+        return invert_batch(self, outputs, params, self.interpolation, self.fill_value)
+
     def get_config(self):
         config = super().get_config()
         config.update(
@@ -90,6 +285,8 @@ class GeometricAugmentation(BaseAugmentation):
                 "interpolation": self.interpolation,
                 "fill_mode": self.fill_mode,
                 "fill_value": self.fill_value,
+                "mask_fill_value": self.mask_fill_value,
+                "min_box_visibility": self.min_box_visibility,
             }
         )
         return config
@@ -108,14 +305,18 @@ def shared_sampling_options(layers) -> tuple | None:
     return options.pop() if options else layers[0].sampling_options()
 
 
+def center_crop_matrix(height, width, target_h: int, target_w: int, batch_size) -> tf.Tensor:
+    """The matrix of ``center_crop_resize``: ``float32[batch, 3, 3]``."""
+    top, left, box_h, box_w = center_crop_box(height, width, target_h, target_w)
+    return matrices.crop_and_resize(
+        tf.fill([batch_size], top), tf.fill([batch_size], left), box_h, box_w, target_h, target_w
+    )
+
+
 def center_crop_resize(images, target_h: int, target_w: int, interpolation: str = "bilinear"):
     """Crops the centred box of the target aspect ratio and resizes it (``RandomCrop`` inference)."""
     batch = Batch(images)
-    top, left, box_h, box_w = center_crop_box(batch.height, batch.width, target_h, target_w)
-    n = batch.batch_size
-    m = matrices.crop_and_resize(
-        tf.fill([n], top), tf.fill([n], left), box_h, box_w, target_h, target_w
-    )
+    m = center_crop_matrix(batch.height, batch.width, target_h, target_w, batch.batch_size)
     return resample(
         images, m, tf.constant([target_h, target_w]), None, interpolation, "nearest", 0.0
     )

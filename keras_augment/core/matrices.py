@@ -116,3 +116,26 @@ def homography(source_points: tf.Tensor, target_points: tf.Tensor) -> tf.Tensor:
     h = tf.linalg.solve(a, b)[..., 0]
     h = tf.concat([h, tf.ones_like(h[:, :1])], axis=-1)
     return tf.reshape(h, [-1, 3, 3])
+
+
+def invert(m: tf.Tensor) -> tf.Tensor:
+    """Inverses of ``[batch, 3, 3]`` matrices by the adjugate (plain arithmetic, XLA-friendly).
+
+    The inverse of a layer's output-to-input matrix maps input pixels to
+    output pixels: it moves boxes and keypoints, and undoes the layer.
+    """
+    m = tf.cast(m, tf.float32)
+    a, b, c = m[:, 0, 0], m[:, 0, 1], m[:, 0, 2]
+    d, e, f = m[:, 1, 0], m[:, 1, 1], m[:, 1, 2]
+    g, h, i = m[:, 2, 0], m[:, 2, 1], m[:, 2, 2]
+    co_a, co_b, co_c = e * i - f * h, f * g - d * i, d * h - e * g
+    det = a * co_a + b * co_b + c * co_c
+    adjugate = tf.stack(
+        [
+            co_a, c * h - b * i, b * f - c * e,
+            co_b, a * i - c * g, c * d - a * f,
+            co_c, b * g - a * h, a * e - b * d,
+        ],
+        axis=-1,
+    )  # fmt: skip
+    return tf.reshape(adjugate / det[:, None], [-1, 3, 3])

@@ -12,7 +12,13 @@ from keras_augment.core.color_fusion import (
     compatible_clip_ranges,
     fused_color,
 )
-from keras_augment.core.geometry import GeometricAugmentation, shared_sampling_options
+from keras_augment.core.geometry import (
+    GeometricAugmentation,
+    invert_batch,
+    move_targets,
+    shared_sampling_options,
+    shared_target_options,
+)
 from keras_augment.core.random import split_seed
 from keras_augment.core.resample import resample
 
@@ -78,10 +84,26 @@ class Pipeline(BaseAugmentation):
     where an intermediate result would have been clipped). Other layers, ours
     or any Keras layer, run in their place in the order.
 
+    Targets (``segmentation_masks``, ``bounding_boxes``, ``keypoints``; see
+    ``BaseAugmentation``) follow each fused run's matrix once: boxes are
+    the box around the corners moved by the whole run (tighter than boxing
+    after every layer), clipped and dropped at the end of the run with the
+    strictest ``min_box_visibility`` of its layers; masks read the
+    ``mask_fill_value`` of the run's first resampling layer. The pipeline's
+    own ``bounding_box_format`` is the one that counts (its layers' are
+    ignored). Keras layers in the pipeline cannot carry these targets and
+    are refused when targets are given.
+
+    ``outputs, params = pipeline(inputs, training=True, return_params=True)``
+    returns the whole geometry as one matrix, and ``pipeline.inverse(outputs,
+    params)`` maps images and targets back; layers that do not move pixels
+    (colour, blur, erasing) are not undone.
+
     Args:
         layers: list of layers.
         data_format: layout of the images; every ``keras_augment`` layer in
             the pipeline must use the same one.
+        bounding_box_format: format of ``"bounding_boxes"`` inputs and outputs.
     """
 
     def __init__(self, layers, data_format=None, **kwargs):
@@ -131,6 +153,12 @@ class Pipeline(BaseAugmentation):
             self.layers[0]._check_static_size(images)
 
     def _foreign(self, layer, batch: Batch, training: bool) -> Batch:
+        if batch.has_targets:
+            raise ValueError(
+                f"Pipeline: {layer.name} is not a keras_augment layer, so it cannot move "
+                f"{batch.target_names()} with the images; expected keras_augment layers only "
+                f"when those targets are given."
+            )
         images = batch.images
         if self.data_format == "channels_first":
             images = tf.transpose(images, [0, 3, 1, 2])
@@ -145,7 +173,8 @@ class Pipeline(BaseAugmentation):
             out_images, labels = out, batch.labels
         if self.data_format == "channels_first":
             out_images = tf.transpose(out_images, [0, 2, 3, 1])
-        return Batch(out_images, labels)
+        # Its geometry is unknown: nothing is recorded past it.
+        return batch.replace(images=out_images, labels=labels, matrix=None)
 
     def _fused(self, run, batch: Batch, seeds) -> Batch:
         height, width = batch.height, batch.width
@@ -158,14 +187,20 @@ class Pipeline(BaseAugmentation):
             last_params = params
         last = run[-1]
         displacement = last.get_displacement(last_params, height, width)
-        images = resample(
-            batch.images,
+        options = shared_sampling_options(run)
+        images = resample(batch.images, composed, tf.stack([height, width]), displacement, *options)
+        mask_fill, threshold = shared_target_options(run)
+        moved = move_targets(
+            batch,
             composed,
-            tf.stack([height, width]),
+            (height, width),
+            options[1],
+            mask_fill,
+            threshold,
             displacement,
-            *shared_sampling_options(run),
+            last._name_for_errors,
         )
-        return Batch(last.finalize_images(images), batch.labels)
+        return moved.replace(images=last.finalize_images(images), params=None)
 
     def augment_batch(self, batch: Batch, seed=None) -> Batch:
         # With a call-time seed, layer i draws from fold_in(seed, i); otherwise
@@ -176,14 +211,27 @@ class Pipeline(BaseAugmentation):
         }
         for run in fusable_runs(self.layers):
             if len(run) > 1 and isinstance(run[0], LinearColorAugmentation):
-                batch = fused_color(run, batch, seeds)
+                colored = fused_color(run, batch, seeds)
+                batch = batch.replace(images=colored.images, labels=colored.labels)
             elif len(run) > 1:
                 batch = self._fused(run, batch, seeds)
             elif isinstance(run[0], BaseAugmentation):
                 batch = run[0].augment_batch(batch, seeds[id(run[0])])
             else:
                 batch = self._foreign(run[0], batch, True)
-        return batch
+        return batch.replace(params=None)
+
+    def _geometric_layers(self) -> list:
+        return [layer for layer in self.layers if isinstance(layer, GeometricAugmentation)]
+
+    def inverse(self, outputs, params: dict):
+        """Maps the pipeline's outputs back onto its inputs' grid (see ``GeometricAugmentation.inverse``).
+
+        Only the geometry is undone: images are resampled bilinearly (zeros
+        where the augmented image showed nothing), masks with nearest
+        interpolation; boxes and keypoints move through the recorded matrix.
+        """
+        return invert_batch(self, outputs, params, "bilinear", 0.0)
 
     def infer_batch(self, batch: Batch) -> Batch:
         for layer in self.layers:

@@ -4,6 +4,13 @@ Each layer draws per-sample parameters and describes them as one 3x3 matrix
 per sample (``get_matrix``); the shared resampler moves the pixels. Inside a
 ``keras_augment.Pipeline``, consecutive geometric layers are multiplied into
 one matrix and the image is interpolated once.
+
+Every layer here also takes the keyword arguments of
+``GeometricAugmentation``: ``bounding_box_format``, ``mask_fill_value`` and
+``min_box_visibility``, for dict inputs with ``"segmentation_masks"``,
+``"bounding_boxes"`` and ``"keypoints"``, which move with the pixels; and
+every layer has ``inverse(outputs, params)`` for the params returned by
+``layer(inputs, return_params=True)``.
 """
 
 from __future__ import annotations
@@ -14,7 +21,11 @@ import tensorflow as tf
 
 from keras_augment.core import matrices
 from keras_augment.core.base import register
-from keras_augment.core.geometry import GeometricAugmentation, center_crop_resize
+from keras_augment.core.geometry import (
+    GeometricAugmentation,
+    center_crop_matrix,
+    center_crop_resize,
+)
 from keras_augment.core.validation import (
     check_choice,
     check_number,
@@ -331,6 +342,9 @@ class _CropLayer(GeometricAugmentation):
 
     def inference_images(self, images):
         return center_crop_resize(images, self.height, self.width, self.interpolation)
+
+    def inference_matrix(self, height, width, batch_size):
+        return center_crop_matrix(height, width, self.height, self.width, batch_size)
 
 
 @register

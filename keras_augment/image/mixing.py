@@ -19,6 +19,7 @@ import tensorflow as tf
 
 from keras_augment.core.base import BaseAugmentation, Batch, register
 from keras_augment.core.random import Sampler
+from keras_augment.core.targets import TARGET_KEYS
 from keras_augment.core.validation import check_number, parse_range
 
 # Marsaglia-Tsang proposals per sample. Each is accepted with probability
@@ -135,6 +136,33 @@ def mix_labels(labels: tf.Tensor, partner: tf.Tensor, weight: tf.Tensor) -> tf.T
     return w * labels + (1.0 - w) * tf.gather(labels, partner)
 
 
+def take_dominant_targets(batch: Batch, partner: tf.Tensor, weight: tf.Tensor) -> Batch:
+    """MixUp's rule for masks, boxes and keypoints: each sample takes those of its dominant image.
+
+    A sample keeps its own targets when its weight is at least 0.5 and takes
+    its partner's otherwise (targets are never blended).
+    """
+    source = tf.where(weight >= 0.5, tf.range(tf.shape(partner)[0]), partner)
+    changes = {}
+    for name in ("masks", "boxes", "box_labels", "keypoints", "visibility"):
+        value = getattr(batch, name)
+        if value is not None:
+            changes[name] = tf.gather(value, source)
+    return batch.replace(**changes)
+
+
+def points_in_boxes(points: tf.Tensor, boxes: tf.Tensor) -> tf.Tensor:
+    """``bool[batch, k]``: true for points ``(x, y)`` on pixels inside each sample's box.
+
+    ``boxes`` is ``int32[batch, 4]`` as in ``box_mask``; a point lies on pixel
+    ``(floor(y), floor(x))``.
+    """
+    col = tf.cast(tf.floor(points[..., 0]), tf.int32)
+    row = tf.cast(tf.floor(points[..., 1]), tf.int32)
+    top, left, bottom, right = (boxes[:, i, None] for i in range(4))
+    return (row >= top) & (row < bottom) & (col >= left) & (col < right)
+
+
 # ----- layers --------------------------------------------------------------------
 
 
@@ -164,14 +192,16 @@ class _Mixing(BaseAugmentation):
 
     def call(self, inputs, training=True, seed=None):
         if isinstance(inputs, dict):
-            if inputs.get("labels") is None:
+            has_targets = any(inputs.get(key) is not None for key in TARGET_KEYS)
+            if inputs.get("labels") is None and not has_targets:
                 raise ValueError(
                     f"{self._name_for_errors}: a dict input needs a 'labels' entry, since "
                     f"mixing images changes what their labels should be; got keys "
                     f"{sorted(inputs)}. Pass the images alone to mix images only."
                 )
             images = inputs.get("images")
-            if images is not None and getattr(images, "shape", None) is not None:
+            has_labels = inputs.get("labels") is not None
+            if has_labels and images is not None and getattr(images, "shape", None) is not None:
                 if len(images.shape) == 3:
                     # One sample: give its labels the batch axis the images get.
                     batched = dict(inputs)
@@ -282,7 +312,7 @@ class _Mixing(BaseAugmentation):
             labels = self._check_labels(labels, batch)
             mixable = self._as_mixable(labels)
             labels = labels if mixable is None else mixable
-        return Batch(self.inference_images(batch.images), labels)
+        return batch.replace(images=self.inference_images(batch.images), labels=labels)
 
     def get_config(self):
         config = super().get_config()
@@ -308,6 +338,11 @@ class MixUp(_Mixing):
     ``[batch]`` / ``[batch, 1]``; index labels need ``num_classes`` (they come
     out one-hot, float32, in training and at inference alike) unless
     ``same_class=True``. Keras accepts only one-hot labels.
+
+    Targets: masks, bounding boxes and keypoints are never blended; each
+    sample takes those of its dominant image, its own when its weight is at
+    least 0.5 and its partner's otherwise (labels of a dict with only such
+    targets may be left out).
 
     Beyond Keras:
         same_class: if true, partners come from the sample's own class
@@ -362,6 +397,9 @@ class MixUp(_Mixing):
     def transform_images(self, images, params):
         return mix_images(images, params["partner"], params["weight"])
 
+    def transform_targets(self, batch, params):
+        return take_dominant_targets(batch, params["partner"], params["weight"])
+
     def get_config(self):
         return {**super().get_config(), "alpha": self.alpha}
 
@@ -384,6 +422,9 @@ class CutMix(_Mixing):
 
     Inputs and labels as in ``MixUp`` (``same_class``, ``num_classes`` and
     ``batchwise`` included; ``batchwise`` shares the weight and the box).
+    Segmentation masks get the partner's mask pasted in the same box as the
+    pixels; keypoints under the pasted box become invisible. Bounding boxes
+    are refused.
 
     Args:
         factor: a number ``f`` in ``[0, 1]`` (``a`` in ``[0, f]``) or a
@@ -440,6 +481,23 @@ class CutMix(_Mixing):
 
     def transform_images(self, images, params):
         return paste_boxes(images, params["partner"], params["boxes"])
+
+    def transform_targets(self, batch, params):
+        if batch.boxes is not None:
+            raise ValueError(
+                f"{self._name_for_errors}: does not support bounding_boxes (a pasted region "
+                f"cuts boxes into shapes a box cannot describe); expected segmentation_masks "
+                f"and keypoints only."
+            )
+        changes = {}
+        if batch.masks is not None:
+            pasted = paste_boxes(batch.masks, params["partner"], params["boxes"])
+            changes["masks"] = tf.cast(pasted, batch.masks.dtype)
+        if batch.keypoints is not None:
+            changes["visibility"] = batch.visibility & ~points_in_boxes(
+                batch.keypoints, params["boxes"]
+            )
+        return batch.replace(**changes)
 
     def get_config(self):
         return {**super().get_config(), "factor": self.factor}

@@ -113,6 +113,12 @@ def grid_mask(
 # ----- layers ----------------------------------------------------------------
 
 
+def _mask_options(name: str, erase_masks, mask_fill_value) -> tuple[bool, float]:
+    if not isinstance(erase_masks, bool):
+        raise ValueError(f"{name}: `erase_masks` must be True or False; got {erase_masks!r}.")
+    return erase_masks, check_number(name, "mask_fill_value", mask_fill_value)
+
+
 def _channel_count(layer, images):
     if layer.data_format == "channels_first":
         return images.shape[-3]
@@ -142,6 +148,11 @@ class RandomErasing(BaseAugmentation):
         value_range: ``(low, high)`` of the input values.
         seed: integer seed.
         data_format: ``"channels_last"`` or ``"channels_first"``.
+        erase_masks: if true, ``segmentation_masks`` are erased in the same
+            box and set to ``mask_fill_value`` (e.g. an ignore class); by
+            default masks pass through unchanged. Boxes and keypoints always
+            pass through.
+        mask_fill_value: the mask value of erased pixels.
     """
 
     def __init__(
@@ -152,10 +163,13 @@ class RandomErasing(BaseAugmentation):
         value_range=(0, 255),
         seed=None,
         data_format=None,
+        erase_masks: bool = False,
+        mask_fill_value: float = 0.0,
         **kwargs,
     ):
         super().__init__(seed=seed, data_format=data_format, **kwargs)
         name = self.__class__.__name__
+        self.erase_masks, self.mask_fill_value = _mask_options(name, erase_masks, mask_fill_value)
         self.factor = parse_unit_range(name, "factor", factor)
         self.scale = parse_unit_range(name, "scale", scale)
         if fill_value is not None:
@@ -204,6 +218,12 @@ class RandomErasing(BaseAugmentation):
         fill = tf.clip_by_value(tf.cast(fill, tf.float32), *self.value_range)
         return erase_boxes(images, params["boxes"], fill)
 
+    def transform_targets(self, batch, params):
+        if not self.erase_masks or batch.masks is None:
+            return batch
+        masks = erase_boxes(batch.masks, params["boxes"], self.mask_fill_value)
+        return batch.replace(masks=tf.cast(masks, batch.masks.dtype))
+
     def get_config(self):
         return {
             **super().get_config(),
@@ -211,6 +231,8 @@ class RandomErasing(BaseAugmentation):
             "scale": self.scale,
             "fill_value": self.fill_value,
             "value_range": self.value_range,
+            "erase_masks": self.erase_masks,
+            "mask_fill_value": self.mask_fill_value,
         }
 
 
@@ -240,6 +262,8 @@ class GridMask(BaseAugmentation):
         fill_value: the value of removed pixels.
         seed: integer seed.
         data_format: ``"channels_last"`` or ``"channels_first"``.
+        erase_masks, mask_fill_value: as in ``RandomErasing``: remove the
+            same grid from ``segmentation_masks`` (set to ``mask_fill_value``).
     """
 
     def __init__(
@@ -250,10 +274,13 @@ class GridMask(BaseAugmentation):
         fill_value=0.0,
         seed=None,
         data_format=None,
+        erase_masks: bool = False,
+        mask_fill_value: float = 0.0,
         **kwargs,
     ):
         super().__init__(seed=seed, data_format=data_format, **kwargs)
         name = self.__class__.__name__
+        self.erase_masks, self.mask_fill_value = _mask_options(name, erase_masks, mask_fill_value)
         self.ratio = parse_range(name, "ratio", ratio, low=0.0, high=1.0, symmetric=False)
         self.unit_size = parse_range(
             name, "unit_size", unit_size, low=0.0, low_inclusive=False, symmetric=False
@@ -286,6 +313,20 @@ class GridMask(BaseAugmentation):
             self.fill_value,
         )
 
+    def transform_targets(self, batch, params):
+        if not self.erase_masks or batch.masks is None:
+            return batch
+        masks = grid_mask(
+            batch.masks,
+            params["unit_size"],
+            params["ratio"],
+            params["offset_y"],
+            params["offset_x"],
+            params["angle"],
+            self.mask_fill_value,
+        )
+        return batch.replace(masks=tf.cast(masks, batch.masks.dtype))
+
     def get_config(self):
         return {
             **super().get_config(),
@@ -293,4 +334,6 @@ class GridMask(BaseAugmentation):
             "unit_size": self.unit_size,
             "rotation_factor": self.rotation_factor,
             "fill_value": self.fill_value,
+            "erase_masks": self.erase_masks,
+            "mask_fill_value": self.mask_fill_value,
         }

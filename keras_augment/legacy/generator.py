@@ -59,6 +59,24 @@ def _pair(name: str, value) -> tuple[float, float]:
     return float(value[0]), float(value[1])
 
 
+def _writable_array(tensor: tf.Tensor) -> np.ndarray:
+    """The values of a freshly computed eager tensor as a writable NumPy array, without a copy.
+
+    ``EagerTensor.numpy()`` copies its buffer (a 19 MB batch of 224x224x3
+    float32 images costs several milliseconds, a sizeable share of a batch);
+    the private ``_numpy()`` it wraps returns a writable array over the same
+    buffer, which then lives as long as the array. Only for tensors nothing
+    else holds, such as an output of the augmenter that is not its input.
+    Falls back to the copy if that method is missing.
+    """
+    view = getattr(tensor, "_numpy", None)
+    if view is not None:
+        array = view()
+        if isinstance(array, np.ndarray) and array.flags.writeable:
+            return array
+    return tensor.numpy()
+
+
 class ImageDataGenerator:
     """Generates batches of image data with real-time augmentation (legacy Keras API).
 
@@ -251,7 +269,11 @@ class ImageDataGenerator:
         )
         self._interpolation = "nearest" if interpolation_order == 0 else "bilinear"
         self._augment = transforms.make_batch_augmenter(
-            self._config, self.fill_mode, self.cval, self._interpolation
+            self._config, self.fill_mode, self.cval, self._interpolation, self.data_format
+        )
+        # Whether the augmentation writes new pixels (else its output may be its input).
+        self._moves_pixels = bool(
+            self._config.has_geometry or channel_shift != 0 or brightness_range is not None
         )
         self._seed_base = default_seed()
         self._draws = 0
@@ -508,23 +530,27 @@ class ImageDataGenerator:
             return tf.constant([self._seed_base, self._draws], tf.int64)
         return tf.constant([int(seed), 0], tf.int64)
 
-    def _augment_batch(self, batch: np.ndarray, seed: tf.Tensor) -> tf.Tensor:
-        """Augments a batch (any real dtype) in this generator's data format; one resampling pass."""
-        images = tf.cast(tf.convert_to_tensor(batch), tf.float32)
-        if self.data_format == "channels_first":
-            images = tf.transpose(images, [0, 2, 3, 1])
-        out = self._augment(images, seed)
-        if self.data_format == "channels_first":
-            out = tf.transpose(out, [0, 3, 1, 2])
-        return out
+    def _augment_batch(self, batch, seed: tf.Tensor, indices=None) -> tf.Tensor:
+        """Augments a batch (any real dtype) in this generator's data format; one resampling pass.
 
-    def process_batch(self, batch: np.ndarray, seed) -> np.ndarray:
+        With ``indices``, ``batch`` is the whole source tensor and the batch
+        is gathered from it inside the graph. Returns ``float32``.
+        """
+        if indices is None:
+            return self._augment(batch, seed)
+        return self._augment(batch, seed, tf.convert_to_tensor(indices, tf.int32))
+
+    def process_batch(self, batch, seed, indices=None) -> np.ndarray:
         """Augments then normalises a batch (what every iterator does), as ``self.dtype``.
 
-        ``batch`` is ``[batch, ...]`` in this generator's data format;
-        ``seed`` an ``int64[2]`` stateless seed that fixes every parameter.
+        ``batch`` is ``[batch, ...]`` in this generator's data format (a NumPy
+        array or a tensor, any real dtype); with ``indices`` it is the whole
+        source and ``batch[indices]`` is processed. ``seed`` is an
+        ``int64[2]`` stateless seed that fixes every parameter.
         """
-        out = self._augment_batch(batch, tf.cast(seed, tf.int64)).numpy()
+        out = self._augment_batch(batch, tf.cast(seed, tf.int64), indices)
+        fresh = self._moves_pixels or indices is not None
+        out = _writable_array(out) if fresh else out.numpy()
         return np.asarray(self._standardize_samples(out), dtype=self.dtype)
 
     def _image_size(self, img_shape) -> tuple[int, int]:

@@ -252,11 +252,15 @@ class Iterator(keras.utils.PyDataset):
     # -- batches ----------------------------------------------------------
 
     def _batch(self, index_array: np.ndarray, seed: np.ndarray):
-        raw, index_array = self._load(index_array)
-        batch_x = self._process(raw, seed)
+        batch_x, index_array = self._augmented(index_array, seed)
         if self.save_to_dir:
             self._save(batch_x, index_array, seed)
         return self._targets(index_array, batch_x)
+
+    def _augmented(self, index_array: np.ndarray, seed):
+        """The augmented, normalised images of ``index_array`` and the indices actually loaded."""
+        raw, index_array = self._load(index_array)
+        return self._process(raw, seed), index_array
 
     def _process(self, raw: np.ndarray, seed) -> np.ndarray:
         generator = self.image_data_generator
@@ -298,9 +302,12 @@ class Iterator(keras.utils.PyDataset):
         generator; augmentation and normalisation run in a parallel
         ``map`` and batches are prefetched. ``save_to_dir`` is not honoured
         on this path. The generator's statistics (``fit``) are read when the
-        dataset is built.
+        dataset is built. For in-memory arrays only the batch indices pass
+        through the Python generator: the map gathers the images from the
+        source tensor, in their own dtype.
         """
         generator = self.image_data_generator
+        source = self._source()
         raw_shape = tuple(self._raw_shape())
         probe = _lists_to_tuples(self._targets(np.arange(1), np.zeros((1, *raw_shape), self.dtype)))
         flat_probe = tf.nest.flatten(probe)
@@ -311,14 +318,21 @@ class Iterator(keras.utils.PyDataset):
             tf.TensorSpec((None, *np.shape(a)[1:]), tf.as_dtype(np.asarray(a).dtype))
             for a in flat_probe
         )
+        if source is not None:
+            # The image slot carries the batch's indices into ``source``.
+            specs = (tf.TensorSpec([None], tf.int32),) + specs[1:]
         epochs = itertools.count()
 
         def batches():
             epoch = next(epochs)
             order = self._epoch_order(epoch)
             for idx in range(len(self)):
-                raw, index_array = self._load(self._slice(order, idx))
-                raw = np.asarray(raw, self.dtype)
+                index_array = self._slice(order, idx)
+                if source is None:
+                    raw, index_array = self._load(index_array)
+                    raw = np.asarray(raw, self.dtype)
+                else:
+                    raw = np.asarray(index_array, np.int32)
                 flat = tf.nest.flatten(self._targets(index_array, raw))
                 yield self._batch_seed(epoch, idx), tuple(np.asarray(a) for a in flat)
 
@@ -328,11 +342,15 @@ class Iterator(keras.utils.PyDataset):
         dtype = tf.as_dtype(self.dtype)
 
         def finish(seed, flat):
-            raw = flat[0]
-            if generator is None:
-                images = tf.cast(raw, dtype)
+            if source is None:
+                raw, indices = flat[0], None
             else:
-                images = generator._augment_batch(raw, seed)
+                raw, indices = source, flat[0]
+            if generator is None:
+                images = raw if indices is None else tf.gather(raw, indices)
+                images = tf.cast(images, dtype)
+            else:
+                images = generator._augment_batch(raw, seed, indices)
                 if generator._normalizes():
                     images = tf.numpy_function(
                         lambda b: np.asarray(generator._standardize_samples(b), self.dtype),
@@ -354,6 +372,10 @@ class Iterator(keras.utils.PyDataset):
 
     def _raw_shape(self) -> tuple[int, ...]:
         raise NotImplementedError
+
+    def _source(self) -> tf.Tensor | None:
+        """The tensor holding every image, when batches are gathered from one (else None)."""
+        return None
 
 
 class NumpyArrayIterator(Iterator):
@@ -456,8 +478,18 @@ class NumpyArrayIterator(Iterator):
     def _raw_shape(self):
         return tuple(self._x.shape[1:])
 
+    def _source(self):
+        return self._x
+
     def _load(self, index_array):
         return tf.gather(self._x, index_array), index_array
+
+    def _augmented(self, index_array, seed):
+        generator = self.image_data_generator
+        if generator is None or len(index_array) == 0:
+            return super()._augmented(index_array, seed)
+        # The batch is gathered from the source tensor inside the augmenter's graph.
+        return generator.process_batch(self._x, seed, indices=index_array), index_array
 
     @property
     def x(self) -> np.ndarray:

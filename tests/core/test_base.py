@@ -92,9 +92,9 @@ def test_dict_inputs_keep_labels_and_match_plain_call(images):
 
 def test_dict_inputs_refuse_unknown_and_missing_keys(images):
     layer = rotation()
-    masks = np.zeros(images.shape[:3] + (1,), "float32")
-    with pytest.raises(ValueError, match=r"RandomRotation.*segmentation_masks.*images.*labels"):
-        layer({"images": images, "segmentation_masks": masks})
+    depth = np.zeros(images.shape[:3] + (1,), "float32")
+    with pytest.raises(ValueError, match=r"RandomRotation.*depth_maps.*images.*labels"):
+        layer({"images": images, "depth_maps": depth})
     with pytest.raises(ValueError, match=r"RandomRotation.*'images'"):
         layer({"labels": np.zeros(4)})
 
