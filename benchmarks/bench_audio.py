@@ -1,0 +1,160 @@
+"""Speed of the audio layers beside audiomentations.
+
+Workload: a batch of 32 one-second mono clips at 16 kHz (float32; tones, sweeps
+and noise at speech-like levels), five augmentations with the same ranges on
+both sides:
+
+* noise: ``AddGaussianNoise(snr_db=(5, 40))`` / ``AddGaussianSNR(5, 40)``
+* gain: ``Gain(gain_db=(-12, 12))`` / ``Gain(-12, 12)``
+* shift: ``TimeShift(0.5)`` (roll) / ``Shift(-0.5, 0.5, rollover=True)``
+* time stretch: ``TimeStretch(rate=(0.8, 1.25))`` / ``TimeStretch(0.8, 1.25,
+  leave_length_unchanged=True)``
+* pitch shift: ``PitchShift(semitones=(-4, 4))`` / ``PitchShift(-4, 4)``
+
+audiomentations runs clip by clip (its API takes one clip) with ``p=1``; for
+time stretch and pitch shift both of its methods are timed: its default
+``signalsmith_stretch`` (a C++ library) and ``librosa_phase_vocoder``. Ours
+runs on the whole batch three ways: called directly (``layer(clips)``, which
+runs a traced TensorFlow function), compiled with XLA
+(``tf.function(jit_compile=True)``), and mapped over ``tf.data`` (``map`` with
+``num_parallel_calls=AUTOTUNE``, then ``prefetch``: no Python on the path).
+Every number is warm (the first calls excluded) and is the median of
+``--repeats`` repetitions of ``--batches`` batches, in clips per second; the
+ratios are ours (direct call, and the best of our three ways) over
+audiomentations on the same augmentation.
+
+Run from the repository root::
+
+    python benchmarks/bench_audio.py            # about a minute on 2 cores
+    python benchmarks/bench_audio.py --quick    # smoke run, not a measurement
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import platform
+import statistics
+import sys
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+from common import direct_step, measure, tf_data_step  # noqa: E402
+
+from keras_augment import audio  # noqa: E402
+
+BATCH = 32
+SR = 16000
+
+
+def clips() -> np.ndarray:
+    """float32[32, 16000]: tones, sweeps and noise, peak about 0.5."""
+    rng = np.random.default_rng(0)
+    t = np.arange(SR) / SR
+    out = []
+    for _ in range(BATCH):
+        f0, f1 = rng.uniform(100, 3000, 2)
+        sweep = np.sin(2 * np.pi * (f0 * t + 0.5 * (f1 - f0) * t**2))
+        out.append(0.4 * sweep + 0.05 * rng.normal(size=SR))
+    return np.asarray(out, "float32")
+
+
+def ours() -> dict:
+    return {
+        "noise": audio.AddGaussianNoise(snr_db=(5.0, 40.0), seed=1),
+        "gain": audio.Gain(gain_db=(-12.0, 12.0), seed=1),
+        "shift": audio.TimeShift(0.5, seed=1),
+        "time stretch": audio.TimeStretch(rate=(0.8, 1.25), sample_rate=SR, seed=1),
+        "pitch shift": audio.PitchShift(semitones=(-4.0, 4.0), sample_rate=SR, seed=1),
+    }
+
+
+def theirs() -> dict:
+    """audiomentations transforms per workload: [(label, transform), ...]."""
+    import audiomentations as am
+
+    stretch = "signalsmith_stretch", "librosa_phase_vocoder"
+    return {
+        "noise": [("", am.AddGaussianSNR(5.0, 40.0, p=1.0))],
+        "gain": [("", am.Gain(-12.0, 12.0, p=1.0))],
+        "shift": [("", am.Shift(-0.5, 0.5, rollover=True, p=1.0))],
+        "time stretch": [
+            (m, am.TimeStretch(0.8, 1.25, leave_length_unchanged=True, method=m, p=1.0))
+            for m in stretch
+        ],
+        "pitch shift": [(m, am.PitchShift(-4.0, 4.0, method=m, p=1.0)) for m in stretch],
+    }
+
+
+def per_clip_step(transform, batch):
+    def step():
+        for clip in batch:
+            transform(samples=clip, sample_rate=SR)
+
+    return step
+
+
+def compiled_step(layer, batch):
+    fn = tf.function(lambda x: layer(x, training=True), jit_compile=True)
+    tensor = tf.constant(batch)
+
+    def step():
+        fn(tensor).numpy()
+
+    return step
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--batches", type=int, default=2)
+    parser.add_argument("--quick", action="store_true", help="1 repeat of 1 batch")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.repeats, args.batches = 1, 1
+
+    import audiomentations
+
+    batch = clips()
+    rows = []
+    peers = theirs()
+    for name, layer in ours().items():
+
+        def rate(step):
+            return statistics.median(measure(step, args.batches, args.repeats, 2, BATCH))
+
+        direct = rate(direct_step(layer, batch))
+        compiled = rate(compiled_step(layer, batch))
+        mapped = rate(tf_data_step(layer, batch))
+        for method, transform in peers[name]:
+            other = rate(per_clip_step(transform, batch))
+            rows.append((name, method, direct, compiled, mapped, other))
+
+    load = os.getloadavg()[0]
+    print(f"# Audio augmentation, {BATCH} one-second clips at {SR} Hz per batch\n")
+    print(
+        f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC, "
+        f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores "
+        f"(load average {load:.1f}), TensorFlow {tf.__version__}, audiomentations "
+        f"{audiomentations.__version__}; median of {args.repeats} x {args.batches} batches.\n"
+    )
+    print(
+        "| augmentation | audiomentations method | ours, direct | ours, XLA | ours, tf.data "
+        "| audiomentations | direct / theirs | best of ours / theirs |"
+    )
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for name, method, direct, compiled, mapped, other in rows:
+        best = max(direct, compiled, mapped)
+        print(
+            f"| {name} | {method or '-'} | {direct:,.0f} | {compiled:,.0f} | {mapped:,.0f} "
+            f"| {other:,.0f} | {direct / other:.2f}x | {best / other:.2f}x |"
+        )
+    print("\n(clips per second)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,56 @@
+"""Audio augmentation layers: waveforms and spectrograms.
+
+Waveform layers take float waveforms ``[batch, time]``, ``[batch, time,
+channels]`` or single clips (rank 1 ``[time]``; rank 2 is ``[batch, time]``
+unless built with ``rank2_layout="time_channels"``) and return the input's
+shape. Spectrogram layers take ``[batch, time, freq]`` or ``[time, freq]``.
+Every layer augments only when ``training`` is true (the default for direct
+calls), draws its parameters per clip, works in ``tf.data`` maps and compiles
+with XLA.
+"""
+
+from keras_augment.audio.base import (
+    AudioAugmentation,
+    SpectrogramAugmentation,
+    WaveformAugmentation,
+)
+from keras_augment.audio.filters import BandPassFilter, HighPassFilter, LowPassFilter
+from keras_augment.audio.io import load_wav
+from keras_augment.audio.spectrogram import (
+    FrequencyMasking,
+    SpecAugment,
+    TimeMasking,
+    TimeWarp,
+)
+from keras_augment.audio.tempo import PitchShift, SpeedChange, TimeStretch
+from keras_augment.audio.waveform import (
+    AddBackgroundNoise,
+    AddGaussianNoise,
+    Gain,
+    PolarityInversion,
+    Reverb,
+    TimeShift,
+)
+
+__all__ = [
+    "AddBackgroundNoise",
+    "AddGaussianNoise",
+    "AudioAugmentation",
+    "BandPassFilter",
+    "FrequencyMasking",
+    "Gain",
+    "HighPassFilter",
+    "LowPassFilter",
+    "PitchShift",
+    "PolarityInversion",
+    "Reverb",
+    "SpecAugment",
+    "SpectrogramAugmentation",
+    "SpeedChange",
+    "TimeMasking",
+    "TimeShift",
+    "TimeStretch",
+    "TimeWarp",
+    "WaveformAugmentation",
+    "load_wav",
+]

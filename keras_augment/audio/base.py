@@ -1,0 +1,260 @@
+"""The base classes of the audio layers.
+
+Audio layers follow the conventions of the image layers
+(:class:`keras_augment.core.base.BaseAugmentation`): a layer checks its
+constructor arguments, draws per-sample parameters from a stateless per-call
+seed (``get_params``) and applies them with a kernel (``transform``); this
+module does the rest: the ``training`` switch, rank and dtype checks, single
+clips, per-call seeds and serialization. They do not reuse the image base
+class because its layout (``[batch, height, width, channels]``), its dtype
+rules (integer images are fine there, integer PCM is not here) and its dict
+targets do not fit sound.
+
+Layouts:
+
+* Waveform layers (:class:`WaveformAugmentation`) take float waveforms
+  ``[batch, time]`` or ``[batch, time, channels]``, a single clip ``[time]``,
+  or a rank-2 single clip ``[time, channels]``. A rank-2 tensor is
+  ambiguous; it is read as ``[batch, time]`` unless the layer was built with
+  ``rank2_layout="time_channels"``. Internally every waveform is
+  ``float32[batch, time, channels]``; parameters are drawn per clip and shared
+  by its channels, so a stereo clip keeps its stereo image.
+* Spectrogram layers (:class:`SpectrogramAugmentation`) take
+  ``[batch, time, freq]`` or a single ``[time, freq]`` spectrogram (as from
+  ``keras.layers.MelSpectrogram`` after transposing to time-major, or
+  ``tf.signal.stft``).
+
+Inputs must be floating point (``float16``, ``bfloat16``, ``float32``,
+``float64``); integer PCM is refused rather than guessed at, since its scale
+(``int16`` full scale is 32768) decides every level-dependent parameter.
+Outputs have the input's shape and the layer's compute dtype (``float32``).
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import keras
+import tensorflow as tf
+
+from keras_augment.core import random as ka_random
+from keras_augment.core.validation import check_choice
+
+RANK2_LAYOUTS = ("batch_time", "time_channels")
+
+
+def check_sample_rate(layer: str, value) -> float:
+    """A positive sample rate in Hz."""
+    if not isinstance(value, numbers.Real) or isinstance(value, bool) or not value > 0:
+        raise ValueError(f"{layer}: `sample_rate` must be a positive number of Hz; got {value!r}.")
+    return float(value)
+
+
+class AudioAugmentation(keras.layers.Layer):
+    """Shared machinery of the waveform and spectrogram layers (not used directly).
+
+    Calling convention (the Keras one): ``training`` defaults to ``True`` when a
+    layer is called directly, so ``layer(x)`` augments; inside a model Keras
+    passes the model's mode, so ``fit`` augments and ``predict`` passes inputs
+    through (cast to ``float32``).
+
+    Args:
+        seed: integer seed. Two layers built with the same seed produce the same
+            sequence of augmentations. ``None`` draws one at random.
+        batchwise: if true, one set of parameters is drawn per call and shared by
+            the whole batch; by default every clip gets its own.
+    """
+
+    # What the subclasses (waveform, spectrogram) call their input, for messages.
+    _input_name = "audio"
+
+    def __init__(self, seed: int | None = None, batchwise: bool = False, **kwargs):
+        super().__init__(**kwargs)
+        if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool)):
+            raise ValueError(
+                f"{self.__class__.__name__}: `seed` must be an integer or None; got {seed!r}."
+            )
+        self.seed = seed
+        self.batchwise = bool(batchwise)
+        self._seed_state = ka_random.make_seed_state(self, seed)
+        self.supports_jit = True
+        self._convert_input_args = False
+        self._allow_non_tensor_positional_args = True
+        self._traced = None
+        self.built = True
+
+    # ----- what subclasses implement -------------------------------------
+
+    def get_params(self, sampler: ka_random.Sampler, inputs: tf.Tensor) -> dict:
+        """Draws this call's parameters (one entry per clip) for internal-layout ``inputs``."""
+        return {}
+
+    def transform(self, inputs: tf.Tensor, params: dict) -> tf.Tensor:
+        """Applies ``params`` to float32 internal-layout ``inputs``."""
+        raise NotImplementedError
+
+    # ----- layout hooks (waveform / spectrogram) ---------------------------
+
+    def _to_internal(self, inputs: tf.Tensor):
+        raise NotImplementedError
+
+    def _from_internal(self, outputs: tf.Tensor, layout) -> tf.Tensor:
+        raise NotImplementedError
+
+    def _rank_message(self, rank, shape) -> str:
+        raise NotImplementedError
+
+    _ranks: tuple[int, ...] = ()
+
+    # ----- the machinery ---------------------------------------------------
+
+    def _check_input(self, inputs) -> tf.Tensor:
+        name = self.__class__.__name__
+        inputs = tf.convert_to_tensor(inputs)
+        dtype = inputs.dtype
+        if dtype.is_integer:
+            raise TypeError(
+                f"{name}: expected floating-point {self._input_name}; got dtype {dtype.name}. "
+                f"Integer PCM must be scaled first, e.g. tf.cast(x, tf.float32) / 32768.0 for "
+                f"int16 (tf.audio.decode_wav already returns float32 in [-1, 1])."
+            )
+        if not dtype.is_floating:
+            raise TypeError(
+                f"{name}: expected floating-point {self._input_name}; got dtype {dtype.name}."
+            )
+        rank = inputs.shape.rank
+        if rank not in self._ranks:
+            raise ValueError(f"{name}: {self._rank_message(rank, inputs.shape)}")
+        return inputs
+
+    def draw_params(self, inputs: tf.Tensor, seed: tf.Tensor | None = None) -> dict:
+        """Draws parameters for internal-layout ``inputs`` from ``seed`` (else the next seed)."""
+        if seed is None:
+            seed = ka_random.next_seed(self._seed_state)
+        sampler = ka_random.Sampler(seed, tf.shape(inputs)[0], self.batchwise)
+        return self.get_params(sampler, inputs)
+
+    def augment(self, inputs: tf.Tensor, seed: tf.Tensor | None = None) -> tf.Tensor:
+        """The training path on internal-layout float32 ``inputs``."""
+        if seed is not None:
+            seed = ka_random.check_seed(self.__class__.__name__, seed)
+        params = self.draw_params(inputs, seed)
+        return self.transform(inputs, params)
+
+    def call(self, inputs, training=True, seed=None):
+        inputs = self._check_input(inputs)
+        internal, layout = self._to_internal(inputs)
+        internal = tf.cast(internal, tf.float32)
+        if isinstance(training, bool) or training is None:
+            if training is False:
+                out = internal
+            elif tf.executing_eagerly():
+                # Called directly: run the whole training path as one traced function
+                # (drawing parameters eagerly costs as much as the kernels).
+                out = self._traced_augment(internal, seed)
+            else:
+                out = self.augment(internal, seed)
+        else:
+            out = tf.cond(
+                tf.cast(training, tf.bool), lambda: self.augment(internal, seed), lambda: internal
+            )
+        out.set_shape(internal.shape)
+        return tf.cast(self._from_internal(out, layout), self.compute_dtype)
+
+    def _traced_augment(self, internal, seed):
+        if self._traced is None:
+            self._traced = tf.function(self.augment, autograph=False, reduce_retracing=True)
+        return self._traced(internal, seed)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update({"seed": self.seed, "batchwise": self.batchwise})
+        return config
+
+
+class WaveformAugmentation(AudioAugmentation):
+    """Base of the layers on float waveforms (see the module docstring for layouts).
+
+    Subclasses implement ``get_params(sampler, waves)`` and
+    ``transform(waves, params)`` on ``float32[batch, time, channels]``.
+
+    Args:
+        seed: integer seed, or ``None`` to draw one.
+        batchwise: one set of parameters per call instead of one per clip.
+        rank2_layout: how a rank-2 input is read: ``"batch_time"`` (default, a
+            batch of mono clips) or ``"time_channels"`` (one multichannel clip).
+    """
+
+    _input_name = "waveforms"
+    _ranks = (1, 2, 3)
+
+    def __init__(
+        self,
+        seed: int | None = None,
+        batchwise: bool = False,
+        rank2_layout: str = "batch_time",
+        **kwargs,
+    ):
+        super().__init__(seed=seed, batchwise=batchwise, **kwargs)
+        self.rank2_layout = check_choice(
+            self.__class__.__name__, "rank2_layout", rank2_layout, RANK2_LAYOUTS
+        )
+
+    def _rank_message(self, rank, shape) -> str:
+        return (
+            f"expected waveforms of rank 1 ([time]), 2 ([batch, time], or [time, channels] "
+            f"with rank2_layout='time_channels') or 3 ([batch, time, channels]); got rank "
+            f"{rank} with shape {shape}."
+        )
+
+    def _to_internal(self, waves):
+        rank = waves.shape.rank
+        if rank == 1:
+            return waves[None, :, None], "time"
+        if rank == 2:
+            if self.rank2_layout == "batch_time":
+                return waves[:, :, None], "batch_time"
+            return waves[None], "time_channels"
+        return waves, "batch_time_channels"
+
+    def _from_internal(self, waves, layout):
+        if layout == "time":
+            return waves[0, :, 0]
+        if layout == "batch_time":
+            return waves[:, :, 0]
+        if layout == "time_channels":
+            return waves[0]
+        return waves
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config["rank2_layout"] = self.rank2_layout
+        return config
+
+
+class SpectrogramAugmentation(AudioAugmentation):
+    """Base of the layers on spectrograms ``[batch, time, freq]`` or one ``[time, freq]``.
+
+    Subclasses implement ``get_params(sampler, spectrograms)`` and
+    ``transform(spectrograms, params)`` on ``float32[batch, time, freq]``.
+    """
+
+    _input_name = "spectrograms"
+    _ranks = (2, 3)
+
+    def _rank_message(self, rank, shape) -> str:
+        return (
+            f"expected spectrograms of rank 3 ([batch, time, freq]) or 2 ([time, freq]); "
+            f"got rank {rank} with shape {shape}."
+        )
+
+    def _to_internal(self, spectrograms):
+        if spectrograms.shape.rank == 2:
+            return spectrograms[None], "single"
+        return spectrograms, "batch"
+
+    def _from_internal(self, spectrograms, layout):
+        return spectrograms[0] if layout == "single" else spectrograms

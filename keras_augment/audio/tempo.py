@@ -1,0 +1,141 @@
+"""Waveform layers that change time or pitch: speed, tempo and pitch.
+
+* :class:`SpeedChange` plays clips faster or slower by resampling (pitch
+  moves with speed, like a tape), as in speed perturbation for speech
+  recognition.
+* :class:`TimeStretch` changes tempo and keeps pitch (a phase vocoder on
+  ``tf.signal.stft``).
+* :class:`PitchShift` changes pitch and keeps duration (time stretch, then
+  resampling).
+
+Output length: always the input's length. Content that becomes longer than
+the clip (slower speed, ``rate < 1``) is cut at the end; content that becomes
+shorter is followed by zeros. All three are XLA-compilable.
+"""
+
+from __future__ import annotations
+
+import tensorflow as tf
+
+from keras_augment.audio import dsp
+from keras_augment.audio.base import WaveformAugmentation, check_sample_rate
+from keras_augment.core.base import register
+from keras_augment.core.random import Sampler
+from keras_augment.core.validation import parse_range
+
+
+def change_speed(waves: tf.Tensor, factor: tf.Tensor) -> tf.Tensor:
+    """Plays each clip ``factor`` times faster (``float32[batch]``), keeping the length."""
+    return dsp.resample_linear(waves, factor, dsp.static_or_dynamic_length(waves))
+
+
+def stretch_time(waves: tf.Tensor, rate: tf.Tensor, frame_length: int = 512) -> tf.Tensor:
+    """Changes each clip's tempo by ``rate`` (> 1 faster), keeping its pitch and its length."""
+    return dsp.phase_vocoder(waves, rate, dsp.static_or_dynamic_length(waves), frame_length)
+
+
+@register
+class SpeedChange(WaveformAugmentation):
+    """Plays each clip faster or slower by a random factor; pitch moves with speed.
+
+    A factor ``f`` reads the clip ``f`` times faster: frequencies are
+    multiplied by ``f`` and the content lasts ``1 / f`` of its duration.
+    Resampling is linear interpolation after an anti-aliasing low-pass (when
+    ``f > 1``). The output keeps the input's length: cut at the end when
+    ``f < 1``, zero-padded when ``f > 1``.
+
+    Args:
+        factor: ``(low, high)`` speed factor, both positive; ``(0.9, 1.1)``
+            is the usual speech-recognition perturbation range.
+        seed, batchwise, rank2_layout: see :class:`WaveformAugmentation`.
+    """
+
+    def __init__(self, factor=(0.9, 1.1), **kwargs):
+        super().__init__(**kwargs)
+        self.factor = parse_range(
+            self.__class__.__name__, "factor", factor, low=0.0, low_inclusive=False, symmetric=False
+        )
+
+    def get_params(self, sampler: Sampler, waves: tf.Tensor) -> dict:
+        return {"factor": sampler.uniform(*self.factor)}
+
+    def transform(self, waves: tf.Tensor, params: dict) -> tf.Tensor:
+        return change_speed(waves, params["factor"])
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config["factor"] = list(self.factor)
+        return config
+
+
+@register
+class TimeStretch(WaveformAugmentation):
+    """Changes each clip's tempo by a random rate and keeps its pitch.
+
+    ``rate > 1`` is faster (the content lasts ``1 / rate`` of its duration),
+    ``rate < 1`` slower. A phase vocoder on ``tf.signal.stft`` with a Hann
+    window of about 32 ms (the power of two nearest ``0.032 * sample_rate``
+    samples) and a hop of a quarter window. The output keeps the input's
+    length (cut at the end or zero-padded).
+
+    Args:
+        rate: ``(low, high)`` tempo factor, both positive.
+        sample_rate: Hz; sets the analysis window.
+        seed, batchwise, rank2_layout: see :class:`WaveformAugmentation`.
+    """
+
+    def __init__(self, rate=(0.8, 1.25), sample_rate: float = 16000, **kwargs):
+        super().__init__(**kwargs)
+        name = self.__class__.__name__
+        self.rate = parse_range(name, "rate", rate, low=0.0, low_inclusive=False, symmetric=False)
+        self.sample_rate = check_sample_rate(name, sample_rate)
+        self.frame_length = dsp.default_frame_length(self.sample_rate)
+
+    def get_params(self, sampler: Sampler, waves: tf.Tensor) -> dict:
+        return {"rate": sampler.uniform(*self.rate)}
+
+    def transform(self, waves: tf.Tensor, params: dict) -> tf.Tensor:
+        return stretch_time(waves, params["rate"], self.frame_length)
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update({"rate": list(self.rate), "sample_rate": self.sample_rate})
+        return config
+
+
+@register
+class PitchShift(WaveformAugmentation):
+    """Moves each clip's pitch by a random number of semitones and keeps its duration.
+
+    ``n`` semitones multiply every frequency by ``2 ** (n / 12)``. The clip is
+    time-stretched by that factor with the phase vocoder of
+    :class:`TimeStretch`, then resampled back to its duration as in
+    :class:`SpeedChange`.
+
+    Args:
+        semitones: ``(low, high)`` shift in semitones; a number ``n`` means
+            ``(-|n|, |n|)``.
+        sample_rate: Hz; sets the analysis window.
+        seed, batchwise, rank2_layout: see :class:`WaveformAugmentation`.
+    """
+
+    def __init__(self, semitones=(-4.0, 4.0), sample_rate: float = 16000, **kwargs):
+        super().__init__(**kwargs)
+        name = self.__class__.__name__
+        self.semitones = parse_range(name, "semitones", semitones, low=-48.0, high=48.0)
+        self.sample_rate = check_sample_rate(name, sample_rate)
+        self.frame_length = dsp.default_frame_length(self.sample_rate)
+
+    def get_params(self, sampler: Sampler, waves: tf.Tensor) -> dict:
+        return {"semitones": sampler.uniform(*self.semitones)}
+
+    def transform(self, waves: tf.Tensor, params: dict) -> tf.Tensor:
+        return dsp.pitch_shift(waves, params["semitones"], self.semitones[1], self.frame_length)
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update({"semitones": list(self.semitones), "sample_rate": self.sample_rate})
+        return config
+
+
+__all__ = ["PitchShift", "SpeedChange", "TimeStretch", "change_speed", "stretch_time"]

@@ -1,0 +1,389 @@
+"""Waveform layers that keep time as it is: noise, background noise, gain, polarity, shift, reverb.
+
+Each layer checks its arguments, draws per-clip parameters and calls a kernel
+(the kernels are in :mod:`keras_augment.audio.dsp` or at the top of this
+module). Inputs: float waveforms ``[batch, time]``, ``[batch, time, channels]``
+or a single clip (see :mod:`keras_augment.audio.base`); outputs have the
+input's shape. Every layer here is XLA-compilable (``supports_jit = True``).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+
+import tensorflow as tf
+
+from keras_augment.audio import dsp
+from keras_augment.audio.base import WaveformAugmentation, check_sample_rate
+from keras_augment.audio.io import clip_bank, load_wav_folder
+from keras_augment.core.base import register
+from keras_augment.core.random import Sampler, normal
+from keras_augment.core.validation import check_choice, check_number, parse_range
+
+# ----- kernels ---------------------------------------------------------------
+
+
+def apply_gain(waves: tf.Tensor, gain_db: tf.Tensor) -> tf.Tensor:
+    """Multiplies each clip by ``10 ** (gain_db / 20)``."""
+    return waves * dsp.db_to_amplitude(gain_db)[:, None, None]
+
+
+def invert_polarity(waves: tf.Tensor, invert: tf.Tensor) -> tf.Tensor:
+    """Negates the clips where ``invert`` (``bool[batch]``) is true."""
+    return tf.where(invert[:, None, None], -waves, waves)
+
+
+def shift_time(waves: tf.Tensor, shift: tf.Tensor, roll: bool) -> tf.Tensor:
+    """Moves each clip ``shift`` samples later (``int32[batch]``; negative = earlier).
+
+    With ``roll`` the samples pushed off one end come back at the other;
+    otherwise the emptied part is filled with zeros.
+    """
+    length = tf.shape(waves)[1]
+    source = tf.range(length)[None, :] - shift[:, None]
+    if roll:
+        return tf.gather(waves, tf.math.floormod(source, length), axis=1, batch_dims=1)
+    inside = (source >= 0) & (source < length)
+    moved = tf.gather(waves, tf.clip_by_value(source, 0, length - 1), axis=1, batch_dims=1)
+    return moved * tf.cast(inside, waves.dtype)[:, :, None]
+
+
+def bank_excerpts(
+    bank: tf.Tensor, lengths: tf.Tensor, index: tf.Tensor, start: tf.Tensor, length
+) -> tf.Tensor:
+    """Excerpts ``[batch, length]`` of the bank's clips ``index`` from sample ``start`` on.
+
+    A clip shorter than the excerpt is looped (read modulo its length).
+    """
+    clip_length = tf.gather(lengths, index)
+    position = tf.math.floormod(start[:, None] + tf.range(length)[None, :], clip_length[:, None])
+    rows = tf.gather(bank, index)
+    return tf.gather(rows, position, axis=1, batch_dims=1)
+
+
+# ----- layers ----------------------------------------------------------------
+
+
+@register
+class AddGaussianNoise(WaveformAugmentation):
+    """Adds Gaussian noise (white, pink or brown) at a random signal-to-noise ratio.
+
+    By default the noise level is set per clip from a signal-to-noise ratio
+    drawn uniformly from ``snr_db`` (SNR = 20 log10(rms(clip) / rms(noise))
+    over the whole clip, all channels); a silent clip stays silent. With
+    ``amplitude=(low, high)`` the noise RMS is drawn from that range instead,
+    whatever the clip's level (``snr_db`` is then unused).
+
+    Args:
+        snr_db: ``(low, high)`` signal-to-noise ratio in dB; a number means that
+            fixed value.
+        amplitude: ``None`` (SNR mode) or ``(low, high)`` noise RMS in the
+            waveform's units (absolute mode).
+        color: ``"white"``, ``"pink"`` (power 1/f) or ``"brown"`` (1/f^2).
+        seed, batchwise, rank2_layout: see :class:`WaveformAugmentation`.
+    """
+
+    def __init__(
+        self,
+        snr_db=(5.0, 40.0),
+        amplitude=None,
+        color: str = "white",
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        name = self.__class__.__name__
+        self.snr_db = parse_range(name, "snr_db", snr_db, symmetric=False)
+        self.amplitude = (
+            None
+            if amplitude is None
+            else parse_range(name, "amplitude", amplitude, low=0.0, symmetric=False)
+        )
+        self.color = check_choice(name, "color", color, tuple(dsp.NOISE_EXPONENTS))
+
+    def get_params(self, sampler: Sampler, waves: tf.Tensor) -> dict:
+        params = {"noise_seed": sampler.seed()}
+        if self.amplitude is None:
+            params["snr_db"] = sampler.uniform(*self.snr_db)
+        else:
+            params["amplitude"] = sampler.uniform(*self.amplitude)
+        return params
+
+    def transform(self, waves: tf.Tensor, params: dict) -> tf.Tensor:
+        noise = dsp.colored_noise(normal(tf.shape(waves), params["noise_seed"]), self.color)
+        if "snr_db" in params:
+            return dsp.mix_at_snr(waves, noise, params["snr_db"])
+        return waves + params["amplitude"][:, None, None] * noise
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update(
+            {
+                "snr_db": list(self.snr_db),
+                "amplitude": None if self.amplitude is None else list(self.amplitude),
+                "color": self.color,
+            }
+        )
+        return config
+
+
+@register
+class AddBackgroundNoise(WaveformAugmentation):
+    """Mixes a random excerpt of a recorded noise into each clip at a random SNR.
+
+    For each clip one noise recording is picked from the bank, an excerpt of
+    the clip's length starts at a random sample of it (inside the recording
+    when it is long enough; recordings shorter than the clip are looped), and
+    it is scaled so that the SNR (as in
+    :class:`AddGaussianNoise`) equals a value drawn from ``snr_db``. The same
+    excerpt goes to every channel.
+
+    Args:
+        bank: the noise recordings: a folder of ``.wav`` files (read once, at
+            construction, with ``tf.audio.decode_wav``; channels averaged; every
+            file must have ``sample_rate``), one float clip ``[time]``, an array
+            ``[n, time]``, or a list of 1-D float clips of any lengths. Arrays
+            are stored in the layer's config, so a saved model carries them.
+        snr_db: ``(low, high)`` signal-to-noise ratio in dB.
+        sample_rate: the sample rate the WAV files must have (Hz).
+        seed, batchwise, rank2_layout: see :class:`WaveformAugmentation`.
+    """
+
+    def __init__(self, bank, snr_db=(3.0, 30.0), sample_rate: float = 16000, **kwargs):
+        super().__init__(**kwargs)
+        name = self.__class__.__name__
+        self.sample_rate = check_sample_rate(name, sample_rate)
+        self.snr_db = parse_range(name, "snr_db", snr_db, symmetric=False)
+        if isinstance(bank, (str, os.PathLike)):
+            self.bank = os.fspath(bank)
+            clips = load_wav_folder(name, self.bank, self.sample_rate)
+        else:
+            self.bank = bank
+            clips = bank
+        bank_array, lengths = clip_bank(name, "bank", clips)
+        if not isinstance(self.bank, str):
+            self.bank = [bank_array[i, :n].tolist() for i, n in enumerate(lengths)]
+        self._bank = tf.constant(bank_array)
+        self._lengths = tf.constant(lengths)
+
+    def get_params(self, sampler: Sampler, waves: tf.Tensor) -> dict:
+        count = int(self._lengths.shape[0])
+        index = sampler.integers(0, count)
+        length = tf.gather(self._lengths, index)
+        # A recording at least as long as the clip: an excerpt that fits inside it; a shorter
+        # one is looped, so any start will do.
+        clip = tf.shape(waves)[1]
+        starts = tf.where(length >= clip, length - clip + 1, length)
+        start = sampler.integers(0, starts)
+        return {"index": index, "start": start, "snr_db": sampler.uniform(*self.snr_db)}
+
+    def transform(self, waves: tf.Tensor, params: dict) -> tf.Tensor:
+        length = dsp.static_or_dynamic_length(waves)
+        noise = bank_excerpts(self._bank, self._lengths, params["index"], params["start"], length)
+        return dsp.mix_at_snr(waves, noise[:, :, None], params["snr_db"])
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update(
+            {"bank": self.bank, "snr_db": list(self.snr_db), "sample_rate": self.sample_rate}
+        )
+        return config
+
+
+@register
+class Gain(WaveformAugmentation):
+    """Multiplies each clip by a random gain drawn uniformly in dB.
+
+    Args:
+        gain_db: ``(low, high)`` gain in dB (``-6`` halves the amplitude); a
+            number ``g`` means ``(-|g|, |g|)``.
+        seed, batchwise, rank2_layout: see :class:`WaveformAugmentation`.
+    """
+
+    def __init__(self, gain_db=(-12.0, 12.0), **kwargs):
+        super().__init__(**kwargs)
+        self.gain_db = parse_range(self.__class__.__name__, "gain_db", gain_db)
+
+    def get_params(self, sampler: Sampler, waves: tf.Tensor) -> dict:
+        return {"gain_db": sampler.uniform(*self.gain_db)}
+
+    def transform(self, waves: tf.Tensor, params: dict) -> tf.Tensor:
+        return apply_gain(waves, params["gain_db"])
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config["gain_db"] = list(self.gain_db)
+        return config
+
+
+@register
+class PolarityInversion(WaveformAugmentation):
+    """Negates each clip (``x -> -x``) with probability ``probability``.
+
+    Args:
+        probability: chance that a clip is inverted, in ``[0, 1]``.
+        seed, batchwise, rank2_layout: see :class:`WaveformAugmentation`.
+    """
+
+    def __init__(self, probability: float = 0.5, **kwargs):
+        super().__init__(**kwargs)
+        self.probability = check_number(
+            self.__class__.__name__, "probability", probability, low=0.0, high=1.0
+        )
+
+    def get_params(self, sampler: Sampler, waves: tf.Tensor) -> dict:
+        return {"invert": sampler.bernoulli(self.probability)}
+
+    def transform(self, waves: tf.Tensor, params: dict) -> tf.Tensor:
+        return invert_polarity(waves, params["invert"])
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config["probability"] = self.probability
+        return config
+
+
+@register
+class TimeShift(WaveformAugmentation):
+    """Shifts each clip in time by a random amount, rolling it or filling with zeros.
+
+    Args:
+        shift: ``(low, high)`` shift; positive moves the sound later. A number
+            ``s`` means ``(-|s|, |s|)``. In fractions of the clip's length with
+            ``unit="fraction"`` (within ``[-1, 1]``), in seconds with
+            ``unit="seconds"``.
+        unit: ``"fraction"`` or ``"seconds"``.
+        mode: ``"roll"`` (what leaves one end comes back at the other) or
+            ``"zeros"`` (the emptied part is silent).
+        sample_rate: Hz; needed with ``unit="seconds"``.
+        seed, batchwise, rank2_layout: see :class:`WaveformAugmentation`.
+    """
+
+    def __init__(
+        self,
+        shift=0.2,
+        unit: str = "fraction",
+        mode: str = "roll",
+        sample_rate: float | None = None,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        name = self.__class__.__name__
+        self.unit = check_choice(name, "unit", unit, ("fraction", "seconds"))
+        self.mode = check_choice(name, "mode", mode, ("roll", "zeros"))
+        bound = 1.0 if self.unit == "fraction" else None
+        self.shift = parse_range(
+            name, "shift", shift, low=None if bound is None else -1.0, high=bound
+        )
+        if self.unit == "seconds" and sample_rate is None:
+            raise ValueError(f"{name}: `unit='seconds'` needs a `sample_rate` (Hz); got None.")
+        self.sample_rate = None if sample_rate is None else check_sample_rate(name, sample_rate)
+
+    def get_params(self, sampler: Sampler, waves: tf.Tensor) -> dict:
+        amount = sampler.uniform(*self.shift)
+        if self.unit == "fraction":
+            samples = amount * tf.cast(tf.shape(waves)[1], tf.float32)
+        else:
+            samples = amount * self.sample_rate
+        return {"shift": tf.cast(tf.round(samples), tf.int32)}
+
+    def transform(self, waves: tf.Tensor, params: dict) -> tf.Tensor:
+        return shift_time(waves, params["shift"], roll=self.mode == "roll")
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update(
+            {
+                "shift": list(self.shift),
+                "unit": self.unit,
+                "mode": self.mode,
+                "sample_rate": self.sample_rate,
+            }
+        )
+        return config
+
+
+@register
+class Reverb(WaveformAugmentation):
+    """Convolves each clip with a room impulse response: a given one or a synthetic one.
+
+    With ``impulse_responses`` (a folder of ``.wav`` files, one response
+    ``[taps]``, an array ``[n, taps]`` or a list of 1-D responses) each clip
+    gets one of them at random. Without, each clip gets a synthetic response:
+    a direct impulse followed by exponentially decaying white noise whose
+    reverberation time RT60 (60 dB of decay) is drawn from ``rt60``; it lasts
+    ``max(rt60)`` seconds. Responses are scaled to unit energy. The output is
+    cut to the input's length (the reverberant tail past the end is dropped).
+
+    Args:
+        impulse_responses: ``None`` (synthetic) or recorded responses.
+        rt60: ``(low, high)`` reverberation time in seconds (synthetic mode).
+        sample_rate: Hz; the synthetic response's time axis, and the rate WAV
+            files must have.
+        seed, batchwise, rank2_layout: see :class:`WaveformAugmentation`.
+    """
+
+    def __init__(
+        self,
+        impulse_responses=None,
+        rt60=(0.2, 0.8),
+        sample_rate: float = 16000,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        name = self.__class__.__name__
+        self.sample_rate = check_sample_rate(name, sample_rate)
+        self.rt60 = parse_range(name, "rt60", rt60, low=0.0, low_inclusive=False, symmetric=False)
+        self.impulse_responses = impulse_responses
+        self._responses = None
+        if impulse_responses is not None:
+            if isinstance(impulse_responses, (str, os.PathLike)):
+                self.impulse_responses = os.fspath(impulse_responses)
+                clips = load_wav_folder(name, self.impulse_responses, self.sample_rate)
+            else:
+                clips = impulse_responses
+            bank, lengths = clip_bank(name, "impulse_responses", clips)
+            if not isinstance(self.impulse_responses, str):
+                self.impulse_responses = [bank[i, :n].tolist() for i, n in enumerate(lengths)]
+            self._responses = tf.constant(bank)
+        self._taps = int(math.ceil(self.rt60[1] * self.sample_rate))
+
+    def get_params(self, sampler: Sampler, waves: tf.Tensor) -> dict:
+        if self._responses is not None:
+            return {"index": sampler.integers(0, int(self._responses.shape[0]))}
+        return {"rt60": sampler.uniform(*self.rt60), "noise_seed": sampler.seed()}
+
+    def responses(self, params: dict, batch_size) -> tf.Tensor:
+        """The impulse responses ``[batch, taps]`` that ``params`` select."""
+        if "index" in params:
+            return tf.gather(self._responses, params["index"])
+        noise = normal(tf.stack([batch_size, self._taps]), params["noise_seed"])
+        return dsp.synthetic_room_response(noise, params["rt60"], self.sample_rate)
+
+    def transform(self, waves: tf.Tensor, params: dict) -> tf.Tensor:
+        return dsp.convolve(waves, self.responses(params, tf.shape(waves)[0]))
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update(
+            {
+                "impulse_responses": self.impulse_responses,
+                "rt60": list(self.rt60),
+                "sample_rate": self.sample_rate,
+            }
+        )
+        return config
+
+
+__all__ = [
+    "AddBackgroundNoise",
+    "AddGaussianNoise",
+    "Gain",
+    "PolarityInversion",
+    "Reverb",
+    "TimeShift",
+    "apply_gain",
+    "bank_excerpts",
+    "invert_polarity",
+    "shift_time",
+]
