@@ -1,7 +1,7 @@
 """keras_augment: fast, per-sample, XLA-compilable data augmentation layers for Keras 3."""
 
-from keras_augment import data
-from keras_augment.core import BaseAugmentation, GeometricAugmentation, Pipeline
+from keras_augment import audio, data, text
+from keras_augment.core import BaseAugmentation, GeometricAugmentation, Pipeline, targets
 from keras_augment.core.composition import RandomApply, RandomChoice, RandomOrder
 from keras_augment.image import *  # noqa: F403  (every image layer, listed in image.__all__)
 from keras_augment.image import __all__ as _image_layers
@@ -18,8 +18,11 @@ __all__ = [
     "RandomApply",
     "RandomChoice",
     "RandomOrder",
+    "audio",
     "data",
     "load_recipe",
     "save_recipe",
+    "targets",
+    "text",
     *_image_layers,
 ]

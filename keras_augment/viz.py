@@ -81,3 +81,96 @@ def before_after(augmentation, images, path: str | None = None):
     if path is not None:
         fig.savefig(path)
     return fig
+
+
+def preview_text(augmentation, sentence: str, n: int = 5, path: str | None = None):
+    """Draws a sentence and ``n`` augmented variants of it, one per line.
+
+    Args:
+        augmentation: a text layer (``keras_augment.text``); called with
+            ``training=True`` on ``n`` copies of the sentence. Layers that
+            return several variants per sentence (``EDA``) show all of them.
+        sentence: the sentence (a Python ``str``).
+        n: number of copies augmented.
+        path: if given, the figure is also saved there (PNG).
+
+    Returns:
+        The matplotlib ``Figure``; the variants are its text lines after the original.
+    """
+    import textwrap
+
+    import matplotlib.pyplot as plt
+    import tensorflow as tf
+
+    if not isinstance(sentence, str):
+        raise ValueError(
+            f"preview_text: expected a sentence as str; got {type(sentence).__name__}."
+        )
+    out = augmentation(tf.constant([sentence] * n), training=True)
+    variants = [v.decode("utf-8") for v in np.asarray(out).reshape(-1)]
+    lines = [("original", sentence)] + [(f"variant {i + 1}", v) for i, v in enumerate(variants)]
+    wrapped = [(label, textwrap.fill(text, 100)) for label, text in lines]
+    height = 0.35 * sum(text.count("\n") + 1 for _, text in wrapped) + 0.4
+    fig = plt.figure(figsize=(10, height))
+    y = 1.0
+    step = 1.0 / sum(text.count("\n") + 1 for _, text in wrapped)
+    for label, text in wrapped:
+        weight = "bold" if label == "original" else "normal"
+        fig.text(0.01, y, f"{label}:", va="top", fontsize=9, color="gray")
+        fig.text(0.13, y, text, va="top", fontsize=9, weight=weight)
+        y -= step * (text.count("\n") + 1)
+    if path is not None:
+        fig.savefig(path, bbox_inches="tight")
+    return fig
+
+
+def _log_spectrogram(waveform: np.ndarray, sample_rate: int) -> np.ndarray:
+    """``[frames, bins]`` log magnitude of a mono waveform (about 32 ms frames, 8 ms hop)."""
+    import tensorflow as tf
+
+    frame = 1 << max(6, int(np.log2(0.032 * sample_rate)))
+    stft = tf.signal.stft(tf.constant(waveform, tf.float32), frame, frame // 4, frame)
+    return np.log10(np.abs(stft.numpy()) + 1e-6)
+
+
+def preview_audio(augmentation, waveform, sample_rate: int, path: str | None = None):
+    """Draws a clip's waveform and spectrogram before and after augmentation.
+
+    Args:
+        augmentation: an audio layer (``keras_augment.audio``); called with
+            ``training=True`` on a batch of one clip, ``[1, time]``.
+        waveform: one mono clip, ``float[time]`` in ``[-1, 1]``.
+        sample_rate: samples per second (for the time and frequency axes).
+        path: if given, the figure is also saved there (PNG).
+
+    Returns:
+        The matplotlib ``Figure`` (2 x 2: waveforms on top, spectrograms below).
+    """
+    import matplotlib.pyplot as plt
+
+    waveform = np.asarray(waveform, dtype="float32")
+    if waveform.ndim != 1:
+        raise ValueError(
+            f"preview_audio: expected one mono clip of rank 1, [time]; got shape {waveform.shape}."
+        )
+    if sample_rate <= 0:
+        raise ValueError(f"preview_audio: sample_rate must be positive; got {sample_rate}.")
+    after = np.asarray(augmentation(waveform[None], training=True))[0].reshape(-1)
+    fig, axes = plt.subplots(2, 2, figsize=(11, 5), squeeze=False)
+    for col, (clip, title) in enumerate([(waveform, "before"), (after, "after")]):
+        seconds = np.arange(len(clip)) / sample_rate
+        axes[0, col].plot(seconds, clip, linewidth=0.5)
+        axes[0, col].set(title=f"waveform, {title}", xlabel="seconds", ylim=(-1.05, 1.05))
+        spectrogram = _log_spectrogram(clip, sample_rate)
+        axes[1, col].imshow(
+            spectrogram.T,
+            origin="lower",
+            aspect="auto",
+            extent=(0, len(clip) / sample_rate, 0, sample_rate / 2),
+            cmap="magma",
+        )
+        axes[1, col].set(title=f"spectrogram, {title}", xlabel="seconds", ylabel="Hz")
+    fig.tight_layout()
+    if path is not None:
+        fig.savefig(path)
+    return fig

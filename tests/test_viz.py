@@ -31,3 +31,34 @@ def test_before_after_and_errors(small_photos):
         viz.preview(ka.RandomFlip(), small_photos)
     with pytest.raises(ValueError, match="rank 4"):
         viz.before_after(ka.RandomFlip(), small_photos[0])
+
+
+def test_preview_text_shows_the_sentence_and_its_variants(tmp_path):
+    from keras_augment.text import RandomSwap
+
+    sentence = "the quick brown fox jumps over the lazy dog"
+    fig = viz.preview_text(RandomSwap(0.3, seed=2), sentence, n=4, path=tmp_path / "t.png")
+    shown = [t.get_text() for t in fig.texts if not t.get_text().endswith(":")]
+    assert shown[0] == sentence and len(shown) == 5
+    # Swaps reorder words: every variant has the sentence's words, and some variant moved one.
+    assert all(sorted(v.split()) == sorted(sentence.split()) for v in shown[1:])
+    assert any(v != sentence for v in shown[1:])
+    assert (tmp_path / "t.png").stat().st_size > 0
+    with pytest.raises(ValueError, match="str"):
+        viz.preview_text(RandomSwap(0.3), [sentence])
+
+
+def test_preview_audio_draws_waveform_and_spectrogram_before_and_after():
+    from keras_augment.audio import Gain
+
+    rate = 8000
+    tone = 0.5 * np.sin(2 * np.pi * 440 * np.arange(rate // 4) / rate).astype("float32")
+    fig = viz.preview_audio(Gain(gain_db=(-6.0, -6.0)), tone, rate)
+    before, after = fig.axes[0].lines[0].get_ydata(), fig.axes[1].lines[0].get_ydata()
+    np.testing.assert_allclose(after, before * 10 ** (-6 / 20), rtol=1e-4, atol=1e-6)
+    spectrogram = fig.axes[2].images[0].get_array()
+    # The tone's energy sits in the bin of 440 Hz.
+    peak_hz = np.argmax(spectrogram.mean(axis=1)) * (rate / 2) / (spectrogram.shape[0] - 1)
+    assert abs(peak_hz - 440) < 20
+    with pytest.raises(ValueError, match="rank 1"):
+        viz.preview_audio(Gain(), tone[None], rate)

@@ -1,0 +1,270 @@
+"""Speed of EDA text augmentation: ours inside tf.data beside plain Python and nlpaug.
+
+Workload: 4,096 real English sentences (the utterances of ``chatterbot-corpus``,
+cycled), four EDA variants per sentence (``alpha = 0.1`` for all four
+operations). Ours runs on batches of 1,024 sentences (and of 64, to show how
+much the batch size matters: string ops cost a fixed overhead per call). Systems:
+
+* ours, ``keras_augment.text.EDA`` mapped over a ``tf.data`` pipeline
+  (``num_parallel_calls=AUTOTUNE``, prefetch) and called directly;
+* a plain-Python EDA written below over the same thesaurus (the shipped
+  WordNet file read into a dict) and the same rules (whitespace words,
+  punctuation kept, stop words skipped, WordNet suffix rules for inflected
+  words, capitalisation matched, ``max(1, int(alpha * words))`` changes per
+  operation, one operation per variant), with Python's ``random``;
+* nlpaug (``RandomWordAug``), which installs and runs offline for swap and
+  deletion only: its synonym augmenter needs NLTK's WordNet download. So
+  swap and deletion are also timed alone, for ours, plain Python and nlpaug.
+
+Rate: input sentences per second (each yields four variants for EDA, one for
+swap and deletion), median of 5 timed passes over the 4,096 sentences after
+one warm-up pass. Run: ``python benchmarks/bench_text.py``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import platform
+import random
+import re
+import statistics
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+from keras_augment import text as kt  # noqa: E402
+from keras_augment.text.thesaurus import (  # noqa: E402
+    _DETACHMENTS,
+    SHIPPED_THESAURUS,
+    STOP_WORDS,
+    read_thesaurus_file,
+)
+
+BATCH = 1024
+SMALL_BATCH = 64
+NUM_AUG = 4
+ALPHA = 0.1
+
+# ----- the plain-Python EDA -----------------------------------------------------
+
+_EDGES = re.compile(r"^(\W*)(.*?)(\W*)$", re.S)
+
+
+class PythonEDA:
+    """EDA in plain Python over a ``{word: [synonyms]}`` dict (the same rules as ours)."""
+
+    def __init__(self, thesaurus: dict[str, list[str]], stop_words, seed: int = 0):
+        self.thesaurus = {k.lower(): v for k, v in thesaurus.items()}
+        self.stop_words = set(stop_words)
+        self.random = random.Random(seed)
+
+    def synonyms(self, token: str) -> list[str]:
+        core = _EDGES.match(token).group(2).lower()
+        if not core or core in self.stop_words:
+            return []
+        found = self.thesaurus.get(core)
+        if found is None:
+            for suffix, replacement in _DETACHMENTS:
+                if core.endswith(suffix) and len(core) > len(suffix):
+                    found = self.thesaurus.get(core[: -len(suffix)] + replacement)
+                    if found is not None:
+                        break
+        return found or []
+
+    @staticmethod
+    def _match_case(replacement: str, core: str) -> str:
+        if len(core) > 1 and core.isupper():
+            return replacement.upper()
+        if core[:1].isupper():
+            return replacement[:1].upper() + replacement[1:]
+        return replacement
+
+    def synonym_replacement(self, words: list[str], n: int) -> list[str]:
+        words = list(words)
+        candidates = [(i, s) for i, w in enumerate(words) if (s := self.synonyms(w))]
+        self.random.shuffle(candidates)
+        for i, synonyms in candidates[:n]:
+            prefix, core, suffix = _EDGES.match(words[i]).groups()
+            words[i] = prefix + self._match_case(self.random.choice(synonyms), core) + suffix
+        return words
+
+    def random_insertion(self, words: list[str], n: int) -> list[str]:
+        candidates = [s for w in words if (s := self.synonyms(w))]
+        if not candidates:
+            return list(words)
+        words = list(words)
+        for _ in range(n):
+            synonym = self.random.choice(self.random.choice(candidates))
+            words.insert(self.random.randint(0, len(words)), synonym)
+        return words
+
+    def random_swap(self, words: list[str], n: int) -> list[str]:
+        words = list(words)
+        if len(words) < 2:
+            return words
+        for _ in range(n):
+            a = self.random.randrange(len(words))
+            b = (a + 1 + self.random.randrange(len(words) - 1)) % len(words)
+            words[a], words[b] = words[b], words[a]
+        return words
+
+    def random_deletion(self, words: list[str], p: float) -> list[str]:
+        if len(words) <= 1:
+            return list(words)
+        kept = [w for w in words if self.random.random() >= p]
+        return kept or [self.random.choice(words)]
+
+    def augment(self, sentence: str, num_aug: int, alpha: float = ALPHA) -> list[str]:
+        words = sentence.split()
+        if not words:
+            return [sentence] * num_aug
+        n = max(1, int(alpha * len(words)))
+        operations = (
+            lambda: self.synonym_replacement(words, n),
+            lambda: self.random_insertion(words, n),
+            lambda: self.random_swap(words, n),
+            lambda: self.random_deletion(words, alpha),
+        )
+        start = self.random.randrange(4)
+        return [" ".join(operations[(start + j) % 4]()) for j in range(num_aug)]
+
+
+# ----- measurement ----------------------------------------------------------------
+
+
+def median_rate(run, count: int, repeats: int = 5) -> float:
+    run()  # warm-up (tracing, caches)
+    rates = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        run()
+        rates.append(count / (time.perf_counter() - start))
+    return statistics.median(rates)
+
+
+def tf_data_run(layer, sentences, batch=BATCH):
+    ds = (
+        tf.data.Dataset.from_tensor_slices(tf.constant(sentences))
+        .batch(batch)
+        .repeat()
+        .map(layer, num_parallel_calls=tf.data.AUTOTUNE)
+        .prefetch(tf.data.AUTOTUNE)
+    )
+    # One iterator for all passes: building a new one re-instantiates the map
+    # function, which would be timed with every pass.
+    iterator = iter(ds)
+    steps = -(-len(sentences) // batch)
+
+    def run():
+        for _ in range(steps):
+            next(iterator).numpy()
+
+    return run
+
+
+def direct_run(layer, sentences):
+    batches = [tf.constant(sentences[i : i + BATCH]) for i in range(0, len(sentences), BATCH)]
+
+    def run():
+        for batch in batches:
+            layer(batch).numpy()
+
+    return run
+
+
+def load_sentences(count: int) -> list[str]:
+    from eda_experiment import TOPICS, load_corpus
+
+    texts, _ = load_corpus(TOPICS)
+    texts = [t for t in texts if len(t.split()) >= 3]
+    return [texts[i % len(texts)] for i in range(count)]
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sentences", type=int, default=4096)
+    args = parser.parse_args(argv)
+    sentences = load_sentences(args.sentences)
+    n = len(sentences)
+    python_eda = PythonEDA(read_thesaurus_file(SHIPPED_THESAURUS), STOP_WORDS)
+    rows = []
+
+    def record(workload, system, rate):
+        rows.append((workload, system, rate))
+        print(f"{workload:<22} {system:<40} {rate:10.0f}", file=sys.stderr)
+
+    eda = kt.EDA(ALPHA, ALPHA, ALPHA, ALPHA, num_aug=NUM_AUG, seed=1)
+    workload = f"EDA, {NUM_AUG} variants"
+    record(workload, "ours, tf.data map", median_rate(tf_data_run(eda, sentences), n))
+    record(
+        workload,
+        f"ours, tf.data map, batch {SMALL_BATCH}",
+        median_rate(tf_data_run(eda, sentences, SMALL_BATCH), n),
+    )
+    record(workload, "ours, direct call", median_rate(direct_run(eda, sentences), n))
+    record(
+        workload,
+        "plain Python",
+        median_rate(lambda: [python_eda.augment(s, NUM_AUG) for s in sentences], n),
+    )
+
+    try:
+        import nlpaug.augmenter.word as naw
+    except ImportError:
+        naw = None
+    singles = (
+        ("random swap", kt.RandomSwap(ALPHA, seed=1), "swap", python_eda.random_swap),
+        ("random deletion", kt.RandomDeletion(ALPHA, seed=1), "delete", None),
+    )
+    for workload, layer, action, _ in singles:
+        record(workload, "ours, tf.data map", median_rate(tf_data_run(layer, sentences), n))
+        if action == "swap":
+
+            def python_run():
+                for s in sentences:
+                    words = s.split()
+                    " ".join(python_eda.random_swap(words, max(1, int(ALPHA * len(words)))))
+
+        else:
+
+            def python_run():
+                for s in sentences:
+                    " ".join(python_eda.random_deletion(s.split(), ALPHA))
+
+        record(workload, "plain Python", median_rate(python_run, n))
+        if naw is not None:
+            augmenter = naw.RandomWordAug(action=action, aug_p=ALPHA, aug_min=1)
+            batches = [sentences[i : i + SMALL_BATCH] for i in range(0, n, SMALL_BATCH)]
+            record(
+                workload,
+                f"nlpaug RandomWordAug (lists of {SMALL_BATCH})",
+                median_rate(lambda a=augmenter, bs=batches: [a.augment(b) for b in bs], n),
+            )
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as handle:
+            cpu = next(line.split(":", 1)[1].strip() for line in handle if "model name" in line)
+    except (OSError, StopIteration):
+        pass
+    print(
+        f"{datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC; {cpu}, {os.cpu_count()} cores; "
+        f"TF {tf.__version__}, numpy {np.__version__}; {n} sentences, batch {BATCH}, "
+        f"median of 5\n"
+    )
+    print("| workload | system | sentences/s | ours (tf.data) / system |")
+    print("| --- | --- | ---: | ---: |")
+    ours = {w: r for w, s, r in rows if s == "ours, tf.data map"}
+    for workload, system, rate in rows:
+        print(f"| {workload} | {system} | {rate:,.0f} | {ours[workload] / rate:.1f}x |")
+
+
+if __name__ == "__main__":
+    main()

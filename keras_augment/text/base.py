@@ -1,0 +1,173 @@
+"""The base class of the text augmentation layers.
+
+Text layers take ``tf.string`` tensors of any shape (``[]``, ``[batch]``,
+``[batch, 1]``, ...), treat every element as one independent text, and
+return strings of the same shape (``EDA`` appends one axis of variants).
+Like the image layers, they augment only when ``training=True`` (the default
+for direct calls), draw every random choice from a stateless per-call seed
+(``keras_augment.core.random``), and serialise through ``get_config``.
+
+String ops have no XLA kernels, so text layers declare ``supports_jit =
+False``: a model holding one runs its training step without XLA.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import keras
+import tensorflow as tf
+
+from keras_augment.core import random as ka_random
+
+_TRACED: dict = {}
+_TRACED_LOCK = threading.Lock()
+
+
+class TextAugmentation(keras.layers.Layer):
+    """Base class of ``keras_augment`` text layers.
+
+    A subclass implements ``augment_strings(strings, seed)``: ``strings`` is a
+    ``tf.string[n]`` vector (the input flattened), ``seed`` an ``int64[2]``
+    stateless seed; it returns ``tf.string[n, *variants_shape]``. The base
+    checks the input, flattens and restores its shape, handles the
+    ``training`` flag and draws one fresh seed per call.
+
+    Args:
+        seed: integer seed. Two layers built with the same seed produce the
+            same sequence of augmentations. ``None`` draws one at random.
+    """
+
+    #: Extra trailing axes the layer appends to its input shape (``EDA``: ``(num_aug,)``).
+    variants_shape: tuple[int, ...] = ()
+
+    def __init__(self, seed: int | None = None, **kwargs):
+        super().__init__(**kwargs)
+        if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool)):
+            raise ValueError(
+                f"{self.__class__.__name__}: `seed` must be an integer or None; got {seed!r}."
+            )
+        self.seed = seed
+        self._seed_state = ka_random.make_seed_state(self, seed)
+        # String ops have no XLA kernels.
+        self.supports_jit = False
+        self._convert_input_args = False
+        self._allow_non_tensor_positional_args = True
+        self._traced = None
+        self.built = True
+
+    # ----- what subclasses implement -------------------------------------
+
+    def augment_strings(self, strings: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
+        """Augments a ``tf.string[n]`` vector; returns ``tf.string[n, *variants_shape]``."""
+        raise NotImplementedError
+
+    def inference_strings(self, strings: tf.Tensor) -> tf.Tensor:
+        """What ``training=False`` returns: the input, repeated along any variant axes."""
+        for size in self.variants_shape:
+            strings = tf.repeat(strings[..., None], size, axis=-1)
+        return strings
+
+    # ----- the machinery ---------------------------------------------------
+
+    def _check_strings(self, inputs) -> tf.Tensor:
+        if isinstance(inputs, tf.RaggedTensor | tf.SparseTensor):
+            raise TypeError(
+                f"{self.__class__.__name__}: expected a dense tf.string tensor; got a "
+                f"{type(inputs).__name__}."
+            )
+        try:
+            strings = tf.convert_to_tensor(inputs)
+        except (TypeError, ValueError) as error:
+            raise TypeError(
+                f"{self.__class__.__name__}: expected a tf.string tensor (or Python strings); "
+                f"could not convert {type(inputs).__name__}: {error}"
+            ) from None
+        if strings.dtype != tf.string:
+            raise TypeError(
+                f"{self.__class__.__name__}: expected a tf.string tensor of texts; got dtype "
+                f"{strings.dtype.name} with shape {strings.shape}."
+            )
+        return strings
+
+    def _augment_flat(self, flat: tf.Tensor, seed) -> tf.Tensor:
+        if seed is None:
+            seed = ka_random.next_seed(self._seed_state)
+        else:
+            seed = ka_random.check_seed(self.__class__.__name__, seed)
+        return self.augment_strings(flat, seed)
+
+    def call(self, inputs, training=True, seed=None):
+        strings = self._check_strings(inputs)
+        shape = tf.shape(strings)
+        flat = tf.reshape(strings, [-1])
+        if (isinstance(training, bool) or training is None) and training is not False:
+            if tf.executing_eagerly():
+                # Many small string ops: one traced function (a single signature,
+                # the seed drawn outside it) beats running them eagerly.
+                if self._traced is None:
+                    self._traced = self._training_function()
+                if seed is None:
+                    seed = ka_random.next_seed(self._seed_state)
+                else:
+                    seed = ka_random.check_seed(self.__class__.__name__, seed)
+                out = self._traced(flat, seed)
+            else:
+                out = self._augment_flat(flat, seed)
+        elif training is False:
+            out = self.inference_strings(flat)
+        else:
+            out = tf.cond(
+                tf.cast(training, tf.bool),
+                lambda: self._augment_flat(flat, seed),
+                lambda: self.inference_strings(flat),
+            )
+        out = tf.reshape(out, tf.concat([shape, list(self.variants_shape)], axis=0))
+        out.set_shape(strings.shape.concatenate(self.variants_shape))
+        return out
+
+    def _sharing_key(self):
+        """Layers of one class and one config (seed aside) can share one traced function.
+
+        ``None`` opts out (a layer whose behaviour is not fully described by
+        its config, e.g. one holding a Python callable).
+        """
+        try:
+            config = self.get_config()
+        except ValueError:
+            return None
+        for name in ("seed", "name", "trainable", "dtype"):
+            config.pop(name, None)
+        try:
+            return (type(self), json.dumps(config, sort_keys=True))
+        except TypeError:
+            return None
+
+    def _training_function(self):
+        # Tracing the string kernels takes seconds; the traced function only
+        # depends on the config (the seed is an argument), so layers with the
+        # same config reuse the first one's.
+        key = self._sharing_key()
+        with _TRACED_LOCK:
+            if key is not None and key in _TRACED:
+                return _TRACED[key]
+            function = tf.function(
+                self.augment_strings,
+                input_signature=[tf.TensorSpec([None], tf.string), tf.TensorSpec([2], tf.int64)],
+                autograph=False,
+            )
+            if key is not None:
+                _TRACED[key] = function
+            return function
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape) + tuple(self.variants_shape)
+
+    def compute_output_spec(self, inputs, training=True, seed=None):
+        return keras.KerasTensor(self.compute_output_shape(inputs.shape), dtype="string")
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update({"seed": self.seed})
+        return config

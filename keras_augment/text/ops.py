@@ -1,0 +1,119 @@
+"""Row-wise helpers on ragged string tensors shared by the text kernels.
+
+Texts arrive as ``tf.string[n]``; words or characters as ragged
+``[n, (length)]`` tensors. Every helper is plain TensorFlow (no Python on the
+data path) and works row by row, so each text gets its own random choices.
+"""
+
+from __future__ import annotations
+
+import tensorflow as tf
+
+from keras_augment.core.random import uniform01
+
+# A word token is [prefix punctuation][core][suffix punctuation]; the core
+# starts and ends with a letter or digit (inner apostrophes and hyphens stay).
+_EDGE = r"[^\pL\pN]"
+
+
+def split_words(texts: tf.Tensor) -> tf.RaggedTensor:
+    """Splits ``tf.string[n]`` on runs of whitespace into ragged ``[n, (words)]``."""
+    return tf.strings.split(texts)
+
+
+def join_words(words: tf.RaggedTensor, originals: tf.Tensor, changed: tf.Tensor) -> tf.Tensor:
+    """Joins rows with single spaces; rows that did not change come back byte for byte."""
+    joined = tf.strings.unsorted_segment_join(
+        words.flat_values, words.value_rowids(), words.nrows(), separator=" "
+    )
+    return tf.where(changed, joined, originals)
+
+
+def uniform_like(ragged: tf.RaggedTensor, seed: tf.Tensor) -> tf.RaggedTensor:
+    """Uniform ``[0, 1)`` floats shaped like ``ragged`` (one per word or character)."""
+    return ragged.with_flat_values(uniform01(tf.shape(ragged.flat_values), seed))
+
+
+def count_to_change(rate: float, lengths: tf.Tensor) -> tf.Tensor:
+    """Words to touch per row: ``max(1, floor(rate * length))`` for non-empty rows (EDA's rule).
+
+    ``rate=0`` touches none.
+    """
+    lengths = tf.cast(lengths, tf.int64)
+    if rate <= 0:
+        return tf.zeros_like(lengths)
+    n = tf.cast(tf.floor(rate * tf.cast(lengths, tf.float32)), tf.int64)
+    return tf.minimum(tf.maximum(n, 1), lengths)
+
+
+def rank_in_rows(keys: tf.RaggedTensor) -> tf.RaggedTensor:
+    """The rank (0 = smallest, ties by position) of every value within its row."""
+    dense = keys.to_tensor(default_value=float("inf"))
+    order = tf.argsort(dense, axis=1, stable=True)
+    ranks = tf.argsort(order, axis=1, stable=True)
+    return tf.RaggedTensor.from_tensor(ranks, lengths=keys.row_lengths())
+
+
+def sort_rows(values: tf.RaggedTensor, keys: tf.RaggedTensor) -> tf.RaggedTensor:
+    """Reorders each row of ``values`` by ascending ``keys`` (stable)."""
+    dense = keys.to_tensor(default_value=float("inf"))
+    order = tf.argsort(dense, axis=1, stable=True)
+    order = tf.RaggedTensor.from_tensor(order, lengths=keys.row_lengths())
+    flat = tf.cast(order.flat_values, tf.int64) + tf.gather(
+        values.row_starts(), order.value_rowids()
+    )
+    return values.with_flat_values(tf.gather(values.flat_values, flat))
+
+
+def row_positions(ragged: tf.RaggedTensor) -> tf.RaggedTensor:
+    """The position of every value within its row (``int64``)."""
+    rows = ragged.value_rowids()
+    return ragged.with_flat_values(
+        tf.range(tf.size(rows, tf.int64), dtype=tf.int64) - tf.gather(ragged.row_starts(), rows)
+    )
+
+
+def word_core(tokens: tf.Tensor) -> tf.Tensor:
+    """Tokens without leading and trailing punctuation (``'"Hello,'`` -> ``'Hello'``)."""
+    return tf.strings.regex_replace(tokens, rf"^{_EDGE}+|{_EDGE}+$", "")
+
+
+def lookup_key(cores: tf.Tensor, ascii_only: bool = False) -> tf.Tensor:
+    """The lower-case form a thesaurus is keyed by.
+
+    Unicode-aware, unless ``ascii_only`` (enough when every key is ASCII:
+    a word with other letters matches no key either way).
+    """
+    if ascii_only:
+        return tf.strings.lower(cores)
+    return tf.strings.lower(cores, encoding="utf-8")
+
+
+def match_case(replacement: tf.Tensor, original: tf.Tensor) -> tf.Tensor:
+    """Gives ``replacement`` the capitalisation pattern of ``original``.
+
+    ALL-CAPS originals (two or more letters) give an all-caps replacement; a
+    capitalised original gives a capitalised first letter; otherwise the
+    replacement is returned as the thesaurus spells it.
+    """
+    lower = tf.strings.lower(original, encoding="utf-8")
+    upper = tf.strings.upper(original, encoding="utf-8")
+    length = tf.strings.length(original, unit="UTF8_CHAR")
+    all_caps = (original == upper) & (original != lower) & (length > 1)
+    first = tf.strings.substr(original, 0, 1, unit="UTF8_CHAR")
+    titled = first != tf.strings.lower(first, encoding="utf-8")
+    head = tf.strings.upper(
+        tf.strings.substr(replacement, 0, 1, unit="UTF8_CHAR"), encoding="utf-8"
+    )
+    rest = tf.strings.length(replacement, unit="UTF8_CHAR")
+    tail = tf.strings.substr(replacement, tf.ones_like(rest), rest, unit="UTF8_CHAR")
+    capitalised = tf.strings.join([head, tail])
+    upper_replacement = tf.strings.upper(replacement, encoding="utf-8")
+    return tf.where(all_caps, upper_replacement, tf.where(titled, capitalised, replacement))
+
+
+def replace_core(tokens: tf.Tensor, replacement: tf.Tensor) -> tf.Tensor:
+    """Puts ``replacement`` in place of each token's core, keeping its punctuation and case."""
+    prefix = tf.strings.regex_replace(tokens, rf"^({_EDGE}*).*$", r"\1")
+    suffix = tf.strings.regex_replace(tokens, rf"^.*?({_EDGE}*)$", r"\1")
+    return tf.strings.join([prefix, match_case(replacement, word_core(tokens)), suffix])
