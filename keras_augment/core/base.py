@@ -183,10 +183,6 @@ class BaseAugmentation(keras.layers.Layer):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool)):
-            raise ValueError(
-                f"{self.__class__.__name__}: `seed` must be an integer or None; got {seed!r}."
-            )
         self.seed = seed
         self.batchwise = bool(batchwise)
         if data_format is None:

@@ -24,7 +24,15 @@ def default_seed() -> int:
 
 
 def make_seed_state(layer: keras.layers.Layer, seed: int | None) -> keras.Variable:
-    """Adds the non-trainable ``[counter, 0, key]`` seed state to ``layer``."""
+    """Adds the non-trainable ``[counter, 0, key]`` seed state to ``layer``.
+
+    ``seed`` is the constructor's: an integer, or ``None`` for a random one; anything else
+    is a ``ValueError`` naming the layer.
+    """
+    if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool)):
+        raise ValueError(
+            f"{layer.__class__.__name__}: `seed` must be an integer or None; got {seed!r}."
+        )
     key = default_seed() if seed is None else int(seed)
     return layer.add_weight(
         shape=(3,),

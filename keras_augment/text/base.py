@@ -44,10 +44,6 @@ class TextAugmentation(keras.layers.Layer):
 
     def __init__(self, seed: int | None = None, **kwargs):
         super().__init__(**kwargs)
-        if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool)):
-            raise ValueError(
-                f"{self.__class__.__name__}: `seed` must be an integer or None; got {seed!r}."
-            )
         self.seed = seed
         self._seed_state = ka_random.make_seed_state(self, seed)
         # String ops have no XLA kernels.
