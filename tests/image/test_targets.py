@@ -306,7 +306,9 @@ def test_photometric_layers_pass_targets_through_unchanged():
 def test_erasing_and_grid_mask_erase_mask_regions_on_request():
     x = images() + 1.0  # never 0 before erasing
     masks = np.ones((N, H, W, 1), "int32")
-    erasing = ka.RandomErasing(factor=1.0, fill_value=0.0, erase_masks=True, mask_fill_value=9)
+    erasing = ka.RandomErasing(
+        factor=(1.0, 1.0), fill_value=0.0, erase_masks=True, mask_fill_value=9
+    )
     out = erasing({"images": x, "segmentation_masks": masks})
     erased = np.all(out["images"].numpy() == 0.0, axis=-1)
     assert erased.any()
