@@ -154,6 +154,13 @@ def main(argv: list[str] | None = None) -> int:
         help="write only what each class lacks, so every class ends with as many images "
         "(originals plus copies) as the largest class, or as --total",
     )
+    e.add_argument(
+        "--masks",
+        metavar="DIR",
+        help="segmentation masks laid out like SRC (SRC/a/x.jpg -> DIR/a/x.png), moved with "
+        "their images",
+    )
+    e.add_argument("--masks-out", metavar="DIR", help="output folder of the masks (with --masks)")
     e.add_argument("--recipe", help="JSON recipe; default: reference pipeline")
     e.add_argument("--overwrite", action="store_true", help="replace existing outputs")
     e.add_argument("--seed", type=int, default=0, help="base seed (default 0)")
@@ -210,6 +217,8 @@ def main(argv: list[str] | None = None) -> int:
                 total=args.total,
                 per_class=args.per_class,
                 balance=args.balance,
+                masks=args.masks,
+                masks_dst=args.masks_out,
                 overwrite=args.overwrite,
                 seed=args.seed,
             )

@@ -122,6 +122,22 @@ def test_expand_command(tmp_path, photo):
         "one_aug0001.png",
     ]
     assert not (tmp_path / "bal" / "b").exists()
+    # --masks: each mask is written beside its image's copy, under --masks-out.
+    (tmp_path / "m" / "a").mkdir(parents=True)
+    (tmp_path / "m" / "b").mkdir(parents=True)
+    for name in ("a/one", "b/0", "b/1", "b/2"):
+        Image.fromarray(np.eye(20, dtype=np.uint8)).save(tmp_path / "m" / f"{name}.png")
+    argv = ["expand", str(tmp_path / "src"), str(tmp_path / "mo"), "--per-image", "1"]
+    assert main([*argv, "--masks", str(tmp_path / "m"), "--masks-out", str(tmp_path / "mm")]) == 0
+    assert sorted(
+        str(p.relative_to(tmp_path / "mm")) for p in (tmp_path / "mm").rglob("*.png")
+    ) == [
+        "a/one_aug0000.png",
+        "b/0_aug0000.png",
+        "b/1_aug0000.png",
+        "b/2_aug0000.png",
+    ]
+    assert main([*argv, "--masks", str(tmp_path / "m")]) == 2  # no --masks-out
 
 
 def test_help_of_every_subcommand(capsys):

@@ -60,6 +60,29 @@ def list_sources(src: str | os.PathLike) -> list[tuple[str, Path]]:
     return found
 
 
+def find_masks(sources, src_root: Path, masks_root: Path) -> list[Path]:
+    """The mask of every source: same relative folder and file stem under ``masks_root``.
+
+    Any image suffix will do for the mask (PNG is usual); a source without a mask is a
+    ``ValueError`` naming it.
+    """
+    if not masks_root.is_dir():
+        raise FileNotFoundError(f"expand: the mask folder {masks_root} does not exist.")
+    found = []
+    for _, path in sources:
+        folder = masks_root / path.parent.relative_to(src_root)
+        candidates = [folder / (path.stem + suffix) for suffix in IMAGE_SUFFIXES]
+        candidates += [c.with_suffix(c.suffix.upper()) for c in candidates]
+        match = next((c for c in candidates if c.is_file()), None)
+        if match is None:
+            raise ValueError(
+                f"expand: no mask for {path}: expected {folder / path.stem}.png "
+                f"(or another of {IMAGE_SUFFIXES}) in the mask folder."
+            )
+        found.append(match)
+    return found
+
+
 def _round_robin(members: list[int], count: int) -> list[tuple[int, int]]:
     """``count`` outputs spread over ``members``: each gets ``count // n`` or one more."""
     return [(members[j % len(members)], j // len(members)) for j in range(count)]
@@ -102,6 +125,14 @@ def _plan(sources, per_image, total, per_class, balance=False):
     return [pair for members in groups.values() for pair in _round_robin(members, total)]
 
 
+def _write(target: Path, data: bytes) -> None:
+    """Writes under a temporary name and renames, so a final name always holds a whole file."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(target.name + ".part")
+    tmp.write_bytes(data)
+    tmp.replace(target)
+
+
 def expand(
     src: str | os.PathLike,
     dst: str | os.PathLike,
@@ -111,6 +142,8 @@ def expand(
     total: int | None = None,
     per_class: bool = False,
     balance: bool = False,
+    masks: str | os.PathLike | None = None,
+    masks_dst: str | os.PathLike | None = None,
     overwrite: bool = False,
     seed: int = 0,
     progress: bool = True,
@@ -135,6 +168,12 @@ def expand(
         balance: compensate class imbalance: each class gets only the copies
             it lacks to reach the size of the largest class (or ``total``),
             spread evenly over its sources; classes already that large get none.
+        masks: a folder of segmentation masks laid out like ``src`` (the mask
+            of ``src/cats/a.jpg`` is ``masks/cats/a.png``; single-channel class
+            ids). Each mask goes through the same draw as its image (nearest
+            interpolation, so class ids stay class ids) and is written as PNG
+            under ``masks_dst`` with the image's output name.
+        masks_dst: output folder of the masks (required with ``masks``).
         overwrite: replace existing outputs instead of skipping them.
         seed: base seed of the augmentations.
         progress: show a progress bar.
@@ -147,8 +186,24 @@ def expand(
             "one another; choose an output folder outside the source."
         )
     sources = list_sources(src_path)
+    mask_paths = mask_root = None
+    if masks is not None:
+        if masks_dst is None:
+            raise ValueError("expand: `masks` needs `masks_dst`, the folder to write masks to.")
+        mask_src, mask_root = Path(masks).resolve(), Path(masks_dst).resolve()
+        for inner, outer in ((mask_root, src_root), (mask_root, mask_src), (mask_root, dst_path)):
+            if _is_within(inner, outer) or _is_within(outer, inner):
+                raise ValueError(
+                    f"expand: the mask output folder {mask_root} must be outside the sources, "
+                    "the masks and the image output folder."
+                )
+        mask_paths = find_masks(
+            sources, src_root if src_path.is_dir() else src_path.parent, mask_src
+        )
     plan = _plan(sources, per_image, total, per_class, balance)
-    targets = [dst_path / sources[i][0] / f"{sources[i][1].stem}_aug{k:04d}.png" for i, k in plan]
+    names = [Path(sources[i][0]) / f"{sources[i][1].stem}_aug{k:04d}.png" for i, k in plan]
+    targets = [dst_path / name for name in names]
+    # An output is complete when its image exists: masks are written before their images.
     todo = [j for j, t in enumerate(targets) if overwrite or not t.exists()]
     skipped = len(plan) - len(todo)
     per_class_counts: dict[str, int] = {}
@@ -156,14 +211,26 @@ def expand(
         paths = tf.constant([str(sources[plan[j][0]][1]) for j in todo])
         seeds = tf.constant([[seed * 1_000_003 + plan[j][0], plan[j][1]] for j in todo], tf.int64)
 
-        def load_and_augment(path, element_seed):
+        mask_files = tf.constant([str(mask_paths[plan[j][0]]) if mask_paths else "" for j in todo])
+
+        def to_png(image):
+            return tf.io.encode_png(tf.cast(tf.clip_by_value(tf.round(image), 0, 255), tf.uint8))
+
+        def load_and_augment(path, element_seed, mask_path):
             data = tf.io.read_file(path)
             image = tf.io.decode_image(data, channels=3, expand_animations=False)
-            out = augmentation(image, training=True, seed=element_seed)
-            return tf.io.encode_png(tf.cast(tf.clip_by_value(tf.round(out), 0, 255), tf.uint8))
+            if mask_paths is None:
+                return to_png(augmentation(image, training=True, seed=element_seed)), ""
+            mask = tf.io.decode_image(
+                tf.io.read_file(mask_path), channels=1, expand_animations=False
+            )
+            out = augmentation(
+                {"images": image, "segmentation_masks": mask}, training=True, seed=element_seed
+            )
+            return to_png(out["images"]), to_png(out["segmentation_masks"])
 
         encoded = (
-            tf.data.Dataset.from_tensor_slices((paths, seeds))
+            tf.data.Dataset.from_tensor_slices((paths, seeds, mask_files))
             .map(load_and_augment, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
             .prefetch(tf.data.AUTOTUNE)
         )
@@ -171,15 +238,15 @@ def expand(
         iterator = iter(encoded)
         for n, j in enumerate(todo, start=1):
             try:
-                png = next(iterator).numpy()
+                png, mask_png = (t.numpy() for t in next(iterator))
             except tf.errors.InvalidArgumentError as err:
                 source = sources[plan[j][0]][1]
+                if mask_paths:
+                    source = f"{source} or its mask {mask_paths[plan[j][0]]}"
                 raise ValueError(f"expand: cannot decode {source}: {err.message}") from None
-            target = targets[j]
-            target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = target.with_name(target.name + ".part")
-            tmp.write_bytes(png)
-            tmp.replace(target)
+            if mask_root is not None:
+                _write(mask_root / names[j], mask_png)
+            _write(targets[j], png)
             cls = sources[plan[j][0]][0]
             per_class_counts[cls] = per_class_counts.get(cls, 0) + 1
             if bar is not None:

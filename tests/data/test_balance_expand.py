@@ -145,3 +145,51 @@ def test_expand_balance_tops_up_each_class_to_the_largest(folder, tmp_path, phot
     ]
     with pytest.raises(ValueError, match="per_image"):
         expand(folder, tmp_path / "o3", ka.RandomFlip(), balance=True, per_image=2, progress=False)
+
+
+def test_expand_moves_masks_with_their_images(tmp_path):
+    src, masks = tmp_path / "src" / "shapes", tmp_path / "masks" / "shapes"
+    src.mkdir(parents=True)
+    masks.mkdir(parents=True)
+    for i in range(2):
+        mask = np.zeros((40, 48), np.uint8)
+        mask[8 + 4 * i : 30, 10 : 36 - 4 * i] = 1 + i  # class ids 1 and 2
+        Image.fromarray(np.where(mask[..., None] > 0, 200, 20).repeat(3, -1).astype(np.uint8)).save(
+            src / f"s{i}.jpg", quality=95
+        )
+        Image.fromarray(mask).save(masks / f"s{i}.png")
+    layer = ka.Pipeline([ka.RandomRotation(0.1), ka.RandomZoom(0.2), ka.RandomFlip()])
+    report = expand(
+        tmp_path / "src",
+        tmp_path / "out",
+        layer,
+        per_image=3,
+        masks=tmp_path / "masks",
+        masks_dst=tmp_path / "out_masks",
+        progress=False,
+    )
+    assert report.written == 6
+    for i in range(2):
+        for k in range(3):
+            name = f"shapes/s{i}_aug{k:04d}.png"
+            image = np.asarray(Image.open(tmp_path / "out" / name))
+            mask = np.asarray(Image.open(tmp_path / "out_masks" / name))
+            assert mask.shape == image.shape[:2]
+            assert set(np.unique(mask)) <= {0, 1 + i}  # class ids only, never blended
+            # The mask's object and the bright object of the image are the same pixels.
+            agree = np.mean((image[..., 0] > 110) == (mask > 0))
+            assert agree > 0.97, agree
+    # Every source needs its mask; the message names the image.
+    (src / "s2.jpg").write_bytes((src / "s0.jpg").read_bytes())
+    with pytest.raises(ValueError, match="s2.jpg"):
+        expand(
+            tmp_path / "src",
+            tmp_path / "o2",
+            layer,
+            per_image=1,
+            masks=tmp_path / "masks",
+            masks_dst=tmp_path / "o2_masks",
+            progress=False,
+        )
+    with pytest.raises(ValueError, match="masks_dst"):
+        expand(tmp_path / "src", tmp_path / "o3", layer, per_image=1, masks=tmp_path / "masks")
