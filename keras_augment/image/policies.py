@@ -34,6 +34,7 @@ import tensorflow as tf
 
 from keras_augment.core import matrices
 from keras_augment.core.base import BaseAugmentation, Batch, register
+from keras_augment.core.geometry import move_targets
 from keras_augment.core.random import Sampler
 from keras_augment.core.resample import resample
 from keras_augment.core.validation import (
@@ -215,6 +216,26 @@ ALL_OPS = {**KERAS_OPS, **PIL_OPS}
 # ----- the kernel every policy shares ---------------------------------------------
 
 
+def policy_matrix(op_indices: tf.Tensor, args: list, ops, height, width) -> tf.Tensor:
+    """``float32[batch, 3, 3]``: each sample's geometric choices multiplied into one matrix.
+
+    Output-to-input, as the resampler takes it; the identity for a sample that
+    chose no geometric operation. The same matrix moves pixels and targets.
+    """
+    op_indices = tf.cast(op_indices, tf.int32)
+    n = tf.shape(op_indices)[0]
+    composed = matrices.identity(n)
+    for s in range(len(args)):
+        step = matrices.identity(n)
+        for k, op in enumerate(ops):
+            if op.matrix is None:
+                continue
+            chosen = tf.equal(op_indices[:, s], k)[:, None, None]
+            step = tf.where(chosen, op.matrix(args[s][op.name], height, width), step)
+        composed = matrices.compose(composed, step)
+    return composed
+
+
 def apply_policy_ops(
     images: tf.Tensor,
     op_indices: tf.Tensor,
@@ -258,13 +279,7 @@ def apply_policy_ops(
     clipped = tf.clip_by_value(op_indices, 0, len(ops) - 1)
 
     geometric = [(k, op) for k, op in enumerate(ops) if op.matrix is not None]
-    composed = matrices.identity(n)
-    for s in range(slots):
-        step = matrices.identity(n)
-        for k, op in geometric:
-            chosen = tf.equal(op_indices[:, s], k)[:, None, None]
-            step = tf.where(chosen, op.matrix(args[s][op.name], height, width), step)
-        composed = matrices.compose(composed, step)
+    composed = policy_matrix(op_indices, args, ops, height, width)
     is_geometric = tf.constant([op.matrix is not None for op in ops])
     moves = tf.reduce_any(valid & tf.gather(is_geometric, clipped), axis=1)
     size = tf.stack([height, width])
@@ -404,7 +419,24 @@ def _compiled_aug_mix(images, params, names, num_chains, chain_depth, value_rang
 class _PolicyBase(BaseAugmentation):
     """Checks the arguments every policy shares."""
 
-    supports_targets = False  # geometric ops inside: masks/boxes/keypoints are refused
+    # Policies whose geometric choices form one matrix per sample (RandAugment,
+    # TrivialAugmentWide, AutoAugment) move targets through it; AugMix blends
+    # differently warped copies, which no mask or box can follow, and refuses them.
+    supports_targets = False
+    _fill_mode = "reflect"
+
+    def transform_targets(self, batch: Batch, params: dict) -> Batch:
+        if not batch.has_targets and batch.matrix is None:
+            return batch
+        ops = [ALL_OPS[name] for name in self._names]
+        matrix = policy_matrix(params["op_indices"], params["args"], ops, batch.height, batch.width)
+        return move_targets(
+            batch,
+            matrix,
+            (batch.height, batch.width),
+            getattr(self, "fill_mode", self._fill_mode),
+            layer=self._name_for_errors,
+        )
 
     def __init__(self, value_range, interpolation, **kwargs):
         super().__init__(**kwargs)
@@ -440,7 +472,8 @@ class RandAugment(_PolicyBase):
     - Each slot draws its own magnitudes (Keras reuses one draw when an
       operation is picked twice).
     - A sample's geometric operations are composed and applied first, in one
-      resample; its colour operations follow in the order drawn.
+      resample; its colour operations follow in the order drawn. Masks, boxes
+      and keypoints in a dict input move through the same composed matrix.
     - Equalization equalizes each image on its own (Keras pools the histogram
       over the batch), and sharpness keeps border pixels (Keras zero-pads,
       darkening them).
@@ -465,6 +498,9 @@ class RandAugment(_PolicyBase):
         >>> layer(np.zeros((4, 32, 32, 3))).shape
         TensorShape([4, 32, 32, 3])
     """
+
+    supports_targets = True
+    _names = RAND_AUGMENT_OPS
 
     def __init__(
         self,
@@ -835,6 +871,7 @@ class _PilPolicy(_PolicyBase):
     """Shared by TrivialAugmentWide and AutoAugment: PIL-style operations, one matrix, one resample."""
 
     _names: tuple = ()
+    supports_targets = True
 
     def __init__(self, value_range, interpolation, fill_mode, fill_value, **kwargs):
         super().__init__(value_range, interpolation, **kwargs)

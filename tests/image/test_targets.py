@@ -129,6 +129,43 @@ def test_keypoints_land_on_the_pixels_they_marked(make):
     assert seen >= N * len(centres)
 
 
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda **k: ka.RandAugment(num_ops=3, factor=0.15, **k),
+        lambda **k: ka.TrivialAugmentWide(**k),
+        lambda **k: ka.AutoAugment(**k),
+    ],
+    ids=["rand_augment", "trivial_augment_wide", "auto_augment"],
+)
+def test_policies_move_masks_and_keypoints_with_their_chosen_geometry(make):
+    # Each sample chooses its own operations; where it chose a shear, shift or
+    # rotation, its keypoints and mask move through that sample's matrix.
+    layer = make(seed=11)
+    n = 8
+    centres = [(8, 10), (8, 30), (24, 10), (24, 30)]
+    masks = np.zeros((n, H, W, 1), "int32")
+    for k, (r, c) in enumerate(centres):
+        masks[:, r - 1 : r + 2, c - 1 : c + 2] = k + 1
+    points = np.array([[(c + 0.5, r + 0.5) for r, c in centres]] * n, "float32")
+    moved_any = seen = 0
+    for _ in range(3):
+        out = layer({"images": images(n), "segmentation_masks": masks, "keypoints": points})
+        moved = out["keypoints"].numpy()
+        visible = out["keypoint_visibility"].numpy()
+        out_masks = out["segmentation_masks"].numpy()[..., 0]
+        assert set(np.unique(out_masks)) <= {0, 1, 2, 3, 4}
+        moved_any += int(np.sum(np.abs(moved - points).max(axis=(1, 2)) > 0.5))
+        for i in range(n):
+            for k in range(len(centres)):
+                x, y = moved[i, k]
+                assert visible[i, k] == (0 <= x < W and 0 <= y < H)
+                if visible[i, k]:
+                    assert out_masks[i, int(np.floor(y)), int(np.floor(x))] == k + 1
+                    seen += 1
+    assert moved_any >= 2 and seen >= n * len(centres)
+
+
 def test_keypoints_leaving_the_image_are_flagged_not_clamped():
     layer = ka.RandomTranslation((0.0, 0.0), (0.5, 0.5), fill_mode="constant")
     points = np.array([[[5.5, 3.5], [30.5, 3.5]]], "float32")
@@ -420,8 +457,8 @@ def test_bad_targets_give_clear_errors():
         layer({"images": x, "segmentation_masks": np.zeros((N, H, W - 1, 1))})
     with pytest.raises(ValueError, match=r"RandomRotation.*keypoints.*\[batch, k, 2\]"):
         layer({"images": x, "keypoints": np.zeros((N, 2, 3))})
-    with pytest.raises(ValueError, match=r"RandAugment.*segmentation_masks"):
-        ka.RandAugment()({"images": x, "segmentation_masks": np.zeros((N, H, W, 1))})
+    with pytest.raises(ValueError, match=r"AugMix.*segmentation_masks"):
+        ka.AugMix()({"images": x, "segmentation_masks": np.zeros((N, H, W, 1))})
     with pytest.raises(ValueError, match=r"Pipeline.*rescaling.*not a keras_augment layer"):
         Pipeline([keras.layers.Rescaling(0.5, name="rescaling")])(
             {"images": x, "segmentation_masks": np.zeros((N, H, W, 1))}
