@@ -35,7 +35,6 @@ def move_targets(
     mask_fill_value: float = 0.0,
     min_box_visibility: float = 0.0,
     displacement=None,
-    layer: str = "",
 ) -> Batch:
     """Moves the masks, boxes and keypoints of ``batch`` as ``resample`` moves its pixels.
 
@@ -51,8 +50,9 @@ def move_targets(
         batch: the targets before the move (its images are not touched).
         matrix: ``float32[batch, 3, 3]`` output-to-input matrices.
         out_size: the output ``(height, width)``.
-        displacement: the optional field of ``resample``; boxes and keypoints
-            cannot follow one (``layer`` names the culprit in the error).
+        displacement: the optional field of ``resample``; keypoints follow it
+            by fixed-point inversion, boxes become the box around their moved
+            edges (8 points per edge).
     """
     out_h, out_w = out_size
     changes = {}
@@ -68,21 +68,21 @@ def move_targets(
         )
         changes["masks"] = tf.cast(masks, batch.masks.dtype)
     if batch.boxes is not None or batch.keypoints is not None:
-        if displacement is not None:
-            raise ValueError(
-                f"{layer}: moves pixels by a displacement field, which bounding boxes and "
-                f"keypoints cannot follow exactly; expected images, labels and "
-                f"segmentation_masks only."
-            )
         forward = matrices.invert(matrix)
         if batch.boxes is not None:
-            moved = ka_targets.transform_boxes(batch.boxes, forward)
+            if displacement is None:
+                moved = ka_targets.transform_boxes(batch.boxes, forward)
+            else:
+                moved = ka_targets.displace_boxes(batch.boxes, forward, displacement)
             boxes, labels = ka_targets.clip_and_drop_boxes(
                 moved, batch.box_labels, out_h, out_w, min_box_visibility
             )
             changes.update(boxes=boxes, box_labels=labels)
         if batch.keypoints is not None:
-            points = ka_targets.transform_points(batch.keypoints, forward)
+            if displacement is None:
+                points = ka_targets.transform_points(batch.keypoints, forward)
+            else:
+                points = ka_targets.displace_points(batch.keypoints, forward, displacement)
             inside = ka_targets.points_inside(points, out_h, out_w)
             changes.update(keypoints=points, visibility=batch.visibility & inside)
     if batch.matrix is not None:
@@ -240,7 +240,6 @@ class GeometricAugmentation(BaseAugmentation):
             self.mask_fill_value,
             self.min_box_visibility,
             self.get_displacement(params, out_h, out_w),
-            self._name_for_errors,
         )
 
     def infer_batch(self, batch: Batch) -> Batch:

@@ -198,7 +198,6 @@ class Pipeline(BaseAugmentation):
             mask_fill,
             threshold,
             displacement,
-            last._name_for_errors,
         )
         return moved.replace(images=last.finalize_images(images), params=None)
 

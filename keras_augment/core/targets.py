@@ -113,6 +113,63 @@ def transform_boxes(boxes: tf.Tensor, forward: tf.Tensor) -> tf.Tensor:
     return tf.concat([low, high], axis=-1)
 
 
+def sample_field(field: tf.Tensor, points: tf.Tensor) -> tf.Tensor:
+    """Bilinear values of a ``[batch, h, w, 2]`` field at ``[batch, k, 2]`` points ``(x, y)``.
+
+    Points are in pixel-centre coordinates of the field's grid (centres at
+    integers); outside the grid the nearest edge value is read.
+    """
+    h, w = tf.shape(field)[1], tf.shape(field)[2]
+    x = tf.clip_by_value(points[..., 0], 0.0, tf.cast(w - 1, tf.float32))
+    y = tf.clip_by_value(points[..., 1], 0.0, tf.cast(h - 1, tf.float32))
+    x0, y0 = tf.floor(x), tf.floor(y)
+    fx, fy = (x - x0)[..., None], (y - y0)[..., None]
+    x0 = tf.cast(x0, tf.int32)
+    y0 = tf.cast(y0, tf.int32)
+    x1, y1 = tf.minimum(x0 + 1, w - 1), tf.minimum(y0 + 1, h - 1)
+
+    def at(yy, xx):
+        return tf.gather_nd(field, tf.stack([yy, xx], axis=-1), batch_dims=1)
+
+    top = at(y0, x0) * (1 - fx) + at(y0, x1) * fx
+    bottom = at(y1, x0) * (1 - fx) + at(y1, x1) * fx
+    return top * (1 - fy) + bottom * fy
+
+
+def displace_points(
+    points: tf.Tensor, forward: tf.Tensor, field: tf.Tensor, iterations: int = 12
+) -> tf.Tensor:
+    """Moves ``[batch, k, 2]`` points through a matrix and a displacement field.
+
+    The resampler reads output pixel ``q`` from input ``M (q + d(q))``; a
+    point ``p`` of the input therefore lands where ``q + d(q) = M^-1 p``,
+    found by the fixed-point iteration ``q <- M^-1 p - d(q)`` (it converges
+    for the smooth, moderate fields of elastic transforms).
+    """
+    target = transform_points(points, forward) - 0.5
+    q = target
+    for _ in range(iterations):
+        q = target - sample_field(field, q)
+    return q + 0.5
+
+
+def displace_boxes(
+    boxes: tf.Tensor, forward: tf.Tensor, field: tf.Tensor, per_edge: int = 8
+) -> tf.Tensor:
+    """The enclosing ``xyxy`` box of points along each box's edges, moved by ``displace_points``."""
+    x0, y0, x1, y1 = tf.unstack(tf.cast(boxes, tf.float32), 4, axis=-1)
+    t = tf.linspace(0.0, 1.0, per_edge)
+    xs = x0[..., None] + (x1 - x0)[..., None] * t
+    ys = y0[..., None] + (y1 - y0)[..., None] * t
+    ones = tf.ones_like(xs)
+    edge_x = tf.concat([xs, xs, x0[..., None] * ones, x1[..., None] * ones], axis=-1)
+    edge_y = tf.concat([y0[..., None] * ones, y1[..., None] * ones, ys, ys], axis=-1)
+    batch, n = tf.shape(boxes)[0], tf.shape(boxes)[1]
+    points = tf.reshape(tf.stack([edge_x, edge_y], axis=-1), [batch, n * 4 * per_edge, 2])
+    moved = tf.reshape(displace_points(points, forward, field), [batch, n, 4 * per_edge, 2])
+    return tf.concat([tf.reduce_min(moved, axis=2), tf.reduce_max(moved, axis=2)], axis=-1)
+
+
 def box_area(boxes: tf.Tensor) -> tf.Tensor:
     """Area of ``xyxy`` boxes (0 for empty or reversed boxes)."""
     w = tf.maximum(boxes[..., 2] - boxes[..., 0], 0.0)

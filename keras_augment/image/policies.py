@@ -435,7 +435,6 @@ class _PolicyBase(BaseAugmentation):
             matrix,
             (batch.height, batch.width),
             getattr(self, "fill_mode", self._fill_mode),
-            layer=self._name_for_errors,
         )
 
     def __init__(self, value_range, interpolation, **kwargs):
