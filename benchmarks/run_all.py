@@ -128,11 +128,16 @@ def rate_bars(tables) -> list[tuple[str, list[tuple[str, float]]]]:
             label = " | ".join(
                 cell for i, cell in enumerate(row) if i != col and number(cell) is None
             )
-            label = re.sub(r"\s+", " ", label)[:70]
+            label = re.sub(r"\s+", " ", label)[:60]
             bars.append((label, value))
         if bars:
             charts.append((header[col], bars))
     return charts
+
+
+def is_ours(label: str) -> bool:
+    """Whether a bar's label names our system ("ours ...", "keras_augment ...")."""
+    return re.search(r"\bours\b|keras_augment", label, re.IGNORECASE) is not None
 
 
 def draw(charts, titles, path: Path, stamp: str) -> None:
@@ -143,15 +148,13 @@ def draw(charts, titles, path: Path, stamp: str) -> None:
 
     heights = [max(1.6, 0.28 * len(bars) + 0.9) for _, bars in charts]
     fig, axes = plt.subplots(
-        len(charts), 1, figsize=(11, sum(heights)), gridspec_kw={"height_ratios": heights}
+        len(charts), 1, figsize=(12, sum(heights)), gridspec_kw={"height_ratios": heights}
     )
     axes = [axes] if len(charts) == 1 else list(axes)
     for ax, (unit, bars), title in zip(axes, charts, titles):
         labels = [label for label, _ in bars][::-1]
         values = [value for _, value in bars][::-1]
-        colors = [
-            "tab:blue" if label.lower().startswith("ours") else "tab:gray" for label in labels
-        ]
+        colors = ["tab:blue" if is_ours(label) else "tab:gray" for label in labels]
         ax.barh(range(len(values)), values, color=colors)
         ax.set_yticks(range(len(values)), labels, fontsize=7)
         ax.set_xscale("log")
@@ -160,7 +163,7 @@ def draw(charts, titles, path: Path, stamp: str) -> None:
         for y, value in enumerate(values):
             ax.text(value, y, f" {value:,.0f}", va="center", fontsize=6)
     fig.suptitle(stamp, fontsize=8)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 1, 0.99))
     fig.savefig(path, dpi=110)
     plt.close(fig)
 

@@ -67,3 +67,11 @@ def test_chart_is_drawn(tmp_path):
 
     with Image.open(tmp_path / "chart.png") as image:
         assert image.size[0] > 500 and image.size[1] > 200
+
+
+def test_our_rows_are_told_apart_from_peers():
+    assert run_all.is_ours("ours (Pipeline) | tf.data")
+    assert run_all.is_ours("AugMix | keras_augment AugMix | direct call")
+    assert run_all.is_ours("flow, uint8 arrays | ours, iterator")
+    assert not run_all.is_ours("keras.layers | tf.data")
+    assert not run_all.is_ours("random swap | plain Python")
