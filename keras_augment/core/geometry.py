@@ -106,14 +106,34 @@ def shared_target_options(layers) -> tuple:
     return fill, threshold
 
 
-def invert_batch(layer, outputs, params: dict, interpolation: str, fill_value: float):
+def inverse_displacement(matrix: tf.Tensor, field: tf.Tensor, size, iterations: int = 24):
+    """``float32[batch, h, w, 2]`` offsets ``q(p) - p`` on the input grid of size ``size``.
+
+    ``q(p)`` is the output pixel that showed input pixel ``p``: the solution of
+    ``M (q + d(q)) = p`` for the output-to-input matrices ``M`` and the
+    displacement ``field`` ``d`` of ``resample`` (``targets.solve_displaced``).
+    """
+    height, width = size[0], size[1]
+    ys, xs = tf.meshgrid(
+        tf.range(height, dtype=tf.float32), tf.range(width, dtype=tf.float32), indexing="ij"
+    )
+    batch = tf.shape(matrix)[0]
+    grid = tf.tile(tf.reshape(tf.stack([xs, ys], -1), [1, -1, 2]), [batch, 1, 1])
+    # transform_points works in pixel-area coordinates (centres at +0.5).
+    target = ka_targets.transform_points(grid + 0.5, matrices.invert(matrix)) - 0.5
+    q = ka_targets.solve_displaced(target, field, iterations)
+    return tf.reshape(q - grid, [batch, height, width, 2])
+
+
+def invert_batch(layer, outputs, params: dict, interpolation: str, fill_value: float, field=None):
     """Maps ``outputs`` (what ``layer`` returned) back onto its input grid with ``params``.
 
     Shared by the ``inverse`` methods. Images are resampled through the
     inverse matrix with ``interpolation`` and ``fill_value`` outside what the
     augmented image saw; masks likewise with nearest and the mask fill value;
     boxes and keypoints move through the matrix itself. Keypoint visibility
-    is recomputed from the positions.
+    is recomputed from the positions. With a displacement ``field`` (elastic
+    layers) the inverse map is solved point by point (``inverse_displacement``).
     """
     name = layer._name_for_errors
     if not isinstance(params, dict) or "matrix" not in params or "input_size" not in params:
@@ -130,9 +150,18 @@ def invert_batch(layer, outputs, params: dict, interpolation: str, fill_value: f
         batch = batch.replace(visibility=tf.ones_like(batch.visibility))
     size = tf.cast(params["input_size"], tf.int32)
     backwards = matrices.invert(matrix)
+    displacement = None
+    if field is not None:
+        # Input pixel p showed output pixel q with M (q + d(q)) = p: read the outputs at q.
+        displacement = inverse_displacement(matrix, field, size)
+        backwards = matrices.identity(tf.shape(matrix)[0])
     mask_fill, threshold = shared_target_options(layer._geometric_layers())
-    out_images = resample(internal, backwards, size, None, interpolation, "constant", fill_value)
-    out = move_targets(batch, backwards, (size[0], size[1]), "constant", mask_fill, threshold)
+    out_images = resample(
+        internal, backwards, size, displacement, interpolation, "constant", fill_value
+    )
+    out = move_targets(
+        batch, backwards, (size[0], size[1]), "constant", mask_fill, threshold, displacement
+    )
     out_images = layer._from_internal(out_images, unbatched)
     if not is_dict:
         return out_images
@@ -232,15 +261,21 @@ class GeometricAugmentation(BaseAugmentation):
             return batch
         height, width = batch.height, batch.width
         out_h, out_w = self.output_image_size(height, width)
-        return move_targets(
+        matrix = self.get_matrix(params, height, width)
+        moved = move_targets(
             batch,
-            self.get_matrix(params, height, width),
+            matrix,
             (out_h, out_w),
             self.fill_mode,
             self.mask_fill_value,
             self.min_box_visibility,
             self.get_displacement(params, out_h, out_w),
         )
+        if self.has_displacement and batch.matrix is not None:
+            # Alone, a field layer can still return its params: its own inverse()
+            # rebuilds the field from them. (Fused into a Pipeline it cannot.)
+            moved = moved.replace(matrix=matrices.compose(batch.matrix, matrix))
+        return moved
 
     def infer_batch(self, batch: Batch) -> Batch:
         images = self.inference_images(batch.images)
@@ -270,12 +305,16 @@ class GeometricAugmentation(BaseAugmentation):
             outputs: images or a dict like the layer's outputs.
             params: the dict returned with ``return_params=True``.
         """
+        field = None
         if self.has_displacement:
-            raise ValueError(
-                f"{self._name_for_errors}: has no inverse: its displacement field is not a "
-                f"matrix; expected a layer described by a matrix."
-            )
-        return invert_batch(self, outputs, params, self.interpolation, self.fill_value)
+            size = tf.get_static_value(params.get("output_size"))
+            if size is None:
+                raise ValueError(
+                    f"{self._name_for_errors}: inverse() needs a known output size in params "
+                    f"(call it eagerly, as returned with return_params=True); got {params!r}."
+                )
+            field = self.get_displacement(params, int(size[0]), int(size[1]))
+        return invert_batch(self, outputs, params, self.interpolation, self.fill_value, field)
 
     def get_config(self):
         config = super().get_config()

@@ -137,20 +137,29 @@ def sample_field(field: tf.Tensor, points: tf.Tensor) -> tf.Tensor:
 
 
 def displace_points(
-    points: tf.Tensor, forward: tf.Tensor, field: tf.Tensor, iterations: int = 12
+    points: tf.Tensor, forward: tf.Tensor, field: tf.Tensor, iterations: int = 24
 ) -> tf.Tensor:
     """Moves ``[batch, k, 2]`` points through a matrix and a displacement field.
 
     The resampler reads output pixel ``q`` from input ``M (q + d(q))``; a
     point ``p`` of the input therefore lands where ``q + d(q) = M^-1 p``,
-    found by the fixed-point iteration ``q <- M^-1 p - d(q)`` (it converges
-    for the smooth, moderate fields of elastic transforms).
+    found by ``solve_displaced``.
     """
     target = transform_points(points, forward) - 0.5
-    q = target
+    return solve_displaced(target, field, iterations) + 0.5
+
+
+def solve_displaced(target: tf.Tensor, field: tf.Tensor, iterations: int = 24) -> tf.Tensor:
+    """Points ``q`` with ``q + d(q) = target`` (``[batch, k, 2]``, grid coordinates).
+
+    Half-damped fixed-point steps ``q <- (q + target - d(q)) / 2``: plain steps
+    oscillate where the field stretches by more than its own size, half steps
+    still converge there (for fields without folds).
+    """
+    q = target - sample_field(field, target)
     for _ in range(iterations):
-        q = target - sample_field(field, q)
-    return q + 0.5
+        q = 0.5 * (q + target - sample_field(field, q))
+    return q
 
 
 def displace_boxes(
