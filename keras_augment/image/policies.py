@@ -715,6 +715,11 @@ class AugMix(_PolicyBase):
     one resample (skipped for a chain without any); each sample's chains are
     summed as they finish (see ``aug_mix``). Equalization and sharpness differ from Keras as in ``RandAugment``.
 
+    Targets: given a dict with ``segmentation_masks``, ``bounding_boxes`` or
+    ``keypoints``, the chains draw from the colour operations only (a blend of
+    differently warped copies is something no mask, box or point can follow),
+    and the targets pass through unchanged.
+
     Args:
         value_range: ``(low, high)`` of the input values. Defaults to ``(0, 255)``.
         num_chains: number of augmented copies mixed.
@@ -728,6 +733,13 @@ class AugMix(_PolicyBase):
         seed: integer seed.
         data_format: ``"channels_last"`` or ``"channels_first"``.
     """
+
+    supports_targets = True  # colour operations only when targets are given
+
+    def transform_targets(self, batch: Batch, params: dict) -> Batch:
+        # With targets, get_params draws colour operations only, so they stay put. No
+        # matrix describes the blend of warped chains: return_params is refused.
+        return batch.replace(matrix=None)
 
     def __init__(
         self,
@@ -760,11 +772,17 @@ class AugMix(_PolicyBase):
         log_gammas = tf.stack(
             [sample_log_gamma(sampler, self.alpha) for _ in range(self.num_chains)], axis=1
         )
+        # len(self._names) means "no operation at this step".
+        allowed = list(range(len(self._names) + 1))
+        if batch.has_targets:
+            # Masks, boxes and keypoints cannot follow chains warped differently and
+            # blended, so with targets the chains draw from the colour operations only
+            # and the targets pass through unchanged.
+            allowed = [k for k in allowed[:-1] if ALL_OPS[self._names[k]].matrix is None]
+            allowed.append(len(self._names))
+        drawn = _choice(sampler, len(allowed), (self.num_chains, self.chain_depth))
         return {
-            # len(self._names) means "no operation at this step".
-            "op_indices": _choice(
-                sampler, len(self._names) + 1, (self.num_chains, self.chain_depth)
-            ),
+            "op_indices": tf.gather(tf.constant(allowed, tf.int32), drawn),
             "chain_weights": tf.nn.softmax(log_gammas, axis=1),
             "mix_weight": sample_beta(sampler, self.alpha, self.alpha),
             "args": [

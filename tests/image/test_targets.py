@@ -218,6 +218,37 @@ def test_elastic_inverse_maps_images_masks_and_points_back():
     np.testing.assert_allclose(back["keypoints"].numpy(), points, atol=0.05)
 
 
+def test_aug_mix_with_targets_uses_colour_operations_only_and_passes_them_through():
+    from keras_augment.core.base import Batch
+    from keras_augment.core.random import Sampler
+    from keras_augment.image.policies import ALL_OPS, AUG_MIX_ALL_OPS
+
+    layer = ka.AugMix(all_ops=True, seed=2)
+    boxes, masks = boxes_and_masks(np.random.default_rng(2))
+    points = np.array([[[5.5, 6.5]]] * N, "float32")
+
+    def drawn_ops(batch):
+        sampler = Sampler(tf.constant([1, 2], tf.int64), N)
+        indices = np.unique(layer.get_params(sampler, batch)["op_indices"].numpy())
+        return {AUG_MIX_ALL_OPS[k] for k in indices if k < len(AUG_MIX_ALL_OPS)}
+
+    with_targets = drawn_ops(Batch(tf.constant(images()), masks=tf.constant(masks)))
+    assert with_targets and all(ALL_OPS[name].matrix is None for name in with_targets)
+    # Without targets the same draw does include geometric operations.
+    assert any(ALL_OPS[name].matrix is not None for name in drawn_ops(Batch(tf.constant(images()))))
+    data = {
+        "images": images(),
+        "segmentation_masks": masks,
+        "keypoints": points,
+        "bounding_boxes": boxes,
+    }
+    out = ka.AugMix(bounding_box_format="xyxy", seed=2)(data)
+    assert not np.allclose(out["images"].numpy(), data["images"])
+    np.testing.assert_array_equal(out["segmentation_masks"].numpy(), masks)
+    np.testing.assert_array_equal(out["bounding_boxes"]["boxes"].numpy(), boxes["boxes"])
+    np.testing.assert_array_equal(out["keypoints"].numpy(), points)
+
+
 def test_keypoints_leaving_the_image_are_flagged_not_clamped():
     layer = ka.RandomTranslation((0.0, 0.0), (0.5, 0.5), fill_mode="constant")
     points = np.array([[[5.5, 3.5], [30.5, 3.5]]], "float32")
@@ -509,8 +540,6 @@ def test_bad_targets_give_clear_errors():
         layer({"images": x, "segmentation_masks": np.zeros((N, H, W - 1, 1))})
     with pytest.raises(ValueError, match=r"RandomRotation.*keypoints.*\[batch, k, 2\]"):
         layer({"images": x, "keypoints": np.zeros((N, 2, 3))})
-    with pytest.raises(ValueError, match=r"AugMix.*segmentation_masks"):
-        ka.AugMix()({"images": x, "segmentation_masks": np.zeros((N, H, W, 1))})
     with pytest.raises(ValueError, match=r"Pipeline.*rescaling.*not a keras_augment layer"):
         Pipeline([keras.layers.Rescaling(0.5, name="rescaling")])(
             {"images": x, "segmentation_masks": np.zeros((N, H, W, 1))}
