@@ -17,6 +17,7 @@ import math
 
 import tensorflow as tf
 
+from keras_augment.core import targets as ka_targets
 from keras_augment.core.base import BaseAugmentation, Batch, register
 from keras_augment.core.random import Sampler
 from keras_augment.core.targets import TARGET_KEYS
@@ -161,6 +162,56 @@ def points_in_boxes(points: tf.Tensor, boxes: tf.Tensor) -> tf.Tensor:
     row = tf.cast(tf.floor(points[..., 1]), tf.int32)
     top, left, bottom, right = (boxes[:, i, None] for i in range(4))
     return (row >= top) & (row < bottom) & (col >= left) & (col < right)
+
+
+def paste_box_targets(boxes, labels, partner, patch, min_visibility: float = 0.0):
+    """Bounding boxes after CutMix: own boxes the patch leaves visible, the partner's inside it.
+
+    Args:
+        boxes: ``float32[batch, n, 4]`` absolute ``xyxy`` boxes; ``labels``
+            ``[batch, n]`` with ``-1`` for padding rows.
+        partner: ``int32[batch]``, the sample each one pastes from.
+        patch: ``int32[batch, 4]`` pasted box as ``(top, left, bottom, right)`` rows/columns.
+        min_visibility: share of a box that must stay visible (own boxes) or
+            fall inside the patch (partner boxes) for it to be kept.
+
+    Returns:
+        ``(boxes, labels)`` with ``n`` rows: kept own boxes, then kept partner
+        boxes clipped to the patch, then padding.
+    """
+    top, left, bottom, right = tf.unstack(tf.cast(patch, tf.float32), 4, axis=1)
+    window = tf.stack([left, top, right, bottom], axis=1)[:, None, :]  # xyxy, [batch, 1, 4]
+    boxes = tf.cast(boxes, tf.float32)
+    n = tf.shape(boxes)[1]
+
+    def inside_patch(b):
+        low = tf.maximum(b[..., :2], window[..., :2])
+        high = tf.maximum(tf.minimum(b[..., 2:], window[..., 2:]), low)
+        return tf.concat([low, high], axis=-1)
+
+    area = ka_targets.box_area(boxes)
+    covered = ka_targets.box_area(inside_patch(boxes))
+    visible = area - covered
+    keep_own = ~ka_targets.is_padding(labels) & (visible > 0) & (visible >= min_visibility * area)
+    theirs = tf.gather(boxes, partner, batch_dims=0)
+    their_labels = tf.gather(labels, partner, batch_dims=0)
+    clipped = inside_patch(theirs)
+    inside = ka_targets.box_area(clipped)
+    keep_theirs = (
+        ~ka_targets.is_padding(their_labels)
+        & (inside > 0)
+        & (inside >= min_visibility * ka_targets.box_area(theirs))
+    )
+    # A sample that drew itself keeps its boxes once, unchanged.
+    self_paste = tf.equal(partner, tf.range(tf.shape(partner)[0]))[:, None]
+    keep_own = keep_own | (self_paste & ~ka_targets.is_padding(labels))
+    keep_theirs = keep_theirs & ~self_paste
+    merged, merged_labels = ka_targets.compact_boxes(
+        tf.concat([boxes, clipped], axis=1),
+        tf.concat([labels, their_labels], axis=1),
+        tf.concat([keep_own, keep_theirs], axis=1),
+    )
+    return merged[:, :n], merged_labels[:, :n]
 
 
 # ----- layers --------------------------------------------------------------------
@@ -423,8 +474,13 @@ class CutMix(_Mixing):
     Inputs and labels as in ``MixUp`` (``same_class``, ``num_classes`` and
     ``batchwise`` included; ``batchwise`` shares the weight and the box).
     Segmentation masks get the partner's mask pasted in the same box as the
-    pixels; keypoints under the pasted box become invisible. Bounding boxes
-    are refused.
+    pixels; keypoints under the pasted box become invisible. Bounding boxes:
+    a sample keeps its own boxes unless the pasted box covers more than
+    ``1 - min_box_visibility`` of one (or all of it), and gains the partner's
+    boxes clipped to the pasted box (kept when at least
+    ``min_box_visibility`` of one, and some of it, lies inside). The row
+    count stays ``n``: own boxes first, then the partner's, padding after;
+    rows beyond ``n`` are dropped, so pad ``n`` to room for both.
 
     Args:
         factor: a number ``f`` in ``[0, 1]`` (``a`` in ``[0, f]``) or a
@@ -432,6 +488,7 @@ class CutMix(_Mixing):
         seed: integer seed.
         data_format: ``"channels_last"`` or ``"channels_first"``.
         same_class, num_classes: as in ``MixUp``.
+        min_box_visibility: see "Bounding boxes" above; default 0.0.
     """
 
     def __init__(
@@ -441,6 +498,7 @@ class CutMix(_Mixing):
         data_format=None,
         same_class: bool = False,
         num_classes=None,
+        min_box_visibility: float = 0.0,
         **kwargs,
     ):
         super().__init__(
@@ -458,6 +516,9 @@ class CutMix(_Mixing):
         else:
             f = check_number(name, "factor", factor, low=0.0, high=1.0)
             self.factor = (0.0, f)
+        self.min_box_visibility = check_number(
+            name, "min_box_visibility", min_box_visibility, low=0.0, high=1.0
+        )
 
     def get_params(self, sampler, batch):
         params = super().get_params(sampler, batch)
@@ -483,13 +544,15 @@ class CutMix(_Mixing):
         return paste_boxes(images, params["partner"], params["boxes"])
 
     def transform_targets(self, batch, params):
-        if batch.boxes is not None:
-            raise ValueError(
-                f"{self._name_for_errors}: does not support bounding_boxes (a pasted region "
-                f"cuts boxes into shapes a box cannot describe); expected segmentation_masks "
-                f"and keypoints only."
-            )
         changes = {}
+        if batch.boxes is not None:
+            changes["boxes"], changes["box_labels"] = paste_box_targets(
+                batch.boxes,
+                batch.box_labels,
+                params["partner"],
+                params["boxes"],
+                self.min_box_visibility,
+            )
         if batch.masks is not None:
             pasted = paste_boxes(batch.masks, params["partner"], params["boxes"])
             changes["masks"] = tf.cast(pasted, batch.masks.dtype)
@@ -500,7 +563,11 @@ class CutMix(_Mixing):
         return batch.replace(**changes)
 
     def get_config(self):
-        return {**super().get_config(), "factor": self.factor}
+        return {
+            **super().get_config(),
+            "factor": self.factor,
+            "min_box_visibility": self.min_box_visibility,
+        }
 
 
 __all__ = [

@@ -457,14 +457,69 @@ def test_mixup_masks_follow_the_dominant_image_and_cutmix_pastes_them():
     np.testing.assert_array_equal(
         out["segmentation_masks"].numpy()[..., 0], out["images"].numpy()[..., 0].astype("int32")
     )
-    with pytest.raises(ValueError, match=r"CutMix.*bounding_boxes"):
-        ka.CutMix(bounding_box_format="xyxy")(
-            {
-                "images": x,
-                "labels": onehot,
-                "bounding_boxes": {"boxes": np.zeros((n, 1, 4)), "labels": np.zeros((n, 1))},
-            }
-        )
+
+
+def cutmix_reference(own_box, partner_box, patch, min_visibility):
+    """Numpy reference of CutMix's box rule for one sample; patch is (x0, y0, x1, y1).
+
+    Returns the kept boxes and, for each, whether it is the sample's own.
+    """
+
+    def clip(b):
+        lo = np.maximum(b[:2], patch[:2])
+        return np.concatenate([lo, np.maximum(np.minimum(b[2:], patch[2:]), lo)])
+
+    def area(b):
+        return (b[2] - b[0]) * (b[3] - b[1])
+
+    out, mine = [], []
+    visible = area(own_box) - area(clip(own_box))
+    if visible > 0 and visible >= min_visibility * area(own_box):
+        out.append(own_box)
+        mine.append(True)
+    inside = area(clip(partner_box))
+    if inside > 0 and inside >= min_visibility * area(partner_box):
+        out.append(clip(partner_box))
+        mine.append(False)
+    return out, mine
+
+
+@pytest.mark.parametrize("min_visibility", [0.0, 0.6])
+def test_cutmix_keeps_visible_own_boxes_and_adds_the_partners_inside_the_patch(min_visibility):
+    n = 6
+    x = np.arange(n, dtype="float32")[:, None, None, None] * np.ones((n, H, W, 3), "float32")
+    rng = np.random.default_rng(4)
+    own = np.stack([rng.uniform(0, 12, n), rng.uniform(0, 10, n)], 1)
+    own = np.concatenate([own, own + rng.uniform(8, 24, (n, 2))], 1).astype("float32")
+    boxes = np.full((n, 3, 4), -1.0, "float32")
+    labels = np.full((n, 3), -1, "int32")
+    boxes[:, 0], labels[:, 0] = own, np.arange(n) + 10
+    layer = ka.CutMix(seed=5, bounding_box_format="xyxy", min_box_visibility=min_visibility)
+    out = layer(
+        {
+            "images": x,
+            "labels": np.eye(n, dtype="float32"),
+            "bounding_boxes": {"boxes": boxes, "labels": labels},
+        }
+    )
+    images = out["images"].numpy()[..., 0]
+    checked = 0
+    for i in range(n):
+        pasted = images[i] != i
+        got_labels = out["bounding_boxes"]["labels"].numpy()[i]
+        got = out["bounding_boxes"]["boxes"].numpy()[i][got_labels != -1]
+        if not pasted.any():  # drew itself (or an empty box): boxes unchanged
+            np.testing.assert_array_equal(got, own[i : i + 1])
+            continue
+        partner = int(images[i][pasted][0])
+        rows, cols = np.nonzero(pasted)
+        patch = np.array([cols.min(), rows.min(), cols.max() + 1, rows.max() + 1], "float32")
+        expected, mine = cutmix_reference(own[i], own[partner], patch, min_visibility)
+        np.testing.assert_allclose(got, np.array(expected).reshape(-1, 4), atol=1e-4)
+        want = [10 + (i if m else partner) for m in mine]
+        assert list(got_labels[got_labels != -1]) == want
+        checked += 1
+    assert checked >= 3
 
 
 def test_compositions_move_targets_per_sample():
