@@ -507,3 +507,16 @@ def test_dataframe_validation_split_is_disjoint_and_matches_legacy(labelled_dir,
         names[subset] = set(it.filenames)
     assert not names["training"] & names["validation"]
     assert names["training"] | names["validation"] == set(data["filename"])
+
+
+@pytest.mark.parametrize("dtype", ["float32", "uint8"])
+def test_flow_batches_are_writable_and_never_alias_the_source(dtype):
+    x = np.arange(4 * 6 * 5 * 3).reshape(4, 6, 5, 3).astype(dtype)
+    source = x.copy()
+    for generator in (ImageDataGenerator(), ImageDataGenerator(rescale=1.0)):
+        iterator = generator.flow(x, batch_size=4, shuffle=False)
+        batch = iterator[0]
+        batch[...] = -1.0  # users write into batches; that must not reach any data
+        np.testing.assert_array_equal(x, source)
+        # Neither the user's array nor the iterator's own copy of it changed.
+        np.testing.assert_array_equal(iterator[0], source.astype(batch.dtype))
