@@ -9,20 +9,25 @@ Both generators get the same arguments (rotation 20, width and height shift
   written from crops of the shipped photographs), ``target_size=(224, 224)``,
   batch 32.
 
-Ours runs two ways: as the iterator itself (``iterator[i]``, what
-``model.fit(iterator)`` calls) and through ``iterator.as_dataset()``
-(``tf.data`` with a parallel ``map`` and ``prefetch``). Every number is warm
-(one batch excluded) and the median of ``--repeats`` repetitions of
-``--batches`` batches, except that the legacy class and our iterator are
-timed in turns of one batch each (the median over their ``--repeats`` x
-``--batches`` batches), so that a change of load from other processes on the
-machine falls on both alike. ``as_dataset()`` is timed in a
-block of its own afterwards: its prefetching would otherwise work ahead while
-the others are timed. For the pairs timed in turns the table also gives
-images per CPU second of the process (all its threads): the work a batch
-costs, which the share of the cores other processes leave us changes less
-than the wall-clock rate. Prints a Markdown table with the load average;
-ratios are to the legacy class.
+Ours runs two ways: as the iterator itself (``next(iterator)``, batch after
+batch as ``model.fit(iterator)`` asks for them) and through
+``iterator.as_dataset()`` (``tf.data`` with a parallel ``map`` and
+``prefetch``). The legacy class and our iterator are timed in alternating
+turns (one warm-up turn each, then the median over ``--repeats`` turns), so
+that a change of load from other processes on the machine falls on both
+alike: a legacy turn is ``--batches`` batches, one of ours is a whole epoch
+(our ``flow`` iterator augments the next batches of the epoch on worker
+threads while the current one is used; a turn that ends with the epoch
+leaves none of that work running while the legacy class is timed).
+``as_dataset()`` is timed in a block of its own afterwards (median of
+``--repeats`` repetitions of ``--batches`` batches, one warm-up batch): its
+prefetching would otherwise work ahead while the others are timed. For the
+pairs timed in turns the table also gives images per CPU second of the
+process (all its threads): the work a batch costs, which the share of the
+cores other processes leave us changes less than the wall-clock rate; our
+iterator uses more than one core, so its wall-clock ratio is higher than
+its CPU ratio. Prints a Markdown table with the load average; ratios are to
+the legacy class.
 
 Run from the repository root::
 
@@ -94,28 +99,33 @@ def rate(next_batch, batches: int, repeats: int) -> float:
     return statistics.median(_rate_once(next_batch, batches) for _ in range(repeats))
 
 
-def rates_in_turns(systems: dict, batches: int, repeats: int) -> dict[str, tuple[float, float]]:
-    """Images per second and per CPU second of several systems timed in turns, one batch each.
+def rates_in_turns(systems: dict, turns: int) -> dict[str, tuple[float, float]]:
+    """Images per second and per CPU second of several systems timed in turns.
 
-    After one warm-up batch each, the systems take ``batches * repeats``
-    turns of one batch; a system's rates are the medians over its batches.
-    Turns of one batch keep the systems' timing windows close together, so
-    that the load other processes put on the machine falls on all alike.
-    CPU seconds are this process's (every thread's), so the second rate
-    measures the work a batch costs whatever share of the cores the
-    process got.
+    ``systems`` maps a name to ``(next_batch, batches_per_turn)``. After one
+    warm-up turn each, the systems take ``turns`` turns each; a system's
+    rates are the medians over its turns. Alternating turns keeps the
+    systems' timing windows close together, so that the load other
+    processes put on the machine falls on all alike. Our iterator's turn is
+    one whole epoch: it augments the next batches of an epoch on worker
+    threads while the current one is used, and a turn that ends with the
+    epoch leaves no such work running into the other system's turn (its
+    first batch, with nothing computed ahead, is counted too). CPU seconds
+    are this process's (every thread's), so the second rate measures the
+    work a batch costs whatever share of the cores the process got.
     """
-    for next_batch in systems.values():
-        next_batch()
     wall = {name: [] for name in systems}
     cpu = {name: [] for name in systems}
-    for _ in range(batches * repeats):
-        for name, next_batch in systems.items():
+    for turn in range(turns + 1):
+        for name, (next_batch, batches) in systems.items():
             start, start_cpu = time.perf_counter(), time.process_time()
-            batch = next_batch()
-            images = len(batch[0] if isinstance(batch, tuple) else batch)
-            wall[name].append(images / (time.perf_counter() - start))
-            cpu[name].append(images / max(time.process_time() - start_cpu, 1e-9))
+            images = 0
+            for _ in range(batches):
+                batch = next_batch()
+                images += len(batch[0] if isinstance(batch, tuple) else batch)
+            if turn:  # the first turn warms up
+                wall[name].append(images / (time.perf_counter() - start))
+                cpu[name].append(images / max(time.process_time() - start_cpu, 1e-9))
     return {name: (statistics.median(wall[name]), statistics.median(cpu[name])) for name in systems}
 
 
@@ -154,10 +164,9 @@ def main() -> None:
         it = ours.flow(data, batch_size=BATCH, seed=1)
         pair = rates_in_turns(
             {
-                "legacy": stepper(legacy.flow(data, batch_size=BATCH, seed=1)),
-                "ours": stepper(it),
+                "legacy": (stepper(legacy.flow(data, batch_size=BATCH, seed=1)), args.batches),
+                "ours": (stepper(it), len(it)),
             },
-            args.batches,
             args.repeats,
         )
         (base, cpu_base), (value, per_cpu) = pair["legacy"], pair["ours"]
@@ -176,10 +185,9 @@ def main() -> None:
             warnings.simplefilter("ignore")
             pair = rates_in_turns(
                 {
-                    "legacy": stepper(legacy.flow_from_directory(folder, **kwargs)),
-                    "ours": stepper(it),
+                    "legacy": (stepper(legacy.flow_from_directory(folder, **kwargs)), args.batches),
+                    "ours": (stepper(it), len(it)),
                 },
-                args.batches,
                 args.repeats,
             )
         (base, cpu_base), (value, per_cpu) = pair["legacy"], pair["ours"]
@@ -193,7 +201,8 @@ def main() -> None:
     print(
         f"{datetime.date.today()} | {platform.processor() or platform.machine()} | "
         f"{os.cpu_count()} cores | TF {tf.__version__} | {SIZE}x{SIZE}x3, batch {BATCH}, "
-        f"median of {args.repeats} x {args.batches} batches | load average (1 min) "
+        f"median of {args.repeats} turns (legacy {args.batches} batches, ours one epoch) | load "
+        f"average (1 min) "
         f"{load_before:.1f} before, {load_after:.1f} after"
     )
     print()

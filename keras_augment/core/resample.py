@@ -63,11 +63,13 @@ def resample(
     interpolation: str = "bilinear",
     fill_mode: str = "reflect",
     fill_value: float = 0.0,
+    batch_indices: tf.Tensor | None = None,
 ) -> tf.Tensor:
     """Warps a batch of images through per-sample homographies in one pass.
 
     Args:
         images: ``[batch, height, width, channels]`` tensor of any real dtype.
+            With ``batch_indices`` it is a source of images to pick from.
         matrices: ``float32[batch, 3, 3]``; row-vector convention
             ``source = matrices @ [x, y, 1]`` (then divided by the third
             component), mapping output pixels to input pixels.
@@ -77,12 +79,17 @@ def resample(
         interpolation: ``"bilinear"`` or ``"nearest"``.
         fill_mode: ``"reflect"``, ``"wrap"``, ``"constant"`` or ``"nearest"``.
         fill_value: value read outside the image when ``fill_mode="constant"``.
+        batch_indices: optional ``int32[batch]``: output ``b`` is read from
+            ``images[batch_indices[b]]``. The same as passing
+            ``tf.gather(images, batch_indices)``, without writing that copy.
 
     Returns:
         ``float32[batch, out_h, out_w, channels]``.
     """
     shape = tf.shape(images)
-    batch, height, width = shape[0], shape[1], shape[2]
+    height, width = shape[1], shape[2]
+    if batch_indices is None:
+        batch_indices = tf.range(shape[0])
     out_h, out_w = output_size[0], output_size[1]
     fh = tf.cast(height, tf.float32)
     fw = tf.cast(width, tf.float32)
@@ -110,29 +117,64 @@ def resample(
 
     channels = shape[3]
     flat = tf.reshape(images, [-1, channels])
-    base = (tf.range(batch) * height * width)[:, None, None]
+    base = (tf.cast(batch_indices, tf.int32) * height * width)[:, None, None]
+
+    def gather(index):
+        return tf.cast(tf.gather(flat, index), tf.float32)
+
+    if fill_mode in ("nearest", "reflect"):
+        # The coordinates were clipped into the image, so no corner needs its own check.
+        return _read_inside(gather, base, src_x, src_y, width, height, interpolation)
+
     fill = tf.cast(fill_value, tf.float32)
 
     def read(yi, xi):
         yi, y_in = _corner_index(yi, height, fill_mode)
         xi, x_in = _corner_index(xi, width, fill_mode)
-        values = tf.cast(tf.gather(flat, base + yi * width + xi), tf.float32)
+        values = gather(base + yi * width + xi)
         if fill_mode == "constant":
             values = tf.where((y_in & x_in)[..., None], values, fill)
         return values
 
     if interpolation == "nearest":
-        return read(
-            tf.cast(tf.floor(src_y + 0.5), tf.int32),
-            tf.cast(tf.floor(src_x + 0.5), tf.int32),
-        )
+        return read(_nearest(src_y), _nearest(src_x))
+    x0, wx = _cell(src_x)
+    y0, wy = _cell(src_y)
+    top = _lerp(read(y0, x0), read(y0, x0 + 1), wx)
+    bottom = _lerp(read(y0 + 1, x0), read(y0 + 1, x0 + 1), wx)
+    return _lerp(top, bottom, wy)
 
-    x0f = tf.floor(src_x)
-    y0f = tf.floor(src_y)
-    wx = (src_x - x0f)[..., None]
-    wy = (src_y - y0f)[..., None]
-    x0 = tf.cast(x0f, tf.int32)
-    y0 = tf.cast(y0f, tf.int32)
-    top = read(y0, x0) * (1.0 - wx) + read(y0, x0 + 1) * wx
-    bottom = read(y0 + 1, x0) * (1.0 - wx) + read(y0 + 1, x0 + 1) * wx
-    return top * (1.0 - wy) + bottom * wy
+
+def _nearest(coord: tf.Tensor) -> tf.Tensor:
+    """The index of the pixel nearest to each coordinate."""
+    return tf.cast(tf.floor(coord + 0.5), tf.int32)
+
+
+def _cell(coord: tf.Tensor):
+    """The pixel index at or before each coordinate, and the weight of the next one."""
+    floor = tf.floor(coord)
+    return tf.cast(floor, tf.int32), (coord - floor)[..., None]
+
+
+def _lerp(a: tf.Tensor, b: tf.Tensor, weight: tf.Tensor) -> tf.Tensor:
+    return a + (b - a) * weight
+
+
+def _read_inside(gather, base, src_x, src_y, width, height, interpolation: str) -> tf.Tensor:
+    """Reads at source coordinates already clipped to ``[0, size - 1]``.
+
+    Every corner index is then inside the image except the right and lower
+    neighbours on the last column and row, which are the pixel itself
+    there; so one flat index per output pixel and two offsets replace the
+    per-corner clipping (about a tenth of the resampler's time).
+    """
+    if interpolation == "nearest":
+        return gather(base + _nearest(src_y) * width + _nearest(src_x))
+    x0, wx = _cell(src_x)
+    y0, wy = _cell(src_y)
+    corner = base + y0 * width + x0
+    right = tf.cast(x0 < width - 1, tf.int32)
+    down = tf.cast(y0 < height - 1, tf.int32) * width
+    top = _lerp(gather(corner), gather(corner + right), wx)
+    bottom = _lerp(gather(corner + down), gather(corner + down + right), wx)
+    return _lerp(top, bottom, wy)

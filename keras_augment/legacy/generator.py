@@ -548,10 +548,22 @@ class ImageDataGenerator:
         source and ``batch[indices]`` is processed. ``seed`` is an
         ``int64[2]`` stateless seed that fixes every parameter.
         """
+        return self._finish_batch(self._augment_array(batch, seed, indices))
+
+    def _augment_array(self, batch, seed, indices=None) -> np.ndarray:
+        """The graph part of :meth:`process_batch`: augmented ``float32`` images in NumPy.
+
+        Depends only on its arguments and the generator's configuration (no
+        user code runs), so iterators may call it ahead of time on worker
+        threads.
+        """
         out = self._augment_batch(batch, tf.cast(seed, tf.int64), indices)
         fresh = self._moves_pixels or indices is not None
-        out = _writable_array(out) if fresh else out.numpy()
-        return np.asarray(self._standardize_samples(out), dtype=self.dtype)
+        return _writable_array(out) if fresh else out.numpy()
+
+    def _finish_batch(self, augmented: np.ndarray) -> np.ndarray:
+        """The rest of :meth:`process_batch`: per-sample normalisation, cast to ``self.dtype``."""
+        return np.asarray(self._standardize_samples(augmented), dtype=self.dtype)
 
     def _image_size(self, img_shape) -> tuple[int, int]:
         if len(img_shape) != 3:

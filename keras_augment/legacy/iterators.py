@@ -19,6 +19,13 @@ Order and randomness:
 * ``next(iterator)`` walks the batches in order and starts a new epoch
   (a new order) after the last one, as the legacy iterators did;
   ``on_epoch_end`` (called by ``model.fit``) also starts a new epoch.
+
+Read-ahead: since a batch depends only on its indices and seed, the array
+iterator (``flow``) starts augmenting the next batches of the epoch on
+worker threads while the caller uses the current one (see
+:class:`_ReadAhead`). The compiled augmentation releases the GIL, so the
+cores work in parallel, and a batch computed ahead is identical to one
+computed on demand.
 """
 
 from __future__ import annotations
@@ -54,6 +61,58 @@ def _pool() -> concurrent.futures.ThreadPoolExecutor:
             workers = max(2, min(8, os.cpu_count() or 1))
             _POOL = concurrent.futures.ThreadPoolExecutor(workers, "keras_augment_decode")
     return _POOL
+
+
+_AHEAD_POOL: concurrent.futures.ThreadPoolExecutor | None = None
+
+
+def _read_ahead_depth() -> int:
+    """How many batches the array iterator works ahead: one per core, at most four."""
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def _ahead_pool() -> concurrent.futures.ThreadPoolExecutor:
+    # A pool of its own, so that batches computed ahead never wait behind file decoding.
+    global _AHEAD_POOL
+    with _POOL_LOCK:
+        if _AHEAD_POOL is None:
+            _AHEAD_POOL = concurrent.futures.ThreadPoolExecutor(
+                _read_ahead_depth(), "keras_augment_read_ahead"
+            )
+    return _AHEAD_POOL
+
+
+class _ReadAhead:
+    """Computes the next batches of an epoch on worker threads while the caller uses this one.
+
+    ``compute(index_array, seed)`` must be a pure function of its arguments.
+    :meth:`take` returns ``compute(index_array, seed)``, from a batch started
+    earlier when there is one, and starts the ``upcoming`` batches (pairs of
+    indices and seeds). Started batches that are no longer upcoming are
+    dropped, so at most ``len(upcoming)`` wait in memory.
+    """
+
+    def __init__(self, compute):
+        self._compute = compute
+        self._pending: dict[tuple[bytes, bytes], concurrent.futures.Future] = {}
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _key(index_array: np.ndarray, seed: np.ndarray) -> tuple[bytes, bytes]:
+        return np.asarray(index_array).tobytes(), np.asarray(seed).tobytes()
+
+    def take(self, index_array: np.ndarray, seed: np.ndarray, upcoming=()):
+        wanted = {self._key(i, s): (i, s) for i, s in upcoming}
+        with self._lock:
+            future = self._pending.pop(self._key(index_array, seed), None)
+            for key in [k for k in self._pending if k not in wanted]:
+                self._pending.pop(key).cancel()
+            for key, args in wanted.items():
+                if key not in self._pending:
+                    self._pending[key] = _ahead_pool().submit(self._compute, *args)
+        if future is None:
+            return self._compute(index_array, seed)
+        return future.result()
 
 
 class UnreadableImageError(ValueError):
@@ -219,10 +278,10 @@ class Iterator(keras.utils.PyDataset):
         with self.lock:
             if self.index_array is None:
                 self._set_index_array()
-            index_array = self._slice(self.index_array, idx)
+            order = self.index_array
             epoch = self.epoch
             self.total_batches_seen += 1
-        return self._batch(index_array, self._batch_seed(epoch, idx))
+        return self._batch_of(order, epoch, idx)
 
     def on_epoch_end(self) -> None:
         with self.lock:
@@ -240,25 +299,41 @@ class Iterator(keras.utils.PyDataset):
             if self.batch_index == 0 or self.index_array is None:
                 self._set_index_array()
             idx = self.batch_index
-            index_array = self._slice(self.index_array, idx)
+            order = self.index_array
             epoch = self.epoch
             self.batch_index += 1
             if self.batch_index >= len(self):
                 self.batch_index = 0
                 self.epoch += 1
             self.total_batches_seen += 1
-        return self._batch(index_array, self._batch_seed(epoch, idx))
+        return self._batch_of(order, epoch, idx)
 
     # -- batches ----------------------------------------------------------
 
-    def _batch(self, index_array: np.ndarray, seed: np.ndarray):
-        batch_x, index_array = self._augmented(index_array, seed)
+    _reads_ahead = False
+
+    def _batch_of(self, order: np.ndarray, epoch: int, idx: int):
+        """Batch ``idx`` of ``epoch`` (whose sample order is ``order``)."""
+        upcoming = ()
+        if self._reads_ahead:
+            last = min(len(self), idx + 1 + _read_ahead_depth())
+            upcoming = [
+                (self._slice(order, j), self._batch_seed(epoch, j)) for j in range(idx + 1, last)
+            ]
+        return self._batch(self._slice(order, idx), self._batch_seed(epoch, idx), upcoming)
+
+    def _batch(self, index_array: np.ndarray, seed: np.ndarray, upcoming=()):
+        batch_x, index_array = self._augmented(index_array, seed, upcoming)
         if self.save_to_dir:
             self._save(batch_x, index_array, seed)
         return self._targets(index_array, batch_x)
 
-    def _augmented(self, index_array: np.ndarray, seed):
-        """The augmented, normalised images of ``index_array`` and the indices actually loaded."""
+    def _augmented(self, index_array: np.ndarray, seed, upcoming=()):
+        """The augmented, normalised images of ``index_array`` and the indices actually loaded.
+
+        ``upcoming`` lists the ``(index_array, seed)`` of the batches likely to
+        be asked for next, for iterators that read ahead.
+        """
         raw, index_array = self._load(index_array)
         return self._process(raw, seed), index_array
 
@@ -465,6 +540,7 @@ class NumpyArrayIterator(Iterator):
         # The images live in one tensor (in their own dtype: uint8 stays uint8), so a
         # batch is gathered by TF without copying it through NumPy first.
         self._x = tf.convert_to_tensor(x)
+        self._ahead = None
         self.x_misc = x_misc
         self.y = y
         self.sample_weight = sample_weight
@@ -484,12 +560,22 @@ class NumpyArrayIterator(Iterator):
     def _load(self, index_array):
         return tf.gather(self._x, index_array), index_array
 
-    def _augmented(self, index_array, seed):
+    @property
+    def _reads_ahead(self) -> bool:
+        return self.image_data_generator is not None
+
+    def _augmented(self, index_array, seed, upcoming=()):
         generator = self.image_data_generator
         if generator is None or len(index_array) == 0:
             return super()._augmented(index_array, seed)
-        # The batch is gathered from the source tensor inside the augmenter's graph.
-        return generator.process_batch(self._x, seed, indices=index_array), index_array
+        if self._ahead is None:
+            # The batch is gathered from the source tensor inside the augmenter's graph.
+            source = self._x
+            self._ahead = _ReadAhead(
+                lambda indices, seed: generator._augment_array(source, seed, indices=indices)
+            )
+        augmented = self._ahead.take(index_array, seed, upcoming)
+        return generator._finish_batch(augmented), index_array
 
     @property
     def x(self) -> np.ndarray:

@@ -305,6 +305,7 @@ def apply_parameters(
     cval: float,
     interpolation: str,
     geometry: bool = True,
+    batch_indices: tf.Tensor | None = None,
 ) -> tf.Tensor:
     """Applies legacy parameter dicts (``[batch]`` tensors) to ``[batch, h, w, c]`` images.
 
@@ -316,28 +317,45 @@ def apply_parameters(
 
     ``fill_mode`` is one of ``"nearest"``, ``"reflect"``, ``"constant"``,
     ``"wrap"`` with SciPy's meaning (what the legacy class used);
-    ``interpolation`` is ``"bilinear"`` or ``"nearest"``. Returns ``float32``.
+    ``interpolation`` is ``"bilinear"`` or ``"nearest"``. With
+    ``batch_indices`` (``int32[batch]``), ``images`` is a source and sample
+    ``b`` is ``images[batch_indices[b]]``; the warp then reads the source
+    directly, without a gathered copy. Returns ``float32``.
     """
+    if not geometry:
+        if batch_indices is not None:
+            images = tf.gather(images, batch_indices)
+        return _colour_steps(tf.cast(images, tf.float32), params)
     shape = tf.shape(images)
     height, width = shape[1], shape[2]
-    if not geometry:
-        out = tf.cast(images, tf.float32)
-    elif fill_mode in ("constant", "wrap"):
-        m = legacy_matrices(params, height, width)
+    m = legacy_matrices(params, height, width)
+    if fill_mode in ("constant", "wrap"):
         displacement, outside = _scipy_fill_displacement(m, height, width, fill_mode)
         out = resample(
             images,
-            matrices.identity(shape[0]),
+            matrices.identity(tf.shape(m)[0]),
             shape[1:3],
             displacement=displacement,
             interpolation=interpolation,
             fill_mode="nearest",
+            batch_indices=batch_indices,
         )
         if fill_mode == "constant":
             out = tf.where(outside, tf.cast(cval, tf.float32), out)
     else:
-        m = legacy_matrices(params, height, width)
-        out = resample(images, m, shape[1:3], interpolation=interpolation, fill_mode=fill_mode)
+        out = resample(
+            images,
+            m,
+            shape[1:3],
+            interpolation=interpolation,
+            fill_mode=fill_mode,
+            batch_indices=batch_indices,
+        )
+    return _colour_steps(out, params)
+
+
+def _colour_steps(out: tf.Tensor, params: dict) -> tf.Tensor:
+    """The legacy colour steps, after the warp: channel shift, then brightness."""
     if params.get("channel_shift_intensity") is not None:
         out = legacy_channel_shift(out, params["channel_shift_intensity"])
     if params.get("brightness") is not None:
@@ -358,12 +376,13 @@ def make_batch_augmenter(
     Draws the parameters of every sample from ``seed`` (``int64[2]``) and
     applies them in one pass. ``images`` are ``[batch, ...]`` in
     ``data_format``, any real dtype; with ``indices`` (``int32[batch]``) they
-    are the whole source array and the batch is gathered inside the graph,
-    so it is never copied through NumPy or cast to float before the warp
-    reads it. The output keeps ``data_format``.
+    are the whole source array: the warp reads each sample from it directly
+    (for ``channels_last``; ``channels_first`` gathers and transposes the
+    batch in the graph first), so the batch is never copied through NumPy or
+    cast to float before the warp reads it. The output keeps ``data_format``.
 
-    The resampling pass is the XLA-compiled core resampler; the gather, the
-    parameter draw and the colour steps stay in the graph around it.
+    The resampling pass is the XLA-compiled core resampler; the parameter
+    draw and the colour steps stay in the graph around it.
     Compiling everything into one XLA function was measured slower (about
     1.5x the CPU time, probably because XLA then fuses the per-sample
     arithmetic into the per-pixel loop) and costs seconds of compilation
@@ -374,14 +393,22 @@ def make_batch_augmenter(
 
     @tf.function(reduce_retracing=True)
     def augment(images, seed, indices=None):
-        if indices is not None:
-            images = tf.gather(images, indices)
         if channels_first:
+            if indices is not None:
+                images = tf.gather(images, indices)
+                indices = None
             images = tf.transpose(images, [0, 2, 3, 1])
         shape = tf.shape(images)
-        params = draw_parameters(config, seed, shape[0], shape[1], shape[2])
+        batch = shape[0] if indices is None else tf.shape(indices)[0]
+        params = draw_parameters(config, seed, batch, shape[1], shape[2])
         out = apply_parameters(
-            images, params, fill_mode, cval, interpolation, geometry=config.has_geometry
+            images,
+            params,
+            fill_mode,
+            cval,
+            interpolation,
+            geometry=config.has_geometry,
+            batch_indices=indices,
         )
         if channels_first:
             out = tf.transpose(out, [0, 3, 1, 2])

@@ -195,6 +195,17 @@ def test_samples_use_their_own_matrix(images, warps):
         np.testing.assert_allclose(together[i], alone[0], atol=1e-4)
 
 
+@pytest.mark.parametrize("fill_mode", ["reflect", "constant"])
+def test_batch_indices_read_the_picked_sources(images, warps, fill_mode):
+    # Output b comes from images[picks[b]]: repeats and any order, four outputs from three.
+    picks = np.array([2, 0, 2, 1], dtype="int32")
+    mats = warps[[0, 1, 2, 0]]
+    out = run(images, mats, [9, 11], None, "bilinear", fill_mode, 5.0, tf.constant(picks))
+    expected = reference(images[picks], mats, [9, 11], "bilinear", fill_mode, 5.0)
+    assert out.shape == (4, 9, 11, 2)
+    np.testing.assert_allclose(out, expected, atol=1e-2)
+
+
 def test_compiles_with_xla(images, warps):
     compiled = resample.experimental_get_compiler_ir(
         tf.constant(images),
@@ -204,6 +215,7 @@ def test_compiles_with_xla(images, warps):
         "bilinear",
         "reflect",
         0.0,
+        None,
     )(stage="hlo")
     assert "gather" in compiled
     # And inside a caller's XLA function, with a symbolic output size.

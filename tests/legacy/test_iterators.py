@@ -95,6 +95,29 @@ def test_flow_augments_per_sample_and_reproducibly(small_photos):
     assert not np.allclose(batch, it[0])  # a new epoch draws new transforms
 
 
+def test_flow_reads_ahead_within_the_epoch_and_returns_the_same_batches(small_photos):
+    photos = np.concatenate([small_photos[:, :16, :20]] * 3)  # 12 images, 6 batches of 2
+    gen = ImageDataGenerator(**AUG)
+    walked = gen.flow(photos, np.arange(12), batch_size=2, shuffle=True, seed=5)
+    on_demand = gen.flow(photos, np.arange(12), batch_size=2, shuffle=True, seed=5)
+    depth = min(4, os.cpu_count() or 1)
+    batches = []
+    for i in range(len(walked)):
+        batches.append(next(walked))
+        # The batches after this one in the epoch are being computed (never past its end).
+        assert len(walked._ahead._pending) == min(depth, len(walked) - 1 - i)
+    # Backwards, every batch is computed on demand: the same images and labels.
+    for i in reversed(range(len(on_demand))):
+        images, labels = on_demand[i]
+        np.testing.assert_array_equal(labels, batches[i][1])
+        np.testing.assert_array_equal(images, batches[i][0])
+    # The next epoch (new order, new transforms) is read ahead the same way.
+    images, labels = next(walked)
+    on_demand.on_epoch_end()
+    np.testing.assert_array_equal(images, on_demand[0][0])
+    assert not np.array_equal(images, batches[0][0])
+
+
 def test_images_and_masks_with_the_same_seed_stay_in_step(small_photos):
     images = small_photos[:, :16, :20]
     masks = images[..., :1].copy()
