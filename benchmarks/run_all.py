@@ -2,14 +2,16 @@
 
     python benchmarks/run_all.py            # full run (tens of minutes on 2 cores)
     python benchmarks/run_all.py --quick    # smoke run: tiny counts, numbers mean nothing
-    python benchmarks/run_all.py --only bench_color --only bench_policies
+    python benchmarks/run_all.py --only bench_color --only bench_policies  # others kept
 
 Each script runs in its own process, one after the other (never two at once: they would
 compete for the cores), and prints Markdown. This script collects what they print, puts it
 between the ``<!-- benchmarks:begin -->`` and ``<!-- benchmarks:end -->`` markers of the
 README with the date, CPU, core count and versions, writes the full outputs to
 ``benchmarks/RESULTS.md``, and draws every table that has a rate column (a header with "/s")
-as horizontal bars in ``benchmarks/results.png``. ``keras-augment bench`` runs this script.
+as horizontal bars in ``benchmarks/results.png``. With ``--only``, the README keeps the
+sections of the scripts not run (each gives its own date) and the chart draws them all.
+``keras-augment bench`` runs this script.
 """
 
 from __future__ import annotations
@@ -168,6 +170,31 @@ def draw(charts, titles, path: Path, stamp: str) -> None:
     plt.close(fig)
 
 
+SECTION = re.compile(r"^#### `python benchmarks/(\w+)\.py[^`]*`", re.MULTILINE)
+
+
+def readme_sections(readme: Path) -> dict[str, str]:
+    """The sections of the README's results block, by script name (heading line included)."""
+    text = readme.read_text()
+    if BEGIN not in text or END not in text:
+        return {}
+    block = text.split(BEGIN, 1)[1].split(END, 1)[0]
+    starts = list(SECTION.finditer(block))
+    return {
+        match.group(1): block[match.start() : nxt.start() if nxt else len(block)].strip()
+        for match, nxt in zip(starts, [*starts[1:], None])
+    }
+
+
+def merge_sections(kept: dict[str, str], outputs) -> dict[str, str]:
+    """Sections by script name, in run order: this run's ``outputs`` over ``kept`` ones."""
+    sections = dict(kept)
+    for name, command, stdout, seconds in outputs:
+        sections[name] = f"#### `{command}` ({seconds / 60:.1f} min)\n\n{stdout.strip()}"
+    order = [n for n in scripts() if n in sections] + sorted(set(sections) - set(scripts()))
+    return {name: sections[name] for name in order}
+
+
 def update_readme(readme: Path, block: str) -> None:
     text = readme.read_text()
     if BEGIN not in text or END not in text:
@@ -207,8 +234,20 @@ def main(argv: list[str] | None = None) -> int:
         f"{started:%Y-%m-%d %H:%M} UTC, {cpu_model()}, {os.cpu_count()} cores, "
         f"load average {load_before:.1f} before / {load_after:.1f} after"
     )
+    # With --only, the other scripts' sections stay as the README has them (each with its
+    # own date), so one benchmark can be re-run without running them all.
+    kept = {}
+    if args.only and not args.no_write:
+        ran = {name for name, *_ in outputs}
+        kept = {k: v for k, v in readme_sections(ROOT / "README.md").items() if k not in ran}
+    kind = "smoke run, --quick: not a measurement" if args.quick else "full run"
+    if kept:
+        kind += (
+            f" of {', '.join(name for name, *_ in outputs)}; the other sections are from "
+            "earlier runs and give their own dates"
+        )
     lines = [
-        f"- date: {started:%Y-%m-%d %H:%M} UTC ({'smoke run, --quick: not a measurement' if args.quick else 'full run'})",
+        f"- date: {started:%Y-%m-%d %H:%M} UTC ({kind})",
         f"- CPU: {cpu_model()}, {os.cpu_count()} cores; 1-minute load average "
         f"{load_before:.1f} at the start, {load_after:.1f} at the end",
         f"- versions: {versions()}",
@@ -217,8 +256,9 @@ def main(argv: list[str] | None = None) -> int:
         "![benchmark bar chart](benchmarks/results.png)",
         "",
     ]
-    for _name, command, stdout, seconds in outputs:
-        lines += [f"#### `{command}` ({seconds / 60:.1f} min)", "", stdout.strip(), ""]
+    sections = merge_sections(kept, outputs)
+    for section in sections.values():
+        lines += [section, ""]
     block = "\n".join(lines)
     print(block)
 
@@ -226,8 +266,8 @@ def main(argv: list[str] | None = None) -> int:
         local = block.replace("](benchmarks/results.png)", "](results.png)")
         (HERE / "RESULTS.md").write_text(f"# Benchmark results\n\n{local}\n")
         charts, titles = [], []
-        for name, _, stdout, _ in outputs:
-            for k, chart in enumerate(rate_bars(parse_tables(stdout))):
+        for name, section in sections.items():
+            for k, chart in enumerate(rate_bars(parse_tables(section))):
                 charts.append(chart)
                 titles.append(f"{name}" + (f" (table {k + 1})" if k else ""))
         if charts:

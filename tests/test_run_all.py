@@ -60,6 +60,33 @@ def test_readme_block_is_replaced_between_markers(tmp_path):
         run_all.update_readme(readme, "x")
 
 
+def test_only_rewrites_its_own_sections_and_keeps_the_others(tmp_path):
+    readme = tmp_path / "README.md"
+    old = {
+        "bench_legacy": "#### `python benchmarks/bench_legacy.py` (0.7 min)\n\nold legacy",
+        "bench_geometric": "#### `python benchmarks/bench_geometric.py` (1.7 min)\n\nold geo",
+    }
+    readme.write_text(
+        f"intro\n{run_all.BEGIN}\n- date: x\n\n{old['bench_geometric']}\n\n"
+        f"{old['bench_legacy']}\n{run_all.END}\n"
+    )
+    kept = run_all.readme_sections(readme)
+    assert kept == old
+    del kept["bench_legacy"]  # re-run below
+    merged = run_all.merge_sections(
+        kept,
+        [
+            ("bench_legacy", "python benchmarks/bench_legacy.py", "new legacy\n", 90.0),
+            ("bench_text", "python benchmarks/bench_text.py", "new text", 30.0),
+        ],
+    )
+    assert list(merged) == ["bench_geometric", "bench_legacy", "bench_text"]  # run order
+    assert merged["bench_geometric"] == old["bench_geometric"]
+    assert merged["bench_legacy"] == (
+        "#### `python benchmarks/bench_legacy.py` (1.5 min)\n\nnew legacy"
+    )
+
+
 def test_chart_is_drawn(tmp_path):
     bars = run_all.rate_bars(run_all.parse_tables(OUTPUT))
     run_all.draw(bars, ["colour", "legacy"], tmp_path / "chart.png", "stamp")
