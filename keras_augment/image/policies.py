@@ -596,15 +596,10 @@ def aug_mix(
     clipped = tf.clip_by_value(indices, 0, len(ops) - 1)
     args = params["args"]  # one dict per step of [batch, chains] tensors
 
-    geometric = [(k, op) for k, op in enumerate(ops) if op.matrix is not None]
-    composed = matrices.identity(n * num_chains)
-    for d in range(chain_depth):
-        step = matrices.identity(n * num_chains)
-        flat_args = tf.nest.map_structure(lambda t: tf.reshape(t, [-1]), args[d])
-        for k, op in geometric:
-            chosen = tf.equal(tf.reshape(indices[:, :, d], [-1]), k)[:, None, None]
-            step = tf.where(chosen, op.matrix(flat_args[op.name], height, width), step)
-        composed = matrices.compose(composed, step)
+    # Each chain's geometric steps in one matrix: the chains as rows of one batch.
+    flat_args = [tf.nest.map_structure(lambda t: tf.reshape(t, [-1]), a) for a in args]
+    chain_indices = tf.reshape(indices, [n * num_chains, chain_depth])
+    composed = policy_matrix(chain_indices, flat_args, ops, height, width)
     composed = tf.reshape(composed, [n, num_chains, 3, 3])
     is_geometric = tf.constant([op.matrix is not None for op in ops])
     moves = tf.reduce_any(valid & tf.gather(is_geometric, clipped), axis=2)  # [batch, chains]
