@@ -16,6 +16,12 @@ much the batch size matters: string ops cost a fixed overhead per call). Systems
   deletion only: its synonym augmenter needs NLTK's WordNet download. So
   swap and deletion are also timed alone, for ours, plain Python and nlpaug.
 
+The floor: splitting the sentences into words and joining every one back
+four times, with nothing changed, in ``tf.data`` (the same ``tf.strings``
+ops our EDA ends with) and in Python (``" ".join(s.split())``). No EDA built
+on ``tf.strings`` can beat the first; the ratio of EDA to that floor shows
+how much of our time is augmentation rather than string handling.
+
 Rate: input sentences per second (each yields four variants for EDA, one for
 swap and deletion), median of 5 timed passes over the 4,096 sentences after
 one warm-up pass. Run: ``python benchmarks/bench_text.py``.
@@ -40,6 +46,7 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from keras_augment import text as kt  # noqa: E402
+from keras_augment.text.ops import row_ids  # noqa: E402
 from keras_augment.text.thesaurus import (  # noqa: E402
     _DETACHMENTS,
     SHIPPED_THESAURUS,
@@ -169,6 +176,22 @@ def tf_data_run(layer, sentences, batch=BATCH):
     return run
 
 
+def split_and_join(texts: tf.Tensor, copies: int = NUM_AUG) -> tf.Tensor:
+    """The string work no EDA can skip: split into words, join each text ``copies`` times."""
+    words = tf.strings.split(texts)
+    positions = tf.ragged.range(words.row_starts(), words.row_limits())
+    # Every text's words, ``copies`` times over, joined into ``copies`` outputs per text.
+    flat = tf.tile(positions.flat_values, [copies])
+    text_of = tf.tile(row_ids(positions.row_splits), [copies])
+    copy_of = tf.repeat(tf.range(copies, dtype=tf.int64), tf.size(positions.flat_values))
+    return tf.strings.unsorted_segment_join(
+        tf.gather(words.flat_values, flat),
+        text_of * copies + copy_of,
+        tf.size(texts, tf.int64) * copies,
+        separator=" ",
+    )
+
+
 def direct_run(layer, sentences):
     batches = [tf.constant(sentences[i : i + BATCH]) for i in range(0, len(sentences), BATCH)]
 
@@ -213,6 +236,15 @@ def main(argv=None) -> None:
         workload,
         "plain Python",
         median_rate(lambda: [python_eda.augment(s, NUM_AUG) for s in sentences], n),
+    )
+
+    # The floor: splitting and joining alone, in TensorFlow and in Python.
+    workload = f"split + join only, {NUM_AUG} copies"
+    record(workload, "ours, tf.data map", median_rate(tf_data_run(split_and_join, sentences), n))
+    record(
+        workload,
+        "plain Python",
+        median_rate(lambda: [[" ".join(s.split()) for _ in range(NUM_AUG)] for s in sentences], n),
     )
 
     try:

@@ -13,7 +13,7 @@ from keras_augment.core.random import uniform01
 
 # A word token is [prefix punctuation][core][suffix punctuation]; the core
 # starts and ends with a letter or digit (inner apostrophes and hyphens stay).
-_EDGE = r"[^\pL\pN]"
+WORD_EDGE = r"[^\pL\pN]"
 
 
 def split_words(texts: tf.Tensor) -> tf.RaggedTensor:
@@ -21,12 +21,15 @@ def split_words(texts: tf.Tensor) -> tf.RaggedTensor:
     return tf.strings.split(texts)
 
 
-def join_words(words: tf.RaggedTensor, originals: tf.Tensor, changed: tf.Tensor) -> tf.Tensor:
-    """Joins rows with single spaces; rows that did not change come back byte for byte."""
-    joined = tf.strings.unsorted_segment_join(
-        words.flat_values, words.value_rowids(), words.nrows(), separator=" "
-    )
-    return tf.where(changed, joined, originals)
+def row_ids(row_splits: tf.Tensor) -> tf.Tensor:
+    """The row of every value of a ragged tensor with these ``int64`` row splits.
+
+    Same as ``RaggedTensor.value_rowids()``, whose ``tf.repeat`` builds a
+    dense ``rows x longest row`` mask; this marks each row start and counts.
+    """
+    starts = row_splits[1:-1]
+    marks = tf.scatter_nd(starts[:, None], tf.ones_like(starts), [row_splits[-1] + 1])
+    return tf.cumsum(marks[:-1])
 
 
 def uniform_like(ragged: tf.RaggedTensor, seed: tf.Tensor) -> tf.RaggedTensor:
@@ -46,28 +49,20 @@ def count_to_change(rate: float, lengths: tf.Tensor) -> tf.Tensor:
     return tf.minimum(tf.maximum(n, 1), lengths)
 
 
-def rank_in_rows(keys: tf.RaggedTensor) -> tf.RaggedTensor:
-    """The rank (0 = smallest, ties by position) of every value within its row."""
-    dense = keys.to_tensor(default_value=float("inf"))
-    order = tf.argsort(dense, axis=1, stable=True)
-    ranks = tf.argsort(order, axis=1, stable=True)
-    return tf.RaggedTensor.from_tensor(ranks, lengths=keys.row_lengths())
-
-
 def sort_rows(values: tf.RaggedTensor, keys: tf.RaggedTensor) -> tf.RaggedTensor:
     """Reorders each row of ``values`` by ascending ``keys`` (stable)."""
     dense = keys.to_tensor(default_value=float("inf"))
     order = tf.argsort(dense, axis=1, stable=True)
     order = tf.RaggedTensor.from_tensor(order, lengths=keys.row_lengths())
     flat = tf.cast(order.flat_values, tf.int64) + tf.gather(
-        values.row_starts(), order.value_rowids()
+        values.row_starts(), row_ids(order.row_splits)
     )
     return values.with_flat_values(tf.gather(values.flat_values, flat))
 
 
 def row_positions(ragged: tf.RaggedTensor) -> tf.RaggedTensor:
     """The position of every value within its row (``int64``)."""
-    rows = ragged.value_rowids()
+    rows = row_ids(ragged.row_splits)
     return ragged.with_flat_values(
         tf.range(tf.size(rows, tf.int64), dtype=tf.int64) - tf.gather(ragged.row_starts(), rows)
     )
@@ -75,7 +70,7 @@ def row_positions(ragged: tf.RaggedTensor) -> tf.RaggedTensor:
 
 def word_core(tokens: tf.Tensor) -> tf.Tensor:
     """Tokens without leading and trailing punctuation (``'"Hello,'`` -> ``'Hello'``)."""
-    return tf.strings.regex_replace(tokens, rf"^{_EDGE}+|{_EDGE}+$", "")
+    return tf.strings.regex_replace(tokens, rf"^{WORD_EDGE}+|{WORD_EDGE}+$", "")
 
 
 def lookup_key(cores: tf.Tensor, ascii_only: bool = False) -> tf.Tensor:
@@ -114,6 +109,12 @@ def match_case(replacement: tf.Tensor, original: tf.Tensor) -> tf.Tensor:
 
 def replace_core(tokens: tf.Tensor, replacement: tf.Tensor) -> tf.Tensor:
     """Puts ``replacement`` in place of each token's core, keeping its punctuation and case."""
-    prefix = tf.strings.regex_replace(tokens, rf"^({_EDGE}*).*$", r"\1")
-    suffix = tf.strings.regex_replace(tokens, rf"^.*?({_EDGE}*)$", r"\1")
-    return tf.strings.join([prefix, match_case(replacement, word_core(tokens)), suffix])
+    # Two anchored regexes find the edges; lengths and substrings do the rest
+    # (a single regex capturing the suffix is many times slower in RE2).
+    rest = tf.strings.regex_replace(tokens, rf"^{WORD_EDGE}+", "")
+    core = tf.strings.regex_replace(rest, rf"{WORD_EDGE}+$", "")
+    token_length, rest_length = tf.strings.length(tokens), tf.strings.length(rest)
+    core_length = tf.strings.length(core)
+    prefix = tf.strings.substr(tokens, tf.zeros_like(token_length), token_length - rest_length)
+    suffix = tf.strings.substr(rest, core_length, rest_length - core_length)
+    return tf.strings.join([prefix, match_case(replacement, core), suffix])

@@ -22,6 +22,8 @@ from pathlib import Path
 
 import tensorflow as tf
 
+from keras_augment.text.ops import WORD_EDGE
+
 SHIPPED_THESAURUS = Path(__file__).resolve().parents[1] / "assets" / "wordnet_synonyms.tsv.gz"
 
 #: English function words that synonym replacement and insertion leave alone.
@@ -64,6 +66,9 @@ _DETACHMENTS = (
     ("er", "e"),
     ("er", ""),
 )
+
+_SUFFIXES = tuple(dict.fromkeys(s for s, _ in _DETACHMENTS))
+_CUTS = tuple(sorted({len(s) for s in _SUFFIXES}))
 
 
 def read_thesaurus_file(path: str | os.PathLike) -> dict[str, list[str]]:
@@ -139,9 +144,36 @@ class Thesaurus:
                     tf.zeros([0], tf.string), tf.zeros([0], tf.int64)
                 )
             self._table = tf.lookup.StaticHashTable(initializer, default_value=-1)
+            # Keys with leading or trailing punctuation ("dr.", "e.g."): a word's
+            # core never has such edges, so ``plain_index`` must not match them.
+            keys = tf.constant(words, tf.string) if words else tf.zeros([0], tf.string)
+            edged = tf.strings.regex_full_match(keys, rf"{WORD_EDGE}.*|.*{WORD_EDGE}")
+            self._edged = tf.concat([edged, [True]], axis=0)
             self._starts = tf.constant(starts + [total], tf.int64)
             self._counts = tf.constant(counts + [0], tf.int64)
             self._synonyms = tf.constant(flat + [""], tf.string)
+            self._suffixes = tf.lookup.StaticHashTable(
+                tf.lookup.KeyValueTensorInitializer(
+                    tf.constant(_SUFFIXES), tf.range(len(_SUFFIXES), dtype=tf.int64)
+                ),
+                default_value=len(_SUFFIXES),
+            )
+            rules = [
+                [i for i, (s, _) in enumerate(_DETACHMENTS) if s == suffix] for suffix in _SUFFIXES
+            ]
+            self._suffix_rules = tf.constant(
+                [r + [-1] * (2 - len(r)) for r in rules] + [[-1, -1]], tf.int64
+            )
+
+    def plain_index(self, keys: tf.Tensor) -> tf.Tensor:
+        """Row of each key (``-1`` when absent), counting only keys without edge punctuation.
+
+        The fast first look-up of a whole token: a lower-cased token found
+        here is its own core (``"dog"``), while ``"dr."`` is left for the
+        slower path that strips punctuation first, as :meth:`index` expects.
+        """
+        index = self._table.lookup(keys)
+        return tf.where(tf.gather(self._edged, self._safe(index)), tf.constant(-1, tf.int64), index)
 
     def index(self, keys: tf.Tensor, morphology: bool = True, skip=None) -> tf.Tensor:
         """Row of each lower-case key (``int64``, ``-1`` when absent).
@@ -164,16 +196,21 @@ class Thesaurus:
         missing = tf.where(retry)[:, 0]
         words = tf.gather(keys, missing)
         length = tf.strings.length(words)
-        tails = {}
-        for cut in sorted({len(s) for s, _ in _DETACHMENTS}):
-            tails[cut] = tf.strings.substr(
-                words, tf.maximum(length - cut, 0), tf.fill(tf.shape(length), cut)
-            )
-        ends = [(tails[len(s)] == s) & (length > len(s)) for s, _ in _DETACHMENTS]
-        pairs = tf.where(tf.stack(ends, axis=1))
-        word, rule = pairs[:, 0], pairs[:, 1]
-        cuts = tf.constant([len(s) for s, _ in _DETACHMENTS], tf.int32)
-        stem_length = tf.gather(length, word) - tf.gather(cuts, rule)
+        # A word's last 1, 2, 3 and 4 bytes, looked up among the suffixes;
+        # each suffix has one or two rules (in _DETACHMENTS order).
+        cuts = tf.constant(_CUTS, tf.int32)
+        tails = tf.strings.substr(
+            words[:, None],
+            tf.maximum(length[:, None] - cuts, 0),
+            tf.broadcast_to(cuts, tf.stack([tf.size(words), len(_CUTS)])),
+        )
+        suffix = self._suffixes.lookup(tails)
+        suffix = tf.where(length[:, None] > cuts, suffix, len(_SUFFIXES))
+        rules = tf.gather(self._suffix_rules, suffix)  # [words, cuts, 2], -1 padded
+        pairs = tf.where(rules >= 0)
+        word, rule = pairs[:, 0], tf.gather_nd(rules, pairs)
+        cut_of_rule = tf.constant([len(s) for s, _ in _DETACHMENTS], tf.int32)
+        stem_length = tf.gather(length, word) - tf.gather(cut_of_rule, rule)
         stems = tf.strings.join(
             [
                 tf.strings.substr(tf.gather(words, word), tf.zeros_like(stem_length), stem_length),
@@ -213,7 +250,14 @@ class StopWords:
         self.words = tuple(words)
         self.ascii = all(w.isascii() for w in words)
         with tf.init_scope():
-            keys = tf.constant(words, tf.string) if words else tf.zeros([0], tf.string)
+            # A word's core never starts or ends with punctuation, so such stop
+            # words could never match one; leaving them out lets a whole token
+            # ("'tis") be tested without stripping it first. The table needs a
+            # key: "" (no word is empty, and an empty core has no synonyms).
+            edged = tf.strings.regex_full_match(
+                tf.constant(words or [""], tf.string), rf"{WORD_EDGE}.*|.*{WORD_EDGE}"
+            ).numpy()
+            keys = tf.constant([w for w, e in zip(words, edged) if not e] or [""], tf.string)
             self._table = tf.lookup.StaticHashTable(
                 tf.lookup.KeyValueTensorInitializer(keys, tf.ones_like(keys, tf.int32)),
                 default_value=0,

@@ -6,9 +6,17 @@ layers, which check their arguments and call a kernel.
 
 Words are the runs of non-whitespace characters. A text a kernel changes is
 re-joined with single spaces; a text it leaves alone comes back byte for byte.
+
+How the kernels work: the texts are split into words once; each operation
+then works on integer word positions (which words, in which order) and only
+makes strings for what is new (a synonym). One gather of words and one join
+per output finish the job. So :func:`eda` splits and looks words up once for
+all its variants, and string work is paid per word, never per operation.
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import tensorflow as tf
 
@@ -22,15 +30,250 @@ from keras_augment.text.thesaurus import StopWords, Thesaurus, load_stop_words, 
 # ----- kernels -----------------------------------------------------------------
 
 
-def _synonym_candidates(words: tf.RaggedTensor, thesaurus: Thesaurus, stop_words: StopWords):
-    """Thesaurus rows of the words and which words may be replaced (not stop words, known)."""
-    keys = ops.lookup_key(
-        ops.word_core(words.flat_values), ascii_only=thesaurus.ascii and stop_words.ascii
-    )
+class _Words(NamedTuple):
+    """The words of a batch of texts and, for the synonym operations, what the thesaurus says.
+
+    ``tokens`` is ragged ``[n, (words)]``. The rest is flat, one entry per
+    word, and ``None`` when no operation needs it: ``keys`` (lower-cased),
+    ``index`` (thesaurus row, ``-1`` when unknown), ``eligible`` (a known
+    non-stop word) and ``direct`` (found without stripping punctuation).
+    """
+
+    tokens: tf.RaggedTensor
+    keys: tf.Tensor | None = None
+    index: tf.Tensor | None = None
+    eligible: tf.Tensor | None = None
+    direct: tf.Tensor | None = None
+
+
+class _Edit(NamedTuple):
+    """One operation's outputs, as word positions.
+
+    Output ``r`` is the words ``words[rows == r]`` in order; ``words``
+    indexes the batch's flat words followed by the ``new`` strings (the
+    first of which is number ``base``, given to the operation).
+    ``changed[r]`` says whether output ``r`` differs from its text;
+    otherwise the text itself is returned.
+    """
+
+    rows: tf.Tensor
+    words: tf.Tensor
+    new: tf.Tensor
+    changed: tf.Tensor
+
+
+def _split(texts: tf.Tensor, thesaurus: Thesaurus | None = None, stop_words=None) -> _Words:
+    """Splits the texts and, given a thesaurus, looks every word up once."""
+    tokens = ops.split_words(texts)
+    if thesaurus is None:
+        return _Words(tokens)
+    flat = tokens.flat_values
+    ascii_only = thesaurus.ascii and stop_words.ascii
+    # Most words are found as they are; only the others lose their edge
+    # punctuation (a regex, the costly part) and try WordNet's suffix rules.
+    keys = ops.lookup_key(flat, ascii_only)
     stop = stop_words.contains(keys)
-    index = thesaurus.index(keys, skip=stop)
+    index = thesaurus.plain_index(keys)
+    direct = stop | (index >= 0)
+    retry = tf.where(~direct)
+    core_keys = ops.lookup_key(ops.word_core(tf.gather_nd(flat, retry)), ascii_only)
+    core_stop = stop_words.contains(core_keys)
+    stop = tf.tensor_scatter_nd_update(stop, retry, core_stop)
+    index = tf.tensor_scatter_nd_update(index, retry, thesaurus.index(core_keys, skip=core_stop))
     eligible = (thesaurus.count(index) > 0) & ~stop
-    return index, eligible
+    return _Words(tokens, keys, index, eligible, direct)
+
+
+def _word_ranges(words: _Words, sources: tf.Tensor):
+    """Flat positions of the words of texts ``sources`` (one output row each).
+
+    Returns the positions, their output rows, the rows' lengths and starts.
+    """
+    tokens = words.tokens
+    ranges = tf.ragged.range(
+        tf.gather(tokens.row_starts(), sources), tf.gather(tokens.row_limits(), sources)
+    )
+    return (
+        ranges.flat_values,
+        ops.row_ids(ranges.row_splits),
+        ranges.row_lengths(),
+        ranges.row_starts(),
+    )
+
+
+def _pick_in_rows(rows: tf.Tensor, budget: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
+    """Indices of ``min(budget[r], count)`` distinct random entries of each row ``r``.
+
+    ``rows`` holds the (sorted) row of every candidate.
+    """
+    count = tf.size(rows, tf.int64)
+    # One sort by row + uniform puts each row's candidates in random order.
+    keys = tf.cast(rows, tf.float64) + tf.cast(uniform01([count], seed), tf.float64)
+    order = tf.argsort(keys, stable=True)
+    rows_sorted = tf.gather(rows, order)
+    per_row = tf.math.unsorted_segment_sum(tf.ones_like(rows), rows, tf.size(budget, tf.int64))
+    rank = tf.range(count) - tf.gather(tf.cumsum(per_row, exclusive=True), rows_sorted)
+    return tf.boolean_mask(order, rank < tf.gather(budget, rows_sorted))
+
+
+def _replace_edit(
+    words: _Words, thesaurus: Thesaurus, rate: float, sources: tf.Tensor, seed, base
+) -> _Edit:
+    positions, rows, lengths, _ = _word_ranges(words, sources)
+    candidates = tf.where(tf.gather(words.eligible, positions))[:, 0]
+    budget = ops.count_to_change(rate, lengths)
+    chosen = tf.gather(
+        candidates, _pick_in_rows(tf.gather(rows, candidates), budget, split_seed(seed, 1))
+    )
+    word = tf.gather(positions, chosen)
+    synonyms = thesaurus.pick(
+        tf.gather(words.index, word), uniform01(tf.shape(chosen), split_seed(seed, 2))
+    )
+    # A lower-case word without punctuation is replaced by the synonym as it
+    # is; the others have their punctuation and capitals copied onto it.
+    tokens = tf.gather(words.tokens.flat_values, word)
+    plain = tf.gather(words.direct, word) & tf.equal(tf.gather(words.keys, word), tokens)
+    shaped = tf.where(~plain)
+    styled = ops.replace_core(tf.gather_nd(tokens, shaped), tf.gather_nd(synonyms, shaped))
+    new = tf.tensor_scatter_nd_update(synonyms, shaped, styled)
+    positions = tf.tensor_scatter_nd_update(
+        positions, chosen[:, None], base + tf.range(tf.size(chosen, tf.int64))
+    )
+    changed = tf.math.unsorted_segment_max(
+        tf.ones_like(chosen, tf.int32), tf.gather(rows, chosen), tf.size(sources)
+    )
+    return _Edit(rows, positions, new, changed > 0)
+
+
+def _insert_edit(
+    words: _Words, thesaurus: Thesaurus, rate: float, sources: tf.Tensor, seed, base
+) -> _Edit:
+    positions, rows, lengths, starts = _word_ranges(words, sources)
+    m, size = tf.size(lengths, tf.int64), tf.size(positions, tf.int64)
+    eligible = tf.gather(words.eligible, positions)
+    known_words = tf.boolean_mask(positions, eligible)
+    known = tf.math.unsorted_segment_sum(tf.cast(eligible, tf.int64), rows, m)
+    n = tf.where(known > 0, ops.count_to_change(rate, lengths), 0)
+    # Insertion j goes into row at[j]: a synonym of a random known word of
+    # that row, in a random gap (0 = before the first word).
+    at = ops.row_ids(tf.concat([[0], tf.cumsum(n)], axis=0))
+    count = tf.size(at, tf.int64)
+    u = uniform01(tf.stack([count, 3]), split_seed(seed, 1))
+    known_at = tf.gather(known, at)
+    k = tf.cast(tf.floor(u[:, 0] * tf.cast(known_at, tf.float32)), tf.int64)
+    source = tf.gather(
+        known_words, tf.gather(tf.cumsum(known, exclusive=True), at) + tf.minimum(k, known_at - 1)
+    )
+    new = thesaurus.pick(tf.gather(words.index, source), u[:, 1])
+    length_at = tf.gather(lengths, at)
+    gap = tf.cast(tf.floor(u[:, 2] * tf.cast(length_at + 1, tf.float32)), tf.int64)
+    gap = tf.minimum(gap, length_at)
+    # Where everything lands, without sorting the words: number the gaps of
+    # all rows in order (row r has lengths[r] + 1 of them); a word moves right
+    # by the insertions in the gaps up to its own, an insertion sits after
+    # the words and the insertions of the gaps before it.
+    slot = tf.gather(starts, at) + at + gap
+    per_slot = tf.math.unsorted_segment_sum(tf.ones_like(slot), slot, size + m)
+    index = tf.range(size)
+    word_place = index + tf.gather(tf.cumsum(per_slot), index + rows)
+    order = tf.argsort(tf.cast(slot, tf.float64), stable=True)
+    insert_place = tf.gather(slot - at, order) + tf.range(count)
+    places = [tf.cast(word_place, tf.int32), tf.cast(insert_place, tf.int32)]
+    return _Edit(
+        tf.dynamic_stitch(places, [rows, tf.gather(at, order)]),
+        tf.dynamic_stitch(places, [positions, base + tf.cast(order, tf.int64)]),
+        new,
+        n > 0,
+    )
+
+
+def _swap_edit(words: _Words, rate: float, sources: tf.Tensor, seed) -> _Edit:
+    positions, rows, lengths, starts = _word_ranges(words, sources)
+    n = tf.where(lengths > 1, ops.count_to_change(rate, lengths), 0)
+    # Swap j is the step[j]-th of row at[j]. Sorted by step, each step is one
+    # slice holding at most one swap per row, so its updates never clash.
+    splits = tf.concat([[0], tf.cumsum(n)], axis=0)
+    at = ops.row_ids(splits)
+    step = tf.range(tf.size(at, tf.int64)) - tf.gather(splits, at)
+    order = tf.argsort(tf.cast(step, tf.float32), stable=True)
+    at = tf.gather(at, order)
+    u = uniform01(tf.stack([tf.size(at, tf.int64), 2]), seed)
+    span = tf.gather(lengths, at)
+    spanf = tf.cast(span, tf.float32)
+    # a uniform over the row, b uniform over the other words of the row.
+    a = tf.minimum(tf.cast(tf.floor(u[:, 0] * spanf), tf.int64), span - 1)
+    b = a + 1 + tf.minimum(tf.cast(tf.floor(u[:, 1] * (spanf - 1.0)), tf.int64), span - 2)
+    start = tf.gather(starts, at)
+    a, b = start + a, start + tf.math.floormod(b, tf.maximum(span, 1))
+    n_max = tf.reduce_max(tf.concat([n, [0]], axis=0))
+    bounds = tf.concat(
+        [[0], tf.cumsum(tf.math.unsorted_segment_sum(tf.ones_like(step), step, n_max))], axis=0
+    )
+
+    def body(i, perm):
+        first, second = a[bounds[i] : bounds[i + 1]], b[bounds[i] : bounds[i + 1]]
+        updates = tf.concat([tf.gather(perm, second), tf.gather(perm, first)], axis=0)
+        return i + 1, tf.tensor_scatter_nd_update(
+            perm, tf.concat([first, second], axis=0)[:, None], updates
+        )
+
+    _, perm = tf.while_loop(lambda i, _: i < n_max, body, (tf.constant(0, tf.int64), positions))
+    # A text changes only if some word lands on a different word (swapping
+    # two copies of "the" changes nothing).
+    moved = tf.where(tf.not_equal(perm, positions))[:, 0]
+    flat = words.tokens.flat_values
+    differs = tf.not_equal(
+        tf.gather(flat, tf.gather(perm, moved)), tf.gather(flat, tf.gather(positions, moved))
+    )
+    changed = tf.math.unsorted_segment_max(
+        tf.cast(differs, tf.int32), tf.gather(rows, moved), tf.size(sources)
+    )
+    return _Edit(rows, perm, tf.zeros([0], tf.string), changed > 0)
+
+
+def _delete_edit(words: _Words, rate: float, sources: tf.Tensor, seed) -> _Edit:
+    positions, rows, lengths, starts = _word_ranges(words, sources)
+    m = tf.size(lengths, tf.int64)
+    keep = uniform01(tf.shape(positions), split_seed(seed, 1)) >= rate
+    keep |= tf.gather(lengths <= 1, rows)
+    kept = tf.math.unsorted_segment_sum(tf.cast(keep, tf.int64), rows, m)
+    # When every word would go, a random one stays.
+    rescue = tf.cast(
+        tf.floor(uniform01([m], split_seed(seed, 2)) * tf.cast(lengths, tf.float32)), tf.int64
+    )
+    place = tf.range(tf.size(positions, tf.int64)) - tf.gather(starts, rows)
+    keep |= tf.gather(kept == 0, rows) & tf.equal(place, tf.gather(rescue, rows))
+    return _Edit(
+        tf.boolean_mask(rows, keep),
+        tf.boolean_mask(positions, keep),
+        tf.zeros([0], tf.string),
+        tf.maximum(kept, 1) < lengths,
+    )
+
+
+def _assemble(texts: tf.Tensor, words: _Words, edits, total) -> tf.Tensor:
+    """Joins the edits' words into ``total`` output texts.
+
+    ``edits`` are ``(outputs, sources, edit)``: the edit's row ``r`` is
+    output ``outputs[r]``, made from text ``sources[r]``.
+    """
+    pool = tf.concat([words.tokens.flat_values] + [edit.new for _, _, edit in edits], axis=0)
+    segments = tf.concat([tf.gather(out, edit.rows) for out, _, edit in edits], axis=0)
+    positions = tf.concat([edit.words for _, _, edit in edits], axis=0)
+    joined = tf.strings.unsorted_segment_join(
+        tf.gather(pool, positions), segments, total, separator=" "
+    )
+    # Outputs that did not change are their text, byte for byte.
+    kept = tf.concat([tf.boolean_mask(out, ~edit.changed) for out, _, edit in edits], axis=0)
+    originals = tf.concat([tf.boolean_mask(src, ~edit.changed) for _, src, edit in edits], axis=0)
+    return tf.tensor_scatter_nd_update(joined, kept[:, None], tf.gather(texts, originals))
+
+
+def _single(texts: tf.Tensor, words: _Words, make_edit) -> tf.Tensor:
+    n = tf.size(texts, tf.int64)
+    sources = tf.range(n)
+    edit = make_edit(sources, tf.size(words.tokens.flat_values, tf.int64))
+    return _assemble(texts, words, [(sources, sources, edit)], n)
 
 
 def synonym_replacement(
@@ -42,22 +285,12 @@ def synonym_replacement(
     fewer are known). Each replacement keeps the punctuation attached to the
     word and its capitalisation (``"Quick,"`` -> ``"Speedy,"``).
     """
-    words = ops.split_words(texts)
-    index, eligible = _synonym_candidates(words, thesaurus, stop_words)
-    order = tf.where(eligible, uniform01(tf.shape(eligible), split_seed(seed, 1)), 2.0)
-    ranks = ops.rank_in_rows(words.with_flat_values(order)).flat_values
-    budget = tf.gather(ops.count_to_change(rate, words.row_lengths()), words.value_rowids())
-    chosen = eligible & (tf.cast(ranks, tf.int64) < budget)
-    at = tf.where(chosen)
-    synonyms = thesaurus.pick(
-        tf.gather_nd(index, at), uniform01(tf.shape(at)[:1], split_seed(seed, 2))
+    words = _split(texts, thesaurus, stop_words)
+    return _single(
+        texts,
+        words,
+        lambda sources, base: _replace_edit(words, thesaurus, rate, sources, seed, base),
     )
-    new_tokens = ops.replace_core(tf.gather_nd(words.flat_values, at), synonyms)
-    tokens = tf.tensor_scatter_nd_update(words.flat_values, at, new_tokens)
-    changed = tf.math.unsorted_segment_max(
-        tf.cast(chosen, tf.int32), words.value_rowids(), tf.shape(texts, tf.int64)[0]
-    )
-    return ops.join_words(words.with_flat_values(tokens), texts, changed > 0)
 
 
 def random_insertion(
@@ -70,35 +303,12 @@ def random_insertion(
     first word, between two words, or after the last). Texts without such a
     word are unchanged.
     """
-    words = ops.split_words(texts)
-    index, eligible = _synonym_candidates(words, thesaurus, stop_words)
-    lengths = words.row_lengths()
-    sources = tf.ragged.boolean_mask(
-        words.with_flat_values(tf.range(tf.size(index, tf.int64), dtype=tf.int64)),
-        words.with_flat_values(eligible),
+    words = _split(texts, thesaurus, stop_words)
+    return _single(
+        texts,
+        words,
+        lambda sources, base: _insert_edit(words, thesaurus, rate, sources, seed, base),
     )
-    known = sources.row_lengths()
-    n = tf.where(known > 0, ops.count_to_change(rate, lengths), 0)
-    n_max = tf.reduce_max(tf.concat([n, [0]], axis=0))
-    shape = tf.stack([tf.size(n, tf.int64), n_max])
-    u_word, u_synonym, u_gap = (uniform01(shape, split_seed(seed, i)) for i in (1, 2, 3))
-    # The k-th known word of each row, k uniform over the row's known words.
-    k = tf.cast(tf.floor(u_word * tf.cast(known[:, None], tf.float32)), tf.int64)
-    k = tf.minimum(k, tf.maximum(known[:, None] - 1, 0))
-    flat_k = tf.minimum(
-        sources.row_starts()[:, None] + k, tf.maximum(tf.size(sources.flat_values, tf.int64) - 1, 0)
-    )
-    source_words = tf.gather(sources.flat_values, flat_k)
-    synonyms = thesaurus.pick(tf.gather(index, source_words), u_synonym)
-    gaps = tf.floor(u_gap * tf.cast(lengths[:, None] + 1, tf.float32))
-    inserted = tf.RaggedTensor.from_tensor(synonyms, lengths=n)
-    inserted_keys = tf.RaggedTensor.from_tensor(gaps, lengths=n)
-    # Original words keep their order at keys 0.5, 1.5, ...; gap g sorts before word g.
-    word_keys = tf.cast(ops.row_positions(words), tf.float32) + 0.5
-    tokens = ops.sort_rows(
-        tf.concat([words, inserted], axis=1), tf.concat([word_keys, inserted_keys], axis=1)
-    )
-    return ops.join_words(tokens, texts, n > 0)
 
 
 def random_swap(texts: tf.Tensor, rate: float, seed: tf.Tensor) -> tf.Tensor:
@@ -106,42 +316,8 @@ def random_swap(texts: tf.Tensor, rate: float, seed: tf.Tensor) -> tf.Tensor:
 
     Swaps are applied one after another, as in EDA. One-word texts are unchanged.
     """
-    words = ops.split_words(texts)
-    lengths = words.row_lengths()
-    n = tf.where(lengths > 1, ops.count_to_change(rate, lengths), 0)
-    rows = tf.size(lengths, tf.int64)
-    n_max = tf.reduce_max(tf.concat([n, [0]], axis=0))
-    width = tf.reduce_max(tf.concat([lengths, [0]], axis=0))
-    u = uniform01(tf.stack([n_max, rows, 2]), seed)
-    span = tf.cast(lengths, tf.float32)
-    # a uniform over the row, b uniform over the other words of the row.
-    first = tf.cast(tf.floor(u[..., 0] * span), tf.int64)
-    offset = 1 + tf.cast(tf.floor(u[..., 1] * tf.maximum(span - 1.0, 0.0)), tf.int64)
-    second = tf.math.floormod(first + offset, tf.maximum(lengths, 1))
-    active = tf.range(n_max)[:, None] < n[None, :]
-    first = tf.where(active, first, 0)
-    second = tf.where(active, second, 0)
-    row_ids = tf.range(rows)
-    perm0 = tf.tile(tf.range(width)[None, :], tf.stack([rows, 1]))
-
-    def body(step, perm):
-        at_a = tf.stack([row_ids, first[step]], axis=1)
-        at_b = tf.stack([row_ids, second[step]], axis=1)
-        value_a = tf.gather_nd(perm, at_a)
-        value_b = tf.gather_nd(perm, at_b)
-        perm = tf.tensor_scatter_nd_update(
-            perm, tf.concat([at_a, at_b], 0), tf.concat([value_b, value_a], 0)
-        )
-        return step + 1, perm
-
-    _, perm = tf.while_loop(
-        lambda step, perm: step < n_max, body, (tf.constant(0, tf.int64), perm0)
-    )
-    perm = tf.RaggedTensor.from_tensor(perm, lengths=lengths)
-    flat = perm.flat_values + tf.gather(words.row_starts(), perm.value_rowids())
-    tokens = words.with_flat_values(tf.gather(words.flat_values, flat))
-    changed = tf.reduce_any(tf.not_equal(tokens, words), axis=1)
-    return ops.join_words(tokens, texts, changed)
+    words = _split(texts)
+    return _single(texts, words, lambda sources, base: _swap_edit(words, rate, sources, seed))
 
 
 def random_deletion(texts: tf.Tensor, rate: float, seed: tf.Tensor) -> tf.Tensor:
@@ -150,20 +326,8 @@ def random_deletion(texts: tf.Tensor, rate: float, seed: tf.Tensor) -> tf.Tensor
     When every word of a text would go, one random word of it stays. One-word
     texts are unchanged (as in EDA).
     """
-    words = ops.split_words(texts)
-    lengths = words.row_lengths()
-    u = uniform01(tf.shape(words.flat_values), split_seed(seed, 1))
-    rows = words.value_rowids()
-    keep = (u >= rate) | tf.gather(lengths <= 1, rows)
-    kept = tf.math.unsorted_segment_sum(tf.cast(keep, tf.int64), rows, tf.size(lengths))
-    rescue = tf.cast(
-        tf.floor(uniform01(tf.shape(lengths), split_seed(seed, 2)) * tf.cast(lengths, tf.float32)),
-        tf.int64,
-    )
-    position = ops.row_positions(words).flat_values
-    keep |= tf.gather(kept == 0, rows) & tf.equal(position, tf.gather(rescue, rows))
-    tokens = tf.ragged.boolean_mask(words, words.with_flat_values(keep))
-    return ops.join_words(tokens, texts, tokens.row_lengths() < lengths)
+    words = _split(texts)
+    return _single(texts, words, lambda sources, base: _delete_edit(words, rate, sources, seed))
 
 
 def eda(
@@ -183,27 +347,30 @@ def eda(
     """
     enabled = [i for i, alpha in enumerate(alphas) if alpha > 0]
     n = tf.size(texts)
-    copies = tf.reshape(tf.repeat(texts[:, None], num_aug, axis=1), [-1])
     if not enabled:
-        return tf.reshape(copies, [n, num_aug])
+        return tf.repeat(texts[:, None], num_aug, axis=1)
+    needs_thesaurus = alphas[0] > 0 or alphas[1] > 0
+    words = _split(texts, thesaurus, stop_words) if needs_thesaurus else _split(texts)
     start = tf.cast(tf.floor(uniform01([n, 1], split_seed(seed, 0)) * len(enabled)), tf.int32)
     slot = tf.math.floormod(start + tf.range(num_aug, dtype=tf.int32)[None, :], len(enabled))
-    which = tf.reshape(slot, [-1])
-    parts = tf.dynamic_partition(copies, which, len(enabled))
-    positions = tf.dynamic_partition(tf.range(tf.size(copies)), which, len(enabled))
-    outputs = []
-    for part_index, op in enumerate(enabled):
-        part, op_seed = parts[part_index], split_seed(seed, op + 1)
+    total = tf.size(slot, tf.int64)
+    outputs = tf.dynamic_partition(tf.range(total), tf.reshape(slot, [-1]), len(enabled))
+    base = tf.size(words.tokens.flat_values, tf.int64)
+    edits = []
+    for part, op in enumerate(enabled):
+        out, op_seed = outputs[part], split_seed(seed, op + 1)
+        sources = out // num_aug
         if op == 0:
-            out = synonym_replacement(part, thesaurus, stop_words, alphas[0], op_seed)
+            edit = _replace_edit(words, thesaurus, alphas[0], sources, op_seed, base)
         elif op == 1:
-            out = random_insertion(part, thesaurus, stop_words, alphas[1], op_seed)
+            edit = _insert_edit(words, thesaurus, alphas[1], sources, op_seed, base)
         elif op == 2:
-            out = random_swap(part, alphas[2], op_seed)
+            edit = _swap_edit(words, alphas[2], sources, op_seed)
         else:
-            out = random_deletion(part, alphas[3], op_seed)
-        outputs.append(out)
-    return tf.reshape(tf.dynamic_stitch(positions, outputs), [n, num_aug])
+            edit = _delete_edit(words, alphas[3], sources, op_seed)
+        base += tf.size(edit.new, tf.int64)
+        edits.append((out, sources, edit))
+    return tf.reshape(_assemble(texts, words, edits, total), [n, num_aug])
 
 
 # ----- layers ----------------------------------------------------------------

@@ -428,3 +428,107 @@ def test_trains_at_the_top_of_a_model_before_text_vectorization():
     history = model.fit(texts, labels, epochs=2, batch_size=8, verbose=0)
     assert np.all(np.isfinite(history.history["loss"]))
     assert model.predict(texts, verbose=0).shape == (16, 2)
+
+
+# ----- the word-position kernels: each output comes from its own text ----------------
+
+MIXED = [
+    "",
+    "The happy dog runs after the big red car near the station today.",
+    "word",
+    "Quick cars, glad dogs and happy people!",
+    "   ",
+    "A  second   text\twith odd  spacing and a happy ending",
+    "happy car",
+]
+TOY = {f"w{i}": [f"s{i}"] for i in range(12)}
+
+
+def test_eda_single_operations_keep_each_variant_tied_to_its_text():
+    texts = tf.constant(MIXED)
+    swaps = decode(kt.EDA(0, 0, 0.5, 0, num_aug=5, seed=2)(texts))
+    deletions = decode(kt.EDA(0, 0, 0, 0.5, num_aug=5, seed=2)(texts))
+    for text, swapped, deleted in zip(MIXED, swaps, deletions):
+        words = text.split()
+        for line in swapped:
+            assert collections.Counter(line.split()) == collections.Counter(words)
+        for line in deleted:
+            kept = iter(words)
+            assert all(any(w == v for v in kept) for w in line.split())  # a subsequence
+            assert (len(line.split()) >= 1) == (len(words) >= 1)
+        if len(words) < 2:  # nothing to swap or delete: the text, byte for byte
+            assert set(swapped) == set(deleted) == {text}
+    assert all(len(set(row)) > 1 for row in swaps[[1, 3, 5]])
+
+
+def test_eda_deletion_of_everything_keeps_one_word():
+    out = decode(kt.EDA(0, 0, 0, 1.0, num_aug=6, seed=4)(tf.constant(MIXED)))
+    for text, row in zip(MIXED, out):
+        words = text.split()
+        for line in row:
+            assert line == text if len(words) <= 1 else line in words
+
+
+def test_replacement_count_follows_alpha_per_text():
+    # Texts of 12, 7 and 3 toy words, alpha 0.3: 3, 2 and 1 replacements.
+    texts = [" ".join(f"w{i}" for i in range(k)) for k in (12, 7, 3)]
+    layer = kt.EDA(0.3, 0, 0, 0, num_aug=8, thesaurus=TOY, seed=5)
+    out = decode(layer(tf.constant(texts)))
+    for text, row, expected in zip(texts, out, (3, 2, 1)):
+        originals = text.split()
+        for line in row:
+            words = line.split()
+            assert len(words) == len(originals)
+            assert all(w == o or w == "s" + o[1:] for w, o in zip(words, originals))
+            assert sum(w != o for w, o in zip(words, originals)) == expected
+        assert len(set(row)) > 1
+
+
+def test_insertion_count_order_and_gaps():
+    texts = [" ".join(f"w{i}" for i in range(k)) for k in (10, 4)]
+    layer = kt.RandomInsertion(rate=0.3, thesaurus=TOY, seed=6)
+    out = decode(layer(tf.constant(texts * 40)))
+    first_gap, last_gap = 0, 0
+    for line, text in zip(out, texts * 40):
+        originals, words = text.split(), line.split()
+        assert [w for w in words if w.startswith("w")] == originals  # originals in order
+        inserted = [w for w in words if w.startswith("s")]
+        assert len(inserted) == max(1, int(0.3 * len(originals)))
+        # Each inserted word is a synonym of a word of its own text.
+        assert all("w" + w[1:] in originals for w in inserted)
+        first_gap += words[0].startswith("s")
+        last_gap += words[-1].startswith("s")
+    assert first_gap > 0 and last_gap > 0  # before the first and after the last word happen
+
+
+def test_unchanged_outputs_are_the_text_byte_for_byte():
+    texts = tf.constant(["the  of\tand ", "  xyzzy  ", "the the"])
+    assert decode(kt.SynonymReplacement(1.0, seed=1)(texts)).tolist() == decode(texts).tolist()
+    assert decode(kt.RandomInsertion(1.0, seed=1)(texts)).tolist() == decode(texts).tolist()
+    # Swapping two copies of one word changes nothing (one swap of three words).
+    same = tf.constant(["the  the\tthe"] * 4)
+    assert decode(kt.RandomSwap(0.5, seed=1)(same)).tolist() == ["the  the\tthe"] * 4
+
+
+def test_edge_punctuated_thesaurus_keys_are_not_matched_by_words():
+    # "Dr." has the core "Dr", so it finds "dr", never the key "dr." (as before).
+    thesaurus = {"dr.": ["doctor"], "dr": ["drive"], "cars": ["autos"], "car": ["auto"]}
+    layer = kt.SynonymReplacement(rate=1.0, thesaurus=thesaurus, seed=1)
+    out = decode(layer(tf.constant(["Dr.", "dr", "(cars,", "CAR."])))
+    assert out.tolist() == ["Drive.", "drive", "(autos,", "AUTO."]
+    # Likewise a stop word with edge punctuation never matches a word's core.
+    layer = kt.SynonymReplacement(rate=1.0, stop_words=["'happy"], seed=1)
+    assert set(decode(layer(tf.constant(["'happy"] * 20)))) <= {"'" + w for w in HAPPY}
+    # With no stop words at all, "a" is replaced too (WordNet knows the letter and unit).
+    layer = kt.SynonymReplacement(rate=1.0, stop_words=[], seed=1)
+    assert "a" not in set(decode(layer(tf.constant(["a"] * 20))))
+    assert set(decode(kt.SynonymReplacement(rate=1.0, seed=1)(tf.constant(["a"] * 4)))) == {"a"}
+
+
+def test_many_sequential_swaps_keep_the_words():
+    out = decode(kt.RandomSwap(rate=1.0, seed=7)(tf.constant([SENTENCE, "", "a b", "x"] * 5)))
+    for line, text in zip(out, [SENTENCE, "", "a b", "x"] * 5):
+        assert collections.Counter(line.split()) == collections.Counter(text.split())
+    # Two words at rate 1: two swaps in a row, which restore the text.
+    assert set(out[2::4]) == {"a b"}
+    assert len(set(out[0::4])) > 2
