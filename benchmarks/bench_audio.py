@@ -14,14 +14,25 @@ both sides:
 audiomentations runs clip by clip (its API takes one clip) with ``p=1``; for
 time stretch and pitch shift both of its methods are timed: its default
 ``signalsmith_stretch`` (a C++ library) and ``librosa_phase_vocoder``. Ours
-runs on the whole batch three ways: called directly (``layer(clips)``, which
+runs on the whole batch four ways: called directly (``layer(clips)``, which
 runs a traced TensorFlow function), compiled with XLA
 (``tf.function(jit_compile=True)``), and mapped over ``tf.data`` (``map`` with
-``num_parallel_calls=AUTOTUNE``, then ``prefetch``: no Python on the path).
-Every number is warm (the first calls excluded) and is the median of
+``num_parallel_calls=AUTOTUNE``, then ``prefetch``) consumed two ways: by a
+Python iterator (``next(iterator).numpy()`` per batch) and inside a graph, as
+``model.fit`` with ``steps_per_execution`` does (one iterator, pulled 16 times
+per call of a ``tf.function`` in a graph loop: no Python and no NumPy copy per
+batch). Every number is warm (the first calls excluded) and is the median of
 ``--repeats`` repetitions of ``--batches`` batches, in clips per second; the
-ratios are ours (direct call, and the best of our three ways) over
+ratios are ours (direct call, and the best of our four ways) over
 audiomentations on the same augmentation.
+
+A second table gives the floors on the same batch, with no augmentation: one
+NumPy pass over it (``np.multiply(x, 2.0, out=out)``, what audiomentations'
+gain amounts to), one call of an empty ``tf.function``, and the two ways of
+pulling a batch out of ``tf.data`` (identity map). No layer called directly
+can beat the empty call, and none can beat the NumPy pass by more than what
+the work itself costs; where audiomentations is within a few NumPy passes
+(gain, shift), 3x its speed is out of reach for any TensorFlow layer.
 
 Run from the repository root::
 
@@ -98,6 +109,65 @@ def per_clip_step(transform, batch):
     return step
 
 
+IN_GRAPH_BATCHES = 16
+
+
+def in_graph_step(layer, batch):
+    """``IN_GRAPH_BATCHES`` batches of the mapped pipeline consumed in one ``tf.function``."""
+    ds = (
+        tf.data.Dataset.from_tensors(tf.constant(batch))
+        .repeat()
+        .map(lambda x: layer(x, training=True), num_parallel_calls=tf.data.AUTOTUNE)
+        .prefetch(tf.data.AUTOTUNE)
+    )
+    return _in_graph_loop(ds)
+
+
+def _in_graph_loop(ds):
+    """One iterator for the whole run, pulled ``IN_GRAPH_BATCHES`` times per ``tf.function``
+    call in a graph loop: how ``model.fit`` with ``steps_per_execution`` consumes data."""
+    iterator = iter(ds)
+
+    @tf.function
+    def consume():
+        total = tf.constant(0.0)
+        for _ in tf.range(IN_GRAPH_BATCHES):
+            total += next(iterator)[0, 0]
+        return total
+
+    def step():
+        consume().numpy()
+
+    return step
+
+
+def floor_steps(batch) -> dict:
+    """Steps that do no augmentation: the floors a layer's speed is bounded by."""
+    out = np.empty_like(batch)
+    tensor = tf.constant(batch)
+    empty = tf.function(lambda x: x[0, 0])
+    identity = tf.data.Dataset.from_tensors(tensor).repeat()
+
+    def mapped():
+        return identity.map(tf.identity, num_parallel_calls=tf.data.AUTOTUNE).prefetch(
+            tf.data.AUTOTUNE
+        )
+
+    iterator = iter(mapped())
+    return {
+        "NumPy pass over the batch (np.multiply(x, 2.0, out=out))": (
+            lambda: np.multiply(batch, 2.0, out=out),
+            BATCH,
+        ),
+        "empty tf.function call": (lambda: empty(tensor).numpy(), BATCH),
+        "tf.data, identity map, Python iterator": (lambda: next(iterator).numpy(), BATCH),
+        f"tf.data, identity map, in-graph ({IN_GRAPH_BATCHES} batches per call)": (
+            _in_graph_loop(mapped()),
+            BATCH * IN_GRAPH_BATCHES,
+        ),
+    }
+
+
 def compiled_step(layer, batch):
     fn = tf.function(lambda x: layer(x, training=True), jit_compile=True)
     tensor = tf.constant(batch)
@@ -122,17 +192,19 @@ def main(argv=None) -> None:
     batch = clips()
     rows = []
     peers = theirs()
+
+    def rate(step, size=BATCH):
+        return statistics.median(measure(step, args.batches, args.repeats, 2, size))
+
+    floors = {name: rate(step, size) for name, (step, size) in floor_steps(batch).items()}
     for name, layer in ours().items():
-
-        def rate(step):
-            return statistics.median(measure(step, args.batches, args.repeats, 2, BATCH))
-
         direct = rate(direct_step(layer, batch))
         compiled = rate(compiled_step(layer, batch))
         mapped = rate(tf_data_step(layer, batch))
+        in_graph = rate(in_graph_step(layer, batch), BATCH * IN_GRAPH_BATCHES)
         for method, transform in peers[name]:
             other = rate(per_clip_step(transform, batch))
-            rows.append((name, method, direct, compiled, mapped, other))
+            rows.append((name, method, direct, compiled, mapped, in_graph, other))
 
     load = os.getloadavg()[0]
     print(f"# Audio augmentation, {BATCH} one-second clips at {SR} Hz per batch\n")
@@ -144,16 +216,20 @@ def main(argv=None) -> None:
     )
     print(
         "| augmentation | audiomentations method | ours, direct | ours, XLA | ours, tf.data "
-        "| audiomentations | direct / theirs | best of ours / theirs |"
+        "| ours, tf.data in-graph | audiomentations | direct / theirs | best of ours / theirs |"
     )
-    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
-    for name, method, direct, compiled, mapped, other in rows:
-        best = max(direct, compiled, mapped)
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for name, method, direct, compiled, mapped, in_graph, other in rows:
+        best = max(direct, compiled, mapped, in_graph)
         print(
             f"| {name} | {method or '-'} | {direct:,.0f} | {compiled:,.0f} | {mapped:,.0f} "
-            f"| {other:,.0f} | {direct / other:.2f}x | {best / other:.2f}x |"
+            f"| {in_graph:,.0f} | {other:,.0f} | {direct / other:.2f}x | {best / other:.2f}x |"
         )
-    print("\n(clips per second)")
+    print("\n(clips per second)\n")
+    print("| floor (no augmentation, same batch) | clips per second | time per batch |")
+    print("| --- | ---: | ---: |")
+    for name, value in floors.items():
+        print(f"| {name} | {value:,.0f} | {BATCH / value * 1e6:,.0f} us |")
 
 
 if __name__ == "__main__":

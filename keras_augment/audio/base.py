@@ -139,28 +139,41 @@ class AudioAugmentation(keras.layers.Layer):
 
     def call(self, inputs, training=True, seed=None):
         inputs = self._check_input(inputs)
-        internal, layout = self._to_internal(inputs)
-        internal = tf.cast(internal, tf.float32)
         if isinstance(training, bool) or training is None:
             if training is False:
-                out = internal
-            elif tf.executing_eagerly():
-                # Called directly: run the whole training path as one traced function
-                # (drawing parameters eagerly costs as much as the kernels).
-                out = self._traced_augment(internal, seed)
-            else:
-                out = self.augment(internal, seed)
-        else:
-            out = tf.cond(
-                tf.cast(training, tf.bool), lambda: self.augment(internal, seed), lambda: internal
-            )
+                return tf.cast(inputs, self.compute_dtype)
+            if tf.executing_eagerly():
+                # Called directly: the layout changes, the parameters and the kernel run as
+                # one traced function (eager ops cost as much as the kernels on a batch).
+                return self._traced_call(inputs, seed)
+            return self._augment_input(inputs, seed)
+        internal, layout = self._to_internal(inputs)
+        internal = tf.cast(internal, tf.float32)
+        out = tf.cond(
+            tf.cast(training, tf.bool), lambda: self.augment(internal, seed), lambda: internal
+        )
         out.set_shape(internal.shape)
         return tf.cast(self._from_internal(out, layout), self.compute_dtype)
 
-    def _traced_augment(self, internal, seed):
+    def _augment_input(self, inputs: tf.Tensor, seed=None) -> tf.Tensor:
+        """The training path on a checked input of any accepted layout."""
+        internal, layout = self._to_internal(inputs)
+        internal = tf.cast(internal, tf.float32)
+        out = self.augment(internal, seed)
+        out.set_shape(internal.shape)
+        return tf.cast(self._from_internal(out, layout), self.compute_dtype)
+
+    def _traced_call(self, inputs, seed):
+        # One function per input rank (the layout depends on it); within a rank, shapes may
+        # vary without retracing each time.
+        rank = inputs.shape.rank
         if self._traced is None:
-            self._traced = tf.function(self.augment, autograph=False, reduce_retracing=True)
-        return self._traced(internal, seed)
+            self._traced = {}
+        if rank not in self._traced:
+            self._traced[rank] = tf.function(
+                self._augment_input, autograph=False, reduce_retracing=True
+            )
+        return self._traced[rank](inputs, seed)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
@@ -209,20 +222,20 @@ class WaveformAugmentation(AudioAugmentation):
     def _to_internal(self, waves):
         rank = waves.shape.rank
         if rank == 1:
-            return waves[None, :, None], "time"
+            return tf.expand_dims(tf.expand_dims(waves, 0), 2), "time"
         if rank == 2:
             if self.rank2_layout == "batch_time":
-                return waves[:, :, None], "batch_time"
-            return waves[None], "time_channels"
+                return tf.expand_dims(waves, 2), "batch_time"
+            return tf.expand_dims(waves, 0), "time_channels"
         return waves, "batch_time_channels"
 
     def _from_internal(self, waves, layout):
         if layout == "time":
-            return waves[0, :, 0]
+            return tf.squeeze(waves, [0, 2])
         if layout == "batch_time":
-            return waves[:, :, 0]
+            return tf.squeeze(waves, 2)
         if layout == "time_channels":
-            return waves[0]
+            return tf.squeeze(waves, 0)
         return waves
 
     def get_config(self) -> dict:
@@ -249,8 +262,8 @@ class SpectrogramAugmentation(AudioAugmentation):
 
     def _to_internal(self, spectrograms):
         if spectrograms.shape.rank == 2:
-            return spectrograms[None], "single"
+            return tf.expand_dims(spectrograms, 0), "single"
         return spectrograms, "batch"
 
     def _from_internal(self, spectrograms, layout):
-        return spectrograms[0] if layout == "single" else spectrograms
+        return tf.squeeze(spectrograms, 0) if layout == "single" else spectrograms

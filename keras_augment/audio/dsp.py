@@ -22,6 +22,27 @@ def static_or_dynamic_length(waves: tf.Tensor, axis: int = 1):
     return static if static is not None else tf.shape(waves)[axis]
 
 
+def in_xla_context() -> bool:
+    """True while tracing for XLA (``jit_compile=True``, or inside such a function).
+
+    Some kernels pick, for the same result, the op that is fast on each side:
+    ``tf.image.crop_and_resize`` or per-clip slices on the usual CPU kernels
+    (several times faster there than a gather), a gather under XLA (which has no
+    ``CropAndResize`` kernel and fuses gathers well). The check reads
+    TensorFlow's XLA control-flow context, the one its own ``cond`` and
+    ``switch_case`` consult; should that internal module move, the XLA-safe
+    choice is taken everywhere.
+    """
+    try:
+        from tensorflow.python.framework import ops
+        from tensorflow.python.ops import control_flow_util
+    except ImportError:  # pragma: no cover - a TensorFlow without the module
+        return True
+    if tf.executing_eagerly():
+        return False
+    return control_flow_util.GraphOrParentsInXlaContext(ops.get_default_graph())
+
+
 def next_power_of_two(n) -> int | tf.Tensor:
     if isinstance(n, int):
         return 1 << max(0, (n - 1).bit_length())
@@ -48,9 +69,25 @@ def fast_fft_length(n) -> int | tf.Tensor:
     return best
 
 
+def root_mean_square(x: tf.Tensor, axis, keepdims: bool = False) -> tf.Tensor:
+    """``sqrt(mean(x ** 2))`` over ``axis``: one reduction op (EuclideanNorm) on the CPU
+    kernels, where squaring first would cost a pass; square, mean and root under XLA (which
+    has no EuclideanNorm kernel and fuses the three)."""
+    if in_xla_context():
+        return tf.sqrt(tf.reduce_mean(tf.square(x), axis=axis, keepdims=keepdims))
+    shape = tf.shape(x)
+    count = tf.reduce_prod(tf.gather(shape, [a % x.shape.rank for a in _axes(axis)]))
+    norm = tf.math.reduce_euclidean_norm(x, axis=axis, keepdims=keepdims)
+    return norm * tf.math.rsqrt(tf.cast(count, x.dtype))
+
+
+def _axes(axis) -> list[int]:
+    return list(axis) if isinstance(axis, (list, tuple)) else [axis]
+
+
 def rms(waves: tf.Tensor) -> tf.Tensor:
     """Root mean square of each clip over time and channels: ``float32[batch]``."""
-    return tf.sqrt(tf.reduce_mean(tf.square(waves), axis=[1, 2]))
+    return root_mean_square(waves, axis=[1, 2])
 
 
 def db_to_amplitude(db: tf.Tensor) -> tf.Tensor:
@@ -129,26 +166,58 @@ def bandpass(
 NOISE_EXPONENTS = {"white": 0.0, "pink": 1.0, "brown": 2.0}
 
 
+def shape_noise(white: tf.Tensor, color: str) -> tf.Tensor:
+    """Filters white noise ``[batch, time, channels]`` to a 1/f^a power spectrum (unscaled).
+
+    ``color`` is ``"white"`` (a = 0: returned as it is), ``"pink"`` (a = 1) or
+    ``"brown"`` (a = 2); the DC bin is removed for coloured noise.
+    """
+    exponent = NOISE_EXPONENTS[color]
+    if not exponent:
+        return white
+    length = static_or_dynamic_length(white)
+    signal = tf.transpose(white, [0, 2, 1])
+    spectrum = tf.signal.rfft(signal, fft_length=[length])
+    bins = tf.shape(spectrum)[-1]
+    k = tf.range(bins, dtype=tf.float32)
+    gain = tf.where(k > 0, tf.pow(tf.maximum(k, 1.0), -exponent / 2.0), 0.0)
+    noise = tf.signal.irfft(spectrum * tf.cast(gain, tf.complex64), fft_length=[length])
+    return tf.transpose(noise, [0, 2, 1])
+
+
+def _channel_rms(noise: tf.Tensor) -> tf.Tensor:
+    """RMS over time of each clip and channel, ``[batch, 1, channels]``, floored at 1e-12."""
+    # Mono: the same numbers over time and channel, a reduction Eigen does several times faster
+    # than one over a middle axis.
+    axis = [1, 2] if noise.shape[2] == 1 else 1
+    return tf.maximum(root_mean_square(noise, axis=axis, keepdims=True), 1e-12)
+
+
 def colored_noise(white: tf.Tensor, color: str) -> tf.Tensor:
     """Shapes white noise ``[batch, time, channels]`` to a 1/f^a power spectrum, unit RMS.
 
-    ``color`` is ``"white"`` (a = 0), ``"pink"`` (a = 1) or ``"brown"`` (a = 2);
-    the DC bin is removed for coloured noise. Every clip and channel is
-    rescaled to RMS 1 exactly.
+    ``color`` as in :func:`shape_noise`. Every clip and channel is rescaled to
+    RMS 1 exactly.
     """
-    exponent = NOISE_EXPONENTS[color]
-    noise = white
-    if exponent:
-        length = static_or_dynamic_length(white)
-        signal = tf.transpose(white, [0, 2, 1])
-        spectrum = tf.signal.rfft(signal, fft_length=[length])
-        bins = tf.shape(spectrum)[-1]
-        k = tf.range(bins, dtype=tf.float32)
-        gain = tf.where(k > 0, tf.pow(tf.maximum(k, 1.0), -exponent / 2.0), 0.0)
-        noise = tf.signal.irfft(spectrum * tf.cast(gain, tf.complex64), fft_length=[length])
-        noise = tf.transpose(noise, [0, 2, 1])
-    level = tf.sqrt(tf.reduce_mean(tf.square(noise), axis=1, keepdims=True))
-    return noise / tf.maximum(level, 1e-12)
+    noise = shape_noise(white, color)
+    return noise / _channel_rms(noise)
+
+
+def add_scaled_noise(
+    waves: tf.Tensor, noise: tf.Tensor, level: tf.Tensor | None = None, snr_db=None
+) -> tf.Tensor:
+    """Adds ``noise`` rescaled, per clip and channel, to RMS ``level`` (``float32[batch]``).
+
+    With ``snr_db`` (``float32[batch]``) instead of ``level``, the level is
+    ``rms(clip) / 10 ** (snr_db / 20)``: the clip's signal-to-noise ratio is
+    then ``snr_db`` (a silent clip gets no noise). The same result as
+    :func:`mix_at_snr` on :func:`colored_noise`, in two passes fewer: the
+    normalisation and the SNR scale are one multiplication.
+    """
+    if snr_db is not None:
+        level = rms(waves) / db_to_amplitude(snr_db)
+    scale = _per_clip(level, 3) / _channel_rms(noise)
+    return waves + scale * noise
 
 
 def mix_at_snr(waves: tf.Tensor, noise: tf.Tensor, snr_db: tf.Tensor) -> tf.Tensor:
@@ -165,22 +234,42 @@ def mix_at_snr(waves: tf.Tensor, noise: tf.Tensor, snr_db: tf.Tensor) -> tf.Tens
 # ----- resampling and time scaling -----------------------------------------
 
 
-def resample_linear(waves: tf.Tensor, factor: tf.Tensor, out_length) -> tf.Tensor:
+def antialias_cutoff(factor: tf.Tensor) -> tf.Tensor:
+    """Low-pass cut-off (cycles per sample) before reading a clip ``factor`` times faster:
+    0.9 x the new Nyquist frequency when ``factor > 1``, none (far above Nyquist) otherwise."""
+    return tf.where(factor > 1.0, 0.45 / factor, 5.0)
+
+
+def resample_linear(
+    waves: tf.Tensor, factor: tf.Tensor, out_length, antialias: bool = True
+) -> tf.Tensor:
     """Reads each clip at ``factor`` times normal speed: ``out[t] = in[t * factor]``.
 
     Linear interpolation between samples; positions past the clip's end give
-    zeros. With ``factor > 1`` the clip is first low-passed at ``1 / factor``
-    of its Nyquist frequency so that the faster playback does not alias.
-    Returns ``[batch, out_length, channels]``.
+    zeros. With ``antialias`` (the default) and ``factor > 1`` the clip is first
+    low-passed at 0.9 x ``1 / factor`` of its Nyquist frequency so that the
+    faster playback does not alias; pass ``antialias=False`` for clips already
+    band-limited. Returns ``[batch, out_length, channels]``.
     """
     length = static_or_dynamic_length(waves)
-    nyquist = 0.5
-    # Anti-aliasing: cut-off at 0.9 x the new Nyquist, order 8 (about 48 dB per octave).
-    # Its impulse response is short (cut-off near Nyquist), so a 1024-sample margin suffices.
-    cutoff = tf.where(factor > 1.0, 0.9 * nyquist / factor, 10.0 * nyquist)
-    waves = frequency_response(
-        waves, lambda f: butterworth_lowpass_gain(f, cutoff, 8), 1.0, margin=1024
-    )
+    if antialias:
+        # Order 8 (about 48 dB per octave). Its impulse response is short (cut-off near
+        # Nyquist), so a 1024-sample margin suffices.
+        cutoff = antialias_cutoff(factor)
+        waves = frequency_response(
+            waves, lambda f: butterworth_lowpass_gain(f, cutoff, 8), 1.0, margin=1024
+        )
+    if isinstance(length, int) and length >= 2 and not in_xla_context():
+        # The same interpolation by tf.image.crop_and_resize (a [batch, 1, time, channels]
+        # image, one box per clip spanning input positions 0 .. (out_length - 1) * factor);
+        # positions past the end take the extrapolation value, 0.
+        span = tf.cast(out_length - 1, tf.float32) * factor / float(length - 1)
+        zero = tf.zeros_like(factor)
+        boxes = tf.stack([zero, zero, zero, span], axis=1)
+        clips = tf.range(tf.shape(waves)[0])
+        size = tf.stack([1, out_length])
+        out = tf.image.crop_and_resize(waves[:, None], boxes, clips, size, extrapolation_value=0.0)
+        return out[:, 0]
     t = tf.range(out_length, dtype=tf.float32)
     position = t[None, :] * factor[:, None]
     left = tf.floor(position)
@@ -229,7 +318,7 @@ def _strictly_lower(size) -> tf.Tensor:
 
 
 def phase_vocoder(
-    waves: tf.Tensor, rate: tf.Tensor, out_length, frame_length: int = 512
+    waves: tf.Tensor, rate: tf.Tensor, out_length, frame_length: int = 512, lowpass_cutoff=None
 ) -> tf.Tensor:
     """Changes each clip's tempo by ``rate`` (> 1 faster) and keeps its pitch.
 
@@ -242,6 +331,11 @@ def phase_vocoder(
     frames are overlap-added. The content of a clip of ``T`` samples lasts
     ``T / rate`` samples; the output has ``out_length`` samples, cut or padded
     with zeros at the end. Returns ``[batch, out_length, channels]``.
+
+    ``lowpass_cutoff`` (``float32[batch]``, cycles per sample) optionally
+    applies the order-8 Butterworth magnitude of :func:`resample_linear`'s
+    anti-aliasing filter to every synthesised frame: the filter for free,
+    where a separate one would cost two FFTs of the whole clip.
     """
     hop = frame_length // 4
     lead = frame_length - hop  # so the first real sample is covered by a full overlap
@@ -265,10 +359,16 @@ def phase_vocoder(
     valid = first < tf.cast(frames, tf.int32) - 1
     first = tf.clip_by_value(first, 0, tf.cast(frames, tf.int32) - 2)
 
-    magnitude = tf.abs(stft)
-    # Phases through atan2 (tf.math.angle on complex is several times slower on CPU).
-    mid = tf.reduce_sum(stft, axis=1, keepdims=True)
-    mid_phase = tf.math.atan2(tf.math.imag(mid), tf.math.real(mid))
+    # Real and imaginary parts once: the magnitude as sqrt(re^2 + im^2) (tf.abs on complex is
+    # several times slower on CPU) and the phases through atan2 (so is tf.math.angle).
+    real, imag = tf.math.real(stft), tf.math.imag(stft)
+    magnitude = tf.sqrt(real * real + imag * imag)
+    if waves.shape[2] == 1:  # mono: the sum of the channels is the channel
+        mid_real, mid_imag = real, imag
+    else:
+        mid_real = tf.reduce_sum(real, axis=1, keepdims=True)
+        mid_imag = tf.reduce_sum(imag, axis=1, keepdims=True)
+    mid_phase = tf.math.atan2(mid_imag, mid_real)
     # Only cos/sin of the accumulated phase are used, so the advances need no unwrapping.
     advance = mid_phase[:, :, 1:] - mid_phase[:, :, :-1]
     this = tf.gather(magnitude, first, axis=2, batch_dims=1)  # [batch, channels, out, bins]
@@ -277,9 +377,14 @@ def phase_vocoder(
     magnitude = ((1.0 - alpha) * this + alpha * after) * tf.cast(valid, tf.float32)[
         :, None, :, None
     ]
-    start = tf.math.atan2(tf.math.imag(stft[:, :, :1]), tf.math.real(stft[:, :, :1]))
+    if lowpass_cutoff is not None:
+        bins = tf.range(frame_length // 2 + 1, dtype=tf.float32) / float(frame_length)
+        gain = butterworth_lowpass_gain(bins, lowpass_cutoff, 8)  # [batch, bins]
+        magnitude = magnitude * gain[:, None, None, :]
+    start = tf.math.atan2(imag[:, :, :1], real[:, :, :1])
     if isinstance(out_frames, int) and out_frames <= 1024:
-        accumulated = tf.einsum("ij,bcjk->bcik", _strictly_lower(out_frames), steps)
+        # (a broadcast matmul: faster than the same einsum on CPU)
+        accumulated = tf.linalg.matmul(_strictly_lower(out_frames), steps)
     else:  # long clips: a triangular matrix would be too large
         accumulated = tf.cumsum(steps, axis=2, exclusive=True)
     phase = start + accumulated
@@ -315,8 +420,11 @@ def pitch_shift(
         middle = int(math.ceil(length * growth)) + 2
     else:
         middle = tf.cast(tf.math.ceil(tf.cast(length, tf.float32) * growth), tf.int32) + 2
-    stretched = phase_vocoder(waves, 1.0 / factor, middle, frame_length)
-    return resample_linear(stretched, factor, length)
+    # The anti-aliasing low-pass of the resampling is applied to the vocoder's frames.
+    stretched = phase_vocoder(
+        waves, 1.0 / factor, middle, frame_length, lowpass_cutoff=antialias_cutoff(factor)
+    )
+    return resample_linear(stretched, factor, length, antialias=False)
 
 
 # ----- convolution ---------------------------------------------------------

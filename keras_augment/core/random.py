@@ -142,7 +142,32 @@ def uniform01(shape, seed: tf.Tensor) -> tf.Tensor:
 
 
 def normal(shape, seed: tf.Tensor) -> tf.Tensor:
-    """Standard normal float32 (Box-Muller on :func:`uniform01`), equal with and without XLA."""
-    u = uniform01(tf.concat([[2], tf.cast(shape, tf.int32)], axis=0), seed)
-    radius = tf.sqrt(-2.0 * tf.math.log1p(-u[0]))  # 1 - u in (0, 1]: finite log
-    return radius * tf.cos((2.0 * math.pi) * u[1])
+    """Standard normal float32 (Box-Muller on Philox bits), equal with and without XLA.
+
+    Each pair of 32-bit Philox words gives a uniform ``u`` (the top 24 bits of
+    the first) and an angle ``a = 2 pi v`` (the second, scaled), hence two
+    independent normals ``r cos(a)`` and ``r sin(a)`` with
+    ``r = sqrt(-2 ln(1 - u))``: the cosines fill the first half of the
+    (flattened) output, the sines the second half. One 32-bit draw per value,
+    one logarithm and square root per two values.
+    """
+    shape = tf.convert_to_tensor(shape)
+    static = tf.get_static_value(shape)
+    if static is not None:
+        shape = [int(size) for size in static]
+        count = math.prod(shape)
+        pairs = [2, (count + 1) // 2]
+    else:
+        shape = tf.cast(shape, tf.int32)
+        count = tf.reduce_prod(shape)
+        pairs = tf.stack([2, (count + 1) // 2])
+    bits = tf.random.stateless_uniform(
+        pairs, seed, minval=None, maxval=None, dtype=tf.uint32, alg="philox"
+    )
+    # u: the top 24 bits of the first word, exact in float32; log1p(-u) is finite (u < 1).
+    u = tf.cast(tf.bitwise.right_shift(bits[0], 8), tf.float32)
+    radius = tf.sqrt(-2.0 * tf.math.log1p(u * (-1.0 / (1 << 24))))
+    # The angle from all 32 bits of the second word (float32 keeps 24; 2 pi wraps to 0).
+    angle = tf.cast(bits[1], tf.float32) * (2.0 * math.pi / 2.0**32)
+    values = radius[None] * tf.stack([tf.cos(angle), tf.sin(angle)])
+    return tf.reshape(tf.reshape(values, [-1])[:count], shape)
