@@ -15,6 +15,8 @@ shorter is followed by zeros. All three are XLA-compilable.
 
 from __future__ import annotations
 
+import numbers
+
 import tensorflow as tf
 
 from keras_augment.audio import dsp
@@ -47,16 +49,39 @@ class SpeedChange(WaveformAugmentation):
     Args:
         factor: ``(low, high)`` speed factor, both positive; ``(0.9, 1.1)``
             is the usual speech-recognition perturbation range.
+        factors: instead of a range, a list of factors to pick from with equal
+            chances, e.g. ``[0.9, 1.0, 1.1]`` (speed perturbation as Kaldi
+            recipes do it: three copies of the data at three speeds). Giving
+            both ``factor`` and ``factors`` is an error.
         seed, batchwise, rank2_layout: see :class:`WaveformAugmentation`.
     """
 
-    def __init__(self, factor=(0.9, 1.1), **kwargs):
+    def __init__(self, factor=None, factors=None, **kwargs):
         super().__init__(**kwargs)
-        self.factor = parse_range(
-            self.__class__.__name__, "factor", factor, low=0.0, low_inclusive=False, symmetric=False
-        )
+        name = self.__class__.__name__
+        if factors is not None:
+            if factor is not None:
+                raise ValueError(
+                    f"{name}: give either `factor` (a range) or `factors` (a list to pick "
+                    f"from), not both; got factor={factor!r} and factors={factors!r}."
+                )
+            self.factors = check_factor_list(name, factors)
+            self.factor = None
+        else:
+            self.factors = None
+            self.factor = parse_range(
+                name,
+                "factor",
+                (0.9, 1.1) if factor is None else factor,
+                low=0.0,
+                low_inclusive=False,
+                symmetric=False,
+            )
 
     def get_params(self, sampler: Sampler, waves: tf.Tensor) -> dict:
+        if self.factors is not None:
+            pick = sampler.integers(0, len(self.factors))
+            return {"factor": tf.gather(tf.constant(self.factors, tf.float32), pick)}
         return {"factor": sampler.uniform(*self.factor)}
 
     def transform(self, waves: tf.Tensor, params: dict) -> tf.Tensor:
@@ -64,8 +89,24 @@ class SpeedChange(WaveformAugmentation):
 
     def get_config(self) -> dict:
         config = super().get_config()
-        config["factor"] = list(self.factor)
+        config["factor"] = None if self.factor is None else list(self.factor)
+        config["factors"] = None if self.factors is None else list(self.factors)
         return config
+
+
+def check_factor_list(layer: str, factors) -> tuple[float, ...]:
+    """A non-empty list of positive speed factors."""
+    values = list(factors) if isinstance(factors, (list, tuple)) else None
+    if (
+        not values
+        or any(isinstance(v, bool) or not isinstance(v, numbers.Real) for v in values)
+        or not all(v > 0 for v in values)
+    ):
+        raise ValueError(
+            f"{layer}: `factors` must be a non-empty list of positive numbers, e.g. "
+            f"[0.9, 1.0, 1.1]; got {factors!r}."
+        )
+    return tuple(float(v) for v in values)
 
 
 @register

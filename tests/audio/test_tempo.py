@@ -97,6 +97,35 @@ def test_pitch_shift_on_speech_keeps_duration_and_moves_spectrum(speech):
     assert centroid(out) / centroid(audio) == pytest.approx(2 ** (4 / 12), rel=0.1)
 
 
+def test_speed_change_picks_from_a_list_of_factors():
+    layer = A.SpeedChange(factors=[0.9, 1.0, 1.1], seed=3)
+    drawn = np.asarray(layer.draw_params(tf.zeros([600, 800, 1]), SEED)["factor"])
+    values, counts = np.unique(drawn, return_counts=True)
+    np.testing.assert_allclose(values, [0.9, 1.0, 1.1], rtol=1e-6)
+    assert counts.min() > 160  # about 200 each
+    # The factor drawn is the one applied: a 1 kHz tone comes out at 900, 1000 or 1100 Hz.
+    x = np.stack([tone(1000, 0.6)] * 6)
+    out = np.asarray(layer(x))
+    heard = sorted({round(dominant_frequency(clip[: int(0.5 * SR)]), -2) for clip in out})
+    assert set(heard) <= {900.0, 1000.0, 1100.0} and len(heard) >= 2
+    again = A.SpeedChange.from_config(layer.get_config())
+    assert again.factors == (0.9, 1.0, 1.1) and again.factor is None
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(factors=[]), "non-empty list"),
+        (dict(factors=[0.9, -1.0]), "positive"),
+        (dict(factors="0.9"), "list"),
+        (dict(factor=(0.9, 1.1), factors=[0.9, 1.1]), "not both"),
+    ],
+)
+def test_speed_change_bad_factor_lists(kwargs, match):
+    with pytest.raises(ValueError, match=f"SpeedChange.*{match}"):
+        A.SpeedChange(**kwargs)
+
+
 def test_drawn_values_are_per_clip_and_in_range():
     x = tf.zeros([16, 800, 1])
     for layer, key, low, high in [
