@@ -112,6 +112,16 @@ def number(cell: str) -> float | None:
     return float(match.group(1).replace(",", "")) if match else None
 
 
+LABEL_CHARS = 52  # longer bar labels are cut, so that every label fits left of its chart
+
+
+def _not_a_label(cell: str) -> bool:
+    """Numbers, ranges of numbers ("1,566-1,779") and empty cells do not name a row."""
+    return (
+        number(cell) is not None or re.fullmatch(r"[-\s]*|[\d,.]+\s*-\s*[\d,.]+", cell) is not None
+    )
+
+
 def rate_bars(tables) -> list[tuple[str, list[tuple[str, float]]]]:
     """For each table with a rate column: ``(rate header, [(row label, rate)])``."""
     charts = []
@@ -128,9 +138,11 @@ def rate_bars(tables) -> list[tuple[str, list[tuple[str, float]]]]:
             if value is None or value <= 0:
                 continue
             label = " | ".join(
-                cell for i, cell in enumerate(row) if i != col and number(cell) is None
+                cell for i, cell in enumerate(row) if i != col and not _not_a_label(cell)
             )
-            label = re.sub(r"\s+", " ", label)[:60]
+            label = re.sub(r"\s+", " ", label)
+            if len(label) > LABEL_CHARS:
+                label = label[: LABEL_CHARS - 3] + "..."
             bars.append((label, value))
         if bars:
             charts.append((header[col], bars))
@@ -166,7 +178,7 @@ def draw(charts, titles, path: Path, stamp: str) -> None:
             ax.text(value, y, f" {value:,.0f}", va="center", fontsize=6)
     fig.suptitle(stamp, fontsize=8)
     fig.tight_layout(rect=(0, 0, 1, 0.99))
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=110, bbox_inches="tight")  # never clip a long label
     plt.close(fig)
 
 
@@ -242,6 +254,7 @@ def main(argv: list[str] | None = None) -> int:
         kept = {k: v for k, v in readme_sections(ROOT / "README.md").items() if k not in ran}
     kind = "smoke run, --quick: not a measurement" if args.quick else "full run"
     if kept:
+        stamp += f"; {', '.join(sorted(kept))} from earlier runs (their dates in the README)"
         kind += (
             f" of {', '.join(name for name, *_ in outputs)}; the other sections are from "
             "earlier runs and give their own dates"

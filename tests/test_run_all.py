@@ -40,6 +40,19 @@ def test_parse_tables_and_rate_bars():
     assert bars[1][1] == [("flow | legacy", 70.0), ("flow | ours", 1400.0)]
 
 
+def test_bar_labels_leave_out_ranges_and_dashes_and_are_cut():
+    table = """| system | workload | images/s | min-max | cpu |
+| --- | --- | ---: | --- | --- |
+| ours | tf.data | 2,393 | 2,147-2,818 | - |
+| a very long name of a system that goes on | and on and on | 12 | 10-14 | 1.5x |
+"""
+    ((_, bars),) = run_all.rate_bars(run_all.parse_tables(table))
+    assert bars[0] == ("ours | tf.data", 2393.0)
+    long_label = bars[1][0]
+    assert len(long_label) == run_all.LABEL_CHARS and long_label.endswith("...")
+    assert "10-14" not in long_label
+
+
 def test_every_script_in_the_folder_is_run_and_helpers_are_not():
     names = run_all.scripts()
     assert names[0] == "bench_geometric"
