@@ -193,16 +193,6 @@ def _channel_rms(noise: tf.Tensor) -> tf.Tensor:
     return tf.maximum(root_mean_square(noise, axis=axis, keepdims=True), 1e-12)
 
 
-def colored_noise(white: tf.Tensor, color: str) -> tf.Tensor:
-    """Shapes white noise ``[batch, time, channels]`` to a 1/f^a power spectrum, unit RMS.
-
-    ``color`` as in :func:`shape_noise`. Every clip and channel is rescaled to
-    RMS 1 exactly.
-    """
-    noise = shape_noise(white, color)
-    return noise / _channel_rms(noise)
-
-
 def add_scaled_noise(
     waves: tf.Tensor, noise: tf.Tensor, level: tf.Tensor | None = None, snr_db=None
 ) -> tf.Tensor:
@@ -211,8 +201,9 @@ def add_scaled_noise(
     With ``snr_db`` (``float32[batch]``) instead of ``level``, the level is
     ``rms(clip) / 10 ** (snr_db / 20)``: the clip's signal-to-noise ratio is
     then ``snr_db`` (a silent clip gets no noise). The same result as
-    :func:`mix_at_snr` on :func:`colored_noise`, in two passes fewer: the
-    normalisation and the SNR scale are one multiplication.
+    normalising the noise to RMS 1 per clip and channel and then calling
+    :func:`mix_at_snr`, in two passes fewer: the normalisation and the SNR
+    scale are one multiplication.
     """
     if snr_db is not None:
         level = rms(waves) / db_to_amplitude(snr_db)

@@ -135,9 +135,18 @@ def uniform01(shape, seed: tf.Tensor) -> tf.Tensor:
     same seed, while its raw integer draws agree; building floats from the
     bits keeps a seeded layer's parameters the same compiled or not.
     """
-    bits = tf.random.stateless_uniform(
+    return _unit_floats(_philox_bits(shape, seed))
+
+
+def _philox_bits(shape, seed: tf.Tensor) -> tf.Tensor:
+    """Raw ``uint32`` Philox words (the same with and without XLA)."""
+    return tf.random.stateless_uniform(
         shape, seed, minval=None, maxval=None, dtype=tf.uint32, alg="philox"
     )
+
+
+def _unit_floats(bits: tf.Tensor) -> tf.Tensor:
+    """Uniform float32 in ``[0, 1)`` from the top 24 bits of each word (exact in float32)."""
     return tf.cast(tf.bitwise.right_shift(bits, 8), tf.float32) * (1.0 / (1 << 24))
 
 
@@ -161,12 +170,9 @@ def normal(shape, seed: tf.Tensor) -> tf.Tensor:
         shape = tf.cast(shape, tf.int32)
         count = tf.reduce_prod(shape)
         pairs = tf.stack([2, (count + 1) // 2])
-    bits = tf.random.stateless_uniform(
-        pairs, seed, minval=None, maxval=None, dtype=tf.uint32, alg="philox"
-    )
-    # u: the top 24 bits of the first word, exact in float32; log1p(-u) is finite (u < 1).
-    u = tf.cast(tf.bitwise.right_shift(bits[0], 8), tf.float32)
-    radius = tf.sqrt(-2.0 * tf.math.log1p(u * (-1.0 / (1 << 24))))
+    bits = _philox_bits(pairs, seed)
+    # u from the first word; log1p(-u) is finite (u < 1).
+    radius = tf.sqrt(-2.0 * tf.math.log1p(-_unit_floats(bits[0])))
     # The angle from all 32 bits of the second word (float32 keeps 24; 2 pi wraps to 0).
     angle = tf.cast(bits[1], tf.float32) * (2.0 * math.pi / 2.0**32)
     values = radius[None] * tf.stack([tf.cos(angle), tf.sin(angle)])

@@ -150,7 +150,9 @@ def test_scaled_noise_matches_normalise_then_mix(color):
     white = normal([3, 800, 2], SEED)
     snr = tf.constant([0.0, 10.0, 30.0])
     fused = dsp.add_scaled_noise(waves, dsp.shape_noise(white, color), snr_db=snr)
-    reference = dsp.mix_at_snr(waves, dsp.colored_noise(white, color), snr)
+    shaped = np.asarray(dsp.shape_noise(white, color))
+    unit = shaped / np.sqrt(np.mean(shaped**2, axis=1, keepdims=True))  # RMS 1 per channel
+    reference = dsp.mix_at_snr(waves, tf.constant(unit), snr)
     np.testing.assert_allclose(fused, reference, rtol=1e-5, atol=1e-6)
     np.testing.assert_array_equal(fused[1], 0.0)  # a silent clip stays silent
     assert snr_db(waves[2], fused[2]) == pytest.approx(30.0, abs=1e-3)
