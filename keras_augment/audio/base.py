@@ -34,10 +34,10 @@ from __future__ import annotations
 
 import numbers
 
-import keras
 import tensorflow as tf
 
 from keras_augment.core import random as ka_random
+from keras_augment.core.backend import SeededLayer
 from keras_augment.core.validation import check_choice
 
 RANK2_LAYOUTS = ("batch_time", "time_channels")
@@ -50,7 +50,7 @@ def check_sample_rate(layer: str, value) -> float:
     return float(value)
 
 
-class AudioAugmentation(keras.layers.Layer):
+class AudioAugmentation(SeededLayer):
     """Shared machinery of the waveform and spectrogram layers (not used directly).
 
     Calling convention (the Keras one): ``training`` defaults to ``True`` when a

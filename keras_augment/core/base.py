@@ -17,6 +17,7 @@ import tensorflow as tf
 from keras_augment.core import matrices
 from keras_augment.core import random as ka_random
 from keras_augment.core import targets as ka_targets
+from keras_augment.core.backend import SeededLayer
 from keras_augment.core.targets import TARGET_KEYS
 
 # Dict keys a layer understands (see keras_augment.core.targets for the targets).
@@ -127,7 +128,7 @@ class Batch:
         return static if static is not None else tf.shape(self.images)[2]
 
 
-class BaseAugmentation(keras.layers.Layer):
+class BaseAugmentation(SeededLayer):
     """Base class of ``keras_augment`` layers.
 
     Calling convention (the one Keras preprocessing layers use): ``call`` has

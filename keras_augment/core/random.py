@@ -1,10 +1,12 @@
 """Per-call seeds and per-sample parameter sampling.
 
-Every augmentation layer owns a small counter variable. Each call reads and
-advances it in one atomic op (``RngReadAndSkip``), so calls racing inside a
-parallel ``tf.data`` map never share a seed, and the op has an XLA kernel, so
-the same code runs inside ``jit_compile=True`` functions. All parameters are
-then drawn with ``tf.random.stateless_*`` from that per-call seed.
+Every augmentation layer owns a small counter variable (``SeedState``). Each
+call reads and advances it in one atomic op (``RngReadAndSkip``), so calls
+racing inside a parallel ``tf.data`` map never share a seed, and the op has an
+XLA kernel, so the same code runs inside ``jit_compile=True`` functions. All
+parameters are then drawn with ``tf.random.stateless_*`` from that per-call
+seed. The counter is a ``tf.Variable`` under every Keras backend, so the
+layers run inside ``tf.data`` under JAX and PyTorch too.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import math
 import random as _py_random
 
 import keras
+import numpy as np
 import tensorflow as tf
 
 _PHILOX = 1  # tf.random.Algorithm.PHILOX
@@ -23,8 +26,85 @@ def default_seed() -> int:
     return _py_random.SystemRandom().randrange(1, 2**31 - 1)
 
 
-def make_seed_state(layer: keras.layers.Layer, seed: int | None) -> keras.Variable:
-    """Adds the non-trainable ``[counter, 0, key]`` seed state to ``layer``.
+class SeedState:
+    """A layer's ``int64[3]`` seed state ``[counter, 0, key]`` and its atomic advance.
+
+    The state is a non-trainable Keras weight named ``seed_state``, so it is
+    saved in ``.keras`` files and listed in ``layer.weights`` under every
+    backend. Under the TensorFlow backend that weight is itself a
+    ``tf.Variable`` and is advanced in place. Under JAX and PyTorch the weight
+    is a JAX array or a torch tensor, which TensorFlow ops cannot advance; the
+    live counter is then a plain ``tf.Variable`` owned by this object (outside
+    Keras' tracking, created eagerly even when the layer is built inside a
+    ``tf.data`` function), and the Keras weight is its saved copy: the layer
+    bases copy it out before saving and back in after loading
+    (``sync_to_weight`` / ``sync_from_weight``).
+    """
+
+    def __init__(self, layer: keras.layers.Layer, key: int):
+        self.weight = layer.add_weight(
+            shape=(3,),
+            dtype=_weight_dtype(),
+            initializer=keras.initializers.Constant([0, 0, key]),
+            trainable=False,
+            name="seed_state",
+        )
+        self._live = None
+        if keras.backend.backend() != "tensorflow":
+            with tf.init_scope():
+                self._live = tf.Variable(
+                    tf.constant([0, 0, key], tf.int64), trainable=False, name="seed_state"
+                )
+
+    @property
+    def variable(self) -> tf.Variable:
+        """The ``tf.Variable`` that calls advance."""
+        if self._live is not None:
+            return self._live
+        return getattr(self.weight, "_value", self.weight)
+
+    def numpy(self) -> np.ndarray:
+        """The current state ``[counter, 0, key]`` as ``int64[3]``."""
+        return self.variable.numpy()
+
+    def assign(self, value) -> None:
+        """Sets the state (``int64[3]``) in the live counter and in the saved weight."""
+        value = np.asarray(value, np.int64)
+        if self._live is not None:
+            self._live.assign(value)
+        self.weight.assign(value.astype(np.dtype(self.weight.dtype)))
+
+    def sync_to_weight(self) -> None:
+        """Copies the live counter into the Keras weight (before saving).
+
+        Under JAX without 64-bit mode the weight is ``int32``: the counter is
+        saved modulo ``2**31`` (it advances by 256 per call, so it wraps after
+        about 8 million calls) and a key must fit in 31 bits to survive.
+        """
+        if self._live is not None:
+            value = self._live.numpy()
+            if np.dtype(self.weight.dtype) == np.int32:
+                value = value % 2**31
+            self.weight.assign(value.astype(np.dtype(self.weight.dtype)))
+
+    def sync_from_weight(self) -> None:
+        """Resets the live counter from the Keras weight (after loading)."""
+        if self._live is not None:
+            self._live.assign(np.asarray(keras.ops.convert_to_numpy(self.weight), np.int64))
+
+
+def _weight_dtype() -> str:
+    """``int64``, except under JAX without 64-bit mode, whose arrays hold at most ``int32``."""
+    if keras.backend.backend() == "jax":
+        import jax
+
+        if not jax.config.jax_enable_x64:
+            return "int32"
+    return "int64"
+
+
+def make_seed_state(layer: keras.layers.Layer, seed: int | None) -> SeedState:
+    """Adds the ``[counter, 0, key]`` seed state to ``layer`` (see ``SeedState``).
 
     ``seed`` is the constructor's: an integer, or ``None`` for a random one; anything else
     is a ``ValueError`` naming the layer.
@@ -34,23 +114,13 @@ def make_seed_state(layer: keras.layers.Layer, seed: int | None) -> keras.Variab
             f"{layer.__class__.__name__}: `seed` must be an integer or None; got {seed!r}."
         )
     key = default_seed() if seed is None else int(seed)
-    return layer.add_weight(
-        shape=(3,),
-        dtype="int64",
-        initializer=keras.initializers.Constant([0, 0, key]),
-        trainable=False,
-        name="seed_state",
-    )
+    return SeedState(layer, key)
 
 
-def _tf_variable(variable: keras.Variable) -> tf.Variable:
-    return getattr(variable, "_value", variable)
-
-
-def next_seed(state: keras.Variable) -> tf.Tensor:
+def next_seed(state: SeedState) -> tf.Tensor:
     """Returns a fresh ``int64[2]`` stateless seed and advances ``state`` atomically."""
     old = tf.raw_ops.RngReadAndSkip(
-        resource=_tf_variable(state).handle,
+        resource=state.variable.handle,
         alg=tf.constant(_PHILOX, tf.int32),
         delta=tf.constant(1, tf.uint64),
     )

@@ -20,12 +20,13 @@ import keras
 import tensorflow as tf
 
 from keras_augment.core import random as ka_random
+from keras_augment.core.backend import SeededLayer
 
 _TRACED: dict = {}
 _TRACED_LOCK = threading.Lock()
 
 
-class TextAugmentation(keras.layers.Layer):
+class TextAugmentation(SeededLayer):
     """Base class of ``keras_augment`` text layers.
 
     A subclass implements ``augment_strings(strings, seed)``: ``strings`` is a
