@@ -31,7 +31,6 @@ computed on demand.
 from __future__ import annotations
 
 import concurrent.futures
-import io
 import itertools
 import os
 import threading
@@ -43,9 +42,14 @@ import numpy as np
 import tensorflow as tf
 
 from keras_augment.core.random import default_seed
+from keras_augment.image.io import (
+    COLOR_MODES,
+    IMAGE_EXTENSIONS,
+    UnreadableImageError,
+    list_image_files,
+    load_image,
+)
 
-IMAGE_EXTENSIONS = ("png", "jpg", "jpeg", "bmp", "ppm", "gif", "tif", "tiff")
-COLOR_MODES = {"grayscale": 1, "rgb": 3, "rgba": 4}
 RESIZE_METHODS = ("nearest", "bilinear", "bicubic", "hamming", "box", "lanczos")
 ON_ERROR = ("raise", "skip")
 
@@ -115,64 +119,8 @@ class _ReadAhead:
         return future.result()
 
 
-class UnreadableImageError(ValueError):
-    """An image file could not be opened or decoded; the message names the file."""
-
-
 class _IndexOutOfRange(IndexError, ValueError):
     """Raised for a batch index past the end (a ValueError, as in the legacy class)."""
-
-
-def load_image(
-    path: str,
-    color_mode: str = "rgb",
-    target_size: tuple[int, int] | None = None,
-    interpolation: str = "nearest",
-    keep_aspect_ratio: bool = False,
-    dtype: str | None = "float32",
-) -> np.ndarray:
-    """Decodes one image file into a ``[height, width, channels]`` array.
-
-    Follows ``keras.utils.load_img``: PIL decodes the file, converts it to
-    ``"L"`` (keeping 16- and 32-bit grayscale), ``"RGB"`` or ``"RGBA"``, and
-    resizes it to ``target_size`` (``(height, width)``) with the named PIL
-    filter, first cropping the centre to the target aspect ratio when
-    ``keep_aspect_ratio``. Returns ``dtype`` values (``None``: PIL's own
-    type, ``uint8`` for 8-bit images). Raises :class:`UnreadableImageError`
-    naming the file when it cannot be read.
-    """
-    from PIL import Image
-
-    try:
-        with open(path, "rb") as f:
-            img = Image.open(io.BytesIO(f.read()))
-            if color_mode == "grayscale":
-                if img.mode not in ("L", "I;16", "I"):
-                    img = img.convert("L")
-            elif img.mode != color_mode.upper():
-                img = img.convert(color_mode.upper())
-            img.load()
-            if target_size is not None:
-                size = (int(target_size[1]), int(target_size[0]))
-                if img.size != size:
-                    method = getattr(Image.Resampling, interpolation.upper())
-                    box = None
-                    if keep_aspect_ratio:
-                        width, height = img.size
-                        crop_w = min(width, height * size[0] // size[1])
-                        crop_h = min(height, width * size[1] // size[0])
-                        left = (width - crop_w) // 2
-                        top = (height - crop_h) // 2
-                        box = (left, top, left + crop_w, top + crop_h)
-                    img = img.resize(size, method, box=box)
-            array = np.asarray(img)
-            if dtype is not None:
-                array = array.astype(dtype)
-    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as err:
-        raise UnreadableImageError(f"Cannot read image file '{path}': {err}") from err
-    if array.ndim == 2:
-        array = array[..., None]
-    return array
 
 
 def _check_choice(where: str, name: str, value, choices) -> None:
@@ -722,16 +670,6 @@ class _FileIterator(Iterator):
         return batch_x, batch_y, self.sample_weight[index_array]
 
 
-def _list_images(directory: str, follow_links: bool) -> list[str]:
-    """Image files under ``directory`` (recursively), sorted by folder then name."""
-    found = []
-    for root, _, files in sorted(os.walk(directory, followlinks=follow_links), key=lambda t: t[0]):
-        for name in sorted(files):
-            if name.lower().endswith(tuple("." + ext for ext in IMAGE_EXTENSIONS)):
-                found.append(os.path.join(root, name))
-    return found
-
-
 class DirectoryIterator(_FileIterator):
     """Batches of images read from ``directory/<class>/...`` (``flow_from_directory``).
 
@@ -812,7 +750,7 @@ class DirectoryIterator(_FileIterator):
         labels: list[int] = []
         for name in classes:
             folder = os.path.join(directory, name)
-            files = _list_images(folder, follow_links)
+            files = list_image_files(folder, follow_links)
             if self.split is not None:
                 start = int(self.split[0] * len(files))
                 stop = int(self.split[1] * len(files))
