@@ -2,7 +2,7 @@
 
 A layer does three things: check its constructor arguments, draw parameters
 for a batch (``get_params``), and apply them to each target
-(``transform_images``, ``transform_labels``). This class does the rest:
+(``apply_images``, ``apply_labels``). This class does the rest:
 the ``training`` switch, rank and dtype checks, unbatched and
 ``channels_first`` inputs, dict inputs, per-call seeds and serialization.
 """
@@ -209,14 +209,14 @@ class BaseAugmentation(SeededLayer):
         """Draws this call's parameters, one entry per sample."""
         return {}
 
-    def transform_images(self, images: tf.Tensor, params: dict) -> tf.Tensor:
+    def apply_images(self, images: tf.Tensor, params: dict) -> tf.Tensor:
         """Applies ``params`` to ``[batch, height, width, channels]`` images."""
         raise NotImplementedError
 
-    def transform_labels(self, labels, params: dict):
+    def apply_labels(self, labels, params: dict):
         return labels
 
-    def transform_targets(self, batch: Batch, params: dict) -> Batch:
+    def apply_targets(self, batch: Batch, params: dict) -> Batch:
         """Applies ``params`` to the masks, boxes and keypoints of ``batch``.
 
         ``batch`` is the input batch (its images untransformed); only its
@@ -426,15 +426,15 @@ class BaseAugmentation(SeededLayer):
         """The training path on internal-layout data (used by ``Pipeline`` too)."""
         self.check_targets_supported(batch)
         params = self.draw_params(batch, seed)
-        images = self.transform_images(batch.images, params)
+        images = self.apply_images(batch.images, params)
         labels = batch.labels
         if labels is not None:
-            labels = self.transform_labels(labels, params)
+            labels = self.apply_labels(labels, params)
         if not self.supports_targets:
             # A layer that refuses targets may move pixels: its geometry is unknown.
             batch = batch.replace(matrix=None)
         # Targets move on the input batch (its size is the one params were drawn for).
-        moved = self.transform_targets(batch, params)
+        moved = self.apply_targets(batch, params)
         return moved.replace(images=images, labels=labels, params=params)
 
     def infer_batch(self, batch: Batch) -> Batch:

@@ -27,7 +27,7 @@ from keras_augment.core.base import BaseAugmentation, Batch
 class LinearColorAugmentation(BaseAugmentation):
     """A colour layer whose effect on each image is an affine map of its pixel values.
 
-    Subclasses implement ``get_params``, ``transform_images`` (calling their
+    Subclasses implement ``get_params``, ``apply_images`` (calling their
     kernel) and ``get_color_matrix``; the two must agree up to clipping.
     """
 

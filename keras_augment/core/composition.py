@@ -365,7 +365,7 @@ class RandomChoice(_Composition):
             matrix = m if matrix is None else select_per_sample(chosen, m, matrix)
             if labels is not None:
                 labels = select_per_sample(
-                    chosen, layer.transform_labels(batch.labels, params), labels
+                    chosen, layer.apply_labels(batch.labels, params), labels
                 )
         images = resample(batch.images, matrix, tf.stack([out_h, out_w]), None, *self._sampling)
         finished = images
@@ -473,7 +473,7 @@ class RandomOrder(_Composition):
             )
             at_input.append(layer.get_matrix(params, height, width))
             if labels is not None:
-                labels = layer.transform_labels(labels, params)
+                labels = layer.apply_labels(labels, params)
             if fixed is not None and sum(resizes) - int(resizing) > 0:
                 # This layer may come after a crop: it then sees the cropped size.
                 params = layer.draw_params(

@@ -243,7 +243,7 @@ class GeometricAugmentation(BaseAugmentation):
         """The matrix of ``training=False`` (None: inference leaves the pixels in place)."""
         return None
 
-    def transform_images(self, images, params):
+    def apply_images(self, images, params):
         batch = Batch(images)
         height, width = batch.height, batch.width
         out_h, out_w = self.output_image_size(height, width)
@@ -256,7 +256,7 @@ class GeometricAugmentation(BaseAugmentation):
         )
         return self.finalize_images(out)
 
-    def transform_targets(self, batch: Batch, params: dict) -> Batch:
+    def apply_targets(self, batch: Batch, params: dict) -> Batch:
         if not batch.has_targets and batch.matrix is None:
             return batch
         height, width = batch.height, batch.width

@@ -468,7 +468,7 @@ class RandomBrightness(_ValueRangeMixin, LinearColorAugmentation):
     def get_params(self, sampler, batch):
         return {"delta": sampler.uniform(*self.factor)}
 
-    def transform_images(self, images, params):
+    def apply_images(self, images, params):
         return _XLA["adjust_brightness"](images, params["delta"], self.value_range)
 
     def get_color_matrix(self, params, channel_means):
@@ -512,7 +512,7 @@ class RandomContrast(_ValueRangeMixin, LinearColorAugmentation):
         lower, upper = self.factor
         return {"contrast": sampler.uniform(1.0 - lower, 1.0 + upper)}
 
-    def transform_images(self, images, params):
+    def apply_images(self, images, params):
         return _XLA["adjust_contrast"](images, params["contrast"], self.value_range)
 
     def get_color_matrix(self, params, channel_means):
@@ -553,7 +553,7 @@ class RandomSaturation(_ValueRangeMixin, BaseAugmentation):
     def get_params(self, sampler, batch):
         return {"saturation": _saturation_multiplier(sampler.uniform(*self.factor))}
 
-    def transform_images(self, images, params):
+    def apply_images(self, images, params):
         _check_rgb(images, self.__class__.__name__)
         return _XLA["adjust_saturation"](images, params["saturation"], self.value_range)
 
@@ -588,7 +588,7 @@ class RandomHue(_ValueRangeMixin, BaseAugmentation):
         sign = tf.where(sampler.bernoulli(0.5), -1.0, 1.0)
         return {"hue": sign * sampler.uniform(*self.factor) * 0.5}
 
-    def transform_images(self, images, params):
+    def apply_images(self, images, params):
         _check_rgb(images, self.__class__.__name__)
         return _XLA["adjust_hue"](images, params["hue"], self.value_range)
 
@@ -621,7 +621,7 @@ class RandomGrayscale(LinearColorAugmentation):
     def get_params(self, sampler, batch):
         return {"apply": sampler.bernoulli(self.factor)}
 
-    def transform_images(self, images, params):
+    def apply_images(self, images, params):
         self._check_channels(images)
         return _XLA["_grayscale_where"](images, params["apply"])
 
@@ -713,7 +713,7 @@ class RandomColorJitter(_ValueRangeMixin, BaseAugmentation):
             params["hue"] = sign * sampler.uniform(*self.hue_factor) * 0.5
         return params
 
-    def transform_images(self, images, params):
+    def apply_images(self, images, params):
         if not params:
             return tf.cast(images, tf.float32)
         return _XLA["_color_jitter"](
@@ -762,7 +762,7 @@ class RandomColorDegeneration(_ValueRangeMixin, LinearColorAugmentation):
     def get_params(self, sampler, batch):
         return {"degeneration": sampler.uniform(*self.factor)}
 
-    def transform_images(self, images, params):
+    def apply_images(self, images, params):
         _check_rgb(images, self.__class__.__name__)
         # degenerate_color follows PIL: its factor 1 keeps the colours.
         return _XLA["degenerate_color"](images, 1.0 - params["degeneration"], self.value_range)
@@ -805,7 +805,7 @@ class RandomInvert(_ValueRangeMixin, LinearColorAugmentation):
         probability = sampler.uniform(*self.factor)
         return {"apply": sampler.uniform(0.0, 1.0) < probability}
 
-    def transform_images(self, images, params):
+    def apply_images(self, images, params):
         return _XLA["_invert_where"](images, params["apply"], self.value_range)
 
     def get_color_matrix(self, params, channel_means):
@@ -863,7 +863,7 @@ class RandomPosterization(_ValueRangeMixin, BaseAugmentation):
         low, high = self.factor
         return {"bits": tf.floor(sampler.uniform(low, high + 1.0))}
 
-    def transform_images(self, images, params):
+    def apply_images(self, images, params):
         return _XLA["posterize"](images, params["bits"], self.value_range)
 
     def get_config(self):
@@ -914,7 +914,7 @@ class Solarization(_ValueRangeMixin, BaseAugmentation):
             "threshold": low + sampler.uniform(*self.threshold_factor) * (high - low),
         }
 
-    def transform_images(self, images, params):
+    def apply_images(self, images, params):
         return _XLA["_solarization"](
             images, params["addition"], params["threshold"], self.value_range
         )
@@ -946,11 +946,11 @@ class AutoContrast(_ValueRangeMixin, BaseAugmentation):
         super().__init__(data_format=data_format, **kwargs)
         self._set_value_range(value_range)
 
-    def transform_images(self, images, params):
+    def apply_images(self, images, params):
         return _XLA["auto_contrast"](images, self.value_range)
 
     def inference_images(self, images):
-        return self.transform_images(images, {})
+        return self.apply_images(images, {})
 
     def get_config(self):
         return {**super().get_config(), **self._value_range_config()}
@@ -979,7 +979,7 @@ class Equalization(_ValueRangeMixin, BaseAugmentation):
         if self.bins < 2:
             raise ValueError(f"{self.__class__.__name__}: `bins` must be at least 2; got {bins!r}.")
 
-    def transform_images(self, images, params):
+    def apply_images(self, images, params):
         return _XLA["equalize"](images, self.value_range, self.bins)
 
     def get_config(self):
@@ -1017,7 +1017,7 @@ class RandomChannelShift(_ValueRangeMixin, LinearColorAugmentation):
             )
         return {"shifts": sampler.uniform(*self.shift_range, extra_shape=(channels,))}
 
-    def transform_images(self, images, params):
+    def apply_images(self, images, params):
         return _XLA["channel_shift"](images, params["shifts"], self.value_range)
 
     def get_color_matrix(self, params, channel_means):
@@ -1071,7 +1071,7 @@ class RandomGamma(_ValueRangeMixin, BaseAugmentation):
     def get_params(self, sampler, batch):
         return {"gamma": sampler.uniform(*self.gamma_range)}
 
-    def transform_images(self, images, params):
+    def apply_images(self, images, params):
         return _XLA["adjust_gamma"](images, params["gamma"], self.value_range)
 
     def get_config(self):

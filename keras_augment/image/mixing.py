@@ -349,7 +349,7 @@ class _Mixing(BaseAugmentation):
         """The share of each sample's own label in its mixed label."""
         return params["weight"]
 
-    def transform_labels(self, labels, params):
+    def apply_labels(self, labels, params):
         labels = tf.convert_to_tensor(labels)
         mixable = self._as_mixable(labels)
         if mixable is None:
@@ -445,10 +445,10 @@ class MixUp(_Mixing):
         params["weight"] = sample_beta(sampler, self.alpha, self.alpha)
         return params
 
-    def transform_images(self, images, params):
+    def apply_images(self, images, params):
         return mix_images(images, params["partner"], params["weight"])
 
-    def transform_targets(self, batch, params):
+    def apply_targets(self, batch, params):
         return take_dominant_targets(batch, params["partner"], params["weight"])
 
     def get_config(self):
@@ -540,10 +540,10 @@ class CutMix(_Mixing):
         params.update({"boxes": boxes, "weight": 1.0 - area / (height * width)})
         return params
 
-    def transform_images(self, images, params):
+    def apply_images(self, images, params):
         return paste_boxes(images, params["partner"], params["boxes"])
 
-    def transform_targets(self, batch, params):
+    def apply_targets(self, batch, params):
         changes = {}
         if batch.boxes is not None:
             changes["boxes"], changes["box_labels"] = paste_box_targets(

@@ -213,12 +213,12 @@ class RandomErasing(BaseAugmentation):
             params["fill"] = noise * self.value_range[1]
         return params
 
-    def transform_images(self, images, params):
+    def apply_images(self, images, params):
         fill = params["fill"] if self.fill_value is None else tf.constant(self.fill_value)
         fill = tf.clip_by_value(tf.cast(fill, tf.float32), *self.value_range)
         return erase_boxes(images, params["boxes"], fill)
 
-    def transform_targets(self, batch, params):
+    def apply_targets(self, batch, params):
         if not self.erase_masks or batch.masks is None:
             return batch
         masks = erase_boxes(batch.masks, params["boxes"], self.mask_fill_value)
@@ -302,7 +302,7 @@ class GridMask(BaseAugmentation):
             "angle": sampler.uniform(low * 2.0 * math.pi, high * 2.0 * math.pi),
         }
 
-    def transform_images(self, images, params):
+    def apply_images(self, images, params):
         return grid_mask(
             images,
             params["unit_size"],
@@ -313,7 +313,7 @@ class GridMask(BaseAugmentation):
             self.fill_value,
         )
 
-    def transform_targets(self, batch, params):
+    def apply_targets(self, batch, params):
         if not self.erase_masks or batch.masks is None:
             return batch
         masks = grid_mask(

@@ -425,7 +425,7 @@ class _PolicyBase(BaseAugmentation):
     supports_targets = False
     _fill_mode = "reflect"
 
-    def transform_targets(self, batch: Batch, params: dict) -> Batch:
+    def apply_targets(self, batch: Batch, params: dict) -> Batch:
         if not batch.has_targets and batch.matrix is None:
             return batch
         ops = [ALL_OPS[name] for name in self._names]
@@ -525,7 +525,7 @@ class RandAugment(_PolicyBase):
             ],
         }
 
-    def transform_images(self, images, params):
+    def apply_images(self, images, params):
         return _compiled_ops(
             tf.cast(images, tf.float32),
             params["op_indices"],
@@ -681,7 +681,7 @@ def aug_mix(
     )
 
 
-# Smallest batch AugMix splits in two (see ``AugMix.transform_images``).
+# Smallest batch AugMix splits in two (see ``AugMix.apply_images``).
 _SPLIT_AT = 16
 
 
@@ -731,7 +731,7 @@ class AugMix(_PolicyBase):
 
     supports_targets = True  # colour operations only when targets are given
 
-    def transform_targets(self, batch: Batch, params: dict) -> Batch:
+    def apply_targets(self, batch: Batch, params: dict) -> Batch:
         # With targets, get_params draws colour operations only, so they stay put. No
         # matrix describes the blend of warped chains: return_params is refused.
         return batch.replace(matrix=None)
@@ -786,7 +786,7 @@ class AugMix(_PolicyBase):
             ],
         }
 
-    def transform_images(self, images, params):
+    def apply_images(self, images, params):
         images = tf.cast(images, tf.float32)
 
         def run(part, part_params):
@@ -891,7 +891,7 @@ class _PilPolicy(_PolicyBase):
         self.fill_mode = check_fill_mode(name, fill_mode)
         self.fill_value = check_number(name, "fill_value", fill_value)
 
-    def transform_images(self, images, params):
+    def apply_images(self, images, params):
         return _compiled_ops(
             tf.cast(images, tf.float32),
             params["op_indices"],

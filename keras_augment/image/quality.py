@@ -386,7 +386,7 @@ class RandomSharpness(BaseAugmentation):
     def get_params(self, sampler, batch):
         return {"factor": sampler.uniform(*self.factor)}
 
-    def transform_images(self, images, params):
+    def apply_images(self, images, params):
         return adjust_sharpness(images, 2.0 * params["factor"], self.value_range)
 
     def get_config(self):
@@ -456,7 +456,7 @@ class RandomGaussianBlur(BaseAugmentation):
         sigma = sampler.uniform(*self.sigma, extra_shape=(2,)) + 1e-6
         return {"apply": apply, "sigma": sigma}
 
-    def transform_images(self, images, params):
+    def apply_images(self, images, params):
         images = tf.cast(images, tf.float32)
         radius = (self.kernel_size[0] // 2, self.kernel_size[1] // 2)
         blurred = gaussian_blur(images, params["sigma"], radius)
@@ -512,7 +512,7 @@ class RandomGaussianNoise(BaseAugmentation):
     def get_params(self, sampler, batch):
         return {"stddev": sampler.uniform(*self.stddev), "seed": sampler.seed()}
 
-    def transform_images(self, images, params):
+    def apply_images(self, images, params):
         return add_gaussian_noise(
             images, params["stddev"], params["seed"], self.value_range, self.clip
         )
@@ -558,7 +558,7 @@ class RandomDownscale(BaseAugmentation):
     def get_params(self, sampler, batch):
         return {"scale": sampler.uniform(*self.scale)}
 
-    def transform_images(self, images, params):
+    def apply_images(self, images, params):
         return downscale(images, params["scale"], self.interpolation)
 
     def get_config(self):
@@ -615,7 +615,7 @@ class RandomJpegQuality(BaseAugmentation):
         quality = tf.floor(sampler.uniform(low, high + 1.0))
         return {"quality": tf.minimum(quality, high)}
 
-    def transform_images(self, images, params):
+    def apply_images(self, images, params):
         return jpeg(images, params["quality"], self.value_range)
 
     def get_config(self):

@@ -144,7 +144,7 @@ def test_brightness_matches_keras(photos, value_range):
 
 def test_contrast_matches_keras_for_given_factors(photos):
     factors = np.array([0.5, 1.5, 0.8, 2.0], "float32")
-    ours = RandomContrast(0.5).transform_images(tf.constant(photos), {"contrast": factors})
+    ours = RandomContrast(0.5).apply_images(tf.constant(photos), {"contrast": factors})
     keras_layer = keras.layers.RandomContrast(0.5)
     ref = keras_layer.transform_images(
         tf.constant(photos), {"contrast_factor": factors.reshape(-1, 1, 1, 1)}
@@ -466,7 +466,7 @@ def test_fused_pipeline_equals_layer_by_layer(photos, monkeypatch):
         expected = layer(expected)
     pipeline = Pipeline(_affine_layers())
     for layer in pipeline.layers:  # the fused path must not call a layer's own kernel
-        monkeypatch.setattr(layer, "transform_images", None)
+        monkeypatch.setattr(layer, "apply_images", None)
     calls = []
     original = color_fusion.apply_color_matrix
 
@@ -511,7 +511,7 @@ def test_color_matrix_matches_kernel_for_each_layer(photos):
     means = tf.reduce_mean(x, axis=[1, 2])
     for layer in _affine_layers():
         params = layer.draw_params(Batch(x))
-        direct = layer.transform_images(x, params)
+        direct = layer.apply_images(x, params)
         matrix = layer.get_color_matrix(params, means)
         fused = color_fusion.apply_color_matrix(x, matrix, layer.color_clip_range())
         np.testing.assert_allclose(fused, direct, atol=2e-3, err_msg=layer.name)

@@ -308,7 +308,7 @@ def test_resized_crop_boxes_respect_scale_and_ratio(images):
         "box_height": tf.fill([4], 12.0),
         "box_width": tf.fill([4], 14.0),
     }
-    out = _np(layer.transform_images(tf.constant(images), whole))
+    out = _np(layer.apply_images(tf.constant(images), whole))
     expected = _np(tf.image.resize(images[:, 2:14, 4:18], CROP))
     np.testing.assert_allclose(_interior(out, 1), _interior(expected, 1), atol=1e-2)
 
@@ -429,7 +429,7 @@ def test_perspective_layer_matches_keras_on_its_own_draw(images):
     layer = ka.RandomPerspective(factor=1.0, scale=0.4)
     batch = Batch(tf.constant(images))
     params = layer.get_params(Sampler(tf.constant([3, 4], tf.int64), 4), batch)
-    ours = _np(layer.transform_images(batch.images, params))
+    ours = _np(layer.apply_images(batch.images, params))
     start = layer.corners(HEIGHT, WIDTH, 4)
     end = start + start * params["corner_offsets"]
     theirs = _np(keras.ops.image.perspective_transform(images, start, end))
@@ -631,7 +631,7 @@ def test_affine_translation_moves_pixels_by_exact_amounts(images):
         "shear_x": tf.zeros([4]),
         "shear_y": tf.zeros([4]),
     }
-    out = _np(layer.transform_images(tf.constant(images), params))
+    out = _np(layer.apply_images(tf.constant(images), params))
     # +0.25 * 40 = 10 columns right, -0.125 * 32 = 4 rows up.
     np.testing.assert_array_equal(out[:, :-4, 10:], images[:, 4:, :-10])
 
@@ -751,6 +751,6 @@ def test_property_flip_twice_with_one_draw_is_identity(seed, mode, images):
     layer = ka.RandomFlip(mode)
     batch = Batch(tf.constant(images))
     params = layer.get_params(Sampler(tf.constant([seed, 1], tf.int64), 4), batch)
-    once = layer.transform_images(batch.images, params)
-    twice = _np(layer.transform_images(once, params))
+    once = layer.apply_images(batch.images, params)
+    twice = _np(layer.apply_images(once, params))
     np.testing.assert_array_equal(twice, images)

@@ -178,7 +178,7 @@ def test_rand_augment_ops_match_keras(small_photos, value_range):
     n = len(images)
     for k, op in enumerate(policies.RAND_AUGMENT_OPS):
         # Our second slot does nothing (-1 matches no operation).
-        got = np.asarray(ours.transform_images(images, _forced(params, [[k, -1]] * n)))
+        got = np.asarray(ours.apply_images(images, _forced(params, [[k, -1]] * n)))
         expected = _keras_rand_augment_op(theirs, images, k, params["args"][0])
         if op == "random_sharpness":
             # Keras zero-pads its smoothing filter (darkening the border); we keep border pixels.
@@ -212,7 +212,7 @@ def test_aug_mix_without_operations_returns_the_input(small_photos):
     layer = AugMix(seed=10)
     params = _draw(layer, small_photos)
     nothing = len(policies.AUG_MIX_ALL_OPS)
-    out = layer.transform_images(small_photos, _forced(params, np.full((4, 3, 3), nothing)))
+    out = layer.apply_images(small_photos, _forced(params, np.full((4, 3, 3), nothing)))
     np.testing.assert_allclose(np.asarray(out), small_photos, atol=1e-3)
 
 
@@ -225,7 +225,7 @@ def test_aug_mix_mixes_like_keras(small_photos, op):
     k = policies.AUG_MIX_ALL_OPS.index(op)
     indices = np.full((4, 3, 3), nothing)
     indices[:, 0, 1] = k
-    got = np.asarray(layer.transform_images(small_photos, _forced(params, indices)))
+    got = np.asarray(layer.apply_images(small_photos, _forced(params, indices)))
 
     keras_layer = keras.layers.AugMix(seed=11)
     if op == "random_brightness":
@@ -315,7 +315,7 @@ def test_trivial_augment_ops_match_pil(photo, op, level, sign, reference):
         policies.pil_op_args(policies.WIDE_RANGES, tf.fill([n], level), tf.fill([n], sign), 48, 64)
     ]
     k = policies.TRIVIAL_AUGMENT_OPS.index(op)
-    got = np.asarray(layer.transform_images(images, _forced(params, [[k]] * n)))
+    got = np.asarray(layer.apply_images(images, _forced(params, [[k]] * n)))
     expected = np.stack([np.asarray(reference(_pil(img)), "float32") for img in images])
     # PIL rounds to integers (and Contrast rounds its mean); we keep floats.
     np.testing.assert_allclose(got, expected, atol=1.5, err_msg=op)
@@ -329,7 +329,7 @@ def test_trivial_augment_rotation_matches_pil(photo):
         policies.pil_op_args(policies.WIDE_RANGES, tf.constant([2.0 / 9.0]), tf.ones([1]), 48, 64)
     ]
     k = policies.TRIVIAL_AUGMENT_OPS.index("Rotate")
-    got = np.asarray(layer.transform_images(image[None], _forced(params, [[k]])))[0]
+    got = np.asarray(layer.apply_images(image[None], _forced(params, [[k]])))[0]
     expected = np.asarray(_pil(image).rotate(30.0, resample=Image.NEAREST), "float32")
     # Nearest-neighbour: the same pixels except along a few rounding boundaries.
     assert np.mean(np.abs(got - expected) < 1e-3) > 0.95
