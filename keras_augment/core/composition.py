@@ -364,9 +364,7 @@ class RandomChoice(_Composition):
             chosen = tf.equal(choice, j)
             matrix = m if matrix is None else select_per_sample(chosen, m, matrix)
             if labels is not None:
-                labels = select_per_sample(
-                    chosen, layer.apply_labels(batch.labels, params), labels
-                )
+                labels = select_per_sample(chosen, layer.apply_labels(batch.labels, params), labels)
         images = resample(batch.images, matrix, tf.stack([out_h, out_w]), None, *self._sampling)
         finished = images
         for j, layer in enumerate(self.layers):
