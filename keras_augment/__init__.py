@@ -1,6 +1,6 @@
 """keras_augment: fast, per-sample, XLA-compilable data augmentation layers for Keras 3."""
 
-from keras_augment import audio, data, text
+from keras_augment import audio, data, preprocessing, text
 from keras_augment.core import BaseAugmentation, GeometricAugmentation, Pipeline, targets
 from keras_augment.core.composition import RandomApply, RandomChoice, RandomOrder
 from keras_augment.image import *  # noqa: F403  (every image layer, listed in image.__all__)
@@ -21,6 +21,7 @@ __all__ = [
     "audio",
     "data",
     "load_recipe",
+    "preprocessing",
     "save_recipe",
     "targets",
     "text",

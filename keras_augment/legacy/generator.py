@@ -295,12 +295,20 @@ class ImageDataGenerator:
         save_format: str = "png",
         ignore_class_split: bool = False,
         subset: str | None = None,
+        workers: int = 1,
+        use_multiprocessing: bool = False,
+        max_queue_size: int = 10,
     ) -> NumpyArrayIterator:
         """An iterator over batches of augmented arrays ``x`` (rank 4), with ``y`` and weights.
 
         ``x`` may also be a tuple ``(images, extra)`` or ``(images, [extra, ...])``:
         the extra arrays are returned beside the images, unaugmented. Returns a
         Keras ``PyDataset`` yielding ``x``, ``(x, y)`` or ``(x, y, sample_weight)``.
+
+        ``workers``, ``use_multiprocessing`` and ``max_queue_size`` are what
+        Keras 2's ``fit`` took; Keras 3's ``fit`` reads them from the dataset,
+        so they move here (every ``flow*`` method takes them). See
+        :class:`~keras_augment.legacy.iterators.Iterator` for how they run.
         """
         return NumpyArrayIterator(
             x,
@@ -317,6 +325,9 @@ class ImageDataGenerator:
             ignore_class_split=ignore_class_split,
             subset=subset,
             dtype=self.dtype,
+            workers=workers,
+            use_multiprocessing=use_multiprocessing,
+            max_queue_size=max_queue_size,
         )
 
     def flow_from_directory(
@@ -337,6 +348,9 @@ class ImageDataGenerator:
         interpolation: str = "nearest",
         keep_aspect_ratio: bool = False,
         on_error: str = "raise",
+        workers: int = 1,
+        use_multiprocessing: bool = False,
+        max_queue_size: int = 10,
     ) -> DirectoryIterator:
         """An iterator over the images in ``directory``, one subfolder per class.
 
@@ -366,6 +380,9 @@ class ImageDataGenerator:
             keep_aspect_ratio=keep_aspect_ratio,
             dtype=self.dtype,
             on_error=on_error,
+            workers=workers,
+            use_multiprocessing=use_multiprocessing,
+            max_queue_size=max_queue_size,
         )
 
     def flow_from_dataframe(
@@ -390,6 +407,9 @@ class ImageDataGenerator:
         validate_filenames: bool = True,
         keep_aspect_ratio: bool = False,
         on_error: str = "raise",
+        workers: int = 1,
+        use_multiprocessing: bool = False,
+        max_queue_size: int = 10,
         **kwargs,
     ) -> DataFrameIterator:
         """An iterator over the image files listed in a pandas ``dataframe``.
@@ -440,6 +460,9 @@ class ImageDataGenerator:
             dtype=self.dtype,
             validate_filenames=validate_filenames,
             on_error=on_error,
+            workers=workers,
+            use_multiprocessing=use_multiprocessing,
+            max_queue_size=max_queue_size,
         )
 
     # ------------------------------------------------------------------

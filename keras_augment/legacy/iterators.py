@@ -33,6 +33,7 @@ from __future__ import annotations
 import concurrent.futures
 import itertools
 import os
+import sys
 import threading
 import warnings
 from collections import OrderedDict
@@ -161,8 +162,41 @@ def _lists_to_tuples(structure):
     return structure
 
 
-class Iterator(keras.utils.PyDataset):
+def _keras2_sequence() -> tuple[type, ...]:
+    """``(tf_keras.utils.Sequence,)`` when the program runs Keras 2 (``tf_keras``), else ``()``.
+
+    ``tf_keras``' ``fit`` recognises a finite, indexable dataset only by this
+    base class; anything else with ``__next__`` is read as an endless
+    generator whose epochs never end. So when ``TF_USE_LEGACY_KERAS`` is set
+    (the way TensorFlow itself decides to route ``tf.keras`` to Keras 2) or
+    ``tf_keras`` is already imported, the iterators also derive from its
+    ``Sequence``. Otherwise ``tf_keras`` is not imported (it is large).
+    """
+    legacy = os.environ.get("TF_USE_LEGACY_KERAS") in ("true", "True", "1")
+    if not legacy and "tf_keras" not in sys.modules:
+        return ()
+    try:
+        from tf_keras.utils import Sequence
+    except ImportError:
+        return ()
+    return (Sequence,)
+
+
+class Iterator(keras.utils.PyDataset, *_keras2_sequence()):
     """Base class of the legacy iterators (a Keras ``PyDataset``).
+
+    ``workers``, ``use_multiprocessing`` and ``max_queue_size`` are the
+    ``PyDataset`` arguments: Keras 3's ``fit`` reads them from the dataset
+    (Keras 2 took them in ``fit``). Batches are built on ``workers`` threads
+    even when ``use_multiprocessing=True``: TensorFlow cannot run in
+    processes forked from a process that has started it (they hang), and
+    the augmentation releases the GIL, so threads already use every core.
+    The value asked for stays in ``multiprocessing_requested``.
+
+    Under Keras 2 (``tf_keras``, see ``TF_USE_LEGACY_KERAS``) the iterators
+    are also ``tf_keras.utils.Sequence`` objects, so ``tf_keras``' ``fit``,
+    ``evaluate`` and ``predict`` end each epoch after ``len(iterator)``
+    batches and call ``on_epoch_end`` (a new order when shuffling).
 
     Subclasses implement ``_load(index_array)``, returning the raw images in
     the generator's data format and the indices actually loaded, and
@@ -175,8 +209,18 @@ class Iterator(keras.utils.PyDataset):
 
     white_list_formats = IMAGE_EXTENSIONS
 
-    def __init__(self, n: int, batch_size: int, shuffle: bool, seed: int | None, **kwargs):
-        super().__init__(**kwargs)
+    def __init__(
+        self,
+        n: int,
+        batch_size: int,
+        shuffle: bool,
+        seed: int | None,
+        workers: int = 1,
+        use_multiprocessing: bool = False,
+        max_queue_size: int = 10,
+    ):
+        super().__init__(workers=workers, use_multiprocessing=False, max_queue_size=max_queue_size)
+        self.multiprocessing_requested = bool(use_multiprocessing)
         self.n = int(n)
         self.batch_size = _check_batch_size(type(self).__name__, batch_size)
         self.shuffle = bool(shuffle)
@@ -241,6 +285,10 @@ class Iterator(keras.utils.PyDataset):
 
     def __iter__(self):
         return self
+
+    def next(self):
+        """The next batch (the Keras 2 spelling of ``next(iterator)``)."""
+        return self.__next__()
 
     def __next__(self):
         with self.lock:

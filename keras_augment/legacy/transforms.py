@@ -251,7 +251,7 @@ def legacy_channel_shift(images: tf.Tensor, intensity) -> tf.Tensor:
     return tf.clip_by_value(shifted, low, high)
 
 
-def legacy_brightness(images: tf.Tensor, factor) -> tf.Tensor:
+def legacy_brightness(images: tf.Tensor, factor, stretch_always: bool = False) -> tf.Tensor:
     """Multiplies pixel values by ``factor[b]`` the way the legacy class did through PIL.
 
     The legacy class converted each image to 8-bit (first stretching it to
@@ -260,9 +260,13 @@ def legacy_brightness(images: tf.Tensor, factor) -> tf.Tensor:
     clipped to ``[0, 255]`` and truncated), and stretched the result back.
     So brightness is multiplicative and its output takes 256 levels; an
     alpha channel (4 channels) is carried through unscaled.
+
+    ``stretch_always=True`` is the legacy ``apply_brightness_shift(scale=True)``:
+    every image is stretched to ``[0, 255]`` first and the result stays there.
     """
     low, high = _image_min_max(images)
-    stretch = (low < 0.0) | (high > 255.0)
+    outside = (low < 0.0) | (high > 255.0)
+    stretch = tf.ones_like(outside) if stretch_always else outside
     span = high - low
     stretched = tf.math.divide_no_nan(images - low, span) * 255.0
     levels = tf.floor(tf.where(stretch, stretched, images))
@@ -270,7 +274,9 @@ def legacy_brightness(images: tf.Tensor, factor) -> tf.Tensor:
     scaled = tf.floor(tf.clip_by_value(levels * factor, 0.0, 255.0))
     if images.shape[-1] == 4:
         scaled = tf.concat([scaled[..., :3], levels[..., 3:]], axis=-1)
-    return tf.where(stretch, scaled / 255.0 * span + low, scaled)
+    if stretch_always:
+        return scaled
+    return tf.where(outside, scaled / 255.0 * span + low, scaled)
 
 
 def _scipy_fill_displacement(m: tf.Tensor, height, width, fill_mode: str):
