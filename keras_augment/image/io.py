@@ -99,7 +99,7 @@ def _is_sixteen_bit(img) -> bool:
 
 
 def load_image(
-    path: str | os.PathLike,
+    path: str | os.PathLike | io.BytesIO,
     color_mode: str = "rgb",
     target_size: tuple[int, int] | None = None,
     interpolation: str = "nearest",
@@ -124,7 +124,7 @@ def load_image(
     255; grayscale only).
 
     Args:
-        path: the image file.
+        path: the image file, or its bytes in an ``io.BytesIO``.
         color_mode: ``"grayscale"``, ``"rgb"`` or ``"rgba"``.
         target_size: ``(height, width)`` or ``None`` for the file's size.
         interpolation: PIL filter name (``"nearest"``, ``"bilinear"``, ...).
@@ -149,10 +149,14 @@ def load_image(
             f"load_image: `color_mode` must be one of {tuple(COLOR_MODES)}; got {color_mode!r}."
         )
     limit = max_image_pixels(max_pixels)
-    path = os.fspath(path)
+    memory = path if isinstance(path, io.BytesIO) else None
+    path = "<in-memory image>" if memory is not None else os.fspath(path)
     try:
-        with open(path, "rb") as f:
-            data = f.read()
+        if memory is not None:
+            data = memory.getvalue()
+        else:
+            with open(path, "rb") as f:
+                data = f.read()
         img = _open(data, limit)
         width, height = img.size
         if limit is not None and width * height > limit:

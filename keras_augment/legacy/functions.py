@@ -21,20 +21,16 @@ from __future__ import annotations
 
 import errno
 import functools
+import io
 import os
-import pathlib
 
 import keras
 import numpy as np
 import tensorflow as tf
 
+from keras_augment.image.io import COLOR_MODES, UnreadableImageError, load_image
 from keras_augment.legacy import transforms
-from keras_augment.legacy.iterators import (
-    COLOR_MODES,
-    RESIZE_METHODS,
-    UnreadableImageError,
-    load_image,
-)
+from keras_augment.legacy.iterators import RESIZE_METHODS
 
 _FILL_MODES = ("nearest", "reflect", "constant", "wrap")
 _AFFINE_KEYS = ("theta", "tx", "ty", "shear", "zx", "zy")
@@ -405,12 +401,14 @@ def load_img(
     width)`` or ``None``; ``interpolation`` a PIL filter name (``"nearest"``,
     ``"bilinear"``, ``"bicubic"``, ``"hamming"``, ``"box"``, ``"lanczos"``);
     ``keep_aspect_ratio`` crops the centre to the target's aspect ratio
-    before resizing. The file is decoded exactly as ``flow_from_directory``
-    decodes it.
+    before resizing. ``path`` may also be an ``io.BytesIO``. The file is
+    decoded as ``flow_from_directory`` decodes it, except that 16-bit
+    grayscale keeps its values, as in the legacy function (16-bit colour is
+    scaled to 0..255, where the legacy PIL conversion clipped it).
 
     Returns:
         A ``PIL.Image.Image`` (mode ``"L"``, ``"RGB"`` or ``"RGBA"``; 16- and
-        32-bit grayscale files keep their mode).
+        32-bit grayscale files keep their values, in mode ``"I;16"`` or ``"I"``).
 
     Raises:
         FileNotFoundError: ``path`` does not exist.
@@ -419,8 +417,10 @@ def load_img(
     """
     from PIL import Image
 
-    if not isinstance(path, (str, bytes, os.PathLike)):
-        raise TypeError(f"path should be path-like, not {type(path)}")
+    if isinstance(path, bytes):
+        path = os.fsdecode(path)
+    if not isinstance(path, (str, os.PathLike, io.BytesIO)):
+        raise TypeError(f"path should be path-like or io.BytesIO, not {type(path)}")
     if color_mode not in COLOR_MODES:
         raise ValueError('color_mode must be "grayscale", "rgb", or "rgba"')
     if interpolation not in RESIZE_METHODS:
@@ -428,17 +428,18 @@ def load_img(
             f"Invalid interpolation method {interpolation} specified. Supported "
             f"methods are {', '.join(RESIZE_METHODS)}"
         )
-    path = os.fsdecode(path)
-    if isinstance(path, str) and not os.path.exists(path):
-        raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), path)
+    if not isinstance(path, io.BytesIO) and not os.path.exists(path):
+        raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), os.fspath(path))
     try:
+        # As the legacy function: 16-bit grayscale keeps its values.
         array = load_image(
-            str(pathlib.Path(path)),
+            path,
             color_mode,
             target_size,
             interpolation,
             keep_aspect_ratio,
             dtype=None,
+            keep_16bit=True,
         )
     except UnreadableImageError as err:
         raise ImageFileError(str(err)) from err

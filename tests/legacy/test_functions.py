@@ -1,5 +1,7 @@
 """keras_augment.preprocessing.image: the legacy module's functions, against tf.keras' own."""
 
+import io
+
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -273,6 +275,22 @@ def test_load_img_matches_tf_keras(image_files, kind, kwargs):
     assert isinstance(ours, Image.Image)
     assert (ours.mode, ours.size) == (reference.mode, reference.size)
     np.testing.assert_array_equal(np.asarray(ours), np.asarray(reference))
+
+
+def test_load_img_reads_bytes_and_keeps_16_bit_grayscale(image_files, tmp_path):
+    with open(image_files["png"], "rb") as f:
+        data = f.read()
+    ours = image.load_img(io.BytesIO(data), target_size=(20, 20))
+    reference = Reference.load_img(io.BytesIO(data), target_size=(20, 20))
+    np.testing.assert_array_equal(np.asarray(ours), np.asarray(reference))
+    # A 16-bit mask whose class ids pass 255: the legacy function keeps the values.
+    path = str(tmp_path / "mask16.png")
+    mask = (np.arange(12 * 9).reshape(12, 9) * 600).astype("uint16")
+    Image.fromarray(mask).save(path)
+    ours = image.load_img(path, color_mode="grayscale")
+    reference = Reference.load_img(path, color_mode="grayscale")
+    np.testing.assert_array_equal(np.asarray(ours), np.asarray(reference))
+    np.testing.assert_array_equal(image.img_to_array(ours)[..., 0], mask)
 
 
 def test_load_img_errors_like_tf_keras(image_files, tmp_path):
