@@ -14,7 +14,14 @@ thesaurus shipped with the package (see :mod:`keras_augment.text.thesaurus`).
 from keras_augment.text.base import TextAugmentation
 from keras_augment.text.characters import RandomCharNoise, random_char_noise
 from keras_augment.text.sentences import SentenceShuffle, sentence_shuffle, split_sentences
-from keras_augment.text.thesaurus import STOP_WORDS, Thesaurus, load_thesaurus, read_thesaurus_file
+from keras_augment.text.thesaurus import (
+    BLOCK_LIST,
+    STOP_WORDS,
+    Thesaurus,
+    load_thesaurus,
+    read_thesaurus_file,
+    thesaurus_mapping,
+)
 from keras_augment.text.translation import ApertiumTranslator, BackTranslation
 from keras_augment.text.words import (
     EDA,
@@ -30,6 +37,7 @@ from keras_augment.text.words import (
 )
 
 __all__ = [
+    "BLOCK_LIST",
     "EDA",
     "STOP_WORDS",
     "ApertiumTranslator",
@@ -52,4 +60,5 @@ __all__ = [
     "sentence_shuffle",
     "split_sentences",
     "synonym_replacement",
+    "thesaurus_mapping",
 ]

@@ -2,31 +2,62 @@
 
 The shipped thesaurus (``assets/wordnet_synonyms.tsv.gz``, built by
 ``scripts/build_thesaurus.py`` from WordNet 3.0; licence in
-``assets/WORDNET-LICENSE.txt``) maps 60,874 lower-case English words to their
-WordNet synonyms. It is loaded once per process into a ``tf.lookup`` hash
-table plus two index vectors and one flat string vector, so looking a word up
-and drawing one of its synonyms are graph ops, with no Python on the data path.
+``assets/WORDNET-LICENSE.txt``) is sense-aware: a word is replaced only by
+lemmas of its frequent senses (at most its 3 most frequent senses, each
+holding at least 10% of the word's tagged occurrences in WordNet's sense
+counts), and only by lemmas for which that sense is frequent too. So
+``great`` gives ``large``, ``big``, ``important`` or ``extraordinary``, never
+``gravid``; ``make`` gives ``do`` or ``create``, never ``urinate``.
 
-A thesaurus file is UTF-8 text, optionally gzip-compressed (``.gz``), one
-word per line: ``word<TAB>synonym|synonym|...`` (synonyms may also be
-separated by further tabs). Lines starting with ``#`` are comments.
+Three filters are applied when a thesaurus is loaded (all on by default):
+
+* decency: no synonym from a synset in WordNet's usage domains obscenity,
+  slang, ethnic slur or disparagement, no lemma that appears in any of them
+  (``assets/wordnet_usage_domains.tsv``; this also drops innocent lemmas
+  such as ``boy`` or ``black``), and no synonym in the block list
+  (:data:`BLOCK_LIST`, ``assets/block_list.txt``, a synonym being blocked
+  when it or any of its words is listed);
+* stop words: no synonym is a stop word (:data:`STOP_WORDS`), and stop words
+  are never replaced;
+* part of speech (``same_pos=True``, off by default): only synonyms from
+  senses in the word's most frequent part of speech, a tagger-free cue
+  ("love" is mostly a verb, so its noun senses are left out).
+
+The table is loaded into a ``tf.lookup`` hash table plus two index vectors
+and one flat string vector, so looking a word up and drawing one of its
+synonyms are graph ops, with no Python on the data path.
+
+A user thesaurus file is UTF-8 text, optionally gzip-compressed (``.gz``),
+one word per line: ``word<TAB>synonym|synonym|...`` (synonyms may also be
+separated by further tabs). Lines starting with ``#`` are comments. The
+decency and stop-word filters apply to it too.
 """
 
 from __future__ import annotations
 
 import gzip
+import hashlib
+import json
 import os
+import re
 import threading
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import NamedTuple
 
 import tensorflow as tf
 
 from keras_augment.text.ops import WORD_EDGE
 
-SHIPPED_THESAURUS = Path(__file__).resolve().parents[1] / "assets" / "wordnet_synonyms.tsv.gz"
+_ASSETS = Path(__file__).resolve().parents[1] / "assets"
+SHIPPED_THESAURUS = _ASSETS / "wordnet_synonyms.tsv.gz"
+USAGE_DOMAINS_FILE = _ASSETS / "wordnet_usage_domains.tsv"
+BLOCK_LIST_FILE = _ASSETS / "block_list.txt"
+# The first line of a sense-aware thesaurus file (the shipped format).
+_SENSE_HEADER = "# keras_augment sense thesaurus"
 
-#: English function words that synonym replacement and insertion leave alone.
+#: English function words and light verbs that synonym replacement and
+#: insertion neither replace nor produce.
 STOP_WORDS: tuple[str, ...] = tuple(
     """
     a about above after again against all am an and any are aren't as at be because been
@@ -41,8 +72,22 @@ STOP_WORDS: tuple[str, ...] = tuple(
     wasn't we we'd we'll we're we've were weren't what what's when when's where where's which
     while who who's whom why why's will with won't would wouldn't yet you you'd you'll you're
     you've your yours yourself yourselves also ever every may much many whether within without
+    get gets got gotten getting make makes made making go goes went gone going take takes took
+    taken taking come comes came coming give gives gave given giving put puts let lets say
+    says said saying tell tells told know knows knew known see sees saw seen seem seems seemed
+    become becomes became keep keeps kept like likes liked thing things way lot lots well
+    still even back really quite one two
     """.split()
 )
+
+
+def _read_word_list(path: Path) -> tuple[str, ...]:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return tuple(line.split("\t")[0].strip() for line in lines if line and line[0] != "#")
+
+
+#: The shipped block list of profanity and slurs (``assets/block_list.txt``).
+BLOCK_LIST: tuple[str, ...] = _read_word_list(BLOCK_LIST_FILE)
 
 # WordNet's "morphy" detachment rules (suffix, replacement), tried in order
 # when a word is not a key itself: "dogs" finds "dog", "running" finds "run".
@@ -71,24 +116,59 @@ _SUFFIXES = tuple(dict.fromkeys(s for s, _ in _DETACHMENTS))
 _CUTS = tuple(sorted({len(s) for s in _SUFFIXES}))
 
 
-def read_thesaurus_file(path: str | os.PathLike) -> dict[str, list[str]]:
-    """Reads a thesaurus file (see the module docstring) into ``{word: [synonyms]}``."""
-    path = Path(path)
-    opener = gzip.open if path.suffix == ".gz" else open
-    mapping: dict[str, list[str]] = {}
-    with opener(path, "rt", encoding="utf-8") as handle:
-        for number, line in enumerate(handle, 1):
-            line = line.rstrip("\r\n")
+class _Entry(NamedTuple):
+    """One synonym of a word: its part of speech and usage domain when known."""
+
+    synonym: str
+    pos: str | None = None
+    domain: str | None = None
+
+
+def _read_entries(data: bytes, path: Path) -> tuple[dict[str, list[_Entry]], dict[str, str]]:
+    """Parses a thesaurus file: ``{word: [_Entry]}`` and ``{word: main part of speech}``."""
+    text = gzip.decompress(data) if path.suffix == ".gz" else data
+    lines = text.decode("utf-8").splitlines()
+    entries: dict[str, list[_Entry]] = {}
+    main_pos: dict[str, str] = {}
+    if lines and lines[0].startswith(_SENSE_HEADER):
+        for number, line in enumerate(lines, 1):
             if not line or line.startswith("#"):
                 continue
-            word, tab, rest = line.partition("\t")
-            if not tab:
-                raise ValueError(
-                    f"{path}:{number}: expected 'word<TAB>synonym|synonym|...'; got {line!r}."
-                )
-            synonyms = [s for s in rest.replace("\t", "|").split("|") if s]
-            mapping.setdefault(word, []).extend(synonyms)
-    return mapping
+            fields = line.split("\t")
+            if len(fields) != 7:
+                raise ValueError(f"{path}:{number}: expected 7 tab-separated fields.")
+            word, pos, _, synset, _, domain, synonyms = fields
+            domain = None if domain == "-" else domain
+            main_pos[word] = pos
+            entries.setdefault(word, []).extend(
+                _Entry(synonym, synset[0], domain) for synonym in synonyms.split("|") if synonym
+            )
+        return entries, main_pos
+    for number, line in enumerate(lines, 1):
+        if not line or line.startswith("#"):
+            continue
+        word, tab, rest = line.partition("\t")
+        if not tab:
+            # The line number only: the file may not be a thesaurus at all,
+            # and its contents are not ours to echo.
+            raise ValueError(
+                f"{path}:{number}: expected 'word<TAB>synonym|synonym|...' on every line."
+            )
+        entries.setdefault(word, []).extend(
+            _Entry(s) for s in rest.replace("\t", "|").split("|") if s
+        )
+    return entries, main_pos
+
+
+def read_thesaurus_file(path: str | os.PathLike) -> dict[str, list[str]]:
+    """Reads a thesaurus file (see the module docstring) into ``{word: [synonyms]}``.
+
+    Every synonym the file holds, unfiltered; :func:`thesaurus_mapping` gives
+    what the layers use.
+    """
+    path = Path(path)
+    entries, _ = _read_entries(path.read_bytes(), path)
+    return {w: list(dict.fromkeys(e.synonym for e in es)) for w, es in entries.items()}
 
 
 def _normalise(mapping: Mapping[str, Iterable[str]], owner: str) -> dict[str, list[str]]:
@@ -118,10 +198,15 @@ class Thesaurus:
     Args:
         mapping: ``{word: [synonym, ...]}``. Keys are matched case-insensitively
             (they are lower-cased); a word's own form is dropped from its list.
+            Used as given: :func:`load_thesaurus` applies the filters.
     """
 
     def __init__(self, mapping: Mapping[str, Iterable[str]], owner: str = "Thesaurus"):
         mapping = _normalise(mapping, owner)
+        #: A digest of the contents: layers share traced code only when it agrees.
+        self.fingerprint = hashlib.sha256(
+            json.dumps(mapping, sort_keys=True).encode("utf-8")
+        ).hexdigest()
         words = list(mapping)
         counts = [len(mapping[w]) for w in words]
         starts, total = [], 0
@@ -269,17 +354,25 @@ class StopWords:
 
 _CACHE: dict = {}
 _CACHE_LOCK = threading.Lock()
+_SPLIT = re.compile(r"[\s\-]+")
 
 
-def load_thesaurus(source=None, owner: str = "Thesaurus") -> Thesaurus:
-    """The thesaurus for a layer's ``thesaurus`` argument.
+def _check_words(owner: str, name: str, words) -> tuple[str, ...]:
+    if isinstance(words, str) or not all(isinstance(w, str) for w in words):
+        raise ValueError(f"{owner}: `{name}` must be None or a list of strings; got {words!r}.")
+    return tuple(sorted({w.strip().lower() for w in words if w.strip()}))
 
-    ``None`` is the shipped WordNet thesaurus; a ``str`` or path names a
-    thesaurus file; a dict maps words to synonym lists. Files (and the shipped
-    thesaurus) are read once per process and shared by every layer.
-    """
+
+def _is_blocked(synonym: str, blocked: frozenset) -> bool:
+    lower = synonym.lower()
+    return lower in blocked or any(part in blocked for part in _SPLIT.split(lower))
+
+
+def _read_source(source, owner: str):
+    """``(entries, main_pos, digest)`` of a ``thesaurus`` argument (files cached by content)."""
     if isinstance(source, Mapping):
-        return Thesaurus(source, owner)
+        mapping = _normalise(source, owner)
+        return {w: [_Entry(s) for s in syns] for w, syns in mapping.items()}, {}, None
     if source is None:
         path = SHIPPED_THESAURUS
     elif isinstance(source, str | os.PathLike):
@@ -291,20 +384,103 @@ def load_thesaurus(source=None, owner: str = "Thesaurus") -> Thesaurus:
             f"{owner}: `thesaurus` must be None (the shipped WordNet thesaurus), a file path "
             f"or a dict of word -> synonyms; got {type(source).__name__}."
         )
-    key = ("file", str(path.resolve()), path.stat().st_mtime)
+    data = path.read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
     with _CACHE_LOCK:
-        if key not in _CACHE:
-            _CACHE[key] = Thesaurus(read_thesaurus_file(path), owner)
-        return _CACHE[key]
+        if ("file", digest) not in _CACHE:
+            _CACHE["file", digest] = _read_entries(data, path)
+        return (*_CACHE["file", digest], digest)
+
+
+def _usage_domain_lemmas() -> frozenset:
+    with _CACHE_LOCK:
+        if "domains" not in _CACHE:
+            _CACHE["domains"] = frozenset(w.lower() for w in _read_word_list(USAGE_DOMAINS_FILE))
+        return _CACHE["domains"]
+
+
+def thesaurus_mapping(
+    source=None,
+    owner: str = "Thesaurus",
+    *,
+    stop_words: Iterable[str] | None = None,
+    decency_filter: bool = True,
+    block_list: Iterable[str] | None = None,
+    same_pos: bool = False,
+) -> dict[str, list[str]]:
+    """The ``{word: [synonyms]}`` a layer uses: the source with the filters applied.
+
+    Args:
+        source: ``None`` (the shipped WordNet thesaurus), a thesaurus file path
+            or a dict ``{word: [synonyms]}``.
+        stop_words: synonyms never produced; ``None`` is :data:`STOP_WORDS`.
+        decency_filter: leave out WordNet's obscenity, slang, ethnic-slur and
+            disparagement senses and lemmas, and the ``block_list`` words.
+        block_list: words never produced (a synonym is blocked when it or any
+            of its words is listed); ``None`` is :data:`BLOCK_LIST`. Only
+            used with ``decency_filter``.
+        same_pos: keep only the senses in each word's most frequent part of
+            speech (files without part-of-speech data are unaffected).
+    """
+    entries, main_pos, _ = _read_source(source, owner)
+    stop = frozenset(
+        _check_words(owner, "stop_words", STOP_WORDS if stop_words is None else stop_words)
+    )
+    blocked = frozenset()
+    if decency_filter:
+        extra = BLOCK_LIST if block_list is None else block_list
+        blocked = _usage_domain_lemmas() | frozenset(_check_words(owner, "block_list", extra))
+    verdicts: dict[str, bool] = {}  # synonyms recur; judge each once
+    mapping = {}
+    for word, items in entries.items():
+        keep = []
+        for entry in items:
+            if decency_filter and entry.domain:
+                continue
+            if same_pos and entry.pos and main_pos.get(word, entry.pos) != entry.pos:
+                continue
+            synonym = entry.synonym
+            if synonym not in verdicts:
+                verdicts[synonym] = synonym.lower() in stop or (
+                    decency_filter and _is_blocked(synonym, blocked)
+                )
+            if not verdicts[synonym]:
+                keep.append(synonym)
+        if keep:
+            mapping[word] = keep
+    return mapping
+
+
+def load_thesaurus(source=None, owner: str = "Thesaurus", **filters) -> Thesaurus:
+    """The :class:`Thesaurus` for a layer's arguments.
+
+    ``source`` and the keyword ``filters`` (``stop_words``, ``decency_filter``,
+    ``block_list``, ``same_pos``) are those of :func:`thesaurus_mapping`.
+    Files (and the shipped thesaurus) are cached by their contents and the
+    filter settings, so layers built alike share one set of tables, and a
+    changed file is read again.
+    """
+    _, _, digest = _read_source(source, owner)
+    if digest is None:
+        return Thesaurus(thesaurus_mapping(source, owner, **filters), owner)
+    key = ("thesaurus", digest)
+    for name in ("stop_words", "block_list"):
+        words = filters.get(name)
+        key += (None if words is None else _check_words(owner, name, words),)
+    key += (bool(filters.get("decency_filter", True)), bool(filters.get("same_pos", False)))
+    with _CACHE_LOCK:
+        cached = _CACHE.get(key)
+    if cached is None:
+        cached = Thesaurus(thesaurus_mapping(source, owner, **filters), owner)
+        with _CACHE_LOCK:
+            cached = _CACHE.setdefault(key, cached)
+    return cached
 
 
 def load_stop_words(words=None, owner: str = "StopWords") -> StopWords:
     """The stop-word set for a layer's ``stop_words`` argument (``None``: :data:`STOP_WORDS`)."""
-    if words is None:
-        words = STOP_WORDS
-    elif isinstance(words, str) or not all(isinstance(w, str) for w in words):
-        raise ValueError(f"{owner}: `stop_words` must be None or a list of strings; got {words!r}.")
-    key = ("stop", tuple(sorted(set(words))))
+    words = _check_words(owner, "stop_words", STOP_WORDS if words is None else words)
+    key = ("stop", words)
     with _CACHE_LOCK:
         if key not in _CACHE:
             _CACHE[key] = StopWords(words)

@@ -381,17 +381,45 @@ def _check_rate(layer: str, rate, name: str = "rate") -> float:
 
 
 class _ThesaurusLayer(TextAugmentation):
-    """Holds the ``thesaurus`` and ``stop_words`` arguments of the synonym layers."""
+    """Holds the synonym arguments: thesaurus, stop words and the filters."""
 
-    def __init__(self, thesaurus=None, stop_words=None, seed=None, **kwargs):
+    def __init__(
+        self,
+        thesaurus=None,
+        stop_words=None,
+        decency_filter: bool = True,
+        block_list=None,
+        same_pos: bool = False,
+        seed=None,
+        **kwargs,
+    ):
         super().__init__(seed=seed, **kwargs)
         name = self.__class__.__name__
         if isinstance(thesaurus, dict):
             thesaurus = {str(k): list(v) for k, v in thesaurus.items()}
+        for flag, value in (("decency_filter", decency_filter), ("same_pos", same_pos)):
+            if not isinstance(value, bool):
+                raise ValueError(f"{name}: `{flag}` must be True or False; got {value!r}.")
         self.thesaurus = thesaurus
         self._stop_words = load_stop_words(stop_words, name)
         self.stop_words = None if stop_words is None else list(stop_words)
-        self._thesaurus = load_thesaurus(thesaurus, name)
+        self.decency_filter = decency_filter
+        self.block_list = None if block_list is None else list(block_list)
+        self.same_pos = same_pos
+        self._thesaurus = load_thesaurus(
+            thesaurus,
+            name,
+            stop_words=stop_words,
+            decency_filter=decency_filter,
+            block_list=block_list,
+            same_pos=same_pos,
+        )
+
+    def _sharing_key(self):
+        # The config names a thesaurus file, not its contents: the traced
+        # code may only be shared by layers whose tables hold the same words.
+        key = super()._sharing_key()
+        return None if key is None else (*key, self._thesaurus.fingerprint)
 
     def get_config(self) -> dict:
         config = super().get_config()
@@ -402,13 +430,41 @@ class _ThesaurusLayer(TextAugmentation):
                 if thesaurus is None
                 else (thesaurus if isinstance(thesaurus, dict) else str(thesaurus)),
                 "stop_words": self.stop_words,
+                "decency_filter": self.decency_filter,
+                "block_list": self.block_list,
+                "same_pos": self.same_pos,
             }
         )
         return config
 
 
+class _RateThesaurusLayer(_ThesaurusLayer):
+    """A synonym layer with one ``rate``."""
+
+    def __init__(
+        self,
+        rate: float = 0.1,
+        thesaurus=None,
+        stop_words=None,
+        decency_filter: bool = True,
+        block_list=None,
+        same_pos: bool = False,
+        seed=None,
+        **kwargs,
+    ):
+        super().__init__(
+            thesaurus, stop_words, decency_filter, block_list, same_pos, seed, **kwargs
+        )
+        self.rate = _check_rate(self.__class__.__name__, rate)
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config["rate"] = self.rate
+        return config
+
+
 @register
-class SynonymReplacement(_ThesaurusLayer):
+class SynonymReplacement(_RateThesaurusLayer):
     """Replaces a fraction of the words of each text by WordNet synonyms.
 
     Per text, ``max(1, floor(rate * words))`` distinct words are replaced
@@ -428,9 +484,19 @@ class SynonymReplacement(_ThesaurusLayer):
         thesaurus: ``None`` for the shipped WordNet 3.0 thesaurus, a path to a
             thesaurus file (``word<TAB>syn|syn``, optionally gzipped), or a
             dict ``{word: [synonyms]}``.
-        stop_words: words never replaced; ``None`` uses
+        stop_words: words never replaced nor produced; ``None`` uses
             ``keras_augment.text.STOP_WORDS``.
+        decency_filter: never produce WordNet's obscenity, slang, ethnic-slur
+            and disparagement senses and lemmas, nor a ``block_list`` word.
+        block_list: words never produced with ``decency_filter``; ``None``
+            uses ``keras_augment.text.BLOCK_LIST`` (extend it with
+            ``[*BLOCK_LIST, "word"]``).
+        same_pos: only synonyms in the word's most frequent part of speech
+            in WordNet (a tagger-free cue); no effect on user thesauri.
         seed: integer seed, or ``None``.
+
+    The shipped thesaurus offers only the lemmas of a word's frequent senses
+    (see :mod:`keras_augment.text.thesaurus` for the rule and thresholds).
 
     Example:
 
@@ -438,21 +504,12 @@ class SynonymReplacement(_ThesaurusLayer):
     >>> layer(tf.constant(["The quick brown fox jumps over the lazy dog."]))
     """
 
-    def __init__(self, rate: float = 0.1, thesaurus=None, stop_words=None, seed=None, **kwargs):
-        super().__init__(thesaurus=thesaurus, stop_words=stop_words, seed=seed, **kwargs)
-        self.rate = _check_rate(self.__class__.__name__, rate)
-
     def augment_strings(self, strings, seed):
         return synonym_replacement(strings, self._thesaurus, self._stop_words, self.rate, seed)
 
-    def get_config(self) -> dict:
-        config = super().get_config()
-        config["rate"] = self.rate
-        return config
-
 
 @register
-class RandomInsertion(_ThesaurusLayer):
+class RandomInsertion(_RateThesaurusLayer):
     """Inserts synonyms of a text's own words at random places.
 
     Per text, ``max(1, floor(rate * words))`` insertions; each takes a random
@@ -463,22 +520,13 @@ class RandomInsertion(_ThesaurusLayer):
 
     Args:
         rate: inserted words as a fraction of the text's words, in ``[0, 1]``.
-        thesaurus: see :class:`SynonymReplacement`.
-        stop_words: see :class:`SynonymReplacement`.
+        thesaurus, stop_words, decency_filter, block_list, same_pos: see
+            :class:`SynonymReplacement`.
         seed: integer seed, or ``None``.
     """
 
-    def __init__(self, rate: float = 0.1, thesaurus=None, stop_words=None, seed=None, **kwargs):
-        super().__init__(thesaurus=thesaurus, stop_words=stop_words, seed=seed, **kwargs)
-        self.rate = _check_rate(self.__class__.__name__, rate)
-
     def augment_strings(self, strings, seed):
         return random_insertion(strings, self._thesaurus, self._stop_words, self.rate, seed)
-
-    def get_config(self) -> dict:
-        config = super().get_config()
-        config["rate"] = self.rate
-        return config
 
 
 @register
@@ -558,8 +606,8 @@ class EDA(_ThesaurusLayer):
         alpha_rs: fraction of words swapped.
         p_rd: probability that a word is deleted.
         num_aug: variants per text (a positive integer).
-        thesaurus: see :class:`SynonymReplacement`.
-        stop_words: see :class:`SynonymReplacement`.
+        thesaurus, stop_words, decency_filter, block_list, same_pos: see
+            :class:`SynonymReplacement`.
         seed: integer seed, or ``None``.
     """
 
@@ -572,10 +620,15 @@ class EDA(_ThesaurusLayer):
         num_aug: int = 9,
         thesaurus=None,
         stop_words=None,
+        decency_filter: bool = True,
+        block_list=None,
+        same_pos: bool = False,
         seed=None,
         **kwargs,
     ):
-        super().__init__(thesaurus=thesaurus, stop_words=stop_words, seed=seed, **kwargs)
+        super().__init__(
+            thesaurus, stop_words, decency_filter, block_list, same_pos, seed, **kwargs
+        )
         name = self.__class__.__name__
         self.alpha_sr = _check_rate(name, alpha_sr, "alpha_sr")
         self.alpha_ri = _check_rate(name, alpha_ri, "alpha_ri")

@@ -15,11 +15,12 @@ from keras_augment import text as kt
 from keras_augment.text.thesaurus import SHIPPED_THESAURUS, read_thesaurus_file
 
 SENTENCE = "The quick brown fox jumps over the lazy dog near the old river bank."
-# WordNet 3.0: "happy" is in three synsets whose other lemmas are exactly these.
-HAPPY = {"felicitous", "glad", "well-chosen"}
-CAR = {
-    "auto", "automobile", "machine", "motorcar", "railcar", "railway car",
-    "railroad car", "cable car", "elevator car", "gondola",
+# The shipped thesaurus: "car" has one frequent sense (WordNet 3.0 tags 71 of
+# its 81 uses to it), whose other lemmas are exactly these; "movie" likewise.
+CAR = {"auto", "automobile", "motorcar"}
+MOVIE = {
+    "film", "motion picture", "moving picture", "moving-picture show", "motion-picture show",
+    "picture show", "pic",
 }  # fmt: skip
 
 WORD_LAYERS = {
@@ -63,8 +64,8 @@ def shared(name):
 def test_shipped_thesaurus_is_real_wordnet():
     mapping = read_thesaurus_file(SHIPPED_THESAURUS)
     assert len(mapping) > 50_000
-    assert set(mapping["happy"]) == HAPPY
     assert set(mapping["car"]) == CAR
+    assert set(mapping["movie"]) == MOVIE
     assert "large" in mapping["big"] and "big" not in mapping["big"]
     assert SHIPPED_THESAURUS.stat().st_size < 3_000_000
     license_text = (SHIPPED_THESAURUS.parent / "WORDNET-LICENSE.txt").read_text()
@@ -195,18 +196,18 @@ def test_bad_arguments_fail_at_construction(make, message):
 
 def test_replacement_uses_only_real_wordnet_synonyms():
     layer = kt.SynonymReplacement(rate=1.0, seed=0)
-    out = decode(layer(tf.constant(["happy"] * 40 + ["car"] * 40)))
-    assert set(out[:40]) <= HAPPY and len(set(out[:40])) == 3
-    assert set(out[40:]) <= CAR and len(set(out[40:])) > 5
+    out = decode(layer(tf.constant(["car"] * 40 + ["movie"] * 40)))
+    assert set(out[:40]) <= CAR and len(set(out[:40])) == 3
+    assert set(out[40:]) <= MOVIE and len(set(out[40:])) > 5
 
 
 def test_stop_words_and_unknown_words_are_never_replaced():
     layer = kt.SynonymReplacement(rate=1.0, seed=0)
-    out = decode(layer(tf.constant(["the happy of xyzzyq"] * 20)))
+    out = decode(layer(tf.constant(["the car of xyzzyq"] * 20)))
     for line in out:
         words = line.split(" ")
         assert words[0] == "the" and words[-2:] == ["of", "xyzzyq"]
-        assert " ".join(words[1:-2]) in HAPPY
+        assert " ".join(words[1:-2]) in CAR
 
 
 def test_rate_sets_the_number_of_replacements():
@@ -224,19 +225,19 @@ def test_rate_sets_the_number_of_replacements():
 
 def test_punctuation_and_case_survive_replacement():
     layer = kt.SynonymReplacement(rate=1.0, seed=2)
-    out = decode(layer(tf.constant(['"Happy," she was.', "HAPPY!", "(happy)"] * 10)))
-    titled = {w.capitalize() for w in HAPPY}
+    out = decode(layer(tf.constant(['"Car," she was.', "CAR!", "(car)"] * 10)))
+    titled = {w.capitalize() for w in CAR}
     for line in out[0::3]:
         head, rest = line.split(",", 1)
         assert head[0] == '"' and head[1:] in titled and rest == '" she was.'
     for line in out[1::3]:
-        assert line[-1] == "!" and line[:-1] in {w.upper() for w in HAPPY}
+        assert line[-1] == "!" and line[:-1] in {w.upper() for w in CAR}
     for line in out[2::3]:
-        assert line[0] == "(" and line[-1] == ")" and line[1:-1] in HAPPY
+        assert line[0] == "(" and line[-1] == ")" and line[1:-1] in CAR
 
 
 def test_unicode_survives_word_layers():
-    text = "Über café 東京 happy naïve 😀 résumé"
+    text = "Über café 東京 car naïve 😀 résumé"
     for layer in (
         kt.SynonymReplacement(rate=1.0, seed=1),
         kt.RandomSwap(rate=0.5, seed=1),
@@ -271,16 +272,16 @@ def test_user_thesaurus_dict_and_file(tmp_path):
 
 
 def test_insertion_keeps_the_sentence_and_adds_synonyms():
-    sentence = "happy car"
+    sentence = "cheap movie"
     out = decode(kt.RandomInsertion(rate=1.0, seed=4)(tf.constant([sentence] * 30)))
     for line in out:
-        # Two words, rate 1: two synonyms of "happy" or "car" inserted, originals in order.
+        # Two words, rate 1: two synonyms of "cheap" or "movie" inserted, originals in order.
         rest = line
-        for word in ("happy", "car"):
+        for word in ("cheap", "movie"):
             assert word in rest
             rest = rest.split(word, 1)[1]
         extra = line
-        for word in ("happy", "car"):
+        for word in ("cheap", "movie"):
             extra = extra.replace(word, "", 1)
         inserted = extra.split()
         assert 2 <= len(inserted) <= 6  # multi-word synonyms count more than one
@@ -517,8 +518,8 @@ def test_edge_punctuated_thesaurus_keys_are_not_matched_by_words():
     out = decode(layer(tf.constant(["Dr.", "dr", "(cars,", "CAR."])))
     assert out.tolist() == ["Drive.", "drive", "(autos,", "AUTO."]
     # Likewise a stop word with edge punctuation never matches a word's core.
-    layer = kt.SynonymReplacement(rate=1.0, stop_words=["'happy"], seed=1)
-    assert set(decode(layer(tf.constant(["'happy"] * 20)))) <= {"'" + w for w in HAPPY}
+    layer = kt.SynonymReplacement(rate=1.0, stop_words=["'car"], seed=1)
+    assert set(decode(layer(tf.constant(["'car"] * 20)))) <= {"'" + w for w in CAR}
     # With no stop words at all, "a" is replaced too (WordNet knows the letter and unit).
     layer = kt.SynonymReplacement(rate=1.0, stop_words=[], seed=1)
     assert "a" not in set(decode(layer(tf.constant(["a"] * 20))))
