@@ -29,10 +29,17 @@ iterator uses more than one core, so its wall-clock ratio is higher than
 its CPU ratio. Prints a Markdown table with the load average; ratios are to
 the legacy class.
 
+The module-level functions of ``tf.keras.preprocessing.image`` are timed
+the same way on one 224x224x3 float32 image (channels last), in turns with
+the legacy functions: ``apply_affine_transform`` with a fixed rotation,
+shift, shear and zoom, and ``random_rotation(x, 20)``. ``--functions``
+times only these rows (seconds, not minutes).
+
 Run from the repository root::
 
     python benchmarks/bench_legacy.py           # 2-4 minutes on 2 busy cores
     python benchmarks/bench_legacy.py --quick   # smoke run, not a measurement
+    python benchmarks/bench_legacy.py --functions  # only the module-level functions
 """
 
 from __future__ import annotations
@@ -57,6 +64,7 @@ from PIL import Image  # noqa: E402
 
 from keras_augment.datasets import load_sample_image  # noqa: E402
 from keras_augment.legacy import ImageDataGenerator  # noqa: E402
+from keras_augment.preprocessing import image as ours_image  # noqa: E402
 
 SIZE = 224
 BATCH = 32
@@ -138,15 +146,43 @@ def stepper(iterable):
     return step
 
 
+AFFINE = dict(theta=12.0, tx=8.0, ty=-5.0, shear=4.0, zx=1.1, zy=0.9)
+AXES = dict(row_axis=0, col_axis=1, channel_axis=2)
+
+
+def function_rates(image: np.ndarray, repeats: int, calls: int) -> list[tuple]:
+    """Rows for the module-level functions, ours and legacy timed in turns (one image a call)."""
+    legacy = tf.keras.preprocessing.image
+    rows = []
+    for workload, call in (
+        ("apply_affine_transform, one image", lambda m: m.apply_affine_transform(image, **AFFINE, **AXES)),
+        ("random_rotation(x, 20), one image", lambda m: m.random_rotation(image, 20, **AXES)),
+    ):  # fmt: skip
+        pair = rates_in_turns(
+            {
+                "legacy": (lambda call=call: call(legacy)[None], calls),
+                "ours": (lambda call=call: call(ours_image)[None], calls),
+            },
+            repeats,
+        )
+        rows.append((workload, pair["legacy"], pair["ours"]))
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--batches", type=int, default=4)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--files", type=int, default=256)
     parser.add_argument("--quick", action="store_true", help="tiny smoke run")
+    parser.add_argument(
+        "--functions", action="store_true", help="time only the module-level functions"
+    )
     args = parser.parse_args()
     if args.quick:
         args.batches, args.repeats, args.files = 1, 1, 64
+    if args.functions:
+        args.files = 2
 
     legacy = tf.keras.preprocessing.image.ImageDataGenerator(**ARGS)
     ours = ImageDataGenerator(**ARGS)
@@ -159,7 +195,12 @@ def main() -> None:
         rows.append((workload, system, value, value / reference, cpu or "- | -"))
 
     load_before = os.getloadavg()[0]
-    for data in (x, images):
+    for workload, (base, cpu_base), (value, per_cpu) in function_rates(
+        x[0], args.repeats, max(2, 4 * args.batches)
+    ):
+        add(workload, "legacy function (SciPy)", base, base, cpu_base, cpu_base)
+        add(workload, "ours", value, base, per_cpu, cpu_base)
+    for data in () if args.functions else (x, images):
         flow = f"flow, {data.dtype} arrays"
         it = ours.flow(data, batch_size=BATCH, seed=1)
         pair = rates_in_turns(
@@ -176,32 +217,37 @@ def main() -> None:
         add(flow, "ours, as_dataset()", rate(stepper(ds), args.batches, args.repeats), base)
         del ds  # its prefetch threads must not work while the next pair is timed
 
-    with tempfile.TemporaryDirectory() as folder:
-        write_jpegs(folder, images)
-        files = "flow_from_directory, JPEG"
-        kwargs = dict(target_size=(SIZE, SIZE), batch_size=BATCH, seed=1)
-        it = ours.flow_from_directory(folder, **kwargs)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            pair = rates_in_turns(
-                {
-                    "legacy": (stepper(legacy.flow_from_directory(folder, **kwargs)), args.batches),
-                    "ours": (stepper(it), len(it)),
-                },
-                args.repeats,
-            )
-        (base, cpu_base), (value, per_cpu) = pair["legacy"], pair["ours"]
-        add(files, "legacy ImageDataGenerator", base, base, cpu_base, cpu_base)
-        add(files, "ours, iterator", value, base, per_cpu, cpu_base)
-        ds = it.as_dataset().repeat()
-        add(files, "ours, as_dataset()", rate(stepper(ds), args.batches, args.repeats), base)
+    if not args.functions:
+        with tempfile.TemporaryDirectory() as folder:
+            write_jpegs(folder, images)
+            files = "flow_from_directory, JPEG"
+            kwargs = dict(target_size=(SIZE, SIZE), batch_size=BATCH, seed=1)
+            it = ours.flow_from_directory(folder, **kwargs)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                pair = rates_in_turns(
+                    {
+                        "legacy": (
+                            stepper(legacy.flow_from_directory(folder, **kwargs)),
+                            args.batches,
+                        ),
+                        "ours": (stepper(it), len(it)),
+                    },
+                    args.repeats,
+                )
+            (base, cpu_base), (value, per_cpu) = pair["legacy"], pair["ours"]
+            add(files, "legacy ImageDataGenerator", base, base, cpu_base, cpu_base)
+            add(files, "ours, iterator", value, base, per_cpu, cpu_base)
+            ds = it.as_dataset().repeat()
+            add(files, "ours, as_dataset()", rate(stepper(ds), args.batches, args.repeats), base)
     load_after = os.getloadavg()[0]
 
     print()
     print(
         f"{datetime.date.today()} | {platform.processor() or platform.machine()} | "
         f"{os.cpu_count()} cores | TF {tf.__version__} | {SIZE}x{SIZE}x3, batch {BATCH}, "
-        f"median of {args.repeats} turns (legacy {args.batches} batches, ours one epoch) | load "
+        f"median of {args.repeats} turns (legacy {args.batches} batches, ours one epoch; "
+        f"functions: {max(2, 4 * args.batches)} calls) | load "
         f"average (1 min) "
         f"{load_before:.1f} before, {load_after:.1f} after"
     )
