@@ -43,6 +43,21 @@ def _fail(message: str) -> int:
     return 2
 
 
+def user_message(err: BaseException) -> str:
+    """One line for the user: the error without TensorFlow's graph and node annotations."""
+    import re
+
+    if isinstance(err, OSError) and err.strerror:
+        where = f": {err.filename}" if err.filename else ""
+        return f"{err.strerror}{where}."
+    text = getattr(err, "message", None) or str(err)
+    text = re.sub(r"\{\{function_node [^}]*\}\}", "", text)
+    text = re.sub(r"\[\[\{\{node [^}]*\}\}\]\]", "", text)
+    text = re.sub(r"\[Op:[^\]]*\]( name:.*)?", "", text)
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines[0] if lines else type(err).__name__
+
+
 def _load_augmentation(recipe: str | None, seed: int | None):
     if recipe is None:
         return default_pipeline(seed)
@@ -52,36 +67,52 @@ def _load_augmentation(recipe: str | None, seed: int | None):
 
 
 def preview(
-    image_path: str | None, n: int, output: str, seed: int | None, augmentation=None
+    image_path: str | None,
+    n: int,
+    output: str,
+    seed: int | None,
+    augmentation=None,
+    max_pixels: int | None = None,
 ) -> str:
-    """Writes a PNG grid: the original image first, then ``n`` augmented variants."""
+    """Writes a PNG grid: the original image first, then ``n`` augmented variants.
+
+    The image is decoded by :func:`keras_augment.image.io.load_image`, which
+    refuses images over ``max_pixels`` (default: ``$KERAS_AUGMENT_MAX_IMAGE_PIXELS``
+    or 64 megapixels) before decoding them.
+    """
     import numpy as np
     import tensorflow as tf
     from PIL import Image
 
     from keras_augment.datasets import load_sample_image
+    from keras_augment.image.io import load_image
 
+    if os.path.isdir(output):
+        raise ValueError(f"the output {output} is a folder; give a file name such as grid.png.")
     if image_path is None:
         image = load_sample_image()
     else:
-        try:
-            data = tf.io.read_file(image_path)
-            image = tf.io.decode_image(data, channels=3, expand_animations=False).numpy()
-        except (tf.errors.NotFoundError, tf.errors.InvalidArgumentError) as err:
-            raise ValueError(
-                f"cannot read or decode the image {image_path}: {err.message}"
-            ) from None
+        image = load_image(image_path, "rgb", dtype=None, max_pixels=max_pixels)
     if augmentation is None:
         augmentation = default_pipeline(seed)
     batch = np.repeat(image[None], n, axis=0)
-    augmented = augmentation(batch, training=True).numpy()
+    augmented = np.asarray(augmentation(batch, training=True))
+    if augmented.ndim != 4 or augmented.shape[-1] != 3:
+        raise ValueError(
+            f"the augmentation returned shape {augmented.shape}; preview needs images "
+            "[batch, height, width, 3]."
+        )
     if augmented.shape[1:3] != image.shape[:2]:
         # Size-changing recipes (crops): show the variants at the original size.
         augmented = tf.image.resize(augmented, image.shape[:2]).numpy()
     tiles = np.concatenate([image[None], np.clip(np.round(augmented), 0, 255).astype(np.uint8)])
     tmp = output + ".part.png"
-    Image.fromarray(grid(tiles, columns=min(4, n + 1))).save(tmp)
-    os.replace(tmp, output)
+    try:
+        Image.fromarray(grid(tiles, columns=min(4, n + 1))).save(tmp)
+        os.replace(tmp, output)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
     return output
 
 
@@ -102,6 +133,18 @@ def run_benchmarks(quick: bool, only: list[str] | None, no_write: bool) -> int:
     for name in only or []:
         args += ["--only", name]
     return subprocess.run(args, cwd=script.parent.parent, check=False).returncode
+
+
+def _image_options(command) -> None:
+    """Options shared by the commands that read images."""
+    command.add_argument(
+        "--max-pixels",
+        type=int,
+        default=None,
+        metavar="N",
+        help="refuse images of more than N pixels, read from their header before decoding "
+        "(default: $KERAS_AUGMENT_MAX_IMAGE_PIXELS or 67108864, i.e. 8192x8192; 0: no limit)",
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -127,6 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--recipe", help="JSON recipe (see keras_augment.save_recipe); default: reference pipeline"
     )
+    _image_options(p)
 
     e = sub.add_parser(
         "expand",
@@ -164,6 +208,14 @@ def main(argv: list[str] | None = None) -> int:
     e.add_argument("--recipe", help="JSON recipe; default: reference pipeline")
     e.add_argument("--overwrite", action="store_true", help="replace existing outputs")
     e.add_argument("--seed", type=int, default=0, help="base seed (default 0)")
+    e.add_argument(
+        "--on-error",
+        choices=("skip", "raise"),
+        default="skip",
+        help="undecodable sources (stray ._ files, truncated or oversized images): skip and "
+        "list them (default), or stop at the first",
+    )
+    _image_options(e)
 
     d = sub.add_parser(
         "demo",
@@ -197,49 +249,63 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     try:
-        if args.command == "preview":
-            if args.n < 1:
-                parser.error("-n must be at least 1")
-            augmentation = _load_augmentation(args.recipe, args.seed)
-            path = preview(args.image, args.n, args.output, args.seed, augmentation)
-            print(f"wrote {path}: the original and {args.n} augmented variants")
-        elif args.command == "expand":
-            from keras_augment.data.expand import expand
+        return _run(parser, args) or 0
+    except (ValueError, OSError) as err:
+        return _fail(user_message(err))
+    except Exception as err:
+        import tensorflow as tf
 
-            if args.per_image is None and args.total is None and not args.balance:
-                parser.error("expand: give --per-image N, --total N or --balance")
+        if isinstance(err, tf.errors.OpError):
+            return _fail(user_message(err))
+        raise
 
-            report = expand(
-                args.src,
-                args.dst,
-                _load_augmentation(args.recipe, None),
-                per_image=args.per_image,
-                total=args.total,
-                per_class=args.per_class,
-                balance=args.balance,
-                masks=args.masks,
-                masks_dst=args.masks_out,
-                overwrite=args.overwrite,
-                seed=args.seed,
-            )
-            print(f"wrote {report.written} images to {args.dst} ({report.skipped} already there)")
-            if args.balance:
-                for cls, (sources, copies) in sorted(report.balance.items()):
-                    print(
-                        f"  {cls or '.'}: {sources} sources + {copies} copies = {sources + copies}"
-                    )
-        elif args.command == "bench":
-            return run_benchmarks(args.quick, args.only, args.no_write)
-        elif args.command == "demo":
-            from keras_augment import demo
 
-            print("Training on digits that all face one way; half of the test digits are mirrored.")
-            results = demo.run(epochs=args.epochs)
-            print(demo.table(results))
-            path = preview(None, 10, args.output, 0)
-            print(f"wrote {path}: the shipped photograph and 10 augmented variants")
-    except (ValueError, FileNotFoundError, OSError) as err:
-        return _fail(str(err))
+def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int | None:
+    if args.command == "preview":
+        if args.n < 1:
+            parser.error("-n must be at least 1")
+        augmentation = _load_augmentation(args.recipe, args.seed)
+        path = preview(args.image, args.n, args.output, args.seed, augmentation, args.max_pixels)
+        print(f"wrote {path}: the original and {args.n} augmented variants")
+    elif args.command == "expand":
+        from keras_augment.data.expand import expand
+
+        if args.per_image is None and args.total is None and not args.balance:
+            parser.error("expand: give --per-image N, --total N or --balance")
+
+        report = expand(
+            args.src,
+            args.dst,
+            _load_augmentation(args.recipe, None),
+            per_image=args.per_image,
+            total=args.total,
+            per_class=args.per_class,
+            balance=args.balance,
+            masks=args.masks,
+            masks_dst=args.masks_out,
+            overwrite=args.overwrite,
+            seed=args.seed,
+            on_error=args.on_error,
+            max_pixels=args.max_pixels,
+        )
+        print(f"wrote {report.written} images to {args.dst} ({report.skipped} already there)")
+        if report.unreadable:
+            print(f"skipped {len(report.unreadable)} source(s) that could not be decoded:")
+            for path, reason in report.unreadable.items():
+                print(f"  {path}: {reason}")
+        if args.balance:
+            for cls, (sources, copies) in sorted(report.balance.items()):
+                print(f"  {cls or '.'}: {sources} sources + {copies} copies = {sources + copies}")
+    elif args.command == "bench":
+        return run_benchmarks(args.quick, args.only, args.no_write)
+    elif args.command == "demo":
+        from keras_augment import demo
+
+        print("Training on digits that all face one way; half of the test digits are mirrored.")
+        results = demo.run(epochs=args.epochs)
+        print(demo.table(results))
+        path = preview(None, 10, args.output, 0)
+        print(f"wrote {path}: the shipped photograph and 10 augmented variants")
     return 0
 
 

@@ -104,8 +104,8 @@ def test_expand_command(tmp_path, photo):
     Image.fromarray(photo[:20, :20]).save(src / "one.png")
     assert main(["expand", str(tmp_path / "src"), str(tmp_path / "out"), "--per-image", "2"]) == 0
     assert sorted(p.name for p in (tmp_path / "out" / "a").iterdir()) == [
-        "one_aug0000.png",
-        "one_aug0001.png",
+        "one_png_aug0000.png",
+        "one_png_aug0001.png",
     ]
     assert (
         main(["expand", str(tmp_path / "src"), str(tmp_path / "src" / "out"), "--total", "1"]) == 2
@@ -118,8 +118,8 @@ def test_expand_command(tmp_path, photo):
         )
     assert main(["expand", str(tmp_path / "src"), str(tmp_path / "bal"), "--balance"]) == 0
     assert sorted(p.name for p in (tmp_path / "bal" / "a").iterdir()) == [
-        "one_aug0000.png",
-        "one_aug0001.png",
+        "one_png_aug0000.png",
+        "one_png_aug0001.png",
     ]
     assert not (tmp_path / "bal" / "b").exists()
     # --masks: each mask is written beside its image's copy, under --masks-out.
@@ -132,10 +132,10 @@ def test_expand_command(tmp_path, photo):
     assert sorted(
         str(p.relative_to(tmp_path / "mm")) for p in (tmp_path / "mm").rglob("*.png")
     ) == [
-        "a/one_aug0000.png",
-        "b/0_aug0000.png",
-        "b/1_aug0000.png",
-        "b/2_aug0000.png",
+        "a/one_png_aug0000.png",
+        "b/0_png_aug0000.png",
+        "b/1_png_aug0000.png",
+        "b/2_png_aug0000.png",
     ]
     assert main([*argv, "--masks", str(tmp_path / "m")]) == 2  # no --masks-out
 

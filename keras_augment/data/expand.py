@@ -2,25 +2,47 @@
 
 from __future__ import annotations
 
+import collections
+import concurrent.futures
 import dataclasses
+import itertools
 import os
 from pathlib import Path
 
 import keras
+import numpy as np
 import tensorflow as tf
 
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
+from keras_augment.image.io import (
+    IMAGE_EXTENSIONS,
+    UnreadableImageError,
+    list_image_files,
+    load_image,
+    max_image_pixels,
+    probe_image,
+)
+
+IMAGE_SUFFIXES = tuple("." + ext for ext in IMAGE_EXTENSIONS)
+ON_ERROR = ("skip", "raise")
 
 
 @dataclasses.dataclass
 class ExpandReport:
-    """What ``expand`` did: files written, files already there (skipped), per class."""
+    """What ``expand`` did, counted on disk.
+
+    ``written``: files this run wrote (every one under its own name);
+    ``skipped``: outputs already there from an earlier run; ``per_class``:
+    files written per class; ``unreadable``: ``{source path: reason}`` of the
+    sources left out because they could not be decoded (or exceed the pixel
+    limit), with the outputs they would have had not written.
+    """
 
     written: int
     skipped: int
     per_class: dict
     # With ``balance=True``: ``{class: (source images, augmented copies planned)}``.
     balance: dict = dataclasses.field(default_factory=dict)
+    unreadable: dict = dataclasses.field(default_factory=dict)
 
 
 def _is_within(inner: Path, outer: Path) -> bool:
@@ -35,7 +57,8 @@ def list_sources(src: str | os.PathLike) -> list[tuple[str, Path]]:
     """``(class_name, path)`` of every image under ``src``.
 
     ``src`` may be one image file, a folder of images (class ``""``), or a
-    folder of class subfolders of images.
+    folder of class subfolders of images. A class holds the images at any
+    depth of its subfolder (links to folders are followed, each folder once).
     """
     src = Path(src)
     if not src.exists():
@@ -50,14 +73,21 @@ def list_sources(src: str | os.PathLike) -> list[tuple[str, Path]]:
         ("", p) for p in sorted(src.iterdir()) if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES
     ]
     for sub in sorted(p for p in src.iterdir() if p.is_dir()):
-        found += [
-            (sub.name, p)
-            for p in sorted(sub.iterdir())
-            if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES
-        ]
+        found += [(sub.name, Path(p)) for p in list_image_files(sub, follow_links=True)]
     if not found:
         raise ValueError(f"expand: no images ({', '.join(IMAGE_SUFFIXES)}) found in {src}.")
     return found
+
+
+def output_name(source: Path, root: Path, k: int) -> Path:
+    """Output name of copy ``k`` of ``source``: ``<folder>/<stem>_<extension>_aug<k>.png``.
+
+    The extension stays in the name, so ``photo.png`` and ``photo.jpg`` in one
+    folder never write to the same file (``photo_png_aug0000.png``,
+    ``photo_jpg_aug0000.png``); the folder is the source's, relative to ``root``.
+    """
+    extension = source.suffix[1:]
+    return source.parent.relative_to(root) / f"{source.stem}_{extension}_aug{k:04d}.png"
 
 
 def find_masks(sources, src_root: Path, masks_root: Path) -> list[Path]:
@@ -133,6 +163,38 @@ def _write(target: Path, data: bytes) -> None:
     tmp.replace(target)
 
 
+def _decoded(jobs, load, on_error: str, failures: dict, window: int = 8):
+    """``(job, image, mask)`` for every job that ``load`` decodes, in order, a few in flight.
+
+    ``jobs`` are ``(source, mask path or None, job)``; ``load(path, is_mask)``
+    decodes a file. A source that fails is recorded in ``failures`` (path:
+    reason) and left out; with ``on_error="raise"`` the stream stops there.
+    """
+
+    def both(source, mask):
+        return load(source, False), (None if mask is None else load(mask, True))
+
+    with concurrent.futures.ThreadPoolExecutor(max(2, min(4, os.cpu_count() or 1))) as pool:
+        queue: collections.deque = collections.deque()
+        jobs = iter(jobs)
+        while True:
+            for source, mask, job in itertools.islice(jobs, window - len(queue)):
+                queue.append((source, job, pool.submit(both, source, mask)))
+            if not queue:
+                return
+            source, job, future = queue.popleft()
+            try:
+                image, mask = future.result()
+            except UnreadableImageError as err:
+                failures[str(source)] = str(err)
+                if on_error == "raise":
+                    for *_, pending in queue:
+                        pending.cancel()
+                    return
+                continue
+            yield job, image, mask
+
+
 def expand(
     src: str | os.PathLike,
     dst: str | os.PathLike,
@@ -146,19 +208,24 @@ def expand(
     masks_dst: str | os.PathLike | None = None,
     overwrite: bool = False,
     seed: int = 0,
+    on_error: str = "skip",
+    max_pixels: int | None = None,
     progress: bool = True,
 ) -> ExpandReport:
     """Writes augmented images of ``src`` into ``dst`` in the same layout, as PNG files.
 
-    Output names are ``<class>/<source stem>_aug<k>.png``. Each output's
-    parameters come from ``(seed, source, k)``, so a run that was interrupted
-    and started again skips what exists and writes the rest exactly as the
-    first run would have. Files are written under a temporary name and renamed
-    when complete, so an interruption never leaves a truncated image under a
-    final name. Sources are only read.
+    Output names are ``<class>/<source stem>_<extension>_aug<k>.png`` (see
+    :func:`output_name`): one name per source and copy, so no output replaces
+    another. Each output's parameters come from ``(seed, source, k)``, so a
+    run that was interrupted and started again skips what exists and writes
+    the rest exactly as the first run would have. Files are written under a
+    temporary name and renamed when complete, so an interruption never leaves
+    a truncated image under a final name. Sources are only read, decoded by
+    :func:`keras_augment.image.io.load_image` (16-bit files scaled to 0..255).
 
     Args:
-        src: an image file, a folder of images, or a folder of class subfolders.
+        src: an image file, a folder of images, or a folder of class
+            subfolders (images at any depth below a class folder).
         dst: output folder (created); must not be inside ``src`` nor contain it.
         augmentation: layer applied to each image with ``training=True``.
         per_image: number of augmented copies of every source image, or
@@ -170,14 +237,23 @@ def expand(
             spread evenly over its sources; classes already that large get none.
         masks: a folder of segmentation masks laid out like ``src`` (the mask
             of ``src/cats/a.jpg`` is ``masks/cats/a.png``; single-channel class
-            ids). Each mask goes through the same draw as its image (nearest
-            interpolation, so class ids stay class ids) and is written as PNG
-            under ``masks_dst`` with the image's output name.
+            ids up to 255). Each mask goes through the same draw as its image
+            (nearest interpolation, so class ids stay class ids) and is written
+            as PNG under ``masks_dst`` with the image's output name.
         masks_dst: output folder of the masks (required with ``masks``).
         overwrite: replace existing outputs instead of skipping them.
         seed: base seed of the augmentations.
+        on_error: ``"skip"`` leaves out sources that cannot be decoded (a
+            stray ``._photo.png``, a truncated file, an image over the pixel
+            limit) and lists them in ``ExpandReport.unreadable``; ``"raise"``
+            stops at the first with a ``ValueError`` naming it.
+        max_pixels: the largest image (width times height) decoded; ``None``
+            uses ``$KERAS_AUGMENT_MAX_IMAGE_PIXELS`` or 64 megapixels.
         progress: show a progress bar.
     """
+    if on_error not in ON_ERROR:
+        raise ValueError(f"expand: `on_error` must be one of {ON_ERROR}; got {on_error!r}.")
+    limit = max_image_pixels(max_pixels)
     src_path, dst_path = Path(src).resolve(), Path(dst).resolve()
     src_root = src_path.parent if src_path.is_file() else src_path
     if _is_within(dst_path, src_root) or _is_within(src_root, dst_path):
@@ -197,71 +273,122 @@ def expand(
                     f"expand: the mask output folder {mask_root} must be outside the sources, "
                     "the masks and the image output folder."
                 )
-        mask_paths = find_masks(
-            sources, src_root if src_path.is_dir() else src_path.parent, mask_src
+        mask_paths = find_masks(sources, src_root, mask_src)
+    # Headers first, so that the counts (total, balance) are planned over usable sources.
+    unreadable: dict[str, str] = {}
+    usable = []
+    for i, (_, path) in enumerate(sources):
+        try:
+            probe_image(path, limit or 0)
+            usable.append(i)
+        except UnreadableImageError as err:
+            if on_error == "raise":
+                raise ValueError(f"expand: cannot decode {path}: {err}") from None
+            unreadable[str(path)] = str(err)
+    if not usable:
+        raise ValueError(
+            f"expand: none of the {len(sources)} images in {src} could be decoded; first: "
+            f"{next(iter(unreadable.values()))}"
         )
-    plan = _plan(sources, per_image, total, per_class, balance)
-    names = [Path(sources[i][0]) / f"{sources[i][1].stem}_aug{k:04d}.png" for i, k in plan]
+    plan = [
+        (usable[i], k)
+        for i, k in _plan([sources[i] for i in usable], per_image, total, per_class, balance)
+    ]
+    names = [output_name(sources[i][1], src_root, k) for i, k in plan]
+    # Distinct even where the output folder ignores case, so no file replaces another.
+    folded: dict[str, int] = {}
+    for j, name in enumerate(names):
+        other = folded.setdefault(str(name).casefold(), j)
+        if other != j:
+            raise ValueError(
+                f"expand: {sources[plan[other][0]][1]} and {sources[plan[j][0]][1]} would both be "
+                f"written to {name} (names that differ only in case); rename one of them."
+            )
     targets = [dst_path / name for name in names]
     # An output is complete when its image exists: masks are written before their images.
     todo = [j for j, t in enumerate(targets) if overwrite or not t.exists()]
     skipped = len(plan) - len(todo)
     per_class_counts: dict[str, int] = {}
+    written = 0
     if todo:
-        paths = tf.constant([str(sources[plan[j][0]][1]) for j in todo])
-        seeds = tf.constant([[seed * 1_000_003 + plan[j][0], plan[j][1]] for j in todo], tf.int64)
 
-        mask_files = tf.constant([str(mask_paths[plan[j][0]]) if mask_paths else "" for j in todo])
+        def load(path, is_mask):
+            if not is_mask:
+                return load_image(path, "rgb", dtype=None, max_pixels=limit or 0)
+            mask = load_image(path, "grayscale", dtype=None, max_pixels=limit or 0, keep_16bit=True)
+            if mask.max(initial=0) > 255:
+                raise UnreadableImageError(
+                    f"Mask file '{path}' holds class ids above 255; masks are written as 8-bit PNG."
+                )
+            return mask.astype(np.uint8)
+
+        jobs = [
+            (sources[plan[j][0]][1], None if mask_paths is None else mask_paths[plan[j][0]], j)
+            for j in todo
+        ]
+        failures: dict[str, str] = {}
+
+        def decoded():
+            for j, image, mask in _decoded(jobs, load, on_error, failures):
+                element_seed = [seed * 1_000_003 + plan[j][0], plan[j][1]]
+                yield (
+                    j,
+                    element_seed,
+                    image,
+                    np.zeros((0, 0, 1), np.uint8) if mask is None else mask,
+                )
 
         def to_png(image):
             return tf.io.encode_png(tf.cast(tf.clip_by_value(tf.round(image), 0, 255), tf.uint8))
 
-        def load_and_augment(path, element_seed, mask_path):
-            data = tf.io.read_file(path)
-            image = tf.io.decode_image(data, channels=3, expand_animations=False)
+        def augment(j, element_seed, image, mask):
             if mask_paths is None:
-                return to_png(augmentation(image, training=True, seed=element_seed)), ""
-            mask = tf.io.decode_image(
-                tf.io.read_file(mask_path), channels=1, expand_animations=False
-            )
+                return j, to_png(augmentation(image, training=True, seed=element_seed)), ""
             out = augmentation(
                 {"images": image, "segmentation_masks": mask}, training=True, seed=element_seed
             )
-            return to_png(out["images"]), to_png(out["segmentation_masks"])
+            return j, to_png(out["images"]), to_png(out["segmentation_masks"])
 
+        signature = (
+            tf.TensorSpec([], tf.int64),
+            tf.TensorSpec([2], tf.int64),
+            tf.TensorSpec([None, None, 3], tf.uint8),
+            tf.TensorSpec([None, None, 1], tf.uint8),
+        )
         encoded = (
-            tf.data.Dataset.from_tensor_slices((paths, seeds, mask_files))
-            .map(load_and_augment, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+            tf.data.Dataset.from_generator(decoded, output_signature=signature)
+            .map(augment, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
             .prefetch(tf.data.AUTOTUNE)
         )
         bar = keras.utils.Progbar(len(todo), unit_name="image") if progress else None
-        iterator = iter(encoded)
-        for n, j in enumerate(todo, start=1):
-            try:
-                png, mask_png = (t.numpy() for t in next(iterator))
-            except tf.errors.InvalidArgumentError as err:
-                source = sources[plan[j][0]][1]
-                if mask_paths:
-                    source = f"{source} or its mask {mask_paths[plan[j][0]]}"
-                raise ValueError(f"expand: cannot decode {source}: {err.message}") from None
+        for n, (j, png, mask_png) in enumerate(encoded.as_numpy_iterator(), start=1):
             if mask_root is not None:
                 _write(mask_root / names[j], mask_png)
             _write(targets[j], png)
+            written += 1
             cls = sources[plan[j][0]][0]
             per_class_counts[cls] = per_class_counts.get(cls, 0) + 1
             if bar is not None:
                 bar.update(n)
+        if failures and on_error == "raise":
+            path, reason = next(iter(failures.items()))
+            raise ValueError(f"expand: cannot decode {path}: {reason}")
+        unreadable.update(failures)
     planned: dict[str, tuple[int, int]] = {}
     if balance:
-        for cls, _ in sources:
-            n, copies = planned.get(cls, (0, 0))
-            planned[cls] = (n + 1, copies)
+        for i in usable:
+            n, copies = planned.get(sources[i][0], (0, 0))
+            planned[sources[i][0]] = (n + 1, copies)
         for i, _ in plan:
             n, copies = planned[sources[i][0]]
             planned[sources[i][0]] = (n, copies + 1)
     return ExpandReport(
-        written=len(todo), skipped=skipped, per_class=per_class_counts, balance=planned
+        written=written,
+        skipped=skipped,
+        per_class=per_class_counts,
+        balance=planned,
+        unreadable=unreadable,
     )
 
 
-__all__ = ["expand", "ExpandReport", "list_sources"]
+__all__ = ["expand", "ExpandReport", "list_sources", "output_name"]

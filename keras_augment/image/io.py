@@ -7,6 +7,7 @@ Decoding is done with PIL on the host, never on the augmentation path.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import threading
@@ -85,6 +86,59 @@ def _open(data: bytes, limit: int | None):
             Image.MAX_IMAGE_PIXELS = saved
 
 
+@contextlib.contextmanager
+def _named_errors(path: str):
+    """Turns every failure to read ``path`` into an :class:`UnreadableImageError` naming it."""
+    from PIL import Image
+
+    try:
+        yield
+    except Image.DecompressionBombError as err:
+        raise ImageTooLargeError(
+            f"Image file '{path}' is too large to decode ({err}); raise the limit with "
+            f"max_pixels= or ${MAX_PIXELS_ENV} if the image is genuine."
+        ) from None
+    except UnreadableImageError:
+        raise
+    except IsADirectoryError:
+        raise UnreadableImageError(f"'{path}' is a folder, not an image file.") from None
+    except FileNotFoundError:
+        raise UnreadableImageError(f"Image file '{path}' does not exist.") from None
+    except (OSError, ValueError, SyntaxError) as err:
+        reason = getattr(err, "strerror", None) or str(err)
+        raise UnreadableImageError(f"Cannot read image file '{path}': {reason}") from err
+
+
+def _open_checked(path: str, limit: int | None, memory: io.BytesIO | None = None):
+    """PIL image of ``path`` (or ``memory``): header read, pixels not decoded, within ``limit``."""
+    if memory is not None:
+        data = memory.getvalue()
+    else:
+        with open(path, "rb") as f:
+            data = f.read()
+    img = _open(data, limit)
+    width, height = img.size
+    if limit is not None and width * height > limit:
+        raise ImageTooLargeError(
+            f"Image file '{path}' claims {width}x{height} pixels, more than the limit of "
+            f"{limit:,} (a guard against decompression bombs); raise it with "
+            f"max_pixels= or ${MAX_PIXELS_ENV} if the image is genuine."
+        )
+    return img
+
+
+def probe_image(path: str | os.PathLike, max_pixels: int | None = None) -> tuple[int, int]:
+    """``(height, width)`` of an image file from its header, without decoding the pixels.
+
+    Raises the errors of :func:`load_image` (unreadable header, pixel limit).
+    """
+    path = os.fspath(path)
+    limit = max_image_pixels(max_pixels)  # a bad limit is the caller's error, not the file's
+    with _named_errors(path):
+        width, height = _open_checked(path, limit).size
+    return height, width
+
+
 def _to_8bit(img):
     """16-bit grey scaled to 0..255 as an ``"L"`` image, like the 8-bit files beside it."""
     from PIL import Image
@@ -148,23 +202,11 @@ def load_image(
         raise ValueError(
             f"load_image: `color_mode` must be one of {tuple(COLOR_MODES)}; got {color_mode!r}."
         )
-    limit = max_image_pixels(max_pixels)
+    limit = max_image_pixels(max_pixels)  # a bad limit is the caller's error, not the file's
     memory = path if isinstance(path, io.BytesIO) else None
     path = "<in-memory image>" if memory is not None else os.fspath(path)
-    try:
-        if memory is not None:
-            data = memory.getvalue()
-        else:
-            with open(path, "rb") as f:
-                data = f.read()
-        img = _open(data, limit)
-        width, height = img.size
-        if limit is not None and width * height > limit:
-            raise ImageTooLargeError(
-                f"Image file '{path}' claims {width}x{height} pixels, more than the limit of "
-                f"{limit:,} (a guard against decompression bombs); raise it with "
-                f"max_pixels= or ${MAX_PIXELS_ENV} if the image is genuine."
-            )
+    with _named_errors(path):
+        img = _open_checked(path, limit, memory)
         if _is_sixteen_bit(img) and not (keep_16bit and color_mode == "grayscale"):
             img = _to_8bit(img)
         if color_mode == "grayscale":
@@ -189,20 +231,6 @@ def load_image(
         array = np.asarray(img)
         if dtype is not None:
             array = array.astype(dtype)
-    except Image.DecompressionBombError as err:
-        raise ImageTooLargeError(
-            f"Image file '{path}' is too large to decode ({err}); raise the limit with "
-            f"max_pixels= or ${MAX_PIXELS_ENV} if the image is genuine."
-        ) from None
-    except UnreadableImageError:
-        raise
-    except IsADirectoryError:
-        raise UnreadableImageError(f"'{path}' is a folder, not an image file.") from None
-    except FileNotFoundError:
-        raise UnreadableImageError(f"Image file '{path}' does not exist.") from None
-    except (OSError, ValueError, SyntaxError) as err:
-        reason = getattr(err, "strerror", None) or str(err)
-        raise UnreadableImageError(f"Cannot read image file '{path}': {reason}") from err
     if array.ndim == 2:
         array = array[..., None]
     return array
@@ -254,4 +282,5 @@ __all__ = [
     "list_image_files",
     "load_image",
     "max_image_pixels",
+    "probe_image",
 ]

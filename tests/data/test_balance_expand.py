@@ -85,8 +85,12 @@ def test_expand_per_image_same_layout_sources_untouched(folder, tmp_path):
     assert report.written == 12 and report.skipped == 0
     assert report.per_class == {"cats": 6, "dogs": 6}
     out = sorted(str(p.relative_to(tmp_path / "out")) for p in (tmp_path / "out").rglob("*.png"))
-    assert out[:3] == ["cats/img0_aug0000.png", "cats/img0_aug0001.png", "cats/img0_aug0002.png"]
-    image = np.asarray(Image.open(tmp_path / "out/cats/img0_aug0000.png"))
+    assert out[:3] == [
+        "cats/img0_png_aug0000.png",
+        "cats/img0_png_aug0001.png",
+        "cats/img0_png_aug0002.png",
+    ]
+    image = np.asarray(Image.open(tmp_path / "out/cats/img0_png_aug0000.png"))
     assert image.shape == (24, 32, 3)
 
 
@@ -134,14 +138,18 @@ def test_expand_balance_tops_up_each_class_to_the_largest(folder, tmp_path, phot
     report = expand(folder, out, ka.RandomRotation(0.1), balance=True, progress=False)
     assert report.balance == {"birds": (1, 2), "cats": (3, 0), "dogs": (2, 1)}
     written = sorted(str(p.relative_to(out)) for p in out.rglob("*.png"))
-    assert written == ["birds/b0_aug0000.png", "birds/b0_aug0001.png", "dogs/img0_aug0000.png"]
+    assert written == [
+        "birds/b0_png_aug0000.png",
+        "birds/b0_png_aug0001.png",
+        "dogs/img0_png_aug0000.png",
+    ]
     # With a total, every class reaches it, originals included; copies spread over sources.
     report = expand(folder, tmp_path / "o2", ka.RandomFlip(), balance=True, total=5, progress=False)
     assert report.balance == {"birds": (1, 4), "cats": (3, 2), "dogs": (2, 3)}
     assert sorted(p.name for p in (tmp_path / "o2" / "dogs").iterdir()) == [
-        "img0_aug0000.png",
-        "img0_aug0001.png",
-        "img1_aug0000.png",
+        "img0_png_aug0000.png",
+        "img0_png_aug0001.png",
+        "img1_png_aug0000.png",
     ]
     with pytest.raises(ValueError, match="per_image"):
         expand(folder, tmp_path / "o3", ka.RandomFlip(), balance=True, per_image=2, progress=False)
@@ -171,7 +179,7 @@ def test_expand_moves_masks_with_their_images(tmp_path):
     assert report.written == 6
     for i in range(2):
         for k in range(3):
-            name = f"shapes/s{i}_aug{k:04d}.png"
+            name = f"shapes/s{i}_jpg_aug{k:04d}.png"
             image = np.asarray(Image.open(tmp_path / "out" / name))
             mask = np.asarray(Image.open(tmp_path / "out_masks" / name))
             assert mask.shape == image.shape[:2]
