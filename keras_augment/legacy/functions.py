@@ -19,10 +19,12 @@ of SciPy's ``"nearest"``, ``"reflect"``, ``"constant"`` and ``"wrap"``.
 
 from __future__ import annotations
 
+import collections
 import errno
 import functools
 import io
 import os
+import threading
 
 import keras
 import numpy as np
@@ -49,11 +51,29 @@ def _check_axes(row_axis: int, col_axis: int, channel_axis: int) -> None:
         )
 
 
-@functools.lru_cache(maxsize=16)
-def _affine_function(fill_mode: str, interpolation: str):
+# XLA compiles the resampler once per image size (about half a second), after which a call
+# costs about half of the plain graph's. So a size is compiled only once it has come often:
+# a loop over same-sized images gets the compiled pass, one over photos of every size never
+# waits for a compiler.
+_COMPILE_AFTER = 32
+_SIZES_SEEN: collections.Counter = collections.Counter()
+_SIZES_LOCK = threading.Lock()
+
+
+def _compile_for(shape: tuple[int, ...]) -> bool:
+    """Whether to use the compiled resampler for images of ``shape`` (counts the call)."""
+    with _SIZES_LOCK:
+        if len(_SIZES_SEEN) > 4096:  # bounded memory for endless distinct sizes
+            _SIZES_SEEN.clear()
+        _SIZES_SEEN[shape] += 1
+        return _SIZES_SEEN[shape] > _COMPILE_AFTER
+
+
+@functools.lru_cache(maxsize=32)
+def _affine_function(fill_mode: str, interpolation: str, compiled: bool):
     """A graph function ``(image[1, h, w, c], params float32[6], cval) -> float32 image``."""
 
-    # One trace for every image size (the resampler inside compiles per size).
+    # One trace for every image size.
     @tf.function(
         input_signature=[
             tf.TensorSpec([1, None, None, None], tf.float32),
@@ -64,7 +84,9 @@ def _affine_function(fill_mode: str, interpolation: str):
     def warp(image, params, cval):
         values = tf.unstack(params[:, None])
         parameters = dict(zip(_AFFINE_KEYS, values, strict=True))
-        return transforms.apply_parameters(image, parameters, fill_mode, cval, interpolation)
+        return transforms.apply_parameters(
+            image, parameters, fill_mode, cval, interpolation, compiled=compiled
+        )
 
     return warp
 
@@ -127,7 +149,8 @@ def apply_affine_transform(
     # To [row, col, channel], the layout the legacy matrix is written for.
     layout = (row_axis, col_axis, channel_axis)
     image = tf.convert_to_tensor(np.transpose(x, layout)[None], tf.float32)
-    warp = _affine_function(fill_mode, "nearest" if order == 0 else "bilinear")
+    interpolation = "nearest" if order == 0 else "bilinear"
+    warp = _affine_function(fill_mode, interpolation, _compile_for(tuple(image.shape)))
     out = warp(image, tf.constant(params, tf.float32), tf.constant(cval, tf.float32))
     out = np.transpose(out.numpy()[0], np.argsort(layout))
     return _like(out, x.dtype)

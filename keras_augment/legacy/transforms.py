@@ -312,6 +312,7 @@ def apply_parameters(
     interpolation: str,
     geometry: bool = True,
     batch_indices: tf.Tensor | None = None,
+    compiled: bool = True,
 ) -> tf.Tensor:
     """Applies legacy parameter dicts (``[batch]`` tensors) to ``[batch, h, w, c]`` images.
 
@@ -326,7 +327,10 @@ def apply_parameters(
     ``interpolation`` is ``"bilinear"`` or ``"nearest"``. With
     ``batch_indices`` (``int32[batch]``), ``images`` is a source and sample
     ``b`` is ``images[batch_indices[b]]``; the warp then reads the source
-    directly, without a gathered copy. Returns ``float32``.
+    directly, without a gathered copy. ``compiled=False`` runs the
+    resampler's ops as a plain graph instead of its XLA function, which
+    compiles once per image size (worth it for batches of one size, not for
+    single images of ever-changing sizes). Returns ``float32``.
     """
     if not geometry:
         if batch_indices is not None:
@@ -335,9 +339,10 @@ def apply_parameters(
     shape = tf.shape(images)
     height, width = shape[1], shape[2]
     m = legacy_matrices(params, height, width)
+    warp = resample if compiled else resample.python_function
     if fill_mode in ("constant", "wrap"):
         displacement, outside = _scipy_fill_displacement(m, height, width, fill_mode)
-        out = resample(
+        out = warp(
             images,
             matrices.identity(tf.shape(m)[0]),
             shape[1:3],
@@ -349,7 +354,7 @@ def apply_parameters(
         if fill_mode == "constant":
             out = tf.where(outside, tf.cast(cval, tf.float32), out)
     else:
-        out = resample(
+        out = warp(
             images,
             m,
             shape[1:3],

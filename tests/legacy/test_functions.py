@@ -8,6 +8,7 @@ import tensorflow as tf
 from PIL import Image
 
 import keras_augment.legacy as legacy
+from keras_augment.legacy import functions
 from keras_augment.preprocessing import image
 
 Reference = tf.keras.preprocessing.image
@@ -55,9 +56,22 @@ PARAMS = [
 
 
 @pytest.mark.parametrize(
-    "fill_mode, order", [("nearest", 1), ("reflect", 1), ("constant", 1), ("wrap", 1), ("wrap", 0)]
+    "fill_mode, order, compiled",
+    [
+        ("nearest", 1, False),
+        ("reflect", 1, False),
+        ("constant", 1, False),
+        ("wrap", 1, False),
+        ("wrap", 0, False),
+        ("reflect", 1, True),
+        ("constant", 0, True),
+    ],
 )
-def test_apply_affine_transform_matches_tf_keras_with_default_axes(crop, fill_mode, order):
+def test_apply_affine_transform_matches_tf_keras_with_default_axes(
+    crop, fill_mode, order, compiled, monkeypatch
+):
+    # A size used often goes through the XLA-compiled resampler, others through the plain graph.
+    monkeypatch.setattr(functions, "_COMPILE_AFTER", 0 if compiled else 10**9)
     x = np.transpose(crop, (2, 0, 1))  # the legacy default axes: channels first
     for params in PARAMS:
         kwargs = dict(params, fill_mode=fill_mode, cval=7.0, order=order)
