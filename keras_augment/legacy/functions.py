@@ -133,7 +133,7 @@ def apply_affine_transform(
         )
     if channel_axis not in (0, 2):
         raise ValueError(
-            f"Channels are allowed and the first and last dimensions; got channel_axis={channel_axis}."
+            f"`channel_axis` must be 0 or 2 (channels first or last); got {channel_axis}."
         )
     if fill_mode not in _FILL_MODES:
         raise ValueError(f"`fill_mode` must be one of {_FILL_MODES}; got {fill_mode!r}.")
