@@ -24,7 +24,16 @@ how much of our time is augmentation rather than string handling.
 
 Rate: input sentences per second (each yields four variants for EDA, one for
 swap and deletion), median of 5 timed passes over the 4,096 sentences after
-one warm-up pass. Run: ``python benchmarks/bench_text.py``.
+one warm-up pass.
+
+Back-translation (English -> Spanish -> English with Apertium, where it is
+installed), in a second table: the first call of a new layer on 3 sentences
+(it starts the two Apertium pipelines; later calls in the process reuse them),
+then warm batches of 32 of the first 256 sentences, called directly and in
+``tf.data``, beside the same batches through one ``apertium`` command per
+batch and direction (how the layer worked before its pipelines stayed up).
+
+Run: ``python benchmarks/bench_text.py [--only eda|backtranslation]``.
 """
 
 from __future__ import annotations
@@ -35,6 +44,7 @@ import os
 import platform
 import random
 import re
+import shutil
 import statistics
 import sys
 import time
@@ -49,9 +59,8 @@ from keras_augment import text as kt  # noqa: E402
 from keras_augment.text.ops import row_ids  # noqa: E402
 from keras_augment.text.thesaurus import (  # noqa: E402
     _DETACHMENTS,
-    SHIPPED_THESAURUS,
     STOP_WORDS,
-    read_thesaurus_file,
+    thesaurus_mapping,
 )
 
 BATCH = 1024
@@ -210,13 +219,63 @@ def load_sentences(count: int) -> list[str]:
     return [texts[i % len(texts)] for i in range(count)]
 
 
+BT_BATCH = 32
+BT_SENTENCES = 256
+
+
+def back_translation_rows(sentences: list[str]) -> list[tuple[str, str]]:
+    """First-call latency and warm rates of ``BackTranslation`` (see the module docstring)."""
+    start = time.perf_counter()
+    layer = kt.BackTranslation(seed=1)
+    layer(tf.constant(sentences[:3])).numpy()
+    first = time.perf_counter() - start
+    rows = [("first call, 3 sentences (new layer, pipelines start)", f"{first:.2f} s")]
+    again = time.perf_counter()
+    kt.BackTranslation(seed=2)(tf.constant(sentences[3:6])).numpy()
+    rows.append(
+        ("first call of a second layer, 3 sentences", f"{time.perf_counter() - again:.2f} s")
+    )
+    texts = sentences[:BT_SENTENCES]
+    batches = [tf.constant(texts[i : i + BT_BATCH]) for i in range(0, len(texts), BT_BATCH)]
+    direct = median_rate(lambda: [layer(b).numpy() for b in batches], len(texts))
+    rows.append((f"warm batches of {BT_BATCH}, direct call", f"{direct:,.0f} sentences/s"))
+    in_data = median_rate(tf_data_run(layer, texts, BT_BATCH), len(texts))
+    rows.append((f"warm batches of {BT_BATCH}, tf.data map", f"{in_data:,.0f} sentences/s"))
+    command = kt.ApertiumTranslator()
+    lists = [texts[i : i + BT_BATCH] for i in range(0, len(texts), BT_BATCH)]
+
+    def one_command_per_call():
+        for batch in lists:
+            command._one_shot(command._one_shot(batch, "eng", "spa"), "spa", "eng")
+
+    plain = median_rate(one_command_per_call, len(texts))
+    rows.append(
+        (f"batches of {BT_BATCH}, one apertium command per call", f"{plain:,.0f} sentences/s")
+    )
+    return rows
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sentences", type=int, default=4096)
+    parser.add_argument("--only", choices=("eda", "backtranslation"))
     args = parser.parse_args(argv)
     sentences = load_sentences(args.sentences)
     n = len(sentences)
-    python_eda = PythonEDA(read_thesaurus_file(SHIPPED_THESAURUS), STOP_WORDS)
+    stamp = stamp_line(n)
+    if args.only != "eda":
+        if shutil.which("apertium") is None:
+            print("Apertium is not installed: back-translation not measured.\n")
+        else:
+            print(stamp)
+            print("| back-translation, Apertium eng-spa-eng | time or rate |")
+            print("| --- | ---: |")
+            for what, value in back_translation_rows(sentences):
+                print(f"| {what} | {value} |")
+            print()
+    if args.only == "backtranslation":
+        return
+    python_eda = PythonEDA(thesaurus_mapping(), STOP_WORDS)
     rows = []
 
     def record(workload, system, rate):
@@ -280,22 +339,26 @@ def main(argv=None) -> None:
                 median_rate(lambda a=augmenter, bs=batches: [a.augment(b) for b in bs], n),
             )
 
+    print(stamp)
+    print("| workload | system | sentences/s | ours (tf.data) / system |")
+    print("| --- | --- | ---: | ---: |")
+    ours = {w: r for w, s, r in rows if s == "ours, tf.data map"}
+    for workload, system, rate in rows:
+        print(f"| {workload} | {system} | {rate:,.0f} | {ours[workload] / rate:.1f}x |")
+
+
+def stamp_line(n: int) -> str:
     cpu = platform.processor() or platform.machine()
     try:
         with open("/proc/cpuinfo") as handle:
             cpu = next(line.split(":", 1)[1].strip() for line in handle if "model name" in line)
     except (OSError, StopIteration):
         pass
-    print(
+    return (
         f"{datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC; {cpu}, {os.cpu_count()} cores; "
         f"TF {tf.__version__}, numpy {np.__version__}; {n} sentences, batch {BATCH}, "
         f"median of 5\n"
     )
-    print("| workload | system | sentences/s | ours (tf.data) / system |")
-    print("| --- | --- | ---: | ---: |")
-    ours = {w: r for w, s, r in rows if s == "ours, tf.data map"}
-    for workload, system, rate in rows:
-        print(f"| {workload} | {system} | {rate:,.0f} | {ours[workload] / rate:.1f}x |")
 
 
 if __name__ == "__main__":

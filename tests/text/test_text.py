@@ -407,6 +407,34 @@ def test_apertium_round_trips_real_sentences():
     assert kt.BackTranslation.from_config(layer.get_config()).translator == "apertium"
 
 
+@pytest.mark.skipif(shutil.which("apertium") is None, reason="the apertium binary is not installed")
+def test_apertium_pipeline_stays_up_and_agrees_with_the_command(tmp_path):
+    from keras_augment.text import translation
+
+    texts = [
+        "The cat sat on the mat.",
+        "go home",
+        "a [b] ^c$ @d /e <f> {g} ~ h \\ i",
+        "",
+        "Tom's  café — naïve!",
+    ]
+    translator = kt.ApertiumTranslator()
+    first = translator(texts, "eng", "spa")
+    started = list(translation._STARTED)
+    assert started and all(pipe.process.poll() is None for pipe in started)
+    # Later calls, from any translator, reuse the running pipeline.
+    assert kt.ApertiumTranslator()(texts, "eng", "spa") == first
+    assert translation._STARTED == started
+    assert first[3] == "" and first[1] == "Va casa"  # each text is a paragraph of its own
+    assert "[b]" in first[2] and "^c$" in first[2] and "~" in first[2] and "\\" in first[2]
+    # The plain command (used when no pipeline is found) gives the same translations.
+    wrapper = tmp_path / "apertium"
+    wrapper.write_text('#!/bin/sh\nexec apertium "$@"\n')
+    wrapper.chmod(0o755)
+    assert translation._pipeline_command(str(wrapper), "eng-spa") is None
+    assert kt.ApertiumTranslator(executable=str(wrapper))(texts, "eng", "spa") == first
+
+
 def test_non_ascii_thesaurus_keys_match_case_insensitively():
     layer = kt.SynonymReplacement(rate=1.0, thesaurus={"café": ["bistro"]}, seed=1)
     assert decode(layer(tf.constant(["CAFÉ!", "Café", "café"]))).tolist() == [
