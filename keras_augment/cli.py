@@ -58,12 +58,12 @@ def user_message(err: BaseException) -> str:
     return lines[0] if lines else type(err).__name__
 
 
-def _load_augmentation(recipe: str | None, seed: int | None):
+def _load_augmentation(recipe: str | None, seed: int | None, allow_paths: bool = False):
     if recipe is None:
         return default_pipeline(seed)
     from keras_augment.recipes import load_recipe
 
-    return load_recipe(recipe)
+    return load_recipe(recipe, allow_paths=allow_paths)
 
 
 def preview(
@@ -136,7 +136,7 @@ def run_benchmarks(quick: bool, only: list[str] | None, no_write: bool) -> int:
 
 
 def _image_options(command) -> None:
-    """Options shared by the commands that read images."""
+    """Options shared by the commands that read images and recipes."""
     command.add_argument(
         "--max-pixels",
         type=int,
@@ -144,6 +144,12 @@ def _image_options(command) -> None:
         metavar="N",
         help="refuse images of more than N pixels, read from their header before decoding "
         "(default: $KERAS_AUGMENT_MAX_IMAGE_PIXELS or 67108864, i.e. 8192x8192; 0: no limit)",
+    )
+    command.add_argument(
+        "--allow-paths",
+        action="store_true",
+        help="let the recipe name files its layers read (a thesaurus, a folder of recordings); "
+        "only for recipes you trust",
     )
 
 
@@ -264,7 +270,7 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int | Non
     if args.command == "preview":
         if args.n < 1:
             parser.error("-n must be at least 1")
-        augmentation = _load_augmentation(args.recipe, args.seed)
+        augmentation = _load_augmentation(args.recipe, args.seed, args.allow_paths)
         path = preview(args.image, args.n, args.output, args.seed, augmentation, args.max_pixels)
         print(f"wrote {path}: the original and {args.n} augmented variants")
     elif args.command == "expand":
@@ -276,7 +282,7 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int | Non
         report = expand(
             args.src,
             args.dst,
-            _load_augmentation(args.recipe, None),
+            _load_augmentation(args.recipe, None, args.allow_paths),
             per_image=args.per_image,
             total=args.total,
             per_class=args.per_class,

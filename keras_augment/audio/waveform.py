@@ -172,6 +172,9 @@ class AddBackgroundNoise(WaveformAugmentation):
         seed, batchwise, rank2_layout: see :class:`WaveformAugmentation`.
     """
 
+    # Arguments that may name a folder, refused in recipes unless allowed (see load_recipe).
+    path_arguments = ("bank",)
+
     def __init__(self, bank, snr_db=(3.0, 30.0), sample_rate: float = 16000, **kwargs):
         super().__init__(**kwargs)
         name = self.__class__.__name__
@@ -345,6 +348,9 @@ class Reverb(WaveformAugmentation):
             files must have.
         seed, batchwise, rank2_layout: see :class:`WaveformAugmentation`.
     """
+
+    # Arguments that may name a folder, refused in recipes unless allowed (see load_recipe).
+    path_arguments = ("impulse_responses",)
 
     def __init__(
         self,

@@ -383,6 +383,9 @@ def _check_rate(layer: str, rate, name: str = "rate") -> float:
 class _ThesaurusLayer(TextAugmentation):
     """Holds the synonym arguments: thesaurus, stop words and the filters."""
 
+    # Arguments that may name a file, refused in recipes unless allowed (see load_recipe).
+    path_arguments = ("thesaurus",)
+
     def __init__(
         self,
         thesaurus=None,
