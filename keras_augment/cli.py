@@ -51,6 +51,14 @@ def user_message(err: BaseException) -> str:
         where = f": {err.filename}" if err.filename else ""
         return f"{err.strerror}{where}."
     text = getattr(err, "message", None) or str(err)
+    text = re.sub(r"\x1b\[[0-9;]*m", "", text)  # Keras' bold markers
+    if text.startswith("in user code:"):
+        # A traced function's error: a traceback, then "SomeError: message".
+        raised = re.findall(r"\n\s*\w+(?:Error|Exception): (.*(?:\n.*)*)", text)
+        text = raised[-1] if raised else text
+    # Keras wraps a layer's error: "Exception encountered when calling X.call().", the
+    # error, then the arguments received; keep the error.
+    text = re.sub(r"^\s*Exception encountered when calling [^\n]*\n", "", text)
     text = re.sub(r"\{\{function_node [^}]*\}\}", "", text)
     text = re.sub(r"\[\[\{\{node [^}]*\}\}\]\]", "", text)
     text = re.sub(r"\[Op:[^\]]*\]( name:.*)?", "", text)
@@ -89,6 +97,9 @@ def preview(
 
     if os.path.isdir(output):
         raise ValueError(f"the output {output} is a folder; give a file name such as grid.png.")
+    folder = os.path.dirname(os.path.abspath(output))
+    if not os.path.isdir(folder):
+        raise ValueError(f"the folder of the output, {folder}, does not exist.")
     if image_path is None:
         image = load_sample_image()
     else:
@@ -256,7 +267,8 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     try:
         return _run(parser, args) or 0
-    except (ValueError, OSError) as err:
+    except (ValueError, TypeError, OSError) as err:
+        # TypeError: a recipe's layer refusing images (a text layer, say).
         return _fail(user_message(err))
     except Exception as err:
         import tensorflow as tf

@@ -65,3 +65,26 @@ def test_tensorflow_messages_are_cut_to_their_sentence():
     message = user_message(info.value)
     assert "{{" not in message and "[Op:" not in message and "\n" not in message
     assert message
+
+
+def test_recipes_that_do_not_fit_images_are_one_line(tmp_path, capsys, small_png):
+    import keras
+
+    import keras_augment as ka
+
+    src = tmp_path / "src"
+    src.mkdir()
+    small_png.rename(src / "img0.png")
+    text = ka.save_recipe(ka.text.RandomSwap(0.5), tmp_path / "text.json")
+    plain = ka.save_recipe(keras.layers.Rescaling(0.5), tmp_path / "plain.json")
+    preview = ["preview", str(src / "img0.png"), "-n", "1", "-o", str(tmp_path / "g.png")]
+    assert main([*preview, "--recipe", str(text)]) == 2
+    assert "RandomSwap: expected a tf.string tensor" in _error_line(capsys)
+    expand = ["expand", str(src), str(tmp_path / "out"), "--per-image", "1"]
+    assert main([*expand, "--recipe", str(text)]) == 2
+    assert "RandomSwap: expected a tf.string tensor" in _error_line(capsys)
+    assert main([*expand, "--recipe", str(plain)]) == 2
+    assert "Rescaling takes no per-image seed" in _error_line(capsys)
+    assert main([*preview[:-1], str(tmp_path / "missing" / "g.png")]) == 2
+    assert "does not exist" in _error_line(capsys)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plain.json", "src", "text.json"]

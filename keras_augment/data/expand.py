@@ -5,6 +5,7 @@ from __future__ import annotations
 import collections
 import concurrent.futures
 import dataclasses
+import inspect
 import itertools
 import os
 from pathlib import Path
@@ -253,6 +254,12 @@ def expand(
     """
     if on_error not in ON_ERROR:
         raise ValueError(f"expand: `on_error` must be one of {ON_ERROR}; got {on_error!r}.")
+    if "seed" not in inspect.signature(augmentation.call).parameters:
+        raise ValueError(
+            f"expand: the augmentation {type(augmentation).__name__} takes no per-image seed, "
+            "which expand needs to make every output reproducible; use keras_augment layers "
+            "(or wrap the layer in keras_augment.Pipeline)."
+        )
     limit = max_image_pixels(max_pixels)
     src_path, dst_path = Path(src).resolve(), Path(dst).resolve()
     src_root = src_path.parent if src_path.is_file() else src_path
