@@ -2,10 +2,11 @@
 
 Same names, arguments, defaults and results as the legacy functions, so
 code calling ``image.random_rotation(x, 20)`` keeps working. Underneath,
-the affine functions build the legacy matrix (:func:`legacy_matrices`) and
-warp all channels in one pass of the compiled resampler instead of one
-SciPy call per channel; the colour functions are the kernels the
-``ImageDataGenerator`` uses.
+the affine functions build the legacy matrix
+(:func:`~keras_augment.legacy.transforms.legacy_matrices`) and warp all
+channels in one pass of the core resampler (XLA-compiled for an image size
+that comes often) instead of one SciPy call per channel; the colour
+functions are the kernels the ``ImageDataGenerator`` uses.
 
 As the legacy functions did, these work on one image (rank 3), default to
 ``channels_first`` axes (``row_axis=1, col_axis=2, channel_axis=0``) and
