@@ -1,6 +1,7 @@
 """keras_augment: fast, per-sample, XLA-compilable data augmentation layers for Keras 3."""
 
-from keras_augment import audio, data, preprocessing, text
+# `_imports` first: it imports Keras before TensorFlow (see its docstring).
+from keras_augment import _imports, audio, data, preprocessing, text  # noqa: F401
 from keras_augment.core import BaseAugmentation, GeometricAugmentation, Pipeline, targets
 from keras_augment.core.composition import RandomApply, RandomChoice, RandomOrder
 from keras_augment.image import *  # noqa: F403  (every image layer, listed in image.__all__)

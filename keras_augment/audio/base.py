@@ -61,6 +61,9 @@ class AudioAugmentation(SeededLayer):
     Args:
         seed: integer seed. Two layers built with the same seed produce the same
             sequence of augmentations. ``None`` draws one at random.
+            In a parallel ``tf.data`` map the counter makes the draws distinct
+            but not reproducible element by element (see ``BaseAugmentation``);
+            ``keras_augment.data.augment(..., seed=...)`` is.
         batchwise: if true, one set of parameters is drawn per call and shared by
             the whole batch; by default every clip gets its own.
     """

@@ -161,6 +161,15 @@ class BaseAugmentation(SeededLayer):
     Args:
         seed: integer seed. Two layers built with the same seed produce the
             same sequence of augmentations. ``None`` draws one at random.
+            Every call takes the next seed from the layer's counter, so in a
+            parallel ``tf.data`` map, even with ``deterministic=True``, which
+            element gets which draw depends on thread timing (in a
+            ``Pipeline`` each layer's counter advances on its own, so even the
+            set of outputs can change): the counter is what keeps parallel
+            calls distinct, and it cannot be made reproducible element by
+            element. For reproducible parallel maps use
+            ``keras_augment.data.augment(dataset, layer, seed=...)``, which
+            passes each element its own call-time ``seed``.
         batchwise: if true, one set of parameters is drawn per call and
             shared by the whole batch; by default every sample gets its own.
         data_format: ``"channels_last"`` or ``"channels_first"``; defaults to

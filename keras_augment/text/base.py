@@ -38,6 +38,9 @@ class TextAugmentation(SeededLayer):
     Args:
         seed: integer seed. Two layers built with the same seed produce the
             same sequence of augmentations. ``None`` draws one at random.
+            In a parallel ``tf.data`` map the counter makes the draws distinct
+            but not reproducible element by element (see ``BaseAugmentation``);
+            ``keras_augment.data.augment(..., seed=...)`` is.
     """
 
     #: Extra trailing axes the layer appends to its input shape (``EDA``: ``(num_aug,)``).
