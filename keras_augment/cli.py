@@ -265,6 +265,12 @@ def main(argv: list[str] | None = None) -> int:
 
     args = parser.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    import warnings
+
+    from PIL import Image
+
+    # The pixel limit (--max-pixels) decides; PIL's own warning would only repeat it.
+    warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
     try:
         return _run(parser, args) or 0
     except (ValueError, TypeError, OSError) as err:

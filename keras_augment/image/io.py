@@ -11,7 +11,6 @@ import contextlib
 import io
 import os
 import threading
-import warnings
 
 import numpy as np
 
@@ -70,10 +69,9 @@ def _open(data: bytes, limit: int | None):
     from PIL import Image
 
     try:
-        with warnings.catch_warnings():
-            # Our own limit decides; PIL's warning would only repeat it.
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            return Image.open(io.BytesIO(data))
+        # PIL may warn (DecompressionBombWarning) past its own, higher limit; the
+        # warning filters are process-wide, so they are left to the application.
+        return Image.open(io.BytesIO(data))
     except Image.DecompressionBombError:
         if limit is not None and limit <= (Image.MAX_IMAGE_PIXELS or 0) * 2:
             raise
