@@ -81,6 +81,24 @@ STOP_WORDS: tuple[str, ...] = tuple(
 )
 
 
+def inflected_forms(words: Iterable[str]) -> dict[str, str]:
+    """``{form: lemma}`` for every non-word that WordNet's suffix rules take to one of ``words``.
+
+    A form ends with a rule's suffix and its stem (the suffix replaced) is
+    one of the words; the first rule in :data:`_DETACHMENTS` order whose stem
+    is a word decides the lemma, as WordNet's ``morphy`` does: going through
+    the rules in that order, a form keeps the lemma of the first rule that
+    made it. Words with edge punctuation ("dr.") make no forms.
+    """
+    plain = [w for w in words if w[:1].isalnum() and w[-1:].isalnum()]
+    forms: dict[str, str] = {}
+    for suffix, ending in _DETACHMENTS:
+        cut = len(ending)
+        made = {w[: len(w) - cut] + suffix: w for w in plain if len(w) > cut and w.endswith(ending)}
+        forms = made | forms  # earlier rules win
+    return forms
+
+
 def _read_word_list(path: Path) -> tuple[str, ...]:
     lines = path.read_text(encoding="utf-8").splitlines()
     return tuple(line.split("\t")[0].strip() for line in lines if line and line[0] != "#")
@@ -111,9 +129,6 @@ _DETACHMENTS = (
     ("er", "e"),
     ("er", ""),
 )
-
-_SUFFIXES = tuple(dict.fromkeys(s for s, _ in _DETACHMENTS))
-_CUTS = tuple(sorted({len(s) for s in _SUFFIXES}))
 
 
 class _Entry(NamedTuple):
@@ -199,9 +214,17 @@ class Thesaurus:
         mapping: ``{word: [synonym, ...]}``. Keys are matched case-insensitively
             (they are lower-cased); a word's own form is dropped from its list.
             Used as given: :func:`load_thesaurus` applies the filters.
+        forms: ``{inflected form: lemma}`` (see :func:`inflected_forms`);
+            ``None`` works them out from the mapping's words. A form whose
+            lemma is not in the mapping finds nothing.
     """
 
-    def __init__(self, mapping: Mapping[str, Iterable[str]], owner: str = "Thesaurus"):
+    def __init__(
+        self,
+        mapping: Mapping[str, Iterable[str]],
+        owner: str = "Thesaurus",
+        forms: Mapping[str, str] | None = None,
+    ):
         mapping = _normalise(mapping, owner)
         #: A digest of the contents: layers share traced code only when it agrees.
         self.fingerprint = hashlib.sha256(
@@ -220,95 +243,57 @@ class Thesaurus:
         self.ascii = all(w.isascii() for w in words)
         # Tables must live outside any function being traced, whoever builds them.
         with tf.init_scope():
-            if words:
-                initializer = tf.lookup.KeyValueTensorInitializer(
-                    tf.constant(words, tf.string), tf.range(len(words), dtype=tf.int64)
-                )
-            else:  # an empty table still needs typed keys
-                initializer = tf.lookup.KeyValueTensorInitializer(
-                    tf.zeros([0], tf.string), tf.zeros([0], tf.int64)
-                )
-            self._table = tf.lookup.StaticHashTable(initializer, default_value=-1)
             # Keys with leading or trailing punctuation ("dr.", "e.g."): a word's
             # core never has such edges, so ``plain_index`` must not match them.
             keys = tf.constant(words, tf.string) if words else tf.zeros([0], tf.string)
             edged = tf.strings.regex_full_match(keys, rf"{WORD_EDGE}.*|.*{WORD_EDGE}")
+            # Inflected forms share the table, their rows shifted past the
+            # sentinel row so that ``index(morphology=False)`` can ignore them.
+            self._form_base = self.size + 1
+            row = {w: i for i, w in enumerate(words)}
+            found = {
+                form: self._form_base + row[lemma]
+                for form, lemma in (inflected_forms(words) if forms is None else forms).items()
+                if lemma in row and form not in row
+            }
+            table_keys = words + list(found)
+            values = list(range(self.size)) + list(found.values())
+            initializer = tf.lookup.KeyValueTensorInitializer(
+                tf.constant(table_keys or [""], tf.string),
+                tf.constant(values or [-1], tf.int64),
+            )
+            self._table = tf.lookup.StaticHashTable(initializer, default_value=-1)
             self._edged = tf.concat([edged, [True]], axis=0)
             self._starts = tf.constant(starts + [total], tf.int64)
             self._counts = tf.constant(counts + [0], tf.int64)
             self._synonyms = tf.constant(flat + [""], tf.string)
-            self._suffixes = tf.lookup.StaticHashTable(
-                tf.lookup.KeyValueTensorInitializer(
-                    tf.constant(_SUFFIXES), tf.range(len(_SUFFIXES), dtype=tf.int64)
-                ),
-                default_value=len(_SUFFIXES),
-            )
-            rules = [
-                [i for i, (s, _) in enumerate(_DETACHMENTS) if s == suffix] for suffix in _SUFFIXES
-            ]
-            self._suffix_rules = tf.constant(
-                [r + [-1] * (2 - len(r)) for r in rules] + [[-1, -1]], tf.int64
-            )
+
+    def _rows(self, keys: tf.Tensor, morphology: bool = True) -> tf.Tensor:
+        found = self._table.lookup(keys)
+        is_form = found >= self._form_base
+        if not morphology:
+            return tf.where(is_form, tf.constant(-1, tf.int64), found)
+        return tf.where(is_form, found - self._form_base, found)
 
     def plain_index(self, keys: tf.Tensor) -> tf.Tensor:
-        """Row of each key (``-1`` when absent), counting only keys without edge punctuation.
+        """Row of each key or inflected form (``-1`` when absent), never an edge-punctuated key.
 
         The fast first look-up of a whole token: a lower-cased token found
-        here is its own core (``"dog"``), while ``"dr."`` is left for the
-        slower path that strips punctuation first, as :meth:`index` expects.
+        here is its own core (``"dog"``, ``"dogs"``), while ``"dr."`` is left
+        for the slower path that strips punctuation first, as :meth:`index`
+        expects.
         """
-        index = self._table.lookup(keys)
+        index = self._rows(keys)
         return tf.where(tf.gather(self._edged, self._safe(index)), tf.constant(-1, tf.int64), index)
 
-    def index(self, keys: tf.Tensor, morphology: bool = True, skip=None) -> tf.Tensor:
+    def index(self, keys: tf.Tensor, morphology: bool = True) -> tf.Tensor:
         """Row of each lower-case key (``int64``, ``-1`` when absent).
 
-        With ``morphology``, a missing word is retried with WordNet's suffix
-        rules (``dogs`` -> ``dog``), so inflected forms find their lemma.
-        ``skip`` (booleans shaped like ``keys``) marks words not worth that
-        retry (stop words), which saves time.
+        With ``morphology``, an inflected form finds its lemma by WordNet's
+        suffix rules (``dogs`` -> ``dog``): the forms are worked out when the
+        thesaurus is built, so this is one hash-table look-up.
         """
-        index = self._table.lookup(keys)
-        if not morphology:
-            return index
-        shape = tf.shape(keys)
-        keys, index = tf.reshape(keys, [-1]), tf.reshape(index, [-1])
-        # Only the words not found, and only the rules whose suffix they end
-        # with, build a candidate stem; the first rule whose stem is a key wins.
-        retry = index < 0
-        if skip is not None:
-            retry &= ~tf.reshape(skip, [-1])
-        missing = tf.where(retry)[:, 0]
-        words = tf.gather(keys, missing)
-        length = tf.strings.length(words)
-        # A word's last 1, 2, 3 and 4 bytes, looked up among the suffixes;
-        # each suffix has one or two rules (in _DETACHMENTS order).
-        cuts = tf.constant(_CUTS, tf.int32)
-        tails = tf.strings.substr(
-            words[:, None],
-            tf.maximum(length[:, None] - cuts, 0),
-            tf.broadcast_to(cuts, tf.stack([tf.size(words), len(_CUTS)])),
-        )
-        suffix = self._suffixes.lookup(tails)
-        suffix = tf.where(length[:, None] > cuts, suffix, len(_SUFFIXES))
-        rules = tf.gather(self._suffix_rules, suffix)  # [words, cuts, 2], -1 padded
-        pairs = tf.where(rules >= 0)
-        word, rule = pairs[:, 0], tf.gather_nd(rules, pairs)
-        cut_of_rule = tf.constant([len(s) for s, _ in _DETACHMENTS], tf.int32)
-        stem_length = tf.gather(length, word) - tf.gather(cut_of_rule, rule)
-        stems = tf.strings.join(
-            [
-                tf.strings.substr(tf.gather(words, word), tf.zeros_like(stem_length), stem_length),
-                tf.gather(tf.constant([r for _, r in _DETACHMENTS]), rule),
-            ]
-        )
-        found = self._table.lookup(stems)
-        rule_if_found = tf.where(found >= 0, rule, len(_DETACHMENTS))
-        best = tf.math.unsorted_segment_min(rule_if_found, word, tf.size(missing, tf.int64))
-        winner = (found >= 0) & tf.equal(rule_if_found, tf.gather(best, word))
-        at = tf.gather(missing, tf.boolean_mask(word, winner))
-        index = tf.tensor_scatter_nd_update(index, at[:, None], tf.boolean_mask(found, winner))
-        return tf.reshape(index, shape)
+        return self._rows(keys, morphology)
 
     def count(self, index: tf.Tensor) -> tf.Tensor:
         """Number of synonyms (``int64``) of each row from :meth:`index` (0 for ``-1``)."""
@@ -470,8 +455,14 @@ def load_thesaurus(source=None, owner: str = "Thesaurus", **filters) -> Thesauru
     key += (bool(filters.get("decency_filter", True)), bool(filters.get("same_pos", False)))
     with _CACHE_LOCK:
         cached = _CACHE.get(key)
+        # A file's inflected forms are worked out once, on all its words
+        # (before any filter), as WordNet's morphy looks at all of WordNet.
+        if ("forms", digest) not in _CACHE:
+            words = {w.strip().lower() for w in _CACHE["file", digest][0]}
+            _CACHE["forms", digest] = inflected_forms(sorted(words))
+        forms = _CACHE["forms", digest]
     if cached is None:
-        cached = Thesaurus(thesaurus_mapping(source, owner, **filters), owner)
+        cached = Thesaurus(thesaurus_mapping(source, owner, **filters), owner, forms)
         with _CACHE_LOCK:
             cached = _CACHE.setdefault(key, cached)
     return cached

@@ -79,7 +79,7 @@ def _split(texts: tf.Tensor, thesaurus: Thesaurus | None = None, stop_words=None
     core_keys = ops.lookup_key(ops.word_core(tf.gather_nd(flat, retry)), ascii_only)
     core_stop = stop_words.contains(core_keys)
     stop = tf.tensor_scatter_nd_update(stop, retry, core_stop)
-    index = tf.tensor_scatter_nd_update(index, retry, thesaurus.index(core_keys, skip=core_stop))
+    index = tf.tensor_scatter_nd_update(index, retry, thesaurus.index(core_keys))
     eligible = (thesaurus.count(index) > 0) & ~stop
     return _Words(tokens, keys, index, eligible, direct)
 

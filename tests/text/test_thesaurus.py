@@ -164,3 +164,28 @@ def test_a_changed_thesaurus_file_is_read_again(tmp_path):
     third = kt.SynonymReplacement(rate=1.0, thesaurus=str(path), seed=1)
     assert third._thesaurus is first._thesaurus
     assert decode(third(tf.constant(["frog"]))) == ["toad"]
+
+
+def test_inflected_forms_follow_wordnet_morphy_rule_order():
+    from keras_augment.text.thesaurus import _DETACHMENTS, Thesaurus
+
+    words = ["dog", "bus", "us", "use", "fly", "box", "church", "man", "run", "hope", "big", "dr."]
+    thesaurus = Thesaurus({w: ["x"] for w in words})
+
+    def morphy(form):  # WordNet's rule: the first rule (in order) whose stem is a word
+        if form in words:
+            return form
+        for suffix, ending in _DETACHMENTS:
+            stem = form[: len(form) - len(suffix)] + ending
+            if form.endswith(suffix) and len(form) > len(suffix) and stem in words:
+                return stem
+        return None
+
+    forms = ["dogs", "buses", "uses", "flies", "boxes", "churches", "men", "running", "runs",
+             "hoped", "hoping", "bigger", "biggest", "dog", "xyz", "s", "drs", "ed"]  # fmt: skip
+    rows = thesaurus.index(tf.constant(forms)).numpy()
+    assert [words[r] if r >= 0 else None for r in rows] == [morphy(f) for f in forms]
+    assert morphy("uses") == "us" and morphy("flies") == "fly" and morphy("bigger") is None
+    # Without morphology, only the words themselves are found.
+    plain = thesaurus.index(tf.constant(["dogs", "dog"]), morphology=False).numpy()
+    assert plain.tolist() == [-1, words.index("dog")]
