@@ -2,14 +2,13 @@
 
 # `_imports` first: it imports Keras before TensorFlow (see its docstring).
 from keras_augment import _imports, audio, data, preprocessing, text  # noqa: F401
+from keras_augment._version import __version__  # noqa: F401  (one source: _version.py)
 from keras_augment.core import BaseAugmentation, GeometricAugmentation, Pipeline, targets
 from keras_augment.core.composition import RandomApply, RandomChoice, RandomOrder
 from keras_augment.image import *  # noqa: F403  (every image layer, listed in image.__all__)
 from keras_augment.image import __all__ as _image_layers
 from keras_augment.legacy import ImageDataGenerator
 from keras_augment.recipes import load_recipe, save_recipe
-
-__version__ = "0.1.0"
 
 __all__ = [
     "BaseAugmentation",

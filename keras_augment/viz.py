@@ -5,6 +5,21 @@ from __future__ import annotations
 import numpy as np
 
 
+def _pyplot(function: str):
+    """``matplotlib.pyplot``, or an error naming the extra that installs it."""
+    try:
+        import matplotlib.pyplot as plt
+    except ModuleNotFoundError as err:
+        if err.name is None or err.name.split(".")[0] != "matplotlib":
+            raise
+        raise ModuleNotFoundError(
+            f"keras_augment.viz.{function} draws with matplotlib, which is not installed; "
+            'install it with: pip install "keras-augment[viz]"',
+            name="matplotlib",
+        ) from err
+    return plt
+
+
 def _as_uint8(images) -> np.ndarray:
     images = np.asarray(images, dtype="float32")
     if images.max(initial=0.0) <= 1.0:  # a [0, 1] image
@@ -36,7 +51,7 @@ def preview(augmentation, image, n: int = 10, columns: int = 4, path: str | None
     Returns:
         The matplotlib ``Figure``.
     """
-    import matplotlib.pyplot as plt
+    plt = _pyplot("preview")
 
     image = np.asarray(image)
     if image.ndim != 3:
@@ -66,7 +81,7 @@ def before_after(augmentation, images, path: str | None = None):
     Returns:
         The matplotlib ``Figure``.
     """
-    import matplotlib.pyplot as plt
+    plt = _pyplot("before_after")
 
     images = np.asarray(images)
     if images.ndim != 4:
@@ -99,7 +114,7 @@ def preview_text(augmentation, sentence: str, n: int = 5, path: str | None = Non
     """
     import textwrap
 
-    import matplotlib.pyplot as plt
+    plt = _pyplot("preview_text")
     import tensorflow as tf
 
     if not isinstance(sentence, str):
@@ -146,7 +161,7 @@ def preview_audio(augmentation, waveform, sample_rate: int, path: str | None = N
     Returns:
         The matplotlib ``Figure`` (2 x 2: waveforms on top, spectrograms below).
     """
-    import matplotlib.pyplot as plt
+    plt = _pyplot("preview_audio")
 
     waveform = np.asarray(waveform, dtype="float32")
     if waveform.ndim != 1:

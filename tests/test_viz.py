@@ -1,5 +1,7 @@
 """Preview pictures: the right number of panels, showing the original and real variants."""
 
+import sys
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -62,3 +64,26 @@ def test_preview_audio_draws_waveform_and_spectrogram_before_and_after():
     assert abs(peak_hz - 440) < 20
     with pytest.raises(ValueError, match="rank 1"):
         viz.preview_audio(Gain(), tone[None], rate)
+
+
+@pytest.mark.parametrize(
+    "draw, args",
+    [
+        (viz.preview, (np.zeros((8, 8, 3), np.uint8),)),
+        (viz.before_after, (np.zeros((2, 8, 8, 3), np.uint8),)),
+        (viz.preview_text, ("a sentence",)),
+        (viz.preview_audio, (np.zeros(160, np.float32), 16000)),
+    ],
+)
+def test_missing_matplotlib_names_the_extra(monkeypatch, draw, args):
+    # None in sys.modules makes `import matplotlib.pyplot` fail as if it were not installed.
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
+    calls = []
+    with pytest.raises(ModuleNotFoundError) as raised:
+        draw(lambda x, training: calls.append(x) or x, *args)
+    message = str(raised.value)
+    assert f"keras_augment.viz.{draw.__name__}" in message
+    assert 'pip install "keras-augment[viz]"' in message
+    assert raised.value.name == "matplotlib"
+    assert calls == []  # refused before augmenting anything
