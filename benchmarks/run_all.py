@@ -11,7 +11,10 @@ README with the date, CPU, core count and versions, writes the full outputs to
 ``benchmarks/RESULTS.md``, and draws every table that has a rate column (a header with "/s")
 as horizontal bars in ``benchmarks/results.png``. With ``--only``, the README keeps the
 sections of the scripts not run (each gives its own date) and the chart draws them all.
-``keras-augment bench`` runs this script.
+Scripts whose packages are missing (``NEEDS``) are skipped, and the ones whose peers are
+missing (``PEERS``) run without those rows; both are named on stderr with the install command
+(``pip install "keras-augment[bench]"``), and the exit status stays 0 for them.
+``keras-augment bench`` runs this script with ``--no-write`` unless given ``--write-readme``.
 """
 
 from __future__ import annotations
@@ -41,12 +44,68 @@ ORDER = [
     "eda_experiment",
 ]
 NOT_BENCHMARKS = {"common", "run_all"}
+# Packages a script cannot run without, beyond the package's own dependencies (import name:
+# distribution). A script that misses one is skipped and named, with the install command.
+NEEDS = {
+    "bench_geometric": {"scipy": "scipy"},  # the legacy ImageDataGenerator row
+    "bench_legacy": {"scipy": "scipy"},
+    "bench_text": {"chatterbot_corpus": "chatterbot-corpus", "yaml": "pyyaml"},
+    "bench_audio": {"audiomentations": "audiomentations"},
+    "eda_experiment": {"chatterbot_corpus": "chatterbot-corpus", "yaml": "pyyaml"},
+    "synonym_quality": {"chatterbot_corpus": "chatterbot-corpus", "yaml": "pyyaml"},
+    "bench_backends": {"jax": "jax", "torch": "torch"},
+}
+# Peers a script compares against where they are installed; it leaves out their rows otherwise.
+PEERS = {
+    "bench_geometric": {"albumentations": "albumentations"},
+    "bench_color": {"albumentations": "albumentations"},
+    "bench_policies": {"albumentations": "albumentations"},
+    "bench_text": {"nlpaug": "nlpaug"},
+}
+# The extra of pyproject.toml that installs each distribution above.
+EXTRA_OF = {"jax": "backends", "torch": "backends"}
 
 
 def scripts() -> list[str]:
     """Names (without ``.py``) of the benchmark scripts in this folder, in run order."""
     found = {p.stem for p in HERE.glob("*.py")} - NOT_BENCHMARKS
     return [name for name in ORDER if name in found] + sorted(found - set(ORDER))
+
+
+def installed(module: str) -> bool:
+    """Whether ``module`` can be imported (found without importing it)."""
+    import importlib.util
+
+    return importlib.util.find_spec(module) is not None
+
+
+def check_packages(names: list[str]) -> tuple[list[str], list[str]]:
+    """Splits ``names`` into the scripts that can run and those that miss a package.
+
+    Prints to stderr what is missing, what each script loses, and the install command.
+    """
+    runnable, skipped, missing, notes = [], [], set(), []
+    for name in names:
+        lacking = [dist for module, dist in NEEDS.get(name, {}).items() if not installed(module)]
+        peers = [dist for module, dist in PEERS.get(name, {}).items() if not installed(module)]
+        missing.update(lacking + peers)
+        if lacking:
+            skipped.append(name)
+            notes.append(f"skipped {name}: it needs {', '.join(lacking)}")
+        else:
+            runnable.append(name)
+            if peers:
+                notes.append(f"{name} runs without its {', '.join(peers)} rows")
+    if missing:
+        extras = sorted({EXTRA_OF.get(dist, "bench") for dist in missing})
+        command = f'pip install "keras-augment[{",".join(extras)}]"'
+        print(
+            f"run_all: not installed: {', '.join(sorted(missing))}; install with: {command}",
+            file=sys.stderr,
+        )
+        for note in notes:
+            print(f"run_all: {note}", file=sys.stderr)
+    return runnable, skipped
 
 
 def cpu_model() -> str:
@@ -230,6 +289,11 @@ def main(argv: list[str] | None = None) -> int:
         if unknown:
             parser.error(f"unknown benchmark(s) {unknown}; known: {names}")
         names = [n for n in names if n in args.only]
+    names, skipped = check_packages(names)
+    if not args.no_write and not installed("matplotlib"):
+        parser.error(
+            'writing draws benchmarks/results.png with matplotlib: pip install "keras-augment[viz]"'
+        )
 
     started = datetime.datetime.now(datetime.timezone.utc)
     load_before = os.getloadavg()[0]
@@ -246,12 +310,16 @@ def main(argv: list[str] | None = None) -> int:
         f"{started:%Y-%m-%d %H:%M} UTC, {cpu_model()}, {os.cpu_count()} cores, "
         f"load average {load_before:.1f} before / {load_after:.1f} after"
     )
-    # With --only, the other scripts' sections stay as the README has them (each with its
-    # own date), so one benchmark can be re-run without running them all.
+    # The sections of the scripts not run (left out by --only, or skipped for a missing
+    # package) stay as the README has them, each with its own date.
     kept = {}
-    if args.only and not args.no_write:
+    if not args.no_write:
         ran = {name for name, *_ in outputs}
-        kept = {k: v for k, v in readme_sections(ROOT / "README.md").items() if k not in ran}
+        kept = {
+            k: v
+            for k, v in readme_sections(ROOT / "README.md").items()
+            if k in scripts() and k not in ran
+        }
     kind = "smoke run, --quick: not a measurement" if args.quick else "full run"
     if kept:
         stamp += f"; {', '.join(sorted(kept))} from earlier runs (their dates in the README)"
@@ -290,6 +358,12 @@ def main(argv: list[str] | None = None) -> int:
     if failed:
         print(f"run_all: failed: {', '.join(failed)}", file=sys.stderr)
         return 1
+    if skipped:
+        print(
+            f"run_all: the other scripts ran; skipped only {', '.join(skipped)}, whose optional "
+            "packages are missing (see above).",
+            file=sys.stderr,
+        )
     return 0
 
 

@@ -1,4 +1,8 @@
-"""The ``keras-augment`` command (also ``python -m keras_augment``)."""
+"""What the ``keras-augment`` subcommands do (also ``python -m keras_augment``).
+
+The parser is ``keras_augment_cli`` (outside this package, so that ``--help`` needs no
+TensorFlow); ``main`` is the same function under its old name.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ import argparse
 import os
 import sys
 
-DEFAULT_PIPELINE = "flip+rotate+shift+zoom"
+from keras_augment_cli import DEFAULT_PIPELINE, main  # noqa: F401  (the command's entry)
 
 
 def default_pipeline(seed: int | None = None):
@@ -127,8 +131,13 @@ def preview(
     return output
 
 
-def run_benchmarks(quick: bool, only: list[str] | None, no_write: bool) -> int:
-    """Runs ``benchmarks/run_all.py`` of the checkout this package was installed from."""
+def run_benchmarks(quick: bool, only: list[str] | None, write_readme: bool = False) -> int:
+    """Runs ``benchmarks/run_all.py`` of the checkout this package was installed from.
+
+    It prints the tables, and writes them into README.md, benchmarks/RESULTS.md and
+    benchmarks/results.png only with ``write_readme``. Returns its exit status: 0 also when
+    scripts were skipped because optional packages are missing (it names them).
+    """
     import subprocess
     from pathlib import Path
 
@@ -140,131 +149,14 @@ def run_benchmarks(quick: bool, only: list[str] | None, no_write: bool) -> int:
             "`pip install -e .` to run them."
         )
     args = [sys.executable, str(script)]
-    args += ["--quick"] * quick + ["--no-write"] * no_write
+    args += ["--quick"] * quick + ["--no-write"] * (not write_readme)
     for name in only or []:
         args += ["--only", name]
     return subprocess.run(args, cwd=script.parent.parent, check=False).returncode
 
 
-def _image_options(command) -> None:
-    """Options shared by the commands that read images and recipes."""
-    command.add_argument(
-        "--max-pixels",
-        type=int,
-        default=None,
-        metavar="N",
-        help="refuse images of more than N pixels, read from their header before decoding "
-        "(default: $KERAS_AUGMENT_MAX_IMAGE_PIXELS or 67108864, i.e. 8192x8192; 0: no limit)",
-    )
-    command.add_argument(
-        "--allow-paths",
-        action="store_true",
-        help="let the recipe name files its layers read (a thesaurus, a folder of recordings); "
-        "only for recipes you trust",
-    )
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="keras-augment", description="Data augmentation layers for Keras 3."
-    )
-    sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser(
-        "preview",
-        help="write a grid of an image and augmented variants of it",
-        description=(
-            "Augments an image n times with the reference pipeline "
-            f"({DEFAULT_PIPELINE}) and writes the original and the variants as a PNG grid. "
-            "With no image, uses the photograph shipped in the package."
-        ),
-    )
-    p.add_argument(
-        "image", nargs="?", help="image file (JPEG, PNG, BMP or GIF); default: shipped photo"
-    )
-    p.add_argument("-n", type=int, default=10, help="number of augmented variants (default 10)")
-    p.add_argument("-o", "--output", default="preview.png", help="output PNG (default preview.png)")
-    p.add_argument("--seed", type=int, default=None, help="seed for reproducible variants")
-    p.add_argument(
-        "--recipe", help="JSON recipe (see keras_augment.save_recipe); default: reference pipeline"
-    )
-    _image_options(p)
-
-    e = sub.add_parser(
-        "expand",
-        help="write augmented copies of a folder of images",
-        description=(
-            "Writes augmented PNG copies of the images in SRC (an image, a folder of images, or a "
-            "folder of class subfolders) into DST with the same layout. Interrupted runs can be "
-            "started again: existing outputs are skipped and the rest come out as they would have."
-        ),
-    )
-    e.add_argument("src", help="source image or folder (never modified)")
-    e.add_argument("dst", help="output folder (must not be inside SRC)")
-    count = e.add_mutually_exclusive_group()
-    count.add_argument("--per-image", type=int, help="augmented copies of every source image")
-    count.add_argument(
-        "--total",
-        type=int,
-        help="images to write in all (per class with --per-class; with --balance, the size "
-        "every class reaches, originals included)",
-    )
-    e.add_argument("--per-class", action="store_true", help="with --total: that many per class")
-    e.add_argument(
-        "--balance",
-        action="store_true",
-        help="write only what each class lacks, so every class ends with as many images "
-        "(originals plus copies) as the largest class, or as --total",
-    )
-    e.add_argument(
-        "--masks",
-        metavar="DIR",
-        help="segmentation masks laid out like SRC (SRC/a/x.jpg -> DIR/a/x.png), moved with "
-        "their images",
-    )
-    e.add_argument("--masks-out", metavar="DIR", help="output folder of the masks (with --masks)")
-    e.add_argument("--recipe", help="JSON recipe; default: reference pipeline")
-    e.add_argument("--overwrite", action="store_true", help="replace existing outputs")
-    e.add_argument("--seed", type=int, default=0, help="base seed (default 0)")
-    e.add_argument(
-        "--on-error",
-        choices=("skip", "raise"),
-        default="skip",
-        help="undecodable sources (stray ._ files, truncated or oversized images): skip and "
-        "list them (default), or stop at the first",
-    )
-    _image_options(e)
-
-    d = sub.add_parser(
-        "demo",
-        help="train a small CNN with and without augmentation and compare",
-        description=(
-            "The project's main job on its shipped data: trains a small CNN on 8x8 handwritten "
-            "digits that all face one way and tests it on digits of which half are mirrored, "
-            "without augmentation, with vertical flips and with horizontal flips; prints train "
-            "and test accuracy for each and writes a preview PNG of augmented photographs."
-        ),
-    )
-    b = sub.add_parser(
-        "bench",
-        help="run the benchmarks and print the table",
-        description=(
-            "Runs every script of the repository's benchmarks/ folder one after the other "
-            "(python benchmarks/run_all.py), prints their Markdown tables and, unless "
-            "--no-write, writes them into README.md, benchmarks/RESULTS.md and "
-            "benchmarks/results.png. Needs a checkout of the repository (pip install -e .)."
-        ),
-    )
-    b.add_argument("--quick", action="store_true", help="smoke run with tiny counts")
-    b.add_argument("--only", action="append", metavar="NAME", help="run only this benchmark")
-    b.add_argument("--no-write", action="store_true", help="print only; write no files")
-
-    d.add_argument("--epochs", type=int, default=20, help="training epochs per model (default 20)")
-    d.add_argument(
-        "-o", "--output", default="preview.png", help="preview PNG (default preview.png)"
-    )
-
-    args = parser.parse_args(argv)
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    """Runs the parsed subcommand; user errors print one line and return 2."""
     import warnings
 
     from PIL import Image
@@ -321,7 +213,7 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int | Non
             for cls, (sources, copies) in sorted(report.balance.items()):
                 print(f"  {cls or '.'}: {sources} sources + {copies} copies = {sources + copies}")
     elif args.command == "bench":
-        return run_benchmarks(args.quick, args.only, args.no_write)
+        return run_benchmarks(args.quick, args.only, args.write_readme)
     elif args.command == "demo":
         from keras_augment import demo
 

@@ -115,3 +115,78 @@ def test_our_rows_are_told_apart_from_peers():
     assert run_all.is_ours("flow, uint8 arrays | ours, iterator")
     assert not run_all.is_ours("keras.layers | tf.data")
     assert not run_all.is_ours("random swap | plain Python")
+
+
+def _fake_run(ran):
+    def run_script(name, quick):
+        ran.append(name)
+        return (
+            f"python benchmarks/{name}.py",
+            f"| system | images/s |\n|---|---|\n| ours | {len(ran)} |",
+            1.0,
+            0,
+        )
+
+    return run_script
+
+
+def test_missing_packages_are_named_and_their_scripts_skipped(monkeypatch, capsys):
+    absent = {"audiomentations", "nlpaug", "albumentations"}
+    monkeypatch.setattr(run_all, "installed", lambda module: module not in absent)
+    ran = []
+    monkeypatch.setattr(run_all, "run_script", _fake_run(ran))
+    only = ["bench_audio", "bench_text", "bench_color"]
+    assert run_all.main(["--no-write", *[a for n in only for a in ("--only", n)]]) == 0
+    assert ran == ["bench_color", "bench_text"]  # run order; bench_audio skipped
+    err = capsys.readouterr().err
+    assert (
+        "not installed: albumentations, audiomentations, nlpaug; install with: "
+        'pip install "keras-augment[bench]"' in err
+    )
+    assert "skipped bench_audio: it needs audiomentations" in err
+    assert "bench_color runs without its albumentations rows" in err
+    assert "bench_text runs without its nlpaug rows" in err
+    assert "skipped only bench_audio, whose optional packages are missing" in err
+
+
+def test_nothing_missing_says_nothing_and_a_failing_script_fails(monkeypatch, capsys):
+    monkeypatch.setattr(run_all, "installed", lambda module: True)
+    monkeypatch.setattr(
+        run_all, "run_script", lambda name, quick: ("python x.py", "partial", 1.0, 3)
+    )
+    assert run_all.main(["--no-write", "--only", "bench_color"]) == 1
+    err = capsys.readouterr().err
+    assert "not installed" not in err and "failed: bench_color" in err
+
+
+def test_the_packages_named_come_from_the_extras_named():
+    import re
+
+    from tests.test_packaging import tomllib
+
+    extras = {
+        extra: {re.split(r"[<>=~!;\[ ]", req)[0] for req in reqs}
+        for extra, reqs in tomllib.loads((ROOT / "pyproject.toml").read_text())["project"][
+            "optional-dependencies"
+        ].items()
+    }
+    for table in (run_all.NEEDS, run_all.PEERS):
+        for name, needs in table.items():
+            assert name in run_all.scripts()
+            for dist in needs.values():
+                assert dist in extras[run_all.EXTRA_OF.get(dist, "bench")], dist
+
+
+def test_skipped_scripts_keep_their_readme_sections(monkeypatch, tmp_path):
+    readme = tmp_path / "README.md"
+    section = "#### `python benchmarks/bench_audio.py` (0.7 min)\n\nold audio"
+    readme.write_text(f"intro\n{run_all.BEGIN}\n{section}\n{run_all.END}\n")
+    monkeypatch.setattr(run_all, "ROOT", tmp_path)
+    monkeypatch.setattr(run_all, "HERE", tmp_path)
+    monkeypatch.setattr(run_all, "installed", lambda module: module != "audiomentations")
+    monkeypatch.setattr(run_all, "run_script", _fake_run([]))
+    monkeypatch.setattr(run_all, "scripts", lambda: ["bench_color", "bench_audio"])
+    monkeypatch.setattr(run_all, "draw", lambda *args: None)
+    assert run_all.main([]) == 0
+    text = readme.read_text()
+    assert section in text and "#### `python benchmarks/bench_color.py`" in text
