@@ -197,6 +197,8 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int | Non
             total=args.total,
             per_class=args.per_class,
             balance=args.balance,
+            copies_only=args.copies_only,
+            jpeg_quality=args.jpeg_quality,
             masks=args.masks,
             masks_dst=args.masks_out,
             overwrite=args.overwrite,
@@ -205,6 +207,8 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int | Non
             max_pixels=args.max_pixels,
         )
         print(f"wrote {report.written} images to {args.dst} ({report.skipped} already there)")
+        if report.originals:
+            print(f"copied {report.originals} source images unchanged beside them")
         if report.unreadable:
             print(f"skipped {len(report.unreadable)} source(s) that could not be decoded:")
             for path, reason in report.unreadable.items():

@@ -77,7 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="write augmented copies of a folder of images",
         description=(
             "Writes augmented PNG copies of the images in SRC (an image, a folder of images, or a "
-            "folder of class subfolders) into DST with the same layout. Interrupted runs can be "
+            "folder of class subfolders) into DST with the same layout; with --balance, a "
+            "balanced copy of SRC whose files keep their formats. Interrupted runs can be "
             "started again: existing outputs are skipped and the rest come out as they would have."
         ),
     )
@@ -95,8 +96,21 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument(
         "--balance",
         action="store_true",
-        help="write only what each class lacks, so every class ends with as many images "
-        "(originals plus copies) as the largest class, or as --total",
+        help="make DST a balanced copy of SRC: the sources plus augmented copies, so every class "
+        "has as many images as the largest class (or as --total); each copy keeps its source's "
+        "format (JPEG stays JPEG, see --jpeg-quality)",
+    )
+    e.add_argument(
+        "--copies-only",
+        action="store_true",
+        help="with --balance: write only the augmented copies, not the sources",
+    )
+    e.add_argument(
+        "--jpeg-quality",
+        type=int,
+        default=95,
+        metavar="Q",
+        help="with --balance: quality of the JPEG copies, 1-100 (default 95)",
     )
     e.add_argument(
         "--masks",

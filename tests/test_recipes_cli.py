@@ -116,12 +116,21 @@ def test_expand_command(tmp_path, photo):
         Image.fromarray(photo[20 * i : 20 * i + 20, 20:40]).save(
             tmp_path / "src" / "b" / f"{i}.png"
         )
+    # The output is the balanced folder: sources and copies.
     assert main(["expand", str(tmp_path / "src"), str(tmp_path / "bal"), "--balance"]) == 0
     assert sorted(p.name for p in (tmp_path / "bal" / "a").iterdir()) == [
+        "one.png",
         "one_png_aug0000.png",
         "one_png_aug0001.png",
     ]
-    assert not (tmp_path / "bal" / "b").exists()
+    assert sorted(p.name for p in (tmp_path / "bal" / "b").iterdir()) == ["0.png", "1.png", "2.png"]
+    argv = ["expand", str(tmp_path / "src"), str(tmp_path / "only"), "--balance", "--copies-only"]
+    assert main(argv) == 0
+    assert sorted(p.name for p in (tmp_path / "only" / "a").iterdir()) == [
+        "one_png_aug0000.png",
+        "one_png_aug0001.png",
+    ]
+    assert not (tmp_path / "only" / "b").exists()
     # --masks: each mask is written beside its image's copy, under --masks-out.
     (tmp_path / "m" / "a").mkdir(parents=True)
     (tmp_path / "m" / "b").mkdir(parents=True)

@@ -6,8 +6,10 @@ import collections
 import concurrent.futures
 import dataclasses
 import inspect
+import io
 import itertools
 import os
+import shutil
 from pathlib import Path
 
 import keras
@@ -25,6 +27,10 @@ from keras_augment.image.io import (
 
 IMAGE_SUFFIXES = tuple("." + ext for ext in IMAGE_EXTENSIONS)
 ON_ERROR = ("skip", "raise")
+# Encoders of the formats that keep their format under ``balance``, other than PNG and JPEG
+# (which are encoded in the tf.data pipeline): PIL format names by suffix.
+PIL_FORMATS = {".bmp": "BMP", ".ppm": "PPM", ".gif": "GIF", ".tif": "TIFF", ".tiff": "TIFF"}
+JPEG_SUFFIXES = (".jpg", ".jpeg")
 
 
 @dataclasses.dataclass
@@ -35,12 +41,15 @@ class ExpandReport:
     ``skipped``: outputs already there from an earlier run; ``per_class``:
     files written per class; ``unreadable``: ``{source path: reason}`` of the
     sources left out because they could not be decoded (or exceed the pixel
-    limit), with the outputs they would have had not written.
+    limit), with the outputs they would have had not written; ``originals``:
+    sources this run copied unchanged (``balance`` without ``copies_only``).
     """
 
     written: int
     skipped: int
     per_class: dict
+    # With ``balance=True`` (and not ``copies_only``): sources copied unchanged into ``dst``.
+    originals: int = 0
     # With ``balance=True``: ``{class: (source images, augmented copies planned)}``.
     balance: dict = dataclasses.field(default_factory=dict)
     unreadable: dict = dataclasses.field(default_factory=dict)
@@ -80,15 +89,28 @@ def list_sources(src: str | os.PathLike) -> list[tuple[str, Path]]:
     return found
 
 
-def output_name(source: Path, root: Path, k: int) -> Path:
+def output_name(source: Path, root: Path, k: int, keep_format: bool = False) -> Path:
     """Output name of copy ``k`` of ``source``: ``<folder>/<stem>_<extension>_aug<k>.png``.
 
     The extension stays in the name, so ``photo.png`` and ``photo.jpg`` in one
     folder never write to the same file (``photo_png_aug0000.png``,
     ``photo_jpg_aug0000.png``); the folder is the source's, relative to ``root``.
+    With ``keep_format``, the copy has the source's suffix instead of ``.png``
+    (``photo_jpg_aug0000.jpg``).
     """
     extension = source.suffix[1:]
-    return source.parent.relative_to(root) / f"{source.stem}_{extension}_aug{k:04d}.png"
+    suffix = source.suffix if keep_format else ".png"
+    return source.parent.relative_to(root) / f"{source.stem}_{extension}_aug{k:04d}{suffix}"
+
+
+def _in_source_format(png: bytes, suffix: str) -> bytes:
+    """PNG bytes re-encoded in the format of ``suffix`` (BMP, PPM, GIF, TIFF)."""
+    from PIL import Image
+
+    out = io.BytesIO()
+    with Image.open(io.BytesIO(png)) as image:
+        image.save(out, format=PIL_FORMATS[suffix.lower()])
+    return out.getvalue()
 
 
 def find_masks(sources, src_root: Path, masks_root: Path) -> list[Path]:
@@ -205,6 +227,8 @@ def expand(
     total: int | None = None,
     per_class: bool = False,
     balance: bool = False,
+    copies_only: bool = False,
+    jpeg_quality: int = 95,
     masks: str | os.PathLike | None = None,
     masks_dst: str | os.PathLike | None = None,
     overwrite: bool = False,
@@ -213,7 +237,11 @@ def expand(
     max_pixels: int | None = None,
     progress: bool = True,
 ) -> ExpandReport:
-    """Writes augmented images of ``src`` into ``dst`` in the same layout, as PNG files.
+    """Writes augmented images of ``src`` into ``dst`` in the same layout.
+
+    The copies are PNG files, except with ``balance``: then ``dst`` becomes a
+    balanced copy of ``src`` (every class the same count, originals included),
+    and each file keeps its source's format (JPEG at ``jpeg_quality``).
 
     Output names are ``<class>/<source stem>_<extension>_aug<k>.png`` (see
     :func:`output_name`): one name per source and copy, so no output replaces
@@ -236,6 +264,13 @@ def expand(
         balance: compensate class imbalance: each class gets only the copies
             it lacks to reach the size of the largest class (or ``total``),
             spread evenly over its sources; classes already that large get none.
+            The sources are copied unchanged beside their copies (unless
+            ``copies_only``), so ``dst`` holds the balanced data set, and every
+            copy keeps its source's format: ``photo.jpg`` gives
+            ``photo_jpg_aug0000.jpg``, a JPEG of quality ``jpeg_quality``; PNG,
+            BMP, PPM, GIF and TIFF sources give files of their own format.
+        copies_only: with ``balance``, write only the augmented copies.
+        jpeg_quality: quality (1-100) of the JPEG copies with ``balance``.
         masks: a folder of segmentation masks laid out like ``src`` (the mask
             of ``src/cats/a.jpg`` is ``masks/cats/a.png``; single-channel class
             ids up to 255). Each mask goes through the same draw as its image
@@ -259,6 +294,14 @@ def expand(
             f"expand: the augmentation {type(augmentation).__name__} takes no per-image seed, "
             "which expand needs to make every output reproducible; use keras_augment layers "
             "(or wrap the layer in keras_augment.Pipeline)."
+        )
+    if copies_only and not balance:
+        raise ValueError(
+            "expand: `copies_only` goes with `balance`; other modes write copies only."
+        )
+    if not isinstance(jpeg_quality, int) or not 1 <= jpeg_quality <= 100:
+        raise ValueError(
+            f"expand: `jpeg_quality` must be an integer in 1..100; got {jpeg_quality!r}."
         )
     limit = max_image_pixels(max_pixels)
     src_path, dst_path = Path(src).resolve(), Path(dst).resolve()
@@ -301,16 +344,35 @@ def expand(
         (usable[i], k)
         for i, k in _plan([sources[i] for i in usable], per_image, total, per_class, balance)
     ]
-    names = [output_name(sources[i][1], src_root, k) for i, k in plan]
+    names = [output_name(sources[i][1], src_root, k, keep_format=balance) for i, k in plan]
+    # Masks stay PNG whatever the image's format.
+    mask_names = [name.with_suffix(".png") for name in names]
+    originals = [] if not balance or copies_only else usable
     # Distinct even where the output folder ignores case, so no file replaces another.
-    folded: dict[str, int] = {}
-    for j, name in enumerate(names):
-        other = folded.setdefault(str(name).casefold(), j)
-        if other != j:
+    folded: dict[str, Path] = {}
+    writers = [sources[i][1] for i, _ in plan] + [sources[i][1] for i in originals]
+    outputs = names + [sources[i][1].relative_to(src_root) for i in originals]
+    for source, name in zip(writers, outputs):
+        other = folded.setdefault(str(name).casefold(), source)
+        if other != source:
             raise ValueError(
-                f"expand: {sources[plan[other][0]][1]} and {sources[plan[j][0]][1]} would both be "
-                f"written to {name} (names that differ only in case); rename one of them."
+                f"expand: {other} and {source} would both be written to {name} (names that "
+                "differ only in case, or a source named like a copy); rename one of them."
             )
+    copied = 0
+    for i in originals:
+        source = sources[i][1]
+        for from_path, to_path in [(source, dst_path / source.relative_to(src_root))] + (
+            []
+            if mask_paths is None
+            else [(mask_paths[i], mask_root / mask_paths[i].relative_to(Path(masks).resolve()))]
+        ):
+            if overwrite or not to_path.exists():
+                to_path.parent.mkdir(parents=True, exist_ok=True)
+                tmp = to_path.with_name(to_path.name + ".part")
+                shutil.copyfile(from_path, tmp)
+                tmp.replace(to_path)
+                copied += from_path == source
     targets = [dst_path / name for name in names]
     # An output is complete when its image exists: masks are written before their images.
     todo = [j for j, t in enumerate(targets) if overwrite or not t.exists()]
@@ -345,16 +407,30 @@ def expand(
                     np.zeros((0, 0, 1), np.uint8) if mask is None else mask,
                 )
 
-        def to_png(image):
-            return tf.io.encode_png(tf.cast(tf.clip_by_value(tf.round(image), 0, 255), tf.uint8))
+        jpeg = tf.constant([name.suffix.lower() in JPEG_SUFFIXES for name in names])
+
+        def to_uint8(image):
+            return tf.cast(tf.clip_by_value(tf.round(image), 0, 255), tf.uint8)
+
+        def encode(j, image):
+            image = to_uint8(image)
+            return tf.cond(
+                jpeg[j],
+                lambda: tf.io.encode_jpeg(image, quality=jpeg_quality),
+                lambda: tf.io.encode_png(image),
+            )
 
         def augment(j, element_seed, image, mask):
             if mask_paths is None:
-                return j, to_png(augmentation(image, training=True, seed=element_seed)), ""
+                return j, encode(j, augmentation(image, training=True, seed=element_seed)), ""
             out = augmentation(
                 {"images": image, "segmentation_masks": mask}, training=True, seed=element_seed
             )
-            return j, to_png(out["images"]), to_png(out["segmentation_masks"])
+            return (
+                j,
+                encode(j, out["images"]),
+                tf.io.encode_png(to_uint8(out["segmentation_masks"])),
+            )
 
         signature = (
             tf.TensorSpec([], tf.int64),
@@ -370,8 +446,9 @@ def expand(
         bar = keras.utils.Progbar(len(todo), unit_name="image") if progress else None
         for n, (j, png, mask_png) in enumerate(encoded.as_numpy_iterator(), start=1):
             if mask_root is not None:
-                _write(mask_root / names[j], mask_png)
-            _write(targets[j], png)
+                _write(mask_root / mask_names[j], mask_png)
+            suffix = names[j].suffix.lower()
+            _write(targets[j], _in_source_format(png, suffix) if suffix in PIL_FORMATS else png)
             written += 1
             cls = sources[plan[j][0]][0]
             per_class_counts[cls] = per_class_counts.get(cls, 0) + 1
@@ -393,6 +470,7 @@ def expand(
         written=written,
         skipped=skipped,
         per_class=per_class_counts,
+        originals=copied,
         balance=planned,
         unreadable=unreadable,
     )

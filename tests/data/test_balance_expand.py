@@ -135,8 +135,11 @@ def test_expand_balance_tops_up_each_class_to_the_largest(folder, tmp_path, phot
     Image.fromarray(photo[:24, 40:72]).save(folder / "birds" / "b0.png")
     Image.fromarray(photo[60:84, :32]).save(folder / "cats" / "img2.png")
     out = tmp_path / "out"
-    report = expand(folder, out, ka.RandomRotation(0.1), balance=True, progress=False)
+    report = expand(
+        folder, out, ka.RandomRotation(0.1), balance=True, copies_only=True, progress=False
+    )
     assert report.balance == {"birds": (1, 2), "cats": (3, 0), "dogs": (2, 1)}
+    assert report.originals == 0
     written = sorted(str(p.relative_to(out)) for p in out.rglob("*.png"))
     assert written == [
         "birds/b0_png_aug0000.png",
@@ -147,10 +150,14 @@ def test_expand_balance_tops_up_each_class_to_the_largest(folder, tmp_path, phot
     report = expand(folder, tmp_path / "o2", ka.RandomFlip(), balance=True, total=5, progress=False)
     assert report.balance == {"birds": (1, 4), "cats": (3, 2), "dogs": (2, 3)}
     assert sorted(p.name for p in (tmp_path / "o2" / "dogs").iterdir()) == [
+        "img0.png",
         "img0_png_aug0000.png",
         "img0_png_aug0001.png",
+        "img1.png",
         "img1_png_aug0000.png",
     ]
+    with pytest.raises(ValueError, match="copies_only"):
+        expand(folder, tmp_path / "o4", ka.RandomFlip(), per_image=1, copies_only=True)
     with pytest.raises(ValueError, match="per_image"):
         expand(folder, tmp_path / "o3", ka.RandomFlip(), balance=True, per_image=2, progress=False)
 
@@ -187,6 +194,31 @@ def test_expand_moves_masks_with_their_images(tmp_path):
             # The mask's object and the bright object of the image are the same pixels.
             agree = np.mean((image[..., 0] > 110) == (mask > 0))
             assert agree > 0.97, agree
+    # Balanced with masks: one class reaching 3, sources and their masks copied; the JPEG
+    # copies stay JPEG and their masks PNG.
+    report = expand(
+        tmp_path / "src",
+        tmp_path / "bal",
+        layer,
+        balance=True,
+        total=3,
+        masks=tmp_path / "masks",
+        masks_dst=tmp_path / "bal_masks",
+        progress=False,
+    )
+    assert report.balance == {"shapes": (2, 1)} and report.originals == 2
+    assert sorted(p.name for p in (tmp_path / "bal" / "shapes").iterdir()) == [
+        "s0.jpg",
+        "s0_jpg_aug0000.jpg",
+        "s1.jpg",
+    ]
+    assert sorted(p.name for p in (tmp_path / "bal_masks" / "shapes").iterdir()) == [
+        "s0.png",
+        "s0_jpg_aug0000.png",
+        "s1.png",
+    ]
+    with Image.open(tmp_path / "bal_masks" / "shapes" / "s0_jpg_aug0000.png") as mask:
+        assert mask.format == "PNG" and set(np.unique(np.asarray(mask))) <= {0, 1}
     # Every source needs its mask; the message names the image.
     (src / "s2.jpg").write_bytes((src / "s0.jpg").read_bytes())
     with pytest.raises(ValueError, match="s2.jpg"):
@@ -201,3 +233,71 @@ def test_expand_moves_masks_with_their_images(tmp_path):
         )
     with pytest.raises(ValueError, match="masks_dst"):
         expand(tmp_path / "src", tmp_path / "o3", layer, per_image=1, masks=tmp_path / "masks")
+
+
+def test_expand_balance_makes_a_balanced_folder_keeping_formats(tmp_path, photo):
+    # Class "a": one JPEG; class "b": three PNGs and a BMP. Balanced: 4 files in each.
+    src = tmp_path / "src"
+    (src / "a").mkdir(parents=True)
+    (src / "b").mkdir()
+    Image.fromarray(photo[:32, :32]).save(src / "a" / "one.jpg", quality=90)
+    for i in range(3):
+        Image.fromarray(photo[32 * i : 32 * i + 32, 32:64]).save(src / "b" / f"{i}.png")
+    Image.fromarray(photo[:32, 64:96]).save(src / "b" / "3.bmp")
+    (src / "b" / "._junk.png").write_bytes(b"AppleDouble")  # skipped and reported, not counted
+
+    def run(out, quality):
+        layer = ka.RandomRotation(0.1)
+        return expand(src, out, layer, balance=True, jpeg_quality=quality, progress=False)
+
+    report = run(tmp_path / "out", 95)
+    assert report.balance == {"a": (1, 3), "b": (4, 0)}
+    assert report.originals == 5 and report.written == 3
+    assert list(report.unreadable) == [str(src / "b" / "._junk.png")]
+    out = tmp_path / "out"
+    assert sorted(p.name for p in (out / "a").iterdir()) == [
+        "one.jpg",
+        "one_jpg_aug0000.jpg",
+        "one_jpg_aug0001.jpg",
+        "one_jpg_aug0002.jpg",
+    ]
+    assert sorted(p.name for p in (out / "b").iterdir()) == ["0.png", "1.png", "2.png", "3.bmp"]
+    for name in ("a/one.jpg", "b/0.png", "b/3.bmp"):  # sources copied byte for byte
+        assert (out / name).read_bytes() == (src / name).read_bytes()
+    copies = sorted((out / "a").glob("one_jpg_aug*.jpg"))
+    for copy in copies:
+        with Image.open(copy) as image:
+            assert image.format == "JPEG" and image.size == (32, 32)
+
+    # The stated quality is the one used: the copies carry the quantisation tables of a
+    # JPEG of that quality (libjpeg's standard tables, scaled).
+    def tables(path_or_quality):
+        if isinstance(path_or_quality, int):
+            reference = tmp_path / f"q{path_or_quality}.jpg"
+            Image.fromarray(photo[:32, :32]).save(reference, quality=path_or_quality)
+            path_or_quality = reference
+        with Image.open(path_or_quality) as image:
+            return image.quantization
+
+    assert all(tables(copy) == tables(95) for copy in copies)
+    assert tables(95) != tables(30)
+    run(tmp_path / "low", 30)
+    assert tables(tmp_path / "low" / "a" / copies[0].name) == tables(30)
+    # A second run has nothing left to do.
+    again = run(tmp_path / "out", 95)
+    assert again.written == 0 and again.originals == 0 and again.skipped == 3
+    with pytest.raises(ValueError, match="jpeg_quality"):
+        expand(src, tmp_path / "x", ka.RandomFlip(), balance=True, jpeg_quality=0)
+
+
+def test_expand_balance_keeps_bmp_copies_bmp(tmp_path, photo):
+    src = tmp_path / "src"
+    (src / "a").mkdir(parents=True)
+    (src / "b").mkdir()
+    Image.fromarray(photo[:24, :24]).save(src / "a" / "x.bmp")
+    for i in range(2):
+        Image.fromarray(photo[:24, 24 * i : 24 * i + 24]).save(src / "b" / f"{i}.png")
+    report = expand(src, tmp_path / "out", ka.RandomFlip(), balance=True, progress=False)
+    assert report.balance == {"a": (1, 1), "b": (2, 0)}
+    with Image.open(tmp_path / "out" / "a" / "x_bmp_aug0000.bmp") as image:
+        assert image.format == "BMP" and image.size == (24, 24)
