@@ -360,8 +360,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     if skipped:
         print(
-            f"run_all: the other scripts ran; skipped only {', '.join(skipped)}, whose optional "
-            "packages are missing (see above).",
+            f"run_all: {'the other scripts ran; ' if outputs else ''}skipped only "
+            f"{', '.join(skipped)}, whose optional packages are missing (see above).",
             file=sys.stderr,
         )
     return 0

@@ -10,7 +10,11 @@ import argparse
 import os
 import sys
 
-from keras_augment_cli import DEFAULT_PIPELINE, main  # noqa: F401  (the command's entry)
+from keras_augment_cli import (  # noqa: F401  (the command's entry)
+    DEFAULT_PIPELINE,
+    main,
+    run_benchmarks,
+)
 
 
 def default_pipeline(seed: int | None = None):
@@ -131,30 +135,6 @@ def preview(
     return output
 
 
-def run_benchmarks(quick: bool, only: list[str] | None, write_readme: bool = False) -> int:
-    """Runs ``benchmarks/run_all.py`` of the checkout this package was installed from.
-
-    It prints the tables, and writes them into README.md, benchmarks/RESULTS.md and
-    benchmarks/results.png only with ``write_readme``. Returns its exit status: 0 also when
-    scripts were skipped because optional packages are missing (it names them).
-    """
-    import subprocess
-    from pathlib import Path
-
-    script = Path(__file__).resolve().parent.parent / "benchmarks" / "run_all.py"
-    if not script.is_file():
-        raise FileNotFoundError(
-            "bench: the benchmarks/ folder of the repository was not found next to the "
-            f"installed package (looked for {script}); install from a checkout with "
-            "`pip install -e .` to run them."
-        )
-    args = [sys.executable, str(script)]
-    args += ["--quick"] * quick + ["--no-write"] * (not write_readme)
-    for name in only or []:
-        args += ["--only", name]
-    return subprocess.run(args, cwd=script.parent.parent, check=False).returncode
-
-
 def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     """Runs the parsed subcommand; user errors print one line and return 2."""
     import warnings
@@ -216,8 +196,6 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int | Non
         if args.balance:
             for cls, (sources, copies) in sorted(report.balance.items()):
                 print(f"  {cls or '.'}: {sources} sources + {copies} copies = {sources + copies}")
-    elif args.command == "bench":
-        return run_benchmarks(args.quick, args.only, args.write_readme)
     elif args.command == "demo":
         from keras_augment import demo
 

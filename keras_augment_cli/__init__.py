@@ -173,11 +173,41 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def run_benchmarks(quick: bool, only: list[str] | None, write_readme: bool = False) -> int:
+    """Runs ``benchmarks/run_all.py`` of the checkout this package was installed from.
+
+    It prints the tables, and writes them into README.md, benchmarks/RESULTS.md and
+    benchmarks/results.png only with ``write_readme``. Returns its exit status: 0 also when
+    scripts were skipped because optional packages are missing (it names them).
+    """
+    import subprocess
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parent.parent / "benchmarks" / "run_all.py"
+    if not script.is_file():
+        raise FileNotFoundError(
+            "bench: the benchmarks/ folder of the repository was not found next to the "
+            f"installed package (looked for {script}); install from a checkout with "
+            "`pip install -e .` to run them."
+        )
+    args = [sys.executable, str(script)]
+    args += ["--quick"] * quick + ["--no-write"] * (not write_readme)
+    for name in only or []:
+        args += ["--only", name]
+    return subprocess.run(args, cwd=script.parent.parent, check=False).returncode
+
+
 def main(argv: list[str] | None = None) -> int:
     """Runs ``keras-augment`` with ``argv`` (default ``sys.argv[1:]``); returns the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    if args.command == "bench":  # runs the benchmarks in their own processes
+        try:
+            return run_benchmarks(args.quick, args.only, args.write_readme)
+        except FileNotFoundError as err:
+            print(f"keras-augment: error: {err}", file=sys.stderr)
+            return 2
     from keras_augment import cli
 
     return cli.run(parser, args)

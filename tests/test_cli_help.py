@@ -1,4 +1,4 @@
-"""keras-augment --help answers without TensorFlow; bench prints by default and names its extras."""
+"""keras-augment --help and bench need no TensorFlow; bench prints by default and names its extras."""
 
 import subprocess
 import sys
@@ -21,12 +21,14 @@ for argv in ([], *[[sub] for sub in {SUBCOMMANDS!r}]):
         except SystemExit as exit:
             assert exit.code == 0, (argv, exit.code)
     assert out.getvalue().startswith(" ".join(["usage: keras-augment", *argv])), out.getvalue()
+# bench runs benchmarks/run_all.py in its own process (here it refuses the unknown name).
+assert main(["bench", "--only", "no_such_benchmark"]) == 2
 loaded = sorted(m for m in ("tensorflow", "keras", "keras_augment") if m in sys.modules)
 print("loaded:", loaded)
 """
 
 
-def test_help_of_every_subcommand_imports_no_tensorflow():
+def test_help_of_every_subcommand_and_bench_import_no_tensorflow():
     result = subprocess.run(
         [sys.executable, "-c", HELP_WITHOUT_TENSORFLOW],
         capture_output=True,
