@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 import keras
+import numpy as np
 import tensorflow as tf
 
 from keras_augment.core import matrices
@@ -183,6 +184,9 @@ class BaseAugmentation(SeededLayer):
     # False for layers whose effect on masks, boxes and keypoints is not
     # implemented: they refuse those targets instead of passing them through.
     supports_targets = True
+    # True for layers that draw nothing (Resizing, CenterCrop): they own no
+    # seed state and do the same in training and at inference.
+    deterministic = False
 
     def __init__(
         self,
@@ -206,7 +210,7 @@ class BaseAugmentation(SeededLayer):
         self.bounding_box_format = ka_targets.check_box_format(
             self.__class__.__name__, bounding_box_format
         )
-        self._seed_state = ka_random.make_seed_state(self, seed)
+        self._seed_state = None if self.deterministic else ka_random.make_seed_state(self, seed)
         self.supports_jit = True
         self._convert_input_args = False
         self._allow_non_tensor_positional_args = True
@@ -242,7 +246,120 @@ class BaseAugmentation(SeededLayer):
         """The ``(height, width)`` this layer returns for an input of the given size."""
         return height, width
 
+    # ----- Keras' per-target protocol ------------------------------------
+    #
+    # The public methods of Keras' BaseImagePreprocessingLayer, with its
+    # signatures, on top of the draw/apply split: one transformation drawn by
+    # get_random_transformation moves images, labels, boxes and masks together.
+
+    def get_random_transformation(self, data, training: bool = True, seed=None) -> dict | None:
+        """Draws one transformation for ``data`` (images, or a dict with ``"images"``).
+
+        Keras' signature. ``seed`` may be None (this layer's next seed), an
+        integer, a ``keras.random.SeedGenerator`` or an integer tensor of shape
+        ``[2]``. Returns None when ``training`` is false (the ``transform_*``
+        methods then do what inference does), else a dict with the drawn
+        ``"params"`` and the internal ``"image_shape"`` they were drawn for.
+        """
+        if not training:
+            return None
+        images = data["images"] if isinstance(data, dict) else data
+        internal, _ = self._to_internal(self._check_images(images))
+        return {
+            "params": self.draw_params(Batch(internal), self._keras_seed(seed)),
+            "image_shape": tf.shape(internal),
+        }
+
+    def transform_images(self, images, transformation, training: bool = True):
+        """Applies ``transformation`` to images in ``data_format`` layout (Keras' signature)."""
+        internal, unbatched = self._to_internal(self._check_images(images))
+        if training and transformation is not None:
+            out = self.apply_images(internal, transformation["params"])
+        else:
+            out = self.inference_images(internal)
+        return self._from_internal(out, unbatched)
+
+    def transform_labels(self, labels, transformation, training: bool = True):
+        """Applies ``transformation`` to labels (Keras' signature)."""
+        if not training or transformation is None:
+            return labels
+        return self.apply_labels(labels, transformation["params"])
+
+    def transform_bounding_boxes(self, bounding_boxes, transformation, training: bool = True):
+        """Moves ``{"boxes", "labels"}`` in ``bounding_box_format`` as the images move."""
+        return self._transform_target("bounding_boxes", bounding_boxes, transformation, training)
+
+    def transform_segmentation_masks(self, segmentation_masks, transformation, training=True):
+        """Moves masks (the images' layout) as the images move, with nearest sampling."""
+        return self._transform_target(
+            "segmentation_masks", segmentation_masks, transformation, training
+        )
+
+    def _images_through_protocol(self, images: tf.Tensor, params: dict) -> tf.Tensor:
+        """``apply_images``, or a subclass's Keras-style ``transform_images`` when it has one."""
+        if type(self).transform_images is BaseAugmentation.transform_images:
+            return self.apply_images(images, params)
+        transformation = {"params": params, "image_shape": tf.shape(images)}
+        user = images
+        if self.data_format == "channels_first":
+            user = tf.transpose(images, [0, 3, 1, 2])
+        out = tf.convert_to_tensor(self.transform_images(user, transformation, training=True))
+        return self._to_internal(out)[0]
+
+    def _keras_seed(self, seed):
+        if seed is None:
+            return None
+        if hasattr(seed, "next"):  # a keras.random.SeedGenerator
+            return tf.cast(tf.convert_to_tensor(seed.next()), tf.int64)
+        if isinstance(seed, int):
+            return tf.constant([0, seed], tf.int64)
+        return ka_random.check_seed(self._name_for_errors, seed)
+
+    def _transform_target(self, key: str, value, transformation, training: bool):
+        """Moves one target with a drawn transformation, through the layer's own targets path."""
+        if transformation is None:
+            if not training:
+                return value
+            raise ValueError(
+                f"{self._name_for_errors}: transform_{key}(training=True) needs the "
+                f"transformation returned by get_random_transformation; got None."
+            )
+        shape = transformation["image_shape"]
+        unbatched = tf.convert_to_tensor(
+            value["boxes"] if key == "bounding_boxes" else value
+        ).shape.rank == (2 if key == "bounding_boxes" else 3)
+        # Only the images' size matters to the targets: a one-channel stand-in carries it.
+        stand_in = tf.zeros(tf.concat([shape[:3], [1]], 0), tf.uint8)
+        batch = self._attach_targets(Batch(stand_in), {key: value}, unbatched)
+        self.check_targets_supported(batch)
+        moved = self.apply_targets(batch, transformation["params"])
+        out_h, out_w = self.output_image_size(shape[1], shape[2])
+        moved = moved.replace(images=tf.zeros(tf.stack([shape[0], out_h, out_w, 1]), tf.uint8))
+        return self._pack_targets({}, moved, unbatched)[key]
+
     # ----- the machinery ---------------------------------------------------
+
+    @tf.autograph.experimental.do_not_convert
+    def __call__(self, inputs, *args, **kwargs):
+        # Keras refuses a dict that mixes tensors with NumPy arrays or lists;
+        # Keras' own image layers accept it, so convert those entries first.
+        if isinstance(inputs, dict):
+            inputs = {key: as_tensors(value) for key, value in inputs.items()}
+        return super().__call__(inputs, *args, **kwargs)
+
+    @property
+    def passes_targets_through(self) -> bool:
+        """True for layers that change pixel values only (colour, blur, noise).
+
+        Their bounding boxes pass through untouched, in any layout, as in Keras.
+        """
+        cls = type(self)
+        return (
+            self.supports_targets
+            and cls.apply_targets is BaseAugmentation.apply_targets
+            and cls.augment_batch is BaseAugmentation.augment_batch
+            and cls.output_image_size is BaseAugmentation.output_image_size
+        )
 
     @property
     def _name_for_errors(self) -> str:
@@ -404,7 +521,8 @@ class BaseAugmentation(SeededLayer):
         rank = images.shape.rank
         if rank not in (3, 4):
             raise ValueError(
-                f"{self._name_for_errors}: expected images of rank 3 (one image) or "
+                f"Expected the input image to be rank 3 or 4. {self._name_for_errors}: "
+                f"expected images of rank 3 (one image) or "
                 f"rank 4 (a batch); got rank {rank} with shape {images.shape}."
             )
         return images
@@ -426,19 +544,29 @@ class BaseAugmentation(SeededLayer):
 
     def draw_params(self, batch: Batch, seed: tf.Tensor | None = None) -> dict:
         """Draws parameters for ``batch`` from ``seed``, or else from this layer's next seed."""
-        if seed is None:
+        if self._seed_state is None:
+            seed = tf.zeros([2], tf.int64)  # a deterministic layer draws nothing
+        elif seed is None:
             seed = ka_random.next_seed(self._seed_state)
-        sampler = ka_random.Sampler(seed, batch.batch_size, self.batchwise)
+        batchwise = self.batchwise or getattr(self, "_batchwise_call", False)
+        sampler = ka_random.Sampler(seed, batch.batch_size, batchwise)
         return self.get_params(sampler, batch)
+
+    def _set_batchwise_call(self, flag: bool) -> None:
+        """Makes this call draw one set of parameters for the whole batch (shared boxes)."""
+        self._batchwise_call = flag
 
     def augment_batch(self, batch: Batch, seed: tf.Tensor | None = None) -> Batch:
         """The training path on internal-layout data (used by ``Pipeline`` too)."""
         self.check_targets_supported(batch)
         params = self.draw_params(batch, seed)
-        images = self.apply_images(batch.images, params)
+        images = self._images_through_protocol(batch.images, params)
         labels = batch.labels
         if labels is not None:
-            labels = self.apply_labels(labels, params)
+            if type(self).transform_labels is BaseAugmentation.transform_labels:
+                labels = self.apply_labels(labels, params)
+            else:  # a subclass written against Keras' protocol
+                labels = self.transform_labels(labels, {"params": params}, training=True)
         if not self.supports_targets:
             # A layer that refuses targets may move pixels: its geometry is unknown.
             batch = batch.replace(matrix=None)
@@ -454,6 +582,43 @@ class BaseAugmentation(SeededLayer):
         images = self._check_images(images)
         self._check_static_size(images)
         internal, unbatched = self._to_internal(images)
+        if self.passes_targets_through:
+            targets.pop("bounding_boxes", None)  # returned as given, via dict(inputs)
+        shared = _shared_boxes(targets, unbatched)
+        if shared:
+            # Boxes without a batch axis belong to every image (Keras accepts
+            # them): one draw for the whole batch keeps them one set of boxes.
+            targets["bounding_boxes"] = _broadcast_boxes(targets["bounding_boxes"], internal)
+        self._set_batchwise_call(shared)
+        try:
+            return self._call(
+                inputs,
+                internal,
+                unbatched,
+                labels,
+                targets,
+                is_dict,
+                training,
+                seed,
+                return_params,
+                shared,
+            )
+        finally:
+            self._set_batchwise_call(False)
+
+    def _call(
+        self,
+        inputs,
+        internal,
+        unbatched,
+        labels,
+        targets,
+        is_dict,
+        training,
+        seed,
+        return_params,
+        shared,
+    ):
         batch = self._attach_targets(Batch(internal, labels), targets, unbatched)
         self.check_targets_supported(batch)
         if return_params:
@@ -468,7 +633,7 @@ class BaseAugmentation(SeededLayer):
                 # Called directly: drawing parameters is a few hundred small ops,
                 # as costly eagerly as the resampling itself, so run the whole
                 # training path as one traced function.
-                out = self._traced_training_path(batch, seed, bool(return_params))
+                out = self._traced_training_path(batch, seed, bool(return_params), shared)
             else:
                 out = self._run(batch, True, seed)
         elif training is False:
@@ -492,6 +657,10 @@ class BaseAugmentation(SeededLayer):
             if labels is not None:
                 result["labels"] = out.labels
             result = self._pack_targets(result, out, unbatched)
+            if shared:
+                result["bounding_boxes"] = {
+                    key: value[0] for key, value in result["bounding_boxes"].items()
+                }
         else:
             result = out_images
         if return_params:
@@ -516,10 +685,11 @@ class BaseAugmentation(SeededLayer):
         )
         return params
 
-    def _traced_training_path(self, batch: Batch, seed, with_params: bool = False):
+    def _traced_training_path(self, batch: Batch, seed, with_params: bool = False, shared=False):
         if getattr(self, "_traced", None) is None:
             self._traced = {}
-        if with_params not in self._traced:
+        key = (with_params, shared)  # a batch-wide draw is traced apart
+        if key not in self._traced:
 
             def training_path(structure, seed):
                 out = self._run(Batch.from_structure(structure), True, seed).to_structure()
@@ -527,10 +697,8 @@ class BaseAugmentation(SeededLayer):
                     out.pop("params", None)  # returned only when asked for
                 return out
 
-            self._traced[with_params] = tf.function(
-                training_path, autograph=False, reduce_retracing=True
-            )
-        return Batch.from_structure(self._traced[with_params](batch.to_structure(), seed))
+            self._traced[key] = tf.function(training_path, autograph=False, reduce_retracing=True)
+        return Batch.from_structure(self._traced[key](batch.to_structure(), seed))
 
     def _run(self, batch: Batch, training: bool, seed=None) -> Batch:
         if not training:
@@ -541,6 +709,14 @@ class BaseAugmentation(SeededLayer):
 
     def _check_static_size(self, images):
         """Hook for layers that must refuse some image sizes before tracing."""
+
+    def save_own_variables(self, store) -> None:
+        if self._seed_state is not None:
+            super().save_own_variables(store)
+
+    def load_own_variables(self, store) -> None:
+        if self._seed_state is not None:
+            super().load_own_variables(store)
 
     def _set_static_shape(self, out_images, internal):
         shape = internal.shape
@@ -580,3 +756,29 @@ class BaseAugmentation(SeededLayer):
             }
         )
         return config
+
+
+def as_tensors(value):
+    """``value`` with NumPy arrays, lists and numbers turned into tensors (dicts kept)."""
+    if isinstance(value, dict):
+        return {key: as_tensors(item) for key, item in value.items()}
+    if isinstance(value, (np.ndarray, np.generic, list, tuple, int, float)):
+        return tf.convert_to_tensor(value)
+    return value
+
+
+def _shared_boxes(targets: dict, unbatched: bool) -> bool:
+    """True for boxes ``[n, 4]`` given with a batch of images (one set for every image)."""
+    boxes = targets.get("bounding_boxes")
+    if unbatched or not isinstance(boxes, dict) or "boxes" not in boxes:
+        return False
+    return tf.convert_to_tensor(boxes["boxes"]).shape.rank == 2
+
+
+def _broadcast_boxes(boxes: dict, images: tf.Tensor) -> dict:
+    n = tf.shape(images)[0]
+    out = {}
+    for key, value in boxes.items():
+        value = tf.convert_to_tensor(value)
+        out[key] = tf.broadcast_to(value[None], tf.concat([[n], tf.shape(value)], 0))
+    return out

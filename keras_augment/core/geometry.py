@@ -204,6 +204,12 @@ class GeometricAugmentation(BaseAugmentation):
     # image (flips, integer crops): their interpolation and fill settings never
     # matter, so a pipeline can fuse them into any run.
     exact_on_grid = False
+    # False for layers that resample on their own (e.g. Resizing with bicubic
+    # interpolation): a pipeline runs them alone.
+    fusable = True
+    # True for layers whose reads outside the image only clamp to its edge
+    # (a plain resize): their fill settings never matter, their interpolation does.
+    fill_agnostic = False
 
     def __init__(
         self,
@@ -334,13 +340,19 @@ def shared_sampling_options(layers) -> tuple | None:
     """The ``(interpolation, fill_mode, fill_value)`` one resample can use for all ``layers``.
 
     Layers that are exact on the pixel grid (flips, integer crops) never
-    interpolate or read outside the image, so they accept any settings; the
+    interpolate or read outside the image, so they accept any settings;
+    layers that are ``fill_agnostic`` (plain resizes) accept any fill; the
     others must agree. ``None`` when they do not.
     """
-    options = {layer.sampling_options() for layer in layers if not layer.exact_on_grid}
-    if len(options) > 1:
+    reading = [layer for layer in layers if not layer.exact_on_grid]
+    interpolations = {layer.sampling_options()[0] for layer in reading}
+    fills = {layer.sampling_options()[1:] for layer in reading if not layer.fill_agnostic}
+    if len(interpolations) > 1 or len(fills) > 1:
         return None
-    return options.pop() if options else layers[0].sampling_options()
+    if not reading:
+        return layers[0].sampling_options()
+    fill = fills.pop() if fills else reading[0].sampling_options()[1:]
+    return (interpolations.pop(), *fill)
 
 
 def center_crop_matrix(height, width, target_h: int, target_w: int, batch_size) -> tf.Tensor:
@@ -351,10 +363,29 @@ def center_crop_matrix(height, width, target_h: int, target_w: int, batch_size) 
     )
 
 
+def window_resize(images, window, target_h: int, target_w: int, interpolation: str = "bilinear"):
+    """Cuts ``window = (top, left, box_h, box_w)`` out of every image and resizes it.
+
+    The window is cut out first, so resizing reads its edge pixels beyond it
+    (as ``tf.image.resize`` of the cut-out does), never the pixels next to it.
+    """
+    top, left, box_h, box_w = window
+    cut = images[:, top : top + box_h, left : left + box_w]
+    m = matrices.crop_and_resize(0, 0, box_h, box_w, target_h, target_w)
+    m = tf.tile(tf.reshape(m, [-1, 3, 3])[:1], [tf.shape(images)[0], 1, 1])
+    return resample(cut, m, tf.constant([target_h, target_w]), None, interpolation, "nearest", 0.0)
+
+
 def center_crop_resize(images, target_h: int, target_w: int, interpolation: str = "bilinear"):
-    """Crops the centred box of the target aspect ratio and resizes it (``RandomCrop`` inference)."""
+    """Crops the centred box of the target aspect ratio and resizes it (``RandomCrop`` inference,
+    Keras' ``smart_resize``)."""
     batch = Batch(images)
-    m = center_crop_matrix(batch.height, batch.width, target_h, target_w, batch.batch_size)
-    return resample(
-        images, m, tf.constant([target_h, target_w]), None, interpolation, "nearest", 0.0
-    )
+    height, width = batch.height, batch.width
+    if isinstance(height, int) and isinstance(width, int):
+        # Static sizes give a static window (XLA needs static slice sizes).
+        box_h = min(max((width * target_h) // target_w, 1), height)
+        box_w = min(max((height * target_w) // target_h, 1), width)
+        window = ((height - box_h) // 2, (width - box_w) // 2, box_h, box_w)
+    else:
+        window = center_crop_box(height, width, target_h, target_w)
+    return window_resize(images, window, target_h, target_w, interpolation)

@@ -47,7 +47,7 @@ def fusable_runs(layers) -> list[list]:
         if current and isinstance(current[0], LinearColorAugmentation):
             runs.append(current)
             current = []
-        if not isinstance(layer, GeometricAugmentation):
+        if not isinstance(layer, GeometricAugmentation) or not layer.fusable:
             if current:
                 runs.append(current)
                 current = []
@@ -90,8 +90,9 @@ class Pipeline(BaseAugmentation):
     after every layer), clipped and dropped at the end of the run with the
     strictest ``min_box_visibility`` of its layers; masks read the
     ``mask_fill_value`` of the run's first resampling layer. The pipeline's
-    own ``bounding_box_format`` is the one that counts (its layers' are
-    ignored). Keras layers in the pipeline cannot carry these targets and
+    own ``bounding_box_format`` is the one that counts; when it is not
+    given, the pipeline takes the format its layers were given (they must
+    agree). Keras layers in the pipeline cannot carry these targets and
     are refused when targets are given.
 
     ``outputs, params = pipeline(inputs, training=True, return_params=True)``
@@ -125,6 +126,28 @@ class Pipeline(BaseAugmentation):
                     f"pipeline uses {self.data_format!r}; expected one layout throughout."
                 )
         self.layers = list(layers)
+        if self.bounding_box_format is None:
+            self.bounding_box_format = self._layers_box_format()
+
+    def _layers_box_format(self) -> str | None:
+        """The ``bounding_box_format`` the layers agree on (None if none gives one)."""
+        formats = {
+            layer.name: layer.bounding_box_format
+            for layer in self.layers
+            if getattr(layer, "bounding_box_format", None) is not None
+        }
+        if len(set(formats.values())) > 1:
+            raise ValueError(
+                f"Pipeline: its layers disagree on bounding_box_format ({formats}); expected "
+                f"one format, given to every layer or to the Pipeline itself."
+            )
+        return next(iter(formats.values()), None)
+
+    def _set_batchwise_call(self, flag: bool) -> None:
+        super()._set_batchwise_call(flag)
+        for layer in self.layers:
+            if isinstance(layer, BaseAugmentation):
+                layer._set_batchwise_call(flag)
 
     def output_image_size(self, height, width):
         for layer in self.layers:

@@ -11,6 +11,26 @@ import numbers
 from keras_augment.core.resample import FILL_MODES, INTERPOLATIONS
 
 
+class UnsupportedOptionError(ValueError, NotImplementedError):
+    """An unknown ``interpolation`` or ``fill_mode``.
+
+    A ``ValueError`` like every bad argument here, and a
+    ``NotImplementedError`` as Keras' geometric layers raise for these.
+    """
+
+
+# Keras' own layers start these messages with documented words (its tests
+# match them); ours start the same way, then give our detail.
+_KERAS_WORDS = {
+    "factor": "The `factor` argument should be a number (or a list of two numbers) in range. ",
+    "value_range": "The `value_range` argument should be a list of two numbers. ",
+}
+
+
+def _keras_words(name: str) -> str:
+    return _KERAS_WORDS.get(name, "")
+
+
 def _is_number(value) -> bool:
     # NaN passes every bound check (all comparisons are false), so refuse it here.
     return isinstance(value, numbers.Real) and not isinstance(value, bool) and not math.isnan(value)
@@ -25,12 +45,15 @@ def parse_range(
     high: float | None = None,
     low_inclusive: bool = True,
     symmetric: bool = True,
+    sort: bool = False,
 ) -> tuple[float, float]:
     """Turns a number or a ``(low, high)`` pair into a checked ``(low, high)`` range.
 
     A single number ``f`` means ``(-|f|, |f|)`` when ``symmetric``, else
     ``(f, f)``. Pairs must be ordered; every end must lie within
     ``[low, high]`` (``(low, high]`` when ``low_inclusive`` is false).
+    With ``sort``, a reversed pair is put in order instead (what Keras'
+    layers do with their factors).
     """
     expected = "a number or a (low, high) pair of numbers"
     if low is not None or high is not None:
@@ -42,18 +65,24 @@ def parse_range(
         pair = (-abs(float(value)), abs(float(value))) if symmetric else (float(value),) * 2
     elif isinstance(value, (tuple, list)) and len(value) == 2 and all(_is_number(v) for v in value):
         pair = (float(value[0]), float(value[1]))
+        if sort:
+            pair = tuple(sorted(pair))
         if pair[0] > pair[1]:
             raise ValueError(
-                f"{layer}: `{name}` is a reversed range {tuple(value)}; expected "
+                f"{_keras_words(name)}{layer}: `{name}` is a reversed range {tuple(value)}; expected "
                 f"(low, high) with low <= high."
             )
     else:
-        raise ValueError(f"{layer}: `{name}` must be {expected}; got {value!r}.")
+        raise ValueError(
+            f"{_keras_words(name)}{layer}: `{name}` must be {expected}; got {value!r}."
+        )
     for end in pair:
         too_low = low is not None and (end < low if low_inclusive else end <= low)
         too_high = high is not None and end > high
         if too_low or too_high:
-            raise ValueError(f"{layer}: `{name}` must be {expected}; got {value!r}.")
+            raise ValueError(
+                f"{_keras_words(name)}{layer}: `{name}` must be {expected}; got {value!r}."
+            )
     return pair
 
 
@@ -64,18 +93,28 @@ def check_choice(layer: str, name: str, value, choices) -> str:
 
 
 def check_interpolation(layer: str, value) -> str:
-    return check_choice(layer, "interpolation", value, INTERPOLATIONS)
+    if value not in INTERPOLATIONS:
+        raise UnsupportedOptionError(
+            f"{layer}: `interpolation` must be one of {INTERPOLATIONS}; got {value!r}."
+        )
+    return value
 
 
 def check_fill_mode(layer: str, value) -> str:
-    return check_choice(layer, "fill_mode", value, FILL_MODES)
+    if value not in FILL_MODES:
+        raise UnsupportedOptionError(
+            f"{layer}: `fill_mode` must be one of {FILL_MODES}; got {value!r}."
+        )
+    return value
 
 
 def check_number(layer: str, name: str, value, *, low=None, high=None) -> float:
     if not _is_number(value):
-        raise ValueError(f"{layer}: `{name}` must be a number; got {value!r}.")
+        raise ValueError(f"{_keras_words(name)}{layer}: `{name}` must be a number; got {value!r}.")
     if (low is not None and value < low) or (high is not None and value > high):
-        raise ValueError(f"{layer}: `{name}` must lie within [{low}, {high}]; got {value!r}.")
+        raise ValueError(
+            f"{_keras_words(name)}{layer}: `{name}` must lie within [{low}, {high}]; got {value!r}."
+        )
     return float(value)
 
 
@@ -93,12 +132,15 @@ def check_value_range(layer: str, value) -> tuple[float, float]:
         or value[0] >= value[1]
     ):
         raise ValueError(
-            f"{layer}: `value_range` must be a (low, high) pair with low < high; got {value!r}."
+            f"{_keras_words('value_range')}{layer}: `value_range` must be a (low, high) pair "
+            f"with low < high; got {value!r}."
         )
     return (float(value[0]), float(value[1]))
 
 
-def parse_unit_range(layer: str, name: str, value, high: float | None = 1.0) -> tuple[float, float]:
+def parse_unit_range(
+    layer: str, name: str, value, high: float | None = 1.0, sort: bool = True
+) -> tuple[float, float]:
     """Keras' ``factor`` convention: a number ``f`` means ``(0, f)``, a pair is used as given.
 
     Both ends must lie within ``[0, high]`` (``high=None``: no upper bound).
@@ -107,8 +149,9 @@ def parse_unit_range(layer: str, name: str, value, high: float | None = 1.0) -> 
         if value < 0 or (high is not None and value > high):
             bound = "inf" if high is None else high
             raise ValueError(
-                f"{layer}: `{name}` must be a number within [0, {bound}] or a (low, high) "
+                f"{_keras_words(name)}{layer}: `{name}` must be a number within [0, {bound}] "
+                f"or a (low, high) "
                 f"pair within it; got {value!r}."
             )
         value = (0.0, value)
-    return parse_range(layer, name, value, low=0.0, high=high, symmetric=False)
+    return parse_range(layer, name, value, low=0.0, high=high, symmetric=False, sort=sort)

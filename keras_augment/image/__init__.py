@@ -31,6 +31,12 @@ from keras_augment.image.geometric import (
 from keras_augment.image.mixing import CutMix, MixUp
 from keras_augment.image.occlusion import GridMask, RandomErasing
 from keras_augment.image.policies import AugMix, AutoAugment, RandAugment, TrivialAugmentWide
+from keras_augment.image.preprocessing import (
+    CenterCrop,
+    MaxNumBoundingBoxes,
+    Rescaling,
+    Resizing,
+)
 from keras_augment.image.quality import (
     RandomDownscale,
     RandomGaussianBlur,
@@ -41,6 +47,7 @@ from keras_augment.image.quality import (
 
 __all__ = [
     # geometry
+    "CenterCrop",
     "RandomAffine",
     "RandomCrop",
     "RandomElasticTransform",
@@ -51,6 +58,7 @@ __all__ = [
     "RandomShear",
     "RandomTranslation",
     "RandomZoom",
+    "Resizing",
     # colour
     "AutoContrast",
     "Equalization",
@@ -66,6 +74,9 @@ __all__ = [
     "RandomPosterization",
     "RandomSaturation",
     "Solarization",
+    # values and boxes
+    "MaxNumBoundingBoxes",
+    "Rescaling",
     # quality
     "RandomDownscale",
     "RandomGaussianBlur",

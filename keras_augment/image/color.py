@@ -396,7 +396,7 @@ def _zero_to(layer: str, name: str, value, low: float = 0.0, high: float = 1.0):
     if _is_number(value):
         f = check_number(layer, name, value, low=0.0, high=high)
         return (0.0, f)
-    return parse_range(layer, name, value, low=low, high=high)
+    return parse_range(layer, name, value, low=low, high=high, sort=True)
 
 
 def _contrast_factor(layer: str, name: str, value) -> tuple[float, float]:
@@ -462,7 +462,7 @@ class RandomBrightness(_ValueRangeMixin, LinearColorAugmentation):
     def __init__(self, factor, value_range=(0, 255), seed=None, data_format=None, **kwargs):
         super().__init__(seed=seed, data_format=data_format, **kwargs)
         name = self.__class__.__name__
-        self.factor = parse_range(name, "factor", factor, low=-1.0, high=1.0)
+        self.factor = parse_range(name, "factor", factor, low=-1.0, high=1.0, sort=True)
         self._set_value_range(value_range)
 
     def get_params(self, sampler, batch):

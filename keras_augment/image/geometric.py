@@ -23,8 +23,10 @@ from keras_augment.core import matrices
 from keras_augment.core.base import register
 from keras_augment.core.geometry import (
     GeometricAugmentation,
+    center_crop_box,
     center_crop_matrix,
     center_crop_resize,
+    window_resize,
 )
 from keras_augment.core.validation import (
     check_choice,
@@ -176,13 +178,19 @@ class RandomZoom(GeometricAugmentation):
         )
         name = self.__class__.__name__
         self.height_factor = parse_range(
-            name, "height_factor", height_factor, low=-1.0, high=1.0, low_inclusive=False
+            name, "height_factor", height_factor, low=-1.0, high=1.0, low_inclusive=False, sort=True
         )
         self.width_factor = (
             None
             if width_factor is None
             else parse_range(
-                name, "width_factor", width_factor, low=-1.0, high=1.0, low_inclusive=False
+                name,
+                "width_factor",
+                width_factor,
+                low=-1.0,
+                high=1.0,
+                low_inclusive=False,
+                sort=True,
             )
         )
 
@@ -238,8 +246,12 @@ class RandomTranslation(GeometricAugmentation):
             **kwargs,
         )
         name = self.__class__.__name__
-        self.height_factor = parse_range(name, "height_factor", height_factor, low=-1.0, high=1.0)
-        self.width_factor = parse_range(name, "width_factor", width_factor, low=-1.0, high=1.0)
+        self.height_factor = parse_range(
+            name, "height_factor", height_factor, low=-1.0, high=1.0, sort=True
+        )
+        self.width_factor = parse_range(
+            name, "width_factor", width_factor, low=-1.0, high=1.0, sort=True
+        )
 
     def get_params(self, sampler, batch):
         return {
@@ -311,7 +323,7 @@ class RandomShear(GeometricAugmentation):
         # Keras: a number f means coefficients in [-f, f], a pair is used as
         # given; both then get a random sign.
         if isinstance(value, (tuple, list)):
-            return parse_range(name, arg, value, low=0.0, high=1.0)
+            return parse_range(name, arg, value, low=0.0, high=1.0, sort=True)
         check_number(name, arg, value, low=0.0, high=1.0)
         return parse_range(name, arg, value)
 
@@ -356,7 +368,10 @@ class RandomCrop(_CropLayer):
     At inference (``training=False``) it does what Keras does: crops the
     largest centred box of the target aspect ratio and resizes it to
     ``(height, width)``, so the output size is always the one promised by
-    ``compute_output_shape``. Images smaller than the crop are refused.
+    ``compute_output_shape``. Images smaller than the crop (in either
+    direction) are resized up as in Keras: in training, the crop-sized
+    window where Keras starts it (clipped to the image); at inference, the
+    centred box of the crop's aspect ratio.
 
     Args:
         height: output height in pixels.
@@ -377,16 +392,31 @@ class RandomCrop(_CropLayer):
         )
         self._init_size(height, width)
 
-    def _check_static_size(self, images):
-        internal_hw = (
-            images.shape[-2:] if self.data_format == "channels_first" else images.shape[-3:-1]
+    def _smaller(self, height, width):
+        """True when the images are smaller than the crop in either direction."""
+        return tf.logical_or(
+            tf.convert_to_tensor(height) < self.height, tf.convert_to_tensor(width) < self.width
         )
-        h, w = internal_hw
-        if (h is not None and h < self.height) or (w is not None and w < self.width):
-            raise ValueError(
-                f"{self.__class__.__name__}: the crop ({self.height}, {self.width}) is larger "
-                f"than the images ({h}, {w}); expected images at least as large as the crop."
-            )
+
+    def small_image_window(self, height, width):
+        """``(top, left, box_h, box_w)``: the window Keras resizes when images are smaller.
+
+        Keras starts it where the centred box of the crop's aspect ratio
+        starts and makes it the crop's size, clipped to the image.
+        """
+        if isinstance(height, int) and isinstance(width, int):
+            box_h = min(max((width * self.height) // self.width, 1), height)
+            box_w = min(max((height * self.width) // self.height, 1), width)
+            top, left = (height - box_h) // 2, (width - box_w) // 2
+            return top, left, min(self.height, height - top), min(self.width, width - left)
+        top, left, _, _ = center_crop_box(height, width, self.height, self.width)
+        height, width = tf.cast(height, tf.int32), tf.cast(width, tf.int32)
+        return (
+            top,
+            left,
+            tf.minimum(self.height, height - top),
+            tf.minimum(self.width, width - left),
+        )
 
     def get_params(self, sampler, batch):
         spare_h = tf.cast(batch.height - self.height + 1, tf.float32)
@@ -395,8 +425,21 @@ class RandomCrop(_CropLayer):
         left = tf.floor(sampler.uniform(0.0, 1.0) * tf.maximum(spare_w, 1.0))
         return {"top": top, "left": left}
 
+    def apply_images(self, images, params):
+        h, w = images.shape[1], images.shape[2]
+        if isinstance(h, int) and isinstance(w, int) and (h < self.height or w < self.width):
+            # Alone, the window is cut out and resized, reading its own edge as Keras does.
+            window = self.small_image_window(h, w)
+            return window_resize(images, window, self.height, self.width, self.interpolation)
+        return super().apply_images(images, params)
+
     def get_matrix(self, params, height, width):
-        return matrices.translation(-params["left"], -params["top"])
+        window = matrices.translation(-params["left"], -params["top"])
+        # Images smaller than the crop are resized up as Keras does (see small_image_window).
+        top, left, box_h, box_w = self.small_image_window(height, width)
+        resized = matrices.crop_and_resize(top, left, box_h, box_w, self.height, self.width)
+        resized = tf.tile(tf.reshape(resized, [-1, 3, 3])[:1], [tf.shape(params["top"])[0], 1, 1])
+        return tf.where(self._smaller(height, width), resized, window)
 
     def get_config(self):
         config = super().get_config()

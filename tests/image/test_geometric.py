@@ -712,15 +712,17 @@ def test_bad_inputs_are_described(name):
         layer(np.zeros((2, 32, 40, 3), bool))
 
 
-def test_crop_larger_than_the_image_is_refused(images):
-    for height, width in ((HEIGHT + 1, 8), (8, WIDTH + 1)):
-        layer = ka.RandomCrop(height, width)
-        for training in (True, False):
-            with pytest.raises(ValueError) as info:
-                layer(images, training=training)
-            message = str(info.value)
-            assert "RandomCrop" in message and f"({height}, {width})" in message
-            assert f"({HEIGHT}, {WIDTH})" in message and "expected" in message
+def test_crop_larger_than_the_image_resizes_up_as_keras_does(images):
+    """Keras resizes images smaller than the crop up to the crop size instead of failing: in
+    training, the crop-sized window it starts at the centred box of the crop's aspect ratio;
+    at inference, that box (as every crop at inference). Ours gives the same values."""
+    for height, width in ((HEIGHT + 4, 8), (8, WIDTH + 6)):
+        trained = _np(keras.layers.RandomCrop(height, width)(images, training=True))
+        out = _np(ka.RandomCrop(height, width)(images, training=True))
+        np.testing.assert_allclose(out, trained, atol=1e-3)
+        out = _np(ka.RandomCrop(height, width)(images, training=False))
+        boxed = keras.ops.image.resize(images, (height, width), crop_to_aspect_ratio=True)
+        np.testing.assert_allclose(out, _np(boxed), atol=1e-3)
 
 
 # ----- properties ---------------------------------------------------------------------

@@ -1,0 +1,204 @@
+"""Runs Keras' own image preprocessing layer tests against keras_augment's layers.
+
+Usage::
+
+    python scripts/keras_compat.py KERAS_SOURCE [--layers NAME ...] [--formats channels_last ...]
+
+``KERAS_SOURCE`` is a checkout of the Keras release that matches the
+installed ``keras`` (e.g. ``git archive v3.15.1`` of keras-team/keras): the
+directory that holds ``keras/src/layers/preprocessing/``. Its tests run with
+the installed Keras, unchanged, except that the layer class a test file is
+about (``keras.layers.RandomCrop`` and ``keras.src.layers.RandomCrop``) is
+replaced by ours of the same name. Every file runs twice per data format:
+once against Keras itself (so Keras' own failures are not blamed on us) and
+once against ours. The output is a Markdown table of pass counts and the
+list of tests that pass on Keras and fail on ours.
+
+Nothing of Keras is copied: the tests are read from ``KERAS_SOURCE`` in place.
+The same file is also the pytest plugin that does the substitution (loaded
+with ``-p keras_compat`` in the subprocess, configured by environment).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+TEST_DIRS = ("keras/src/layers/preprocessing/image_preprocessing", "keras/src/layers/preprocessing")
+# Test files of layers we share a name with, and the class each one is about.
+_CLASS_IN_FILE = re.compile(r"layers\.([A-Z][A-Za-z]+)\(")
+
+ENV_TARGET = "KERAS_COMPAT_TARGET"  # "ours" or "keras"
+ENV_NAMES = "KERAS_COMPAT_NAMES"  # "file.py=ClassName,..." : the class each file is about
+ENV_FORMAT = "KERAS_COMPAT_DATA_FORMAT"
+
+
+# ----- the pytest plugin half --------------------------------------------------
+
+
+def _names_by_file() -> dict[str, str]:
+    pairs = filter(None, os.environ.get(ENV_NAMES, "").split(","))
+    return dict(pair.split("=", 1) for pair in pairs)
+
+
+def pytest_configure(config):
+    """Sets the data format every test of the run sees."""
+    import keras
+
+    keras.config.set_image_data_format(os.environ.get(ENV_FORMAT, "channels_last"))
+
+
+def pytest_runtest_setup(item):
+    """For ``ours``, swaps in our class of the name this test's file is about."""
+    import keras
+    import keras.src.layers
+
+    # Keras' TestCase.setUp does not reset the data format, but a test may change it.
+    keras.config.set_image_data_format(os.environ.get(ENV_FORMAT, "channels_last"))
+    if os.environ.get(ENV_TARGET) != "ours":
+        return
+    name = _names_by_file().get(Path(str(item.fspath)).name)
+    if name is None:
+        return
+    import keras_augment
+
+    item._keras_compat_saved = (name, getattr(keras.src.layers, name, None))
+    ours = getattr(keras_augment, name)
+    setattr(keras.src.layers, name, ours)
+    setattr(keras.layers, name, ours)
+
+
+def pytest_runtest_teardown(item):
+    saved = getattr(item, "_keras_compat_saved", None)
+    if saved is None:
+        return
+    import keras
+    import keras.src.layers
+
+    name, original = saved
+    setattr(keras.src.layers, name, original)
+    setattr(keras.layers, name, original)
+
+
+# ----- the driver half -----------------------------------------------------------
+
+
+def shared_test_files(source: Path, only: list[str] | None = None) -> dict[Path, str]:
+    """``{test file: class name}`` for the Keras tests of layers keras_augment also has."""
+    import keras_augment
+
+    found = {}
+    for sub in TEST_DIRS:
+        for path in sorted((source / sub).glob("*_test.py")):
+            if path.name.startswith("base_"):
+                continue
+            names = _CLASS_IN_FILE.findall(path.read_text())
+            stem = "".join(part.capitalize() for part in path.stem[: -len("_test")].split("_"))
+            # The class a file tests is the one its name spells (e.g. random_crop -> RandomCrop).
+            matches = [n for n in dict.fromkeys(names) if n.lower() == stem.lower()]
+            name = matches[0] if matches else None
+            if name is None and stem.lower() == "maxnumboundingbox":
+                name = "MaxNumBoundingBoxes"
+            if name is None or not hasattr(keras_augment, name):
+                continue
+            if only and name not in only:
+                continue
+            found[path] = name
+    return found
+
+
+def run_files(files: dict[Path, str], target: str, data_format: str) -> dict:
+    """``{(file name, test id): "passed" | "skipped" | "failed: ..."}`` for one pytest run."""
+    env = dict(os.environ)
+    env.update(
+        {
+            ENV_TARGET: target,
+            ENV_NAMES: ",".join(f"{path.name}={name}" for path, name in files.items()),
+            ENV_FORMAT: data_format,
+            "KERAS_BACKEND": "tensorflow",
+            "TF_CPP_MIN_LOG_LEVEL": "3",
+            "PYTHONPATH": os.pathsep.join([str(ROOT / "scripts"), str(ROOT)]),
+        }
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        report = Path(tmp) / "report.xml"
+        command = [sys.executable, "-m", "pytest", "-q", "-p", "keras_compat"]
+        command += ["-p", "no:cacheprovider", "--noconftest", "--import-mode=importlib"]
+        command += [f"--rootdir={tmp}", f"--junitxml={report}", *map(str, files)]
+        # cwd outside the Keras source, so `import keras` is the installed one.
+        subprocess.run(command, cwd=tmp, env=env, capture_output=True, text=True, timeout=7200)
+        if not report.exists():
+            raise RuntimeError(f"pytest wrote no report for {target} {data_format}")
+        results = {}
+        for case in ET.parse(report).getroot().iter("testcase"):
+            file_name = case.get("file") or ""
+            module = case.get("classname", "").split(".")
+            stem = next((m for m in module if m.endswith("_test")), "")
+            key = (Path(file_name).name or f"{stem}.py", f"{module[-1]}.{case.get('name')}")
+            failure = case.find("failure")
+            failure = failure if failure is not None else case.find("error")
+            if case.find("skipped") is not None:
+                results[key] = "skipped"
+            elif failure is not None:
+                lines = (failure.get("message") or "").splitlines()
+                results[key] = "failed: " + (lines[0][:160] if lines else "")
+            else:
+                results[key] = "passed"
+        return results
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("source", type=Path, help="Keras source checkout (holds keras/src)")
+    parser.add_argument("--layers", nargs="*", help="only these class names")
+    parser.add_argument(
+        "--formats", nargs="*", default=["channels_last", "channels_first"], help="data formats"
+    )
+    args = parser.parse_args(argv)
+    files = shared_test_files(args.source, args.layers)
+    if not files:
+        print(f"No shared layer tests under {args.source}.", file=sys.stderr)
+        return 1
+    rows, failures = [], []
+    totals = {"keras": [0, 0], "ours": [0, 0], "both": 0}
+    for data_format in args.formats:
+        keras_results = run_files(files, "keras", data_format)
+        our_results = run_files(files, "ours", data_format)
+        for path, name in files.items():
+            ran = [k for k, r in keras_results.items() if k[0] == path.name and r != "skipped"]
+            keras_pass = [k for k in ran if keras_results[k] == "passed"]
+            ours_pass = [k for k in ran if our_results.get(k) == "passed"]
+            both = [k for k in keras_pass if our_results.get(k) == "passed"]
+            rows.append((name, data_format, len(ran), len(keras_pass), len(ours_pass), len(both)))
+            totals["keras"][0] += len(keras_pass)
+            totals["keras"][1] += len(ran)
+            totals["ours"][0] += len(ours_pass)
+            totals["ours"][1] += len(ran)
+            totals["both"] += len(both)
+            for key in keras_pass:
+                if our_results.get(key) != "passed":
+                    failures.append((name, data_format, key[1], our_results.get(key, "not run")))
+    print("| layer | data format | tests | pass on Keras | pass on ours |")
+    print("| --- | --- | ---: | ---: | ---: |")
+    for name, data_format, ran, keras_pass, ours_pass, _ in rows:
+        print(f"| {name} | {data_format} | {ran} | {keras_pass} | {ours_pass} |")
+    k, o = totals["keras"], totals["ours"]
+    print(f"| **total** | | {k[1]} | {k[0]} | {o[0]} |")
+    print(f"\nPass on Keras and on ours: {totals['both']} of {k[0]}.\n")
+    print("| layer | data format | test | our result |")
+    print("| --- | --- | --- | --- |")
+    for name, data_format, test, result in failures:
+        result = result.replace("|", "\\|")
+        print(f"| {name} | {data_format} | `{test}` | {result} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

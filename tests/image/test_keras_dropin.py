@@ -1,0 +1,174 @@
+"""Code written for Keras' image layers runs unchanged on ours: one test per behaviour.
+
+Where Keras has a behaviour, its layer is the reference.
+"""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import keras_augment as ka
+from keras_augment.core.validation import UnsupportedOptionError
+
+
+@pytest.fixture(scope="module")
+def batch() -> np.ndarray:
+    return np.random.default_rng(3).uniform(0, 255, (2, 12, 16, 3)).astype("float32")
+
+
+def test_reversed_zoom_range_is_accepted_as_keras_accepts_it(batch):
+    ours = ka.RandomZoom(height_factor=(-0.4, -0.5), seed=1)
+    theirs = keras.layers.RandomZoom(height_factor=(-0.4, -0.5))
+    assert ours.height_factor == (theirs.height_lower, theirs.height_upper) == (-0.5, -0.4)
+    # Zooming in by 40-50% magnifies: the centre pixel's neighbourhood fills the image.
+    out = np.asarray(ours(batch))
+    assert out.shape == batch.shape and out.std() < batch.std()
+
+
+PHOTOMETRIC = {
+    "RandomBrightness": lambda: ka.RandomBrightness(0.3),
+    "RandomContrast": lambda: ka.RandomContrast(0.3),
+    "RandomHue": lambda: ka.RandomHue(0.3),
+    "RandomGrayscale": lambda: ka.RandomGrayscale(1.0),
+    "RandomGaussianBlur": lambda: ka.RandomGaussianBlur(1.0),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PHOTOMETRIC))
+def test_photometric_layers_pass_boxes_through_untouched(name, batch):
+    """Boxes (1, 4) with a batch of 2, as Keras accepts them: returned as given."""
+    boxes = {"boxes": np.array([[1.0, 2.0, 5.0, 6.0]], "float32"), "labels": np.array([1])}
+    layer = PHOTOMETRIC[name]()
+    out = layer({"images": batch, "bounding_boxes": boxes})
+    reference = getattr(keras.layers, name)
+    if name in ("RandomBrightness", "RandomContrast"):  # Keras' result as the reference
+        kept = reference(0.3, bounding_box_format="xyxy")(
+            {"images": batch, "bounding_boxes": boxes}
+        )
+        np.testing.assert_array_equal(kept["bounding_boxes"]["boxes"], boxes["boxes"])
+    np.testing.assert_array_equal(np.asarray(out["bounding_boxes"]["boxes"]), boxes["boxes"])
+    np.testing.assert_array_equal(np.asarray(out["bounding_boxes"]["labels"]), boxes["labels"])
+    assert out["images"].shape == batch.shape
+
+
+def test_random_crop_with_one_set_of_boxes_crops_the_batch_at_one_place(batch):
+    """Keras crops a whole batch at one place, so boxes without a batch axis stay valid;
+    given such boxes, ours draws one window for the batch and moves the boxes with it."""
+    boxes = {"boxes": np.array([[4.0, 3.0, 12.0, 10.0]], "float32"), "labels": np.array([7])}
+    layer = ka.RandomCrop(8, 10, bounding_box_format="xyxy", seed=5)
+    out = layer({"images": batch, "bounding_boxes": boxes})
+    images = np.asarray(out["images"])
+    # Find the one window: both images must come from the same (top, left).
+    found = [
+        (t, c)
+        for t in range(12 - 8 + 1)
+        for c in range(16 - 10 + 1)
+        if np.allclose(images, batch[:, t : t + 8, c : c + 10], atol=1e-4)
+    ]
+    assert len(found) == 1
+    top, left = found[0]
+    moved = np.clip(boxes["boxes"] - [left, top, left, top], 0, [10, 8, 10, 8])
+    assert out["bounding_boxes"]["boxes"].shape == (1, 4)
+    np.testing.assert_allclose(np.asarray(out["bounding_boxes"]["boxes"]), moved, atol=1e-4)
+
+
+MIXED_INPUT_LAYERS = {
+    "CutMix": lambda: ka.CutMix(seed=1),
+    "MixUp": lambda: ka.MixUp(seed=1),
+    "RandomRotation": lambda: ka.RandomRotation(0.1, seed=1),
+    "Pipeline": lambda: ka.Pipeline([ka.RandomFlip(seed=1), ka.RandomContrast(0.2, seed=2)]),
+    "Resizing": lambda: ka.Resizing(8, 8),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MIXED_INPUT_LAYERS))
+def test_dicts_mixing_arrays_lists_and_tensors_are_accepted(name, batch):
+    """Keras' CutMix takes {"images": numpy, "labels": tensor}; every layer of ours does too,
+    and also Python lists beside tensors."""
+    if name == "CutMix":
+        labels = tf.one_hot([0, 1], 2)
+        reference = keras.layers.CutMix()({"images": batch, "labels": labels})
+        assert reference["labels"].shape == (2, 2)
+    layer = MIXED_INPUT_LAYERS[name]()
+    out = layer({"images": batch, "labels": tf.one_hot([0, 1], 2)})
+    assert tuple(out["labels"].shape) == (2, 2)
+    out = layer({"images": tf.constant(batch), "labels": [[1.0, 0.0], [0.0, 1.0]]})
+    assert tuple(out["labels"].shape) == (2, 2) and out["images"].shape[0] == 2
+
+
+def test_pipeline_takes_the_box_format_its_layers_agree_on(batch):
+    layers = [ka.RandomFlip(bounding_box_format="xyxy"), ka.CenterCrop(8, 8)]
+    pipeline = ka.Pipeline(layers)
+    assert pipeline.bounding_box_format == "xyxy"
+    boxes = {"boxes": np.array([[[4.0, 3.0, 12.0, 9.0]]] * 2, "float32"), "labels": np.ones((2, 1))}
+    out = pipeline({"images": batch, "bounding_boxes": boxes}, training=False)
+    # At inference only the centre crop acts: (16 - 8) // 2 = 4 left, (12 - 8) // 2 = 2 top.
+    np.testing.assert_allclose(np.asarray(out["bounding_boxes"]["boxes"])[0, 0], [0, 1, 8, 7])
+    with pytest.raises(ValueError, match=r"Pipeline: its layers disagree on bounding_box_format"):
+        ka.Pipeline(
+            [
+                ka.RandomFlip(bounding_box_format="xyxy"),
+                ka.RandomZoom(0.1, bounding_box_format="yxyx"),
+            ]
+        )
+
+
+def test_keras_protocol_moves_images_boxes_and_masks_with_one_transformation(batch):
+    """get_random_transformation + transform_* (Keras' signatures) give what one dict call
+    with the same seed gives: images, boxes and masks moved together."""
+    layer = ka.RandomRotation(0.25, fill_mode="constant", bounding_box_format="xyxy", seed=3)
+    boxes = {"boxes": np.array([[[2.0, 2.0, 8.0, 6.0]]] * 2, "float32"), "labels": np.ones((2, 1))}
+    masks = (batch[..., :1] > 128).astype("int32")
+    seed = tf.constant([4, 9])
+    t = layer.get_random_transformation({"images": batch}, training=True, seed=seed)
+    images = layer.transform_images(batch, t, training=True)
+    moved_boxes = layer.transform_bounding_boxes(boxes, t, training=True)
+    moved_masks = layer.transform_segmentation_masks(masks, t, training=True)
+    labels = layer.transform_labels(np.ones((2, 3)), t, training=True)
+    call = layer({"images": batch, "bounding_boxes": boxes, "segmentation_masks": masks}, seed=seed)
+    np.testing.assert_allclose(images, call["images"], atol=1e-4)
+    np.testing.assert_allclose(moved_boxes["boxes"], call["bounding_boxes"]["boxes"], atol=1e-4)
+    np.testing.assert_array_equal(moved_masks, call["segmentation_masks"])
+    np.testing.assert_array_equal(labels, np.ones((2, 3)))
+    assert not np.allclose(images, batch)  # it did rotate
+    # training=False: Keras' protocol returns the inputs, ours too.
+    assert layer.get_random_transformation(batch, training=False) is None
+    np.testing.assert_array_equal(layer.transform_images(batch, None, training=False), batch)
+
+
+def test_keras_protocol_is_overridable_by_subclasses_as_in_keras(batch):
+    """A subclass written against Keras' protocol overrides transform_images and calls the
+    base implementation: its override is what calling the layer does, as in Keras."""
+
+    class Brighter(ka.RandomBrightness):
+        def transform_images(self, images, transformation, training=True):
+            return super().transform_images(images, transformation, training) + 1.0
+
+    layer = Brighter(0.0, value_range=(0, 1000))
+    t = layer.get_random_transformation(batch)
+    np.testing.assert_allclose(layer.transform_images(batch, t), batch + 1.0, atol=1e-3)
+    np.testing.assert_allclose(layer(batch), batch + 1.0, atol=1e-3)
+    np.testing.assert_allclose(layer(batch, training=False), batch)
+
+
+def test_error_types_and_documented_words_match_keras():
+    for make in (keras.layers.RandomBrightness, ka.RandomBrightness):
+        with pytest.raises(ValueError, match=r"^The `factor` argument should be a number"):
+            make(factor=1.1)
+        with pytest.raises(
+            ValueError, match=r"^The `value_range` argument should be a list of two numbers"
+        ):
+            make(factor=0.1, value_range=[10])
+        # Keras wraps call() errors in its own preamble: the words follow it.
+        with pytest.raises(ValueError, match=r"Expected the input image to be rank 3 or 4\."):
+            make(factor=0.1)(np.zeros((10, 10)), training=True)
+    with pytest.raises(ValueError, match=r"RandomBrightness: `factor`"):  # then our detail
+        ka.RandomBrightness(factor=1.1)
+    for make in (keras.layers.RandomRotation, ka.RandomRotation):
+        with pytest.raises(NotImplementedError):
+            make(0.1, fill_mode="mirror")
+        with pytest.raises(NotImplementedError):
+            make(0.1, interpolation="cubic-spline")
+    with pytest.raises(UnsupportedOptionError, match=r"RandomZoom: `fill_mode` must be one of"):
+        ka.RandomZoom(0.1, fill_mode="mirror")
