@@ -14,6 +14,7 @@ once against Keras itself (so Keras' own failures are not blamed on us) and
 once against ours. The output is a Markdown table of pass counts and the
 list of tests that pass on Keras and fail on ours.
 
+Keras' tests need ``pytest`` and ``grain`` (``pip install keras-augment[compat]``).
 Nothing of Keras is copied: the tests are read from ``KERAS_SOURCE`` in place.
 The same file is also the pytest plugin that does the substitution (loaded
 with ``-p keras_compat`` in the subprocess, configured by environment).
@@ -24,11 +25,14 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import signal
 import subprocess
 import sys
 import tempfile
 import xml.etree.ElementTree as ET
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 TEST_DIRS = ("keras/src/layers/preprocessing/image_preprocessing", "keras/src/layers/preprocessing")
@@ -38,6 +42,7 @@ _CLASS_IN_FILE = re.compile(r"layers\.([A-Z][A-Za-z]+)\(")
 ENV_TARGET = "KERAS_COMPAT_TARGET"  # "ours" or "keras"
 ENV_NAMES = "KERAS_COMPAT_NAMES"  # "file.py=ClassName,..." : the class each file is about
 ENV_FORMAT = "KERAS_COMPAT_DATA_FORMAT"
+ENV_TIMEOUT = "KERAS_COMPAT_TEST_TIMEOUT"  # seconds per test
 
 
 # ----- the pytest plugin half --------------------------------------------------
@@ -53,6 +58,23 @@ def pytest_configure(config):
     import keras
 
     keras.config.set_image_data_format(os.environ.get(ENV_FORMAT, "channels_last"))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item):
+    """A test that runs longer than the per-test limit fails instead of stalling the run."""
+    limit = int(os.environ.get(ENV_TIMEOUT, "300"))
+
+    def expired(signum, frame):
+        raise TimeoutError(f"test ran longer than {limit} s")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.alarm(limit)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def pytest_runtest_setup(item):
@@ -114,7 +136,22 @@ def shared_test_files(source: Path, only: list[str] | None = None) -> dict[Path,
     return found
 
 
-def run_files(files: dict[Path, str], target: str, data_format: str) -> dict:
+_LOG_LINE = re.compile(r"::(\w+)::(\S+) <- \S*?([\w]+_test\.py) (PASSED|FAILED|ERROR|SKIPPED)")
+
+
+def parse_log(log: Path) -> dict:
+    """Results read from a verbose pytest log (for a run that was stopped before its report)."""
+    results = {}
+    for match in _LOG_LINE.finditer(log.read_text(errors="replace") if log.exists() else ""):
+        cls, test, file_name, outcome = match.groups()
+        outcome = {"PASSED": "passed", "SKIPPED": "skipped"}.get(outcome, "failed")
+        results[(file_name, f"{cls}.{test}")] = outcome
+    return results
+
+
+def run_files(
+    files: dict[Path, str], target: str, data_format: str, log_dir: Path, run: bool = True
+) -> dict:
     """``{(file name, test id): "passed" | "skipped" | "failed: ..."}`` for one pytest run."""
     env = dict(os.environ)
     env.update(
@@ -127,15 +164,20 @@ def run_files(files: dict[Path, str], target: str, data_format: str) -> dict:
             "PYTHONPATH": os.pathsep.join([str(ROOT / "scripts"), str(ROOT)]),
         }
     )
+    log = log_dir / f"{target}-{data_format}.log"
+    if not run:
+        return parse_log(log)
     with tempfile.TemporaryDirectory() as tmp:
         report = Path(tmp) / "report.xml"
-        command = [sys.executable, "-m", "pytest", "-q", "-p", "keras_compat"]
+        command = [sys.executable, "-m", "pytest", "-v", "-p", "keras_compat"]
         command += ["-p", "no:cacheprovider", "--noconftest", "--import-mode=importlib"]
+        command += ["--continue-on-collection-errors"]
         command += [f"--rootdir={tmp}", f"--junitxml={report}", *map(str, files)]
         # cwd outside the Keras source, so `import keras` is the installed one.
-        subprocess.run(command, cwd=tmp, env=env, capture_output=True, text=True, timeout=7200)
+        with open(log, "w") as out:
+            subprocess.run(command, cwd=tmp, env=env, stdout=out, stderr=subprocess.STDOUT)
         if not report.exists():
-            raise RuntimeError(f"pytest wrote no report for {target} {data_format}")
+            return parse_log(log)
         results = {}
         for case in ET.parse(report).getroot().iter("testcase"):
             file_name = case.get("file") or ""
@@ -161,6 +203,17 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--formats", nargs="*", default=["channels_last", "channels_first"], help="data formats"
     )
+    parser.add_argument(
+        "--logs",
+        type=Path,
+        default=Path(tempfile.gettempdir()) / "keras_compat",
+        help="where each pytest run writes its verbose log",
+    )
+    parser.add_argument(
+        "--from-logs",
+        action="store_true",
+        help="summarise the logs of an earlier run instead of running the tests",
+    )
     args = parser.parse_args(argv)
     files = shared_test_files(args.source, args.layers)
     if not files:
@@ -168,15 +221,20 @@ def main(argv=None) -> int:
         return 1
     rows, failures = [], []
     totals = {"keras": [0, 0], "ours": [0, 0], "both": 0}
+    args.logs.mkdir(parents=True, exist_ok=True)
     for data_format in args.formats:
-        keras_results = run_files(files, "keras", data_format)
-        our_results = run_files(files, "ours", data_format)
+        run = not args.from_logs
+        keras_results = run_files(files, "keras", data_format, args.logs, run)
+        our_results = run_files(files, "ours", data_format, args.logs, run)
         for path, name in files.items():
             ran = [k for k, r in keras_results.items() if k[0] == path.name and r != "skipped"]
             keras_pass = [k for k in ran if keras_results[k] == "passed"]
             ours_pass = [k for k in ran if our_results.get(k) == "passed"]
             both = [k for k in keras_pass if our_results.get(k) == "passed"]
-            rows.append((name, data_format, len(ran), len(keras_pass), len(ours_pass), len(both)))
+            ours_ran = [k for k in ran if k in our_results]
+            rows.append(
+                (name, data_format, len(ran), len(keras_pass), len(ours_ran), len(ours_pass))
+            )
             totals["keras"][0] += len(keras_pass)
             totals["keras"][1] += len(ran)
             totals["ours"][0] += len(ours_pass)
@@ -185,12 +243,13 @@ def main(argv=None) -> int:
             for key in keras_pass:
                 if our_results.get(key) != "passed":
                     failures.append((name, data_format, key[1], our_results.get(key, "not run")))
-    print("| layer | data format | tests | pass on Keras | pass on ours |")
-    print("| --- | --- | ---: | ---: | ---: |")
-    for name, data_format, ran, keras_pass, ours_pass, _ in rows:
-        print(f"| {name} | {data_format} | {ran} | {keras_pass} | {ours_pass} |")
+    print("| layer | data format | tests | pass on Keras | ran on ours | pass on ours |")
+    print("| --- | --- | ---: | ---: | ---: | ---: |")
+    for name, data_format, ran, keras_pass, ours_ran, ours_pass in rows:
+        print(f"| {name} | {data_format} | {ran} | {keras_pass} | {ours_ran} | {ours_pass} |")
     k, o = totals["keras"], totals["ours"]
-    print(f"| **total** | | {k[1]} | {k[0]} | {o[0]} |")
+    ours_ran = sum(row[4] for row in rows)
+    print(f"| **total** | | {k[1]} | {k[0]} | {ours_ran} | {o[0]} |")
     print(f"\nPass on Keras and on ours: {totals['both']} of {k[0]}.\n")
     print("| layer | data format | test | our result |")
     print("| --- | --- | --- | --- |")

@@ -387,15 +387,18 @@ class MaxNumBoundingBoxes(keras.layers.Layer):
         return values if batched else values[0]
 
     def call(self, inputs):
-        if not isinstance(inputs, dict) or "bounding_boxes" not in inputs:
-            return inputs
+        if not isinstance(inputs, dict):
+            return tf.cast(inputs, self.compute_dtype)  # images, as Keras returns them
+        out = dict(inputs)
+        out["images"] = tf.cast(inputs["images"], self.compute_dtype)
+        if "bounding_boxes" not in inputs:
+            return out
         boxes = inputs["bounding_boxes"]
         if not isinstance(boxes, dict) or not {"boxes", "labels"} <= set(boxes):
             raise ValueError(
                 f"MaxNumBoundingBoxes: expected bounding_boxes as a dict {{'boxes': [batch, n, "
                 f"4], 'labels': [batch, n]}}; got {boxes!r}."
             )
-        out = dict(inputs)
         out["bounding_boxes"] = {
             **boxes,
             "boxes": self._fit(boxes["boxes"], 3),

@@ -385,7 +385,7 @@ def test_grayscale_stays_in_value_range():
 
 BAD_ARGUMENTS = [
     ("RandomBrightness", lambda: RandomBrightness(1.5)),
-    ("RandomBrightness", lambda: RandomBrightness((0.3, 0.1))),
+    ("RandomBrightness", lambda: RandomBrightness((0.3, 1.1))),
     ("RandomBrightness", lambda: RandomBrightness(0.2, value_range=(1, 0))),
     ("RandomContrast", lambda: RandomContrast(-0.1)),
     ("RandomContrast", lambda: RandomContrast((1.2, 0.5))),
@@ -401,7 +401,7 @@ BAD_ARGUMENTS = [
     ("RandomPosterization", lambda: RandomPosterization(4.5)),
     ("RandomPosterization", lambda: RandomPosterization((6, 2))),
     ("Solarization", lambda: Solarization(addition_factor=1.5)),
-    ("Solarization", lambda: Solarization(threshold_factor=(0.5, 0.2))),
+    ("Solarization", lambda: Solarization(threshold_factor=(0.5, 1.2))),
     ("AutoContrast", lambda: AutoContrast(value_range=5)),
     ("Equalization", lambda: Equalization(bins=1)),
     ("Equalization", lambda: Equalization(bins=2.5)),

@@ -148,7 +148,7 @@ def test_model_save_load(name, images, tmp_path):
 
 BAD_ARGUMENTS = [
     (RandomErasing, {"factor": 1.5}),
-    (RandomErasing, {"scale": (0.5, 0.1)}),
+    (RandomErasing, {"scale": (0.5, -0.1)}),
     (RandomErasing, {"scale": (0.1, 2.0)}),
     (RandomErasing, {"fill_value": "black"}),
     (RandomErasing, {"fill_value": []}),

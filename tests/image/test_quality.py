@@ -192,7 +192,7 @@ def test_value_range_is_kept(name, images):
 
 BAD_ARGUMENTS = [
     (RandomSharpness, {"factor": 1.5}),
-    (RandomSharpness, {"factor": (0.8, 0.2)}),
+    (RandomSharpness, {"factor": (0.8, 1.2)}),
     (RandomSharpness, {"factor": 0.5, "value_range": (1, 0)}),
     (RandomGaussianBlur, {"kernel_size": 4}),
     (RandomGaussianBlur, {"kernel_size": (3, 0)}),
