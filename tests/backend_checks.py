@@ -345,6 +345,10 @@ def direct_eager_calls_return_backend_tensors():
 # ----- smoke pass: every exported layer inside tf.data ----------------------------------------
 
 SMOKE_ARGS = {
+    "CenterCrop": (12, 12),
+    "MaxNumBoundingBoxes": (4,),
+    "Rescaling": (1 / 255.0,),
+    "Resizing": (12, 12),
     "RandomCrop": (12, 12),
     "RandomResizedCrop": (12, 12),
     "RandomRotation": (0.2,),

@@ -16,6 +16,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_augment.core import matrices
+from keras_augment.core.backend import SeededLayer
 from keras_augment.core.base import Batch, as_tensors, register
 from keras_augment.core.geometry import (
     GeometricAugmentation,
@@ -273,8 +274,20 @@ class CenterCrop(_Deterministic):
         return config
 
 
+class _Unseeded(SeededLayer):
+    """A deterministic layer that runs under every Keras backend (no seed state to save)."""
+
+    _seed_state = None
+
+    def save_own_variables(self, store) -> None:
+        keras.layers.Layer.save_own_variables(self, store)
+
+    def load_own_variables(self, store) -> None:
+        keras.layers.Layer.load_own_variables(self, store)
+
+
 @register
-class Rescaling(keras.layers.Layer):
+class Rescaling(_Unseeded):
     """Multiplies inputs by ``scale`` and adds ``offset``, in training and at inference.
 
     Same arguments and behaviour as ``keras.layers.Rescaling``: inputs of
@@ -301,9 +314,13 @@ class Rescaling(keras.layers.Layer):
         self.offset = offset
         self.supports_masking = True
         self.supports_jit = True
+        # TensorFlow tensors under every backend (inside tf.data), as the other layers take.
+        self._convert_input_args = False
+        self._allow_non_tensor_positional_args = True
         self.built = True
 
-    def call(self, inputs):
+    def call(self, inputs, seed=None):
+        # `seed` is the call convention of the other layers; nothing here is random.
         dtype = self.compute_dtype
         scale = tf.cast(self.scale, dtype)
         offset = tf.cast(self.offset, dtype)
@@ -335,7 +352,7 @@ class Rescaling(keras.layers.Layer):
 
 
 @register
-class MaxNumBoundingBoxes(keras.layers.Layer):
+class MaxNumBoundingBoxes(_Unseeded):
     """Pads or truncates ``bounding_boxes`` to exactly ``max_number`` boxes per image.
 
     Same arguments and behaviour as ``keras.layers.MaxNumBoundingBoxes``:
@@ -386,7 +403,8 @@ class MaxNumBoundingBoxes(keras.layers.Layer):
         values = tf.reshape(values, shape)
         return values if batched else values[0]
 
-    def call(self, inputs):
+    def call(self, inputs, seed=None):
+        # `seed` is the call convention of the other layers; nothing here is random.
         if not isinstance(inputs, dict):
             return tf.cast(inputs, self.compute_dtype)  # images, as Keras returns them
         out = dict(inputs)
