@@ -14,9 +14,13 @@ Layouts:
 
 * Waveform layers (:class:`WaveformAugmentation`) take float waveforms
   ``[batch, time]`` or ``[batch, time, channels]``, a single clip ``[time]``,
-  or a rank-2 single clip ``[time, channels]``. A rank-2 tensor is
-  ambiguous; it is read as ``[batch, time]`` unless the layer was built with
-  ``rank2_layout="time_channels"``. Internally every waveform is
+  or a rank-2 single clip ``[time, channels]`` (what ``load_wav`` returns).
+  A rank-2 tensor is ambiguous. By default (``rank2_layout="auto"``) it is
+  one clip ``[time, channels]`` when its static last axis has at most 8
+  entries and the first axis more, and ``[batch, time]`` otherwise (also when
+  the shape is not static); ``"batch_time"`` or ``"time_channels"`` fix the
+  reading, and a shape that would be read implausibly (clips of at most 8
+  samples, or a clip with more channels than samples) is refused. Internally every waveform is
   ``float32[batch, time, channels]``; parameters are drawn per clip and shared
   by its channels, so a stereo clip keeps its stereo image.
 * Spectrogram layers (:class:`SpectrogramAugmentation`) take
@@ -38,16 +42,39 @@ import tensorflow as tf
 
 from keras_augment.core import random as ka_random
 from keras_augment.core.backend import SeededLayer
-from keras_augment.core.validation import check_choice
+from keras_augment.core.validation import check_choice, parse_range
 
-RANK2_LAYOUTS = ("batch_time", "time_channels")
+RANK2_LAYOUTS = ("auto", "batch_time", "time_channels")
+# More channels than this in a rank-2 input is not a [time, channels] clip (7.1
+# surround has 8), and fewer samples than this is not a [batch, time] clip.
+MAX_CHANNELS = 8
+
+
+# The highest sample rate in use (768 kHz PCM); higher values are typos that would size
+# filters, windows and impulse responses beyond memory.
+MAX_SAMPLE_RATE = 768_000.0
+# Speed and tempo factors: four octaves either way (PitchShift's +-48 semitones).
+SPEED_LIMITS = (1.0 / 16.0, 16.0)
 
 
 def check_sample_rate(layer: str, value) -> float:
-    """A positive sample rate in Hz."""
-    if not isinstance(value, numbers.Real) or isinstance(value, bool) or not value > 0:
-        raise ValueError(f"{layer}: `sample_rate` must be a positive number of Hz; got {value!r}.")
+    """A positive sample rate in Hz, at most ``MAX_SAMPLE_RATE``."""
+    if (
+        not isinstance(value, numbers.Real)
+        or isinstance(value, bool)
+        or not 0 < value <= MAX_SAMPLE_RATE
+    ):
+        raise ValueError(
+            f"{layer}: `sample_rate` must be a positive number of Hz up to "
+            f"{MAX_SAMPLE_RATE:g}; got {value!r}."
+        )
     return float(value)
+
+
+def parse_speed_range(layer: str, name: str, value) -> tuple[float, float]:
+    """A ``(low, high)`` speed or tempo factor range within ``SPEED_LIMITS``."""
+    low, high = SPEED_LIMITS
+    return parse_range(layer, name, value, low=low, high=high, symmetric=False)
 
 
 class AudioAugmentation(SeededLayer):
@@ -94,7 +121,8 @@ class AudioAugmentation(SeededLayer):
 
     # ----- layout hooks (waveform / spectrogram) ---------------------------
 
-    def _to_internal(self, inputs: tf.Tensor):
+    def _to_internal(self, inputs: tf.Tensor, layout: str | None = None):
+        """``(internal-layout inputs, layout)``; ``layout`` forces a reading of the input."""
         raise NotImplementedError
 
     def _from_internal(self, outputs: tf.Tensor, layout) -> tf.Tensor:
@@ -109,6 +137,13 @@ class AudioAugmentation(SeededLayer):
 
     def _check_input(self, inputs) -> tf.Tensor:
         name = self.__class__.__name__
+        if isinstance(inputs, (tf.RaggedTensor, tf.SparseTensor)):
+            raise TypeError(
+                f"{name}: got {self._input_name} as a {type(inputs).__name__}; expected a "
+                f"dense tensor. Clips of different lengths cannot share one batch tensor: pad "
+                f"or crop them to one length before batching (e.g. .padded_batch()), or map "
+                f"this layer over single clips before .ragged_batch()."
+            )
         inputs = tf.convert_to_tensor(inputs)
         dtype = inputs.dtype
         if dtype.is_integer:
@@ -142,6 +177,10 @@ class AudioAugmentation(SeededLayer):
 
     def call(self, inputs, training=True, seed=None):
         inputs = self._check_input(inputs)
+        if 0 in inputs.shape:
+            # No clips, no samples or no channels: nothing to augment (and the
+            # kernels' framing and filtering need at least one sample).
+            return tf.cast(inputs, self.compute_dtype)
         if isinstance(training, bool) or training is None:
             if training is False:
                 return tf.cast(inputs, self.compute_dtype)
@@ -158,25 +197,27 @@ class AudioAugmentation(SeededLayer):
         out.set_shape(internal.shape)
         return tf.cast(self._from_internal(out, layout), self.compute_dtype)
 
-    def _augment_input(self, inputs: tf.Tensor, seed=None) -> tf.Tensor:
+    def _augment_input(self, inputs: tf.Tensor, seed=None, layout=None) -> tf.Tensor:
         """The training path on a checked input of any accepted layout."""
-        internal, layout = self._to_internal(inputs)
+        internal, layout = self._to_internal(inputs, layout)
         internal = tf.cast(internal, tf.float32)
         out = self.augment(internal, seed)
         out.set_shape(internal.shape)
         return tf.cast(self._from_internal(out, layout), self.compute_dtype)
 
     def _traced_call(self, inputs, seed):
-        # One function per input rank (the layout depends on it); within a rank, shapes may
-        # vary without retracing each time.
-        rank = inputs.shape.rank
+        # One function per layout, chosen here on the static shape (a relaxed trace
+        # no longer sees it); within a layout, shapes may vary without retracing.
+        layout = self._to_internal(inputs)[1]
         if self._traced is None:
             self._traced = {}
-        if rank not in self._traced:
-            self._traced[rank] = tf.function(
-                self._augment_input, autograph=False, reduce_retracing=True
+        if layout not in self._traced:
+            self._traced[layout] = tf.function(
+                lambda x, seed: self._augment_input(x, seed, layout),
+                autograph=False,
+                reduce_retracing=True,
             )
-        return self._traced[rank](inputs, seed)
+        return self._traced[layout](inputs, seed)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
@@ -196,8 +237,11 @@ class WaveformAugmentation(AudioAugmentation):
     Args:
         seed: integer seed, or ``None`` to draw one.
         batchwise: one set of parameters per call instead of one per clip.
-        rank2_layout: how a rank-2 input is read: ``"batch_time"`` (default, a
-            batch of mono clips) or ``"time_channels"`` (one multichannel clip).
+        rank2_layout: how a rank-2 input is read: ``"auto"`` (default: one clip
+            ``[time, channels]`` when the last axis has at most 8 entries and
+            the first more, as from ``load_wav``; else a batch), ``"batch_time"``
+            (a batch of mono clips) or ``"time_channels"`` (one multichannel
+            clip).
     """
 
     _input_name = "waveforms"
@@ -207,7 +251,7 @@ class WaveformAugmentation(AudioAugmentation):
         self,
         seed: int | None = None,
         batchwise: bool = False,
-        rank2_layout: str = "batch_time",
+        rank2_layout: str = "auto",
         **kwargs,
     ):
         super().__init__(seed=seed, batchwise=batchwise, **kwargs)
@@ -217,17 +261,41 @@ class WaveformAugmentation(AudioAugmentation):
 
     def _rank_message(self, rank, shape) -> str:
         return (
-            f"expected waveforms of rank 1 ([time]), 2 ([batch, time], or [time, channels] "
-            f"with rank2_layout='time_channels') or 3 ([batch, time, channels]); got rank "
+            f"expected waveforms of rank 1 ([time]), 2 ([batch, time] or [time, channels], "
+            f"see rank2_layout) or 3 ([batch, time, channels]); got rank "
             f"{rank} with shape {shape}."
         )
 
-    def _to_internal(self, waves):
+    def _rank2_layout(self, shape: tf.TensorShape) -> str:
+        """How this layer reads a rank-2 input of static ``shape`` (refusing implausible reads)."""
+        first, last = shape
+        layout = self.rank2_layout
+        if layout == "auto":
+            is_clip = last is not None and last <= MAX_CHANNELS and (first is None or first > last)
+            layout = "time_channels" if is_clip else "batch_time"
+        elif layout == "batch_time" and last is not None and last <= MAX_CHANNELS < (first or 0):
+            raise ValueError(
+                f"{self.__class__.__name__}: a rank-2 input of shape {shape} read as [batch, "
+                f"time] is {first} clips of {last} samples each; this looks like one clip "
+                f"[time, channels] (as load_wav returns). Build the layer with "
+                f"rank2_layout='time_channels' (or 'auto'), or pass a batch [batch, time, "
+                f"channels]."
+            )
+        elif layout == "time_channels" and None not in (first, last) and last > first:
+            raise ValueError(
+                f"{self.__class__.__name__}: a rank-2 input of shape {shape} read as [time, "
+                f"channels] is one clip of {first} samples with {last} channels; this looks "
+                f"like a batch [batch, time]. Build the layer with rank2_layout='batch_time' "
+                f"(or 'auto')."
+            )
+        return layout
+
+    def _to_internal(self, waves, layout=None):
         rank = waves.shape.rank
         if rank == 1:
             return tf.expand_dims(tf.expand_dims(waves, 0), 2), "time"
         if rank == 2:
-            if self.rank2_layout == "batch_time":
+            if (layout or self._rank2_layout(waves.shape)) == "batch_time":
                 return tf.expand_dims(waves, 2), "batch_time"
             return tf.expand_dims(waves, 0), "time_channels"
         return waves, "batch_time_channels"
@@ -263,7 +331,7 @@ class SpectrogramAugmentation(AudioAugmentation):
             f"got rank {rank} with shape {shape}."
         )
 
-    def _to_internal(self, spectrograms):
+    def _to_internal(self, spectrograms, layout=None):
         if spectrograms.shape.rank == 2:
             return tf.expand_dims(spectrograms, 0), "single"
         return spectrograms, "batch"

@@ -20,7 +20,12 @@ import numbers
 import tensorflow as tf
 
 from keras_augment.audio import dsp
-from keras_augment.audio.base import WaveformAugmentation, check_sample_rate
+from keras_augment.audio.base import (
+    SPEED_LIMITS,
+    WaveformAugmentation,
+    check_sample_rate,
+    parse_speed_range,
+)
 from keras_augment.core.base import register
 from keras_augment.core.random import Sampler
 from keras_augment.core.validation import parse_range
@@ -69,13 +74,8 @@ class SpeedChange(WaveformAugmentation):
             self.factor = None
         else:
             self.factors = None
-            self.factor = parse_range(
-                name,
-                "factor",
-                (0.9, 1.1) if factor is None else factor,
-                low=0.0,
-                low_inclusive=False,
-                symmetric=False,
+            self.factor = parse_speed_range(
+                name, "factor", (0.9, 1.1) if factor is None else factor
             )
 
     def get_params(self, sampler: Sampler, waves: tf.Tensor) -> dict:
@@ -100,11 +100,11 @@ def check_factor_list(layer: str, factors) -> tuple[float, ...]:
     if (
         not values
         or any(isinstance(v, bool) or not isinstance(v, numbers.Real) for v in values)
-        or not all(v > 0 for v in values)
+        or not all(SPEED_LIMITS[0] <= v <= SPEED_LIMITS[1] for v in values)
     ):
         raise ValueError(
-            f"{layer}: `factors` must be a non-empty list of positive numbers, e.g. "
-            f"[0.9, 1.0, 1.1]; got {factors!r}."
+            f"{layer}: `factors` must be a non-empty list of numbers within "
+            f"[{SPEED_LIMITS[0]:g}, {SPEED_LIMITS[1]:g}], e.g. [0.9, 1.0, 1.1]; got {factors!r}."
         )
     return tuple(float(v) for v in values)
 
@@ -128,7 +128,7 @@ class TimeStretch(WaveformAugmentation):
     def __init__(self, rate=(0.8, 1.25), sample_rate: float = 16000, **kwargs):
         super().__init__(**kwargs)
         name = self.__class__.__name__
-        self.rate = parse_range(name, "rate", rate, low=0.0, low_inclusive=False, symmetric=False)
+        self.rate = parse_speed_range(name, "rate", rate)
         self.sample_rate = check_sample_rate(name, sample_rate)
         self.frame_length = dsp.default_frame_length(self.sample_rate)
 

@@ -19,7 +19,12 @@ from keras_augment.audio.base import WaveformAugmentation, check_sample_rate
 from keras_augment.audio.io import clip_bank, load_wav_folder
 from keras_augment.core.base import register
 from keras_augment.core.random import Sampler, normal
-from keras_augment.core.validation import check_choice, check_number, parse_range
+from keras_augment.core.validation import (
+    check_choice,
+    check_number,
+    parse_db_range,
+    parse_range,
+)
 
 # ----- kernels ---------------------------------------------------------------
 
@@ -116,7 +121,7 @@ class AddGaussianNoise(WaveformAugmentation):
     ):
         super().__init__(**kwargs)
         name = self.__class__.__name__
-        self.snr_db = parse_range(name, "snr_db", snr_db, symmetric=False)
+        self.snr_db = parse_db_range(name, "snr_db", snr_db, symmetric=False)
         self.amplitude = (
             None
             if amplitude is None
@@ -179,7 +184,7 @@ class AddBackgroundNoise(WaveformAugmentation):
         super().__init__(**kwargs)
         name = self.__class__.__name__
         self.sample_rate = check_sample_rate(name, sample_rate)
-        self.snr_db = parse_range(name, "snr_db", snr_db, symmetric=False)
+        self.snr_db = parse_db_range(name, "snr_db", snr_db, symmetric=False)
         if isinstance(bank, (str, os.PathLike)):
             self.bank = os.fspath(bank)
             clips = load_wav_folder(name, self.bank, self.sample_rate)
@@ -228,7 +233,7 @@ class Gain(WaveformAugmentation):
 
     def __init__(self, gain_db=(-12.0, 12.0), **kwargs):
         super().__init__(**kwargs)
-        self.gain_db = parse_range(self.__class__.__name__, "gain_db", gain_db)
+        self.gain_db = parse_db_range(self.__class__.__name__, "gain_db", gain_db)
 
     def get_params(self, sampler: Sampler, waves: tf.Tensor) -> dict:
         return {"gain_db": sampler.uniform(*self.gain_db)}
@@ -362,7 +367,10 @@ class Reverb(WaveformAugmentation):
         super().__init__(**kwargs)
         name = self.__class__.__name__
         self.sample_rate = check_sample_rate(name, sample_rate)
-        self.rt60 = parse_range(name, "rt60", rt60, low=0.0, low_inclusive=False, symmetric=False)
+        # Up to 10 s, the reverberation of the largest halls and cathedrals.
+        self.rt60 = parse_range(
+            name, "rt60", rt60, low=0.0, high=10.0, low_inclusive=False, symmetric=False
+        )
         self.impulse_responses = impulse_responses
         self._responses = None
         if impulse_responses is not None:

@@ -19,6 +19,7 @@ from keras_augment.core import matrices
 from keras_augment.core import random as ka_random
 from keras_augment.core import targets as ka_targets
 from keras_augment.core.backend import SeededLayer
+from keras_augment.core.compiled import channel_count
 from keras_augment.core.targets import TARGET_KEYS
 
 # Dict keys a layer understands (see keras_augment.core.targets for the targets).
@@ -187,6 +188,8 @@ class BaseAugmentation(SeededLayer):
     # True for layers that draw nothing (Resizing, CenterCrop): they own no
     # seed state and do the same in training and at inference.
     deterministic = False
+    # The channel counts a layer's operations are defined for (None: any).
+    channel_counts: tuple[int, ...] | None = None
 
     def __init__(
         self,
@@ -509,6 +512,14 @@ class BaseAugmentation(SeededLayer):
         return result
 
     def _check_images(self, images) -> tf.Tensor:
+        if isinstance(images, (tf.RaggedTensor, tf.SparseTensor)):
+            raise TypeError(
+                f"{self._name_for_errors}: got images as a {type(images).__name__}; expected "
+                f"a dense rank-3 image or rank-4 batch. Images of different sizes cannot "
+                f"share one batch tensor: resize them to one size before batching (e.g. "
+                f"tf.image.resize in the map before .batch()), or map this layer over "
+                f"single images before .ragged_batch()."
+            )
         if not isinstance(images, (tf.Tensor, tf.Variable)) and not hasattr(images, "dtype"):
             images = tf.convert_to_tensor(images)
         images = tf.convert_to_tensor(images)
@@ -524,6 +535,13 @@ class BaseAugmentation(SeededLayer):
                 f"Expected the input image to be rank 3 or 4. {self._name_for_errors}: "
                 f"expected images of rank 3 (one image) or "
                 f"rank 4 (a batch); got rank {rank} with shape {images.shape}."
+            )
+        channels = images.shape[-1 if self.data_format == "channels_last" else rank - 3]
+        if self.channel_counts is not None and channels not in (None, *self.channel_counts):
+            raise ValueError(
+                f"{self._name_for_errors}: expected images with "
+                f"{' or '.join(map(str, self.channel_counts))} channels; got {channels} "
+                f"channels (shape {images.shape}, {self.data_format})."
             )
         return images
 
@@ -632,8 +650,11 @@ class BaseAugmentation(SeededLayer):
             if tf.executing_eagerly():
                 # Called directly: drawing parameters is a few hundred small ops,
                 # as costly eagerly as the resampling itself, so run the whole
-                # training path as one traced function.
-                out = self._traced_training_path(batch, seed, bool(return_params), shared)
+                # training path as one traced function (unless there is nothing
+                # to augment: a relaxed trace would no longer see the empty axis).
+                out = self._empty_result(batch)
+                if out is None:
+                    out = self._traced_training_path(batch, seed, bool(return_params), shared)
             else:
                 out = self._run(batch, True, seed)
         elif training is False:
@@ -688,7 +709,9 @@ class BaseAugmentation(SeededLayer):
     def _traced_training_path(self, batch: Batch, seed, with_params: bool = False, shared=False):
         if getattr(self, "_traced", None) is None:
             self._traced = {}
-        key = (with_params, shared)  # a batch-wide draw is traced apart
+        # A batch-wide draw is traced apart, and so is each channel count (a
+        # relaxed trace would lose the channel axis).
+        key = (with_params, shared, channel_count(batch.images))
         if key not in self._traced:
 
             def training_path(structure, seed):
@@ -705,7 +728,39 @@ class BaseAugmentation(SeededLayer):
             return self.infer_batch(batch)
         if seed is not None:
             seed = ka_random.check_seed(self._name_for_errors, seed)
+        empty = self._empty_result(batch)
+        if empty is not None:
+            return empty
         return self.augment_batch(batch, seed)
+
+    def _empty_result(self, batch: Batch) -> Batch | None:
+        """The result for images with no pixels to augment (None for any other batch).
+
+        An empty batch, or images with no channels, come back as zeros of the
+        output shape; images of height or width 0 come back unchanged when the
+        layer keeps the size, and are refused when it needs pixels to produce
+        a size of its own. Targets pass through.
+        """
+        n, height, width, channels = batch.images.shape
+        if 0 not in (n, height, width, channels):
+            return None
+        out_h, out_w = self.output_image_size(height, width)
+        if n == 0 or channels == 0:
+            size = tf.shape(batch.images)
+            out_h = size[1] if out_h is None else out_h
+            out_w = size[2] if out_w is None else out_w
+            images = tf.zeros(tf.stack([size[0], out_h, out_w, size[3]]), batch.images.dtype)
+            masks = batch.masks
+            if masks is not None:
+                shape = tf.stack([size[0], out_h, out_w, tf.shape(masks)[3]])
+                masks = tf.zeros(shape, masks.dtype)
+            return batch.replace(images=images, masks=masks)
+        if (out_h, out_w) == (height, width):
+            return batch
+        raise ValueError(
+            f"{self._name_for_errors}: cannot augment images of height {height} and width "
+            f"{width}; expected at least one pixel in each, to produce {out_h}x{out_w} outputs."
+        )
 
     def _check_static_size(self, images):
         """Hook for layers that must refuse some image sizes before tracing."""

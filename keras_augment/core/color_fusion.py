@@ -22,6 +22,8 @@ from __future__ import annotations
 import tensorflow as tf
 
 from keras_augment.core.base import BaseAugmentation, Batch
+from keras_augment.core.compiled import per_channel_count
+from keras_augment.core.stats import finite_mean
 
 
 class LinearColorAugmentation(BaseAugmentation):
@@ -92,7 +94,7 @@ def apply_color_matrix(images: tf.Tensor, matrix: tf.Tensor, clip_range=None) ->
     return _apply_color_matrix(images, matrix, clip_range)
 
 
-@tf.function(jit_compile=True, reduce_retracing=True)
+@per_channel_count(jit_compile=True, reduce_retracing=True)
 def _apply_color_matrix(images, matrix, clip_range):
     images = tf.cast(images, tf.float32)
     linear = matrix[:, None, None, :-1, :-1]  # [batch, 1, 1, C_out, C_in]
@@ -126,7 +128,7 @@ def fused_color(run, batch: Batch, seeds: dict | None = None) -> Batch:
         )
     batch_size = tf.shape(images)[0]
     if any(layer.uses_channel_means for layer in run):
-        means = tf.reduce_mean(images, axis=[1, 2])
+        means = finite_mean(images, keepdims=False)
     else:
         means = tf.zeros([batch_size, channels], tf.float32)
     composed = identity_color_matrix(batch_size, channels)

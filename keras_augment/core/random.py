@@ -12,6 +12,7 @@ layers run inside ``tf.data`` under JAX and PyTorch too.
 from __future__ import annotations
 
 import math
+import numbers
 import random as _py_random
 
 import keras
@@ -106,13 +107,22 @@ def _weight_dtype() -> str:
 def make_seed_state(layer: keras.layers.Layer, seed: int | None) -> SeedState:
     """Adds the ``[counter, 0, key]`` seed state to ``layer`` (see ``SeedState``).
 
-    ``seed`` is the constructor's: an integer, or ``None`` for a random one; anything else
-    is a ``ValueError`` naming the layer.
+    ``seed`` is the constructor's: an integer (Python or NumPy) that fits in
+    int64, or ``None`` for a random one; anything else is a ``ValueError``
+    naming the layer.
     """
-    if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool)):
+    if seed is not None and (
+        not isinstance(seed, numbers.Integral)
+        or isinstance(seed, bool)
+        or not -(2**63) <= int(seed) < 2**63
+    ):
         raise ValueError(
-            f"{layer.__class__.__name__}: `seed` must be an integer or None; got {seed!r}."
+            f"{layer.__class__.__name__}: `seed` must be None or an integer within "
+            f"[-2**63, 2**63 - 1]; got {seed!r}."
         )
+    if seed is not None and getattr(layer, "seed", None) is seed:
+        # A NumPy integer would reach get_config and the saved JSON as itself.
+        layer.seed = int(seed)
     key = default_seed() if seed is None else int(seed)
     return SeedState(layer, key)
 

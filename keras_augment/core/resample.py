@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import tensorflow as tf
 
+from keras_augment.core.compiled import per_channel_count
+
 INTERPOLATIONS = ("bilinear", "nearest")
 FILL_MODES = ("reflect", "wrap", "constant", "nearest")
 
@@ -54,7 +56,7 @@ def _corner_index(ci: tf.Tensor, size: tf.Tensor, fill_mode: str):
     return ci, inside
 
 
-@tf.function(jit_compile=True, reduce_retracing=True, autograph=False)
+@per_channel_count(jit_compile=True, reduce_retracing=True, autograph=False)
 def resample(
     images: tf.Tensor,
     matrices: tf.Tensor,
@@ -157,7 +159,9 @@ def _cell(coord: tf.Tensor):
 
 
 def _lerp(a: tf.Tensor, b: tf.Tensor, weight: tf.Tensor) -> tf.Tensor:
-    return a + (b - a) * weight
+    # Weighted sum rather than a + (b - a) * weight: b - a overflows to inf for
+    # values of opposite sign near the float32 maximum.
+    return a * (1.0 - weight) + b * weight
 
 
 def _read_inside(gather, base, src_x, src_y, width, height, interpolation: str) -> tf.Tensor:

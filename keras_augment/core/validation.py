@@ -10,6 +10,11 @@ import numbers
 
 from keras_augment.core.resample import FILL_MODES, INTERPOLATIONS
 
+# Decibel arguments (gains, signal-to-noise ratios) are limited to +-120 dB: a
+# factor of 10**6 in amplitude, beyond any recording's dynamic range, and far
+# from where float32 overflows.
+DB_LIMIT = 120.0
+
 
 class UnsupportedOptionError(ValueError, NotImplementedError):
     """An unknown ``interpolation`` or ``fill_mode``.
@@ -32,8 +37,9 @@ def _keras_words(name: str) -> str:
 
 
 def _is_number(value) -> bool:
-    # NaN passes every bound check (all comparisons are false), so refuse it here.
-    return isinstance(value, numbers.Real) and not isinstance(value, bool) and not math.isnan(value)
+    # NaN passes every bound check (all comparisons are false) and an infinite
+    # argument turns outputs into inf or NaN, so both are refused here.
+    return isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def parse_range(
@@ -55,7 +61,7 @@ def parse_range(
     With ``sort``, a reversed pair is put in order instead (what Keras'
     layers do with their factors).
     """
-    expected = "a number or a (low, high) pair of numbers"
+    expected = "a finite number or a (low, high) pair of finite numbers"
     if low is not None or high is not None:
         lo = "-inf" if low is None else low
         hi = "inf" if high is None else high
@@ -110,7 +116,9 @@ def check_fill_mode(layer: str, value) -> str:
 
 def check_number(layer: str, name: str, value, *, low=None, high=None) -> float:
     if not _is_number(value):
-        raise ValueError(f"{_keras_words(name)}{layer}: `{name}` must be a number; got {value!r}.")
+        raise ValueError(
+            f"{_keras_words(name)}{layer}: `{name}` must be a number (finite); got {value!r}."
+        )
     if (low is not None and value < low) or (high is not None and value > high):
         raise ValueError(
             f"{_keras_words(name)}{layer}: `{name}` must lie within [{low}, {high}]; got {value!r}."
@@ -130,12 +138,30 @@ def check_value_range(layer: str, value) -> tuple[float, float]:
         or len(value) != 2
         or not all(_is_number(v) for v in value)
         or value[0] >= value[1]
+        or not math.isfinite(float(value[1]) - float(value[0]))
     ):
         raise ValueError(
             f"{_keras_words('value_range')}{layer}: `value_range` must be a (low, high) pair "
-            f"with low < high; got {value!r}."
+            f"of finite numbers with low < high and a finite span high - low; got {value!r}."
         )
     return (float(value[0]), float(value[1]))
+
+
+def check_fill_values(layer: str, name: str, value) -> float | list[float]:
+    """A finite number, or a list of finite numbers (one per channel)."""
+    if isinstance(value, (tuple, list)) and value and all(_is_number(v) for v in value):
+        return [float(v) for v in value]
+    if _is_number(value):
+        return float(value)
+    raise ValueError(
+        f"{layer}: `{name}` must be a finite number or a list of finite numbers (one per "
+        f"channel); got {value!r}."
+    )
+
+
+def parse_db_range(layer: str, name: str, value, symmetric: bool = True) -> tuple[float, float]:
+    """A decibel range (see ``parse_range``) within ``[-DB_LIMIT, DB_LIMIT]``."""
+    return parse_range(layer, name, value, low=-DB_LIMIT, high=DB_LIMIT, symmetric=symmetric)
 
 
 def parse_unit_range(

@@ -26,6 +26,8 @@ import tensorflow as tf
 
 from keras_augment.core.base import BaseAugmentation, register
 from keras_augment.core.color_fusion import LinearColorAugmentation, affine_color_matrix
+from keras_augment.core.compiled import per_channel_count
+from keras_augment.core.stats import finite_mean, finite_min_max
 from keras_augment.core.validation import (
     check_number,
     check_size,
@@ -84,6 +86,10 @@ def adjust_contrast(
 ) -> tf.Tensor:
     """``(x - mean) * factor + mean``, clipped to ``value_range``.
 
+    ``mean`` is taken over the finite pixels (see ``keras_augment.core.stats``),
+    and the blend is computed as ``x * factor + mean * (1 - factor)``, which
+    cannot overflow into ``NaN`` for finite values near the float32 maximum.
+
     Args:
         images: float32 ``[batch, height, width, channels]``.
         factor: ``[batch]``; 1 leaves the image unchanged, 0 makes it flat.
@@ -94,8 +100,9 @@ def adjust_contrast(
             shared by all channels.
     """
     source = images if per_channel else to_grayscale(images)
-    mean = tf.reduce_mean(source, axis=[1, 2], keepdims=True)
-    return _clip((images - mean) * _per_sample(factor) + mean, value_range)
+    mean = finite_mean(source)
+    factor = _per_sample(factor)
+    return _clip(images * factor + mean * (1.0 - factor), value_range)
 
 
 def _check_rgb(images: tf.Tensor, what: str) -> None:
@@ -208,7 +215,10 @@ def blend(images: tf.Tensor, other: tf.Tensor, alpha) -> tf.Tensor:
 
     Values above 1 extrapolate away from ``other``. No clipping: callers clip.
     """
-    return other + _per_sample(alpha) * (images - other)
+    # Weighted sum rather than other + alpha * (images - other): the difference
+    # overflows for values of opposite sign near the float32 maximum.
+    alpha = _per_sample(alpha)
+    return other * (1.0 - alpha) + images * alpha
 
 
 def degenerate_color(images: tf.Tensor, factor, value_range: ValueRange) -> tf.Tensor:
@@ -249,13 +259,14 @@ def solarize_add(images: tf.Tensor, addition, threshold, value_range: ValueRange
 def auto_contrast(images: tf.Tensor, value_range: ValueRange) -> tf.Tensor:
     """Stretches each channel of each image linearly so its minimum and maximum span ``value_range``.
 
-    A constant channel is left unchanged.
+    A constant channel is left unchanged. The extremes are those of the finite
+    pixels; a NaN pixel stays NaN.
     """
     low, high = value_range
-    smallest = tf.reduce_min(images, axis=[1, 2], keepdims=True)
-    largest = tf.reduce_max(images, axis=[1, 2], keepdims=True)
-    spread = largest - smallest
-    stretched = (images - smallest) * tf.math.divide_no_nan(high - low, spread) + low
+    smallest, largest = finite_min_max(images)
+    # Halved so that extremes near the float32 maximum give a finite spread.
+    spread = largest * 0.5 - smallest * 0.5
+    stretched = (images * 0.5 - smallest * 0.5) * tf.math.divide_no_nan(high - low, spread) + low
     return tf.where(spread > 0, _clip(stretched, value_range), images)
 
 
@@ -276,8 +287,9 @@ def equalize(images: tf.Tensor, value_range: ValueRange, bins: int = 256) -> tf.
     owner = tf.reshape(tf.range(batch * channels), [batch, 1, 1, channels])
     segments = owner * bins + index
     count = batch * channels
+    # Only finite pixels count (their histogram is the image's); a NaN pixel stays NaN.
     histogram = tf.math.unsorted_segment_sum(
-        tf.ones_like(scaled), segments, num_segments=count * bins
+        tf.cast(tf.math.is_finite(scaled), tf.float32), segments, num_segments=count * bins
     )
     histogram = tf.reshape(histogram, [count, bins])
     cdf = tf.cumsum(histogram, axis=-1)
@@ -288,7 +300,8 @@ def equalize(images: tf.Tensor, value_range: ValueRange, bins: int = 256) -> tf.
     equalized = tf.gather(tf.reshape(table, [-1]), segments)
     used_bins = tf.reduce_sum(tf.cast(histogram > 0, tf.int32), axis=-1)
     keep = tf.reshape(used_bins <= 1, [batch, 1, 1, channels])
-    return tf.where(keep, images, _from_255(equalized, value_range))
+    out = tf.where(keep, images, _from_255(equalized, value_range))
+    return tf.where(tf.math.is_nan(images), images, out)
 
 
 def adjust_gamma(images: tf.Tensor, gamma, value_range: ValueRange) -> tf.Tensor:
@@ -320,7 +333,7 @@ def _compiled(kernel):
         return kernel(tf.cast(images, tf.float32), *args)
 
     run.__name__ = f"{kernel.__name__}_xla"
-    compiled = tf.function(run, jit_compile=True, reduce_retracing=True)
+    compiled = per_channel_count(run, jit_compile=True, reduce_retracing=True)
 
     def call(images, *args):
         images = tf.convert_to_tensor(images)

@@ -584,8 +584,10 @@ class RandomPerspective(GeometricAugmentation):
 
     @staticmethod
     def corners(height, width, n):
-        w1 = tf.cast(width, tf.float32) - 1.0
-        h1 = tf.cast(height, tf.float32) - 1.0
+        # At least 1: the corners of a one-pixel-tall (or wide) image would coincide
+        # and leave the homography undefined.
+        w1 = tf.maximum(tf.cast(width, tf.float32) - 1.0, 1.0)
+        h1 = tf.maximum(tf.cast(height, tf.float32) - 1.0, 1.0)
         start = tf.stack([[0.0, 0.0], [w1, 0.0], [0.0, h1], [w1, h1]])
         return tf.tile(start[None], [n, 1, 1])
 
@@ -597,6 +599,55 @@ class RandomPerspective(GeometricAugmentation):
 
     def get_config(self):
         return {**super().get_config(), "factor": self.factor, "scale": self.scale}
+
+
+# The most cells per side of the grid elastic fields are drawn on.
+FIELD_GRID = 256
+
+
+def field_grid(height, width, cells: int = FIELD_GRID) -> tuple[int, int]:
+    """The static ``(rows, cols)`` of the grid an elastic field is drawn on.
+
+    The image's own size when it has at most ``cells`` pixels per side;
+    otherwise the same aspect with ``cells`` along the longer side; ``cells``
+    by ``cells`` when the size is not static.
+    """
+    if not (isinstance(height, int) and isinstance(width, int)):
+        return cells, cells
+    longer = max(height, width, 1)
+    if longer <= cells:
+        return max(height, 1), max(width, 1)
+    return max(1, round(height * cells / longer)), max(1, round(width * cells / longer))
+
+
+def elastic_field(noise, strength, max_strength: float, height, width) -> tf.Tensor:
+    """The displacement field ``float32[batch, height, width, 2]`` of an elastic distortion.
+
+    ``noise`` is white noise ``float32[batch, rows, cols, 2]`` on the grid of
+    ``field_grid(height, width)``; ``strength`` ``float32[batch]`` the
+    per-sample ``s`` (``max_strength`` its static upper bound, which sizes the
+    blur). The noise is smoothed with ``sigma = 0.05 * s * min(h, w)`` image
+    pixels (per axis in grid cells), scaled by ``alpha * sigma`` with
+    ``alpha = 0.1 * s * max(h, w)``, and upsampled bilinearly to the image.
+    """
+    rows, cols = noise.shape[1], noise.shape[2]
+    h = tf.cast(height, tf.float32)
+    w = tf.cast(width, tf.float32)
+    sigma = 0.05 * strength * tf.minimum(h, w)
+    alpha = 0.1 * strength * tf.maximum(h, w)
+    # sigma in grid cells along each axis, and their product's square root, which
+    # keeps the smoothed field's amplitude what it is at full resolution.
+    cells_y, cells_x = rows / tf.maximum(h, 1.0), cols / tf.maximum(w, 1.0)
+    sigma_cells = tf.stack([sigma * cells_y, sigma * cells_x], axis=-1)
+    gain = alpha * sigma * tf.sqrt(cells_y * cells_x)
+    # The blur's reach: three sigmas at the largest strength, within the grid (the
+    # grid keeps the image's aspect, or is square with sigma bounded by its side).
+    reach = 0.05 * max_strength * min(rows, cols)
+    radius = max(1, min(int(math.ceil(3 * reach)), min(rows, cols) - 1))
+    fields = gaussian_blur(noise, sigma_cells, radius) * gain[:, None, None, None]
+    if isinstance(height, int) and isinstance(width, int) and (rows, cols) == (height, width):
+        return fields
+    return tf.image.resize(fields, tf.stack([height, width]), method="bilinear")
 
 
 @register
@@ -611,6 +662,15 @@ class RandomElasticTransform(GeometricAugmentation):
     ``scale``. Unlike Keras, ``s`` is drawn per sample and the x and y
     fields are independent. Output values are clipped to ``value_range``.
     The field goes through the same resampler as the matrices.
+
+    Memory stays bounded on large images: the field is drawn and smoothed on
+    a grid of at most ``FIELD_GRID`` (256) cells per side (the image's own
+    pixels when it is that small) and upsampled bilinearly, so a
+    4000x4000 image costs a 256x256 blur plus one resample. The smoothing
+    width ``sigma`` is then resolved to one grid cell (16 pixels on a
+    4000-pixel side); fields smoother than that, i.e. ``s`` above about 0.1
+    there, are as at full resolution. Images whose size is only known at
+    run time use a 256x256 grid.
 
     Args:
         factor: the probability of distorting a sample is drawn from ``[0, f]``
@@ -655,30 +715,16 @@ class RandomElasticTransform(GeometricAugmentation):
         probability = sampler.uniform(*self.factor)
         apply = sampler.bernoulli(probability)
         strength = tf.where(apply, sampler.uniform(*self.scale), 0.0)
-        noise = sampler.normal(extra_shape=(batch.height, batch.width, 2))
+        noise = sampler.normal(extra_shape=(*field_grid(batch.height, batch.width), 2))
         return {"strength": strength, "noise": noise}
-
-    def _radius(self, height, width) -> int:
-        if isinstance(height, int) and isinstance(width, int):
-            return max(1, int(math.ceil(3 * 0.05 * self.scale[1] * min(height, width))))
-        raise ValueError(
-            f"{self.__class__.__name__}: needs images with a known height and width; "
-            f"got ({height}, {width})."
-        )
 
     def get_matrix(self, params, height, width):
         return matrices.identity(tf.shape(params["strength"])[0])
 
     def get_displacement(self, params, out_height, out_width):
-        h = tf.cast(out_height, tf.float32)
-        w = tf.cast(out_width, tf.float32)
-        strength = params["strength"]
-        sigma = 0.05 * strength * tf.minimum(h, w)
-        alpha = 0.1 * strength * tf.maximum(h, w)
-        radius = min(self._radius(out_height, out_width), (min(out_height, out_width) - 1))
-        radius = max(radius, 1)
-        fields = gaussian_blur(params["noise"], sigma, radius)
-        return fields * (alpha * sigma)[:, None, None, None]
+        return elastic_field(
+            params["noise"], params["strength"], self.scale[1], out_height, out_width
+        )
 
     def finalize_images(self, images):
         return tf.clip_by_value(images, *self.value_range)

@@ -14,6 +14,7 @@ import tensorflow as tf
 
 from keras_augment.core.base import BaseAugmentation, register
 from keras_augment.core.validation import (
+    check_fill_values,
     check_number,
     check_value_range,
     parse_range,
@@ -173,16 +174,7 @@ class RandomErasing(BaseAugmentation):
         self.factor = parse_unit_range(name, "factor", factor)
         self.scale = parse_unit_range(name, "scale", scale)
         if fill_value is not None:
-            values = list(fill_value) if isinstance(fill_value, (tuple, list)) else [fill_value]
-            if not values or not all(
-                isinstance(v, (int, float)) and not isinstance(v, bool) for v in values
-            ):
-                raise ValueError(
-                    f"{name}: `fill_value` must be None, a number or a list of numbers "
-                    f"(one per channel); got {fill_value!r}."
-                )
-            is_list = isinstance(fill_value, (tuple, list))
-            fill_value = [float(v) for v in values] if is_list else float(fill_value)
+            fill_value = check_fill_values(name, "fill_value", fill_value)
         self.fill_value = fill_value
         self.value_range = check_value_range(name, value_range)
 

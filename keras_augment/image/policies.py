@@ -34,6 +34,7 @@ import tensorflow as tf
 
 from keras_augment.core import matrices
 from keras_augment.core.base import BaseAugmentation, Batch, register
+from keras_augment.core.compiled import per_channel_count
 from keras_augment.core.geometry import move_targets
 from keras_augment.core.random import Sampler
 from keras_augment.core.resample import resample
@@ -400,7 +401,7 @@ def _check_count(layer: str, name: str, value, minimum: int) -> int:
 
 # Compiled once per distinct configuration and shared by every layer with that
 # configuration (table names and Python options are part of the cache key).
-@tf.function(jit_compile=True, reduce_retracing=True, autograph=False)
+@per_channel_count(jit_compile=True, reduce_retracing=True, autograph=False)
 def _compiled_ops(
     images, op_indices, args, names, value_range, interpolation, fill_mode, fill_value
 ):
@@ -410,7 +411,7 @@ def _compiled_ops(
     )
 
 
-@tf.function(jit_compile=True, reduce_retracing=True, autograph=False)
+@per_channel_count(jit_compile=True, reduce_retracing=True, autograph=False)
 def _compiled_aug_mix(images, params, names, num_chains, chain_depth, value_range, interpolation):
     ops = [ALL_OPS[name] for name in names]
     return aug_mix(images, params, ops, num_chains, chain_depth, value_range, interpolation)
@@ -424,6 +425,8 @@ class _PolicyBase(BaseAugmentation):
     # differently warped copies, which no mask or box can follow, and refuses them.
     supports_targets = False
     _fill_mode = "reflect"
+    # Their colour operations (grayscale blends, saturation) are defined for gray and RGB.
+    channel_counts = (1, 3)
 
     def apply_targets(self, batch: Batch, params: dict) -> Batch:
         if not batch.has_targets and batch.matrix is None:

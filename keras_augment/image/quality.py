@@ -18,6 +18,7 @@ import tensorflow as tf
 
 from keras_augment.core.base import BaseAugmentation, register
 from keras_augment.core.random import normal
+from keras_augment.core.stats import restore_non_finite, without_non_finite
 from keras_augment.core.validation import (
     check_interpolation,
     check_value_range,
@@ -210,9 +211,11 @@ def downscale(images: tf.Tensor, scale, interpolation: str = "bilinear") -> tf.T
         interpolation: ``"bilinear"`` or ``"nearest"`` for the way back up.
 
     Returns:
-        ``float32[batch, height, width, channels]``.
+        ``float32[batch, height, width, channels]``; non-finite input pixels
+        are read as 0 and come back in place (``keras_augment.core.stats``).
     """
-    images = tf.cast(images, tf.float32)
+    inputs = tf.cast(images, tf.float32)
+    images = without_non_finite(inputs)
     scale = _per_sample(scale, images)
     shape = tf.shape(images)
     height = images.shape[1] if images.shape[1] is not None else shape[1]
@@ -223,7 +226,7 @@ def downscale(images: tf.Tensor, scale, interpolation: str = "bilinear") -> tf.T
     out = tf.einsum("bxw,bywc->byxc", cols, out)
     # At scale 1 the matrices are identities up to rounding (which graph
     # optimisations may not keep exact): return those images untouched.
-    return tf.where((scale >= 1.0)[:, None, None, None], images, out)
+    return restore_non_finite(inputs, tf.where((scale >= 1.0)[:, None, None, None], images, out))
 
 
 # Baseline JPEG (ITU T.81 Annex K) quantisation tables at quality 50, row by row.
@@ -312,15 +315,19 @@ def jpeg(images: tf.Tensor, quality, value_range=(0.0, 255.0)) -> tf.Tensor:
             to 8-bit codes in that range, compressed, and mapped back.
 
     Returns:
-        ``float32[batch, height, width, channels]`` within ``value_range``.
+        ``float32[batch, height, width, channels]`` within ``value_range``, but
+        for NaN input pixels, which come back in place (infinite ones are
+        clipped to ``value_range`` like any value outside it).
     """
     images = tf.cast(images, tf.float32)
+    nan = tf.math.is_nan(images)
     channels = images.shape[-1]
     if channels not in (1, 3):
         raise ValueError(f"jpeg: expected images with 1 or 3 channels; got shape {images.shape}.")
     low, high = float(value_range[0]), float(value_range[1])
     quality = tf.round(_per_sample(quality, images))
     codes = tf.round(tf.clip_by_value((images - low) / (high - low), 0.0, 1.0) * 255.0)
+    codes = tf.where(nan, 0.0, codes)
     shape = tf.shape(images)
     height, width = shape[1], shape[2]
     luma_table = jpeg_quantization_table(_LUMA_TABLE, quality)
@@ -351,7 +358,7 @@ def jpeg(images: tf.Tensor, quality, value_range=(0.0, 255.0)) -> tf.Tensor:
             [luma + 1.402 * cr, luma - 0.344136 * cb - 0.714136 * cr, luma + 1.772 * cb], axis=-1
         )
         out = tf.clip_by_value(tf.round(out), 0.0, 255.0)[:, :height, :width]
-    return out / 255.0 * (high - low) + low
+    return tf.where(nan, images, out / 255.0 * (high - low) + low)
 
 
 # ----- layers ----------------------------------------------------------------

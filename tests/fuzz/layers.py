@@ -1,0 +1,101 @@
+"""Every exported layer, found from the package's exports, with a way to build it.
+
+Layers are discovered from ``keras_augment.__all__``, ``keras_augment.audio.__all__``
+and ``keras_augment.text.__all__``, so a new layer joins the fuzz suite without
+being listed here. Required constructor arguments are filled by parameter name;
+a layer with a required argument not named below fails ``test_every_layer_builds``.
+"""
+
+from __future__ import annotations
+
+import inspect
+
+import keras
+import numpy as np
+
+import keras_augment as ka
+from keras_augment.audio.base import AudioAugmentation, SpectrogramAugmentation
+from keras_augment.core.base import BaseAugmentation
+from keras_augment.text.base import TextAugmentation
+
+# Base classes and wrappers of other layers: exported, but not layers one calls alone.
+_ABSTRACT = {
+    BaseAugmentation,
+    ka.GeometricAugmentation,
+    AudioAugmentation,
+    ka.audio.WaveformAugmentation,
+    SpectrogramAugmentation,
+    TextAugmentation,
+}
+# Compositions take other layers; they are fuzzed around one inner layer.
+_WRAPPERS = {ka.Pipeline, ka.RandomApply, ka.RandomChoice, ka.RandomOrder}
+
+# Values for required constructor arguments, by parameter name: the first a layer accepts.
+_REQUIRED = {
+    "factor": (0.3, 4),
+    "height": 6,
+    "width": 6,
+    "height_factor": 0.2,
+    "width_factor": 0.2,
+    "shift_range": 0.2,
+    "bank": np.random.default_rng(0).uniform(-0.1, 0.1, (2, 400)).astype("float32"),
+}
+
+
+def _exported_layers() -> dict[str, type]:
+    found = {}
+    for module in (ka, ka.audio, ka.text):
+        for name in module.__all__:
+            obj = getattr(module, name)
+            if inspect.isclass(obj) and issubclass(obj, keras.layers.Layer):
+                if obj not in _ABSTRACT:
+                    found[name] = obj
+    return found
+
+
+LAYERS = _exported_layers()
+IMAGE_LAYERS = sorted(
+    n for n, c in LAYERS.items() if issubclass(c, BaseAugmentation) and c not in _WRAPPERS
+)
+WRAPPERS = sorted(n for n, c in LAYERS.items() if c in _WRAPPERS)
+WAVEFORM_LAYERS = sorted(
+    n for n, c in LAYERS.items() if issubclass(c, ka.audio.WaveformAugmentation)
+)
+SPECTROGRAM_LAYERS = sorted(n for n, c in LAYERS.items() if issubclass(c, SpectrogramAugmentation))
+TEXT_LAYERS = sorted(n for n, c in LAYERS.items() if issubclass(c, TextAugmentation))
+
+
+def required_args(cls: type) -> dict:
+    """The required constructor arguments of ``cls``, filled by name."""
+    params = inspect.signature(cls.__init__).parameters.values()
+    names = [
+        p.name
+        for p in params
+        if p.default is p.empty and p.name != "self" and p.kind is p.POSITIONAL_OR_KEYWORD
+    ]
+    return {name: _REQUIRED[name] for name in names}
+
+
+def _candidates(cls: type) -> list[dict]:
+    args = required_args(cls)
+    choices = [dict(args)]
+    for name, value in args.items():
+        if isinstance(value, tuple):
+            choices = [{**c, name: v} for c in choices for v in value]
+    return choices
+
+
+def build(name: str, **kwargs):
+    """Builds the exported layer ``name`` with its required arguments plus ``kwargs``."""
+    cls = LAYERS[name]
+    if cls in _WRAPPERS:
+        inner = ka.RandomFlip(seed=1)
+        first = "layer" if cls is ka.RandomApply else "layers"
+        return cls(inner if first == "layer" else [inner], **kwargs)
+    candidates = _candidates(cls)
+    for i, args in enumerate(candidates):
+        try:
+            return cls(**{**args, **kwargs})
+        except ValueError:
+            if i == len(candidates) - 1:
+                raise
