@@ -147,6 +147,20 @@ def check_value_range(layer: str, value) -> tuple[float, float]:
     return (float(value[0]), float(value[1]))
 
 
+# Beyond this, Beta and Dirichlet draws with equal concentrations are all the
+# distribution's centre (std below 0.02), and the gamma sampling loses precision.
+MAX_CONCENTRATION = 1000.0
+
+
+def check_concentration(layer: str, name: str, value) -> float:
+    """A Beta/Dirichlet concentration such as MixUp's ``alpha``: within ``(0, MAX_CONCENTRATION]``."""
+    if not _is_number(value) or not 0.0 < value <= MAX_CONCENTRATION:
+        raise ValueError(
+            f"{layer}: `{name}` must be a number within (0, {MAX_CONCENTRATION:g}]; got {value!r}."
+        )
+    return float(value)
+
+
 def check_fill_values(layer: str, name: str, value) -> float | list[float]:
     """A finite number, or a list of finite numbers (one per channel)."""
     if isinstance(value, (tuple, list)) and value and all(_is_number(v) for v in value):

@@ -21,7 +21,7 @@ from keras_augment.core import targets as ka_targets
 from keras_augment.core.base import BaseAugmentation, Batch, register
 from keras_augment.core.random import Sampler
 from keras_augment.core.targets import TARGET_KEYS
-from keras_augment.core.validation import check_number, parse_range
+from keras_augment.core.validation import check_concentration, check_number, parse_range
 
 # Marsaglia-Tsang proposals per sample. Each is accepted with probability
 # above 0.95 (the shape is boosted to >= 1), so the chance that all of them
@@ -436,9 +436,7 @@ class MixUp(_Mixing):
             **kwargs,
         )
         name = self.__class__.__name__
-        self.alpha = check_number(name, "alpha", alpha)
-        if self.alpha <= 0.0:
-            raise ValueError(f"{name}: `alpha` must be a positive number; got {alpha!r}.")
+        self.alpha = check_concentration(name, "alpha", alpha)
 
     def get_params(self, sampler, batch):
         params = super().get_params(sampler, batch)

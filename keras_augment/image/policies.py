@@ -40,6 +40,7 @@ from keras_augment.core.random import Sampler
 from keras_augment.core.resample import resample
 from keras_augment.core.validation import (
     check_choice,
+    check_concentration,
     check_fill_mode,
     check_interpolation,
     check_number,
@@ -757,9 +758,7 @@ class AugMix(_PolicyBase):
         self.num_chains = _check_count(name, "num_chains", num_chains, 1)
         self.chain_depth = _check_count(name, "chain_depth", chain_depth, 0)
         self.factor = _check_factor(name, factor)
-        self.alpha = check_number(name, "alpha", alpha, low=0.0)
-        if self.alpha <= 0.0:
-            raise ValueError(f"{name}: `alpha` must be positive; got {alpha!r}.")
+        self.alpha = check_concentration(name, "alpha", alpha)
         if not isinstance(all_ops, bool):
             raise ValueError(f"{name}: `all_ops` must be True or False; got {all_ops!r}.")
         self.all_ops = all_ops

@@ -92,10 +92,23 @@ def build(name: str, **kwargs):
         inner = ka.RandomFlip(seed=1)
         first = "layer" if cls is ka.RandomApply else "layers"
         return cls(inner if first == "layer" else [inner], **kwargs)
-    candidates = _candidates(cls)
-    for i, args in enumerate(candidates):
-        try:
-            return cls(**{**args, **kwargs})
-        except ValueError:
-            if i == len(candidates) - 1:
-                raise
+    return cls(**{**_working_args(cls), **kwargs})
+
+
+_WORKING: dict[type, dict] = {}
+
+
+def _working_args(cls: type) -> dict:
+    """The first filling of the required arguments that ``cls`` accepts."""
+    if cls not in _WORKING:
+        candidates = _candidates(cls)
+        for i, args in enumerate(candidates):
+            try:
+                cls(**args)
+            except ValueError:
+                if i == len(candidates) - 1:
+                    raise
+                continue
+            _WORKING[cls] = args
+            break
+    return _WORKING[cls]

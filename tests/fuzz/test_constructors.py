@@ -14,6 +14,7 @@ from tests.fuzz.layers import (
     LAYERS,
     SPECTROGRAM_LAYERS,
     WAVEFORM_LAYERS,
+    WRAPPERS,
     build,
     required_args,
 )
@@ -64,7 +65,7 @@ def _sample_input(name):
     return np.array(["the quick brown fox jumps over the lazy dog"])
 
 
-FUZZED = sorted(n for n in LAYERS if numeric_arguments(LAYERS[n]))
+FUZZED = sorted(n for n in LAYERS if n not in WRAPPERS and numeric_arguments(LAYERS[n]))
 
 
 def test_every_layer_with_numbers_is_fuzzed():
@@ -75,9 +76,11 @@ def test_every_layer_with_numbers_is_fuzzed():
 @pytest.mark.parametrize("name", FUZZED)
 def test_non_finite_and_huge_arguments(name):
     """NaN and infinities are refused at construction, naming the layer and the argument;
-    a huge value is refused the same way, or gives outputs free of NaN."""
+    a huge value is refused the same way, or gives outputs free of NaN (checked on the
+    first accepted value of each argument: a call compiles, which costs seconds)."""
     sample = _sample_input(name)
     for argument, value in numeric_arguments(LAYERS[name]).items():
+        called = False
         for bad in bad_versions(value):
             try:
                 layer = build(name, seed=1, **{argument: bad})
@@ -88,6 +91,9 @@ def test_non_finite_and_huge_arguments(name):
             # Accepted: only finite values may get here, and they must give sane outputs.
             values = [bad] if _is_real(bad) else list(bad)
             assert all(math.isfinite(v) for v in values), f"{name}({argument}={bad!r}) was accepted"
+            if called:
+                continue
+            called = True
             out = check_outcome(name, lambda layer=layer: layer(sample), True)
             if out is not None and out.dtype.kind == "f":
                 assert np.isfinite(out).any(), f"{name}({argument}={bad!r}) gave no finite value"
