@@ -1,9 +1,9 @@
 """Audio augmentation layers: waveforms and spectrograms.
 
 Waveform layers take float waveforms ``[batch, time]``, ``[batch, time,
-channels]`` or single clips (rank 1 ``[time]``; rank 2 is ``[batch, time]``
-unless built with ``rank2_layout="time_channels"``) and return the input's
-shape. Spectrogram layers take ``[batch, time, freq]`` or ``[time, freq]``.
+channels]`` or single clips (rank 1 ``[time]``, or rank 2 ``[time, channels]``
+as ``load_wav`` returns; see ``rank2_layout`` for how a rank-2 input is read)
+and return the input's shape. Spectrogram layers take ``[batch, time, freq]`` or ``[time, freq]``.
 Every layer augments only when ``training`` is true (the default for direct
 calls), draws its parameters per clip, works in ``tf.data`` maps and compiles
 with XLA.

@@ -13,7 +13,12 @@ import tensorflow as tf
 
 
 def load_wav(path: str) -> tuple[np.ndarray, int]:
-    """Decodes a 16-bit PCM WAV file: ``(float32[time, channels] in [-1, 1], sample_rate)``."""
+    """Decodes a 16-bit PCM WAV file: ``(float32[time, channels] in [-1, 1], sample_rate)``.
+
+    The array goes straight into a waveform layer, which reads a rank-2 input
+    with at most 8 channels as one clip ``[time, channels]`` (its default
+    ``rank2_layout="auto"``).
+    """
     contents = tf.io.read_file(path)
     audio, rate = tf.audio.decode_wav(contents)
     return audio.numpy(), int(rate.numpy())
