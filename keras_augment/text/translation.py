@@ -329,7 +329,8 @@ class BackTranslation(TextAugmentation):
         return back
 
     def _py_translate(self, strings: tf.Tensor) -> np.ndarray:
-        texts = [s.decode("utf-8") for s in strings.numpy()]
+        # Bytes that are not UTF-8 are replaced (U+FFFD) rather than failing the batch.
+        texts = [s.decode("utf-8", errors="replace") for s in strings.numpy()]
         return np.array([t.encode("utf-8") for t in self.back_translate(texts)], dtype=object)
 
     def augment_strings(self, strings, seed):
