@@ -103,7 +103,7 @@ def check_factor_list(layer: str, factors) -> tuple[float, ...]:
         or not all(SPEED_LIMITS[0] <= v <= SPEED_LIMITS[1] for v in values)
     ):
         raise ValueError(
-            f"{layer}: `factors` must be a non-empty list of numbers within "
+            f"{layer}: `factors` must be a non-empty list of positive numbers within "
             f"[{SPEED_LIMITS[0]:g}, {SPEED_LIMITS[1]:g}], e.g. [0.9, 1.0, 1.1]; got {factors!r}."
         )
     return tuple(float(v) for v in values)

@@ -28,18 +28,26 @@ def per_channel_count(fn: Callable | None = None, **options) -> Callable:
     """Like ``tf.function(fn, **options)``, with one traced function per channel count.
 
     The channel count is read from the last axis of the first argument. The
-    wrapper keeps ``python_function`` (the plain ``fn``), as ``tf.function`` does.
+    wrapper keeps ``python_function`` (the plain ``fn``) and
+    ``experimental_get_compiler_ir``, as ``tf.function`` does.
     """
     if fn is None:
         return functools.partial(per_channel_count, **options)
     functions: dict[int | None, Callable] = {}
 
-    @functools.wraps(fn)
-    def call(images, *args, **kwargs):
+    def function_for(images):
         key = channel_count(images)
         if key not in functions:
             functions[key] = tf.function(fn, **options)
-        return functions[key](images, *args, **kwargs)
+        return functions[key]
+
+    @functools.wraps(fn)
+    def call(images, *args, **kwargs):
+        return function_for(images)(images, *args, **kwargs)
+
+    def compiler_ir(images, *args, **kwargs):
+        return function_for(images).experimental_get_compiler_ir(images, *args, **kwargs)
 
     call.python_function = fn
+    call.experimental_get_compiler_ir = compiler_ir
     return call

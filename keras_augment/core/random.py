@@ -117,8 +117,8 @@ def make_seed_state(layer: keras.layers.Layer, seed: int | None) -> SeedState:
         or not -(2**63) <= int(seed) < 2**63
     ):
         raise ValueError(
-            f"{layer.__class__.__name__}: `seed` must be None or an integer within "
-            f"[-2**63, 2**63 - 1]; got {seed!r}."
+            f"{layer.__class__.__name__}: `seed` must be an integer within "
+            f"[-2**63, 2**63 - 1] (Python or NumPy), or None; got {seed!r}."
         )
     if seed is not None and getattr(layer, "seed", None) is seed:
         # A NumPy integer would reach get_config and the saved JSON as itself.
