@@ -656,7 +656,11 @@ def aug_mix(
         def one_step(k, image):
             own = tf.nest.map_structure(lambda t: t[i, c, k][None], colour_args)
             candidates = [lambda op=op: op.color(image, own[op.name], value_range) for op in colour]
-            return k + 1, tf.switch_case(colour_branches[i, c, k] - 1, candidates)
+            out = tf.switch_case(colour_branches[i, c, k] - 1, candidates)
+            # Some operations lose a static size of 1 (e.g. a one-pixel-wide image);
+            # the loop needs the shape it started with.
+            out.set_shape(image.shape)
+            return k + 1, out
 
         steps = colour_steps[i, c]
         _, image = tf.while_loop(
@@ -673,7 +677,9 @@ def aug_mix(
         original = images[i][None]
 
         def add_chain(c, mixed):
-            return c + 1, mixed + chain_weights[i, c] * one_chain(i, c, original)
+            chain = one_chain(i, c, original)
+            chain.set_shape(original.shape)
+            return c + 1, mixed + chain_weights[i, c] * chain
 
         _, mixed = tf.while_loop(
             lambda c, _: c < num_chains, add_chain, (0, mix_weight[i] * original)
