@@ -38,6 +38,8 @@ _REQUIRED = {
     "height_factor": 0.2,
     "width_factor": 0.2,
     "shift_range": 0.2,
+    "scale": 0.5,
+    "max_number": 4,
     "bank": np.random.default_rng(0).uniform(-0.1, 0.1, (2, 400)).astype("float32"),
 }
 
@@ -92,7 +94,17 @@ def build(name: str, **kwargs):
         inner = ka.RandomFlip(seed=1)
         first = "layer" if cls is ka.RandomApply else "layers"
         return cls(inner if first == "layer" else [inner], **kwargs)
+    if "seed" in kwargs and not _takes_seed(cls):
+        kwargs = {k: v for k, v in kwargs.items() if k != "seed"}  # layers that draw nothing
     return cls(**{**_working_args(cls), **kwargs})
+
+
+def _takes_seed(cls: type) -> bool:
+    try:
+        cls(**_working_args(cls), seed=1)
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 _WORKING: dict[type, dict] = {}

@@ -43,7 +43,7 @@ def test_empty_batches_and_zero_sizes_come_back_as_given():
     assert ka.RandomGaussianBlur(seed=1)(np.zeros((2, 0, 8, 3), "float32")).shape == (2, 0, 8, 3)
     crop = ka.RandomCrop(4, 4, seed=1)
     assert crop(np.zeros((0, 8, 8, 3), "float32")).shape == (0, 4, 4, 3)
-    with pytest.raises(ValueError, match=r"RandomCrop: .*\(0, 8\)"):
+    with pytest.raises(ValueError, match=r"RandomCrop: cannot augment images of height 0"):
         crop(np.zeros((2, 0, 8, 3), "float32"))
 
 
