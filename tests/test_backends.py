@@ -50,6 +50,33 @@ def saved_under_tensorflow(tmp_path: Path) -> None:
     ka.save_recipe(backend_checks.recipe_layer(), tmp_path / "from_tf.json")
 
 
+# Loads a model saved under another backend, checks inference passes through and the counter
+# kept its state, and prints the counter. Run as ``python -c CROSS_LOAD MODEL_PATH``.
+CROSS_LOAD = """
+import sys
+import numpy as np
+import keras_augment as ka
+import keras
+model = keras.models.load_model(sys.argv[1], safe_mode=True)
+flip = model.layers[0]
+assert isinstance(flip, ka.RandomFlip), type(flip)
+augment = keras.Sequential([keras.Input(model.input_shape[1:]), *model.layers[:2]])
+images = np.random.default_rng(0).uniform(0, 1, (2, *model.input_shape[1:])).astype("float32")
+np.testing.assert_array_equal(np.asarray(augment.predict(images, verbose=0)), images)
+assert np.isfinite(keras.ops.convert_to_numpy(model.predict(images, verbose=0))).all()
+out = keras.ops.convert_to_numpy(augment(images, training=True))
+assert out.shape == images.shape and np.isfinite(out).all()
+print("state", flip._seed_state.numpy().tolist())
+"""
+
+
+def load_under(backend: str, model_path: Path) -> subprocess.Popen:
+    env = dict(os.environ, KERAS_BACKEND=backend, TF_CPP_MIN_LOG_LEVEL="3")
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    command = [sys.executable, "-c", CROSS_LOAD, str(model_path)]
+    return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+
+
 def test_contract_holds_under_every_backend(tmp_path):
     saved_under_tensorflow(tmp_path)
     processes = {backend: start(backend, tmp_path / backend) for backend in FIRST_IMPORTS}
@@ -100,3 +127,13 @@ def test_contract_holds_under_every_backend(tmp_path):
         assert isinstance(flip, ka.RandomFlip)
         # Saved after four training steps (256 per call), key = the seed.
         np.testing.assert_array_equal(flip._seed_state.numpy(), [4 * 256, 0, 1])
+
+    # A model saved under JAX loads under PyTorch and the other way round (not through
+    # TensorFlow): inference passes through, the counter is where it was saved (after four
+    # training steps) and advances by one call.
+    crossed = {"torch": load_under("torch", tmp_path / "jax" / "model.keras")}
+    crossed["jax"] = load_under("jax", tmp_path / "torch" / "model.keras")
+    for backend, process in crossed.items():
+        output = process.communicate(timeout=600)[0].decode(errors="replace")
+        assert process.returncode == 0, f"loading under {backend}:\n{output[-3000:]}"
+        assert "state [1280, 0, 1]" in output, output[-3000:]
