@@ -91,7 +91,8 @@ def build(name: str, **kwargs):
     """Builds the exported layer ``name`` with its required arguments plus ``kwargs``."""
     cls = LAYERS[name]
     if cls in _WRAPPERS:
-        inner = ka.RandomFlip(seed=1)
+        # The inner layer shares the wrapper's layout (a Pipeline refuses mixed layouts).
+        inner = ka.RandomFlip(seed=1, data_format=kwargs.get("data_format"))
         first = "layer" if cls is ka.RandomApply else "layers"
         return cls(inner if first == "layer" else [inner], **kwargs)
     if "seed" in kwargs and not _takes_seed(cls):
