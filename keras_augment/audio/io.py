@@ -68,9 +68,17 @@ def clip_bank(layer: str, name: str, clips) -> tuple[np.ndarray, np.ndarray]:
                 f"{array.shape}."
             )
         clips = list(array)
-    clips = [np.asarray(c, dtype="float32").reshape(-1) for c in clips]
+    try:
+        clips = [np.asarray(c, dtype="float32").reshape(-1) for c in clips]
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"{layer}: `{name}` must be a list of clips (1-D float arrays) or an array "
+            f"[n, time]; got {type(clips).__name__}."
+        ) from None
     if not clips or min(len(c) for c in clips) < 1:
         raise ValueError(f"{layer}: `{name}` must hold at least one non-empty clip.")
+    if not all(np.isfinite(c).all() for c in clips):
+        raise ValueError(f"{layer}: `{name}` must hold finite samples; got NaN or infinity.")
     longest = max(len(c) for c in clips)
     bank = np.zeros((len(clips), longest), "float32")
     for i, clip in enumerate(clips):

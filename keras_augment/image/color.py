@@ -20,6 +20,7 @@ lets ``keras_augment.Pipeline`` fuse consecutive ones (see
 
 from __future__ import annotations
 
+import math
 import numbers
 
 import tensorflow as tf
@@ -422,7 +423,7 @@ def _contrast_factor(layer: str, name: str, value) -> tuple[float, float]:
         and len(value) == 2
         and all(_is_number(v) for v in value)
         and 0.0 <= value[0] <= 1.0
-        and value[1] >= 0.0
+        and 0.0 <= value[1] < math.inf
     ):
         return (float(value[0]), float(value[1]))
     raise ValueError(

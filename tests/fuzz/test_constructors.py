@@ -103,6 +103,44 @@ def test_non_finite_and_huge_arguments(name):
                 assert np.isfinite(out).any(), f"{name}({argument}={bad!r}) gave no finite value"
 
 
+# Arguments that are None by default but take numbers (e.g. RandomColorJitter's factors,
+# Reverb's impulse responses), and the values tried in their place.
+_NOT_NUMBERS = ("seed", "data_format", "bounding_box_format", "name", "dtype")
+BAD_FOR_NONE = (math.nan, math.inf, 1e30, (0.1, math.inf), (0.1, math.nan), (0.1, 1e30))
+
+
+def optional_arguments(cls) -> list[str]:
+    return [
+        p.name
+        for p in inspect.signature(cls.__init__).parameters.values()
+        if p.default is None and p.name not in _NOT_NUMBERS and p.kind is p.POSITIONAL_OR_KEYWORD
+    ]
+
+
+OPTIONAL = sorted(
+    n for n in IMAGE_LAYERS + WAVEFORM_LAYERS + SPECTROGRAM_LAYERS if optional_arguments(LAYERS[n])
+)
+
+
+def test_layers_with_optional_numbers_are_fuzzed():
+    assert {"RandomColorJitter", "Reverb", "RandomAffine"} <= set(OPTIONAL), OPTIONAL
+
+
+@pytest.mark.parametrize("name", OPTIONAL)
+def test_non_finite_values_for_arguments_that_default_to_none(name):
+    """An argument that is None by default, given a bad number or pair: a clear error naming
+    the layer at construction, or outputs free of NaN."""
+    sample = _sample_input(name)
+    for argument in optional_arguments(LAYERS[name]):
+        for bad in BAD_FOR_NONE:
+            try:
+                layer = build(name, seed=1, **{argument: bad})
+            except (ValueError, TypeError) as error:
+                assert name in own_message(error), own_message(error)
+                continue
+            check_outcome(name, lambda layer=layer: layer(sample), True)
+
+
 @pytest.mark.parametrize("name", ["RandomFlip", "Gain", "RandomSwap"])
 def test_seeds_accept_numpy_integers_and_refuse_out_of_range(name):
     layer = build(name, seed=np.int64(3))
