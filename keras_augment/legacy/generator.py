@@ -41,9 +41,18 @@ _NAME = "ImageDataGenerator"
 _FILL_MODES = ("nearest", "reflect", "constant", "wrap")
 
 
+def _finite(name: str, *values) -> None:
+    """Refuses NaN and infinities, which would turn every augmented pixel into NaN."""
+    if not all(math.isfinite(v) for v in values):
+        raise ValueError(
+            f"{_NAME}: `{name}` must be finite; got {values if len(values) > 1 else values[0]!r}."
+        )
+
+
 def _number(name: str, value, *, low: float | None = None) -> float:
     if not isinstance(value, numbers.Real) or isinstance(value, bool):
         raise ValueError(f"{_NAME}: `{name}` must be a number; got {value!r}.")
+    _finite(name, value)
     if low is not None and value < low:
         raise ValueError(f"{_NAME}: `{name}` must be >= {low}; got {value!r}.")
     return float(value)
@@ -56,6 +65,7 @@ def _pair(name: str, value) -> tuple[float, float]:
         or not all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in value)
     ):
         raise ValueError(f"{_NAME}: `{name}` must be a tuple or list of two floats; got {value!r}.")
+    _finite(name, *value)
     return float(value[0]), float(value[1])
 
 
@@ -168,6 +178,12 @@ class ImageDataGenerator:
         self.zca_whitening = bool(zca_whitening)
         self.zca_epsilon = _number("zca_epsilon", zca_epsilon, low=0)
         self.rotation_range = rotation_range
+        for name, shift in (
+            ("width_shift_range", width_shift_range),
+            ("height_shift_range", height_shift_range),
+        ):
+            flat = np.ravel(np.asarray(shift, dtype=object))
+            _finite(name, *(float(v) for v in flat if isinstance(v, numbers.Real)))
         self.width_shift_range = width_shift_range
         self.height_shift_range = height_shift_range
         self.shear_range = shear_range
@@ -207,11 +223,15 @@ class ImageDataGenerator:
         self._validation_split = validation_split
 
         if isinstance(zoom_range, numbers.Real) and not isinstance(zoom_range, bool):
+            _finite("zoom_range", zoom_range)
             self.zoom_range = [1 - zoom_range, 1 + zoom_range]
         else:
             try:
                 self.zoom_range = list(_pair("zoom_range", zoom_range))
-            except ValueError:
+            except ValueError as error:
+                if "finite" in str(error):
+                    raise
+
                 raise ValueError(
                     f"{_NAME}: `zoom_range` must be a float or a tuple or list of two "
                     f"floats; got {zoom_range!r}."

@@ -286,3 +286,22 @@ def test_fit_with_augmentation_is_seeded(small_photos):
     assert not np.allclose(first.mean, plain.mean)
     with pytest.raises(ValueError, match="rank 4"):
         plain.fit(data[0])
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        {"rotation_range": float("inf")},
+        {"shear_range": float("nan")},
+        {"zoom_range": float("inf")},
+        {"zoom_range": (0.9, float("nan"))},
+        {"width_shift_range": float("inf")},
+        {"height_shift_range": [0, float("nan")]},
+        {"brightness_range": (0.5, float("inf"))},
+        {"channel_shift_range": float("inf")},
+    ],
+)
+def test_non_finite_arguments_are_refused_naming_the_argument(arguments):
+    (name,) = arguments
+    with pytest.raises(ValueError, match=rf"ImageDataGenerator: `{name}` must be finite"):
+        ImageDataGenerator(**arguments)
