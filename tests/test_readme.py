@@ -1,0 +1,71 @@
+"""Every Python block of README.md and of the documentation pages runs as written.
+
+Each level-2 section runs in its own interpreter (in an empty working folder), so its blocks
+must define what they use; ``tests/markdown_blocks.py`` describes the ``skip-test`` marker.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.markdown_blocks import ROOT, parse, script
+
+PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+SECTIONS = [s for page in PAGES for s in parse(page)[0] if s.runnable]
+
+
+def test_readme_has_python_blocks_to_run():
+    readme_sections = [s for s in SECTIONS if s.path.name == "README.md"]
+    assert sum(len(s.runnable) for s in readme_sections) >= 5
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_skip_has_a_reason_and_a_block(page):
+    sections, markers = parse(page)
+    skipped = [b for s in sections for b in s.blocks if b.skip_reason is not None]
+    for line, reason in markers:
+        assert len(reason) >= 10, f"{page.name}:{line}: skip-test needs a reason"
+    # A marker separated from its block by text applies to nothing: a silent mistake.
+    assert len(skipped) == len(markers), f"{page.name}: a skip-test marker is not before a block"
+    for block in skipped:
+        assert block.language in ("python", "py"), (
+            f"{page.name}:{block.line}: only Python blocks run, so only they can be skipped"
+        )
+
+
+def test_the_block_parser_sees_dependencies_and_skips(tmp_path):
+    page = tmp_path / "page.md"
+    page.write_text(
+        "## One\n\n```python\nx = 2\n```\n\ntext\n\n```python\nassert x == 2\n```\n\n"
+        "<!-- skip-test: needs a server on the network -->\n```python\nraise SystemExit(1)\n```\n"
+        "## Two\n\n```bash\nls\n```\n"
+    )
+    sections, markers = parse(page)
+    assert [s.title for s in sections] == ["(top)", "One", "Two"]
+    assert [b.line for b in sections[1].runnable] == [3, 9]
+    assert markers == [(13, "needs a server on the network")]
+    run = subprocess.run([sys.executable, "-c", script(sections[1], tmp_path)], capture_output=True)
+    assert run.returncode == 0, run.stderr.decode()
+    page.write_text("## One\n\n```python\nassert y == 2\n```\n")
+    program = script(parse(page)[0][1], tmp_path)
+    run = subprocess.run([sys.executable, "-c", program], capture_output=True)
+    assert b"page.md-line-3.py" in run.stderr and b"NameError" in run.stderr
+
+
+@pytest.mark.parametrize("section", SECTIONS, ids=lambda s: s.id)
+def test_section_runs(section, tmp_path):
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONPATH=str(ROOT), MPLBACKEND="Agg")
+    env.pop("KERAS_BACKEND", None)
+    run = subprocess.run(
+        [sys.executable, "-c", script(section, tmp_path)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 0, f"{section.id} failed:\n{run.stderr[-4000:]}"
