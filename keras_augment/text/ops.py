@@ -84,31 +84,34 @@ def lookup_key(cores: tf.Tensor, ascii_only: bool = False) -> tf.Tensor:
     return tf.strings.lower(cores, encoding="utf-8")
 
 
-def match_case(replacement: tf.Tensor, original: tf.Tensor) -> tf.Tensor:
+def match_case(replacement: tf.Tensor, original: tf.Tensor, ascii_only: bool = False) -> tf.Tensor:
     """Gives ``replacement`` the capitalisation pattern of ``original``.
 
     ALL-CAPS originals (two or more letters) give an all-caps replacement; a
     capitalised original gives a capitalised first letter; otherwise the
-    replacement is returned as the thesaurus spells it.
+    replacement is returned as the thesaurus spells it. ``ascii_only`` (both
+    strings ASCII) works on bytes, several times faster than on UTF-8 characters.
     """
-    lower = tf.strings.lower(original, encoding="utf-8")
-    upper = tf.strings.upper(original, encoding="utf-8")
-    length = tf.strings.length(original, unit="UTF8_CHAR")
+    encoding, unit = ("", "BYTE") if ascii_only else ("utf-8", "UTF8_CHAR")
+    lower = tf.strings.lower(original, encoding=encoding)
+    upper = tf.strings.upper(original, encoding=encoding)
+    length = tf.strings.length(original, unit=unit)
     all_caps = (original == upper) & (original != lower) & (length > 1)
-    first = tf.strings.substr(original, 0, 1, unit="UTF8_CHAR")
-    titled = first != tf.strings.lower(first, encoding="utf-8")
-    head = tf.strings.upper(
-        tf.strings.substr(replacement, 0, 1, unit="UTF8_CHAR"), encoding="utf-8"
-    )
-    rest = tf.strings.length(replacement, unit="UTF8_CHAR")
-    tail = tf.strings.substr(replacement, tf.ones_like(rest), rest, unit="UTF8_CHAR")
+    first = tf.strings.substr(original, 0, 1, unit=unit)
+    titled = first != tf.strings.lower(first, encoding=encoding)
+    head = tf.strings.upper(tf.strings.substr(replacement, 0, 1, unit=unit), encoding=encoding)
+    rest = tf.strings.length(replacement, unit=unit)
+    tail = tf.strings.substr(replacement, tf.ones_like(rest), rest, unit=unit)
     capitalised = tf.strings.join([head, tail])
-    upper_replacement = tf.strings.upper(replacement, encoding="utf-8")
+    upper_replacement = tf.strings.upper(replacement, encoding=encoding)
     return tf.where(all_caps, upper_replacement, tf.where(titled, capitalised, replacement))
 
 
-def replace_core(tokens: tf.Tensor, replacement: tf.Tensor) -> tf.Tensor:
-    """Puts ``replacement`` in place of each token's core, keeping its punctuation and case."""
+def replace_core(tokens: tf.Tensor, replacement: tf.Tensor, ascii_only: bool = False) -> tf.Tensor:
+    """Puts ``replacement`` in place of each token's core, keeping its punctuation and case.
+
+    ``ascii_only``: every core and replacement is ASCII (see :func:`match_case`).
+    """
     # Two anchored regexes find the edges; lengths and substrings do the rest
     # (a single regex capturing the suffix is many times slower in RE2).
     rest = tf.strings.regex_replace(tokens, rf"^{WORD_EDGE}+", "")
@@ -117,4 +120,4 @@ def replace_core(tokens: tf.Tensor, replacement: tf.Tensor) -> tf.Tensor:
     core_length = tf.strings.length(core)
     prefix = tf.strings.substr(tokens, tf.zeros_like(token_length), token_length - rest_length)
     suffix = tf.strings.substr(rest, core_length, rest_length - core_length)
-    return tf.strings.join([prefix, match_case(replacement, core), suffix])
+    return tf.strings.join([prefix, match_case(replacement, core, ascii_only), suffix])

@@ -47,8 +47,6 @@ from typing import NamedTuple
 
 import tensorflow as tf
 
-from keras_augment.text.ops import WORD_EDGE
-
 _ASSETS = Path(__file__).resolve().parents[1] / "assets"
 SHIPPED_THESAURUS = _ASSETS / "wordnet_synonyms.tsv.gz"
 USAGE_DOMAINS_FILE = _ASSETS / "wordnet_usage_domains.tsv"
@@ -207,6 +205,15 @@ def _normalise(mapping: Mapping[str, Iterable[str]], owner: str) -> dict[str, li
     return {key: list(values) for key, values in merged.items() if key and values}
 
 
+def _edged(word: str) -> bool:
+    """Whether ``word`` starts or ends with a character that is not a letter or digit.
+
+    The Python reading of ``ops.WORD_EDGE`` (``str.isalnum`` is Unicode's
+    letters and numbers, as RE2's ``\\pL`` and ``\\pN``).
+    """
+    return not (word[:1].isalnum() and word[-1:].isalnum())
+
+
 class Thesaurus:
     """Word -> synonyms lookups as TensorFlow ops.
 
@@ -217,6 +224,10 @@ class Thesaurus:
         forms: ``{inflected form: lemma}`` (see :func:`inflected_forms`);
             ``None`` works them out from the mapping's words. A form whose
             lemma is not in the mapping finds nothing.
+        stop_words: words that are found but have no synonyms (never
+            replaced): they share the synonym table's hash table, so a
+            layer tells stop words, known words and unknown words apart
+            with one look-up.
     """
 
     def __init__(
@@ -224,11 +235,13 @@ class Thesaurus:
         mapping: Mapping[str, Iterable[str]],
         owner: str = "Thesaurus",
         forms: Mapping[str, str] | None = None,
+        stop_words: Iterable[str] = (),
     ):
         mapping = _normalise(mapping, owner)
+        stop_words = sorted({w.strip().lower() for w in stop_words if w.strip()})
         #: A digest of the contents: layers share traced code only when it agrees.
         self.fingerprint = hashlib.sha256(
-            json.dumps(mapping, sort_keys=True).encode("utf-8")
+            json.dumps([mapping, stop_words], sort_keys=True).encode("utf-8")
         ).hexdigest()
         words = list(mapping)
         counts = [len(mapping[w]) for w in words]
@@ -238,62 +251,47 @@ class Thesaurus:
             total += count
         flat = [s for w in words for s in mapping[w]]
         self.size = len(words)
-        # With ASCII keys only, lower-casing ASCII letters finds every match
-        # (and is several times faster than Unicode lower-casing).
-        self.ascii = all(w.isascii() for w in words)
+        # With ASCII words only, lower-casing ASCII letters finds every match
+        # (and is several times faster than Unicode lower-casing), and a word
+        # found is ASCII, so its replacement can be capitalised byte by byte.
+        self.ascii = all(w.isascii() for w in [*words, *stop_words, *flat])
+        # A word's core never starts or ends with punctuation, and a whole
+        # token is only looked up as it is when it has no such edges, so keys
+        # with edges ("dr.", "e.g.") could never match: they are left out.
+        row = {w: i for i, w in enumerate(words) if not _edged(w)}
+        # Inflected forms share the table, their rows shifted past the
+        # sentinel row so that ``index(morphology=False)`` can ignore them.
+        self._form_base = self.size + 1
+        values = dict(row)
+        for form, lemma in (inflected_forms(words) if forms is None else forms).items():
+            if lemma in row and form not in row:
+                values[form] = self._form_base + row[lemma]
+        # Stop words point at the sentinel row: found, with no synonyms.
+        values.update({w: self.size for w in stop_words if not _edged(w)})
         # Tables must live outside any function being traced, whoever builds them.
         with tf.init_scope():
-            # Keys with leading or trailing punctuation ("dr.", "e.g."): a word's
-            # core never has such edges, so ``plain_index`` must not match them.
-            keys = tf.constant(words, tf.string) if words else tf.zeros([0], tf.string)
-            edged = tf.strings.regex_full_match(keys, rf"{WORD_EDGE}.*|.*{WORD_EDGE}")
-            # Inflected forms share the table, their rows shifted past the
-            # sentinel row so that ``index(morphology=False)`` can ignore them.
-            self._form_base = self.size + 1
-            row = {w: i for i, w in enumerate(words)}
-            found = {
-                form: self._form_base + row[lemma]
-                for form, lemma in (inflected_forms(words) if forms is None else forms).items()
-                if lemma in row and form not in row
-            }
-            table_keys = words + list(found)
-            values = list(range(self.size)) + list(found.values())
             initializer = tf.lookup.KeyValueTensorInitializer(
-                tf.constant(table_keys or [""], tf.string),
-                tf.constant(values or [-1], tf.int64),
+                tf.constant(list(values) or [""], tf.string),
+                tf.constant(list(values.values()) or [-1], tf.int64),
             )
             self._table = tf.lookup.StaticHashTable(initializer, default_value=-1)
-            self._edged = tf.concat([edged, [True]], axis=0)
             self._starts = tf.constant(starts + [total], tf.int64)
             self._counts = tf.constant(counts + [0], tf.int64)
             self._synonyms = tf.constant(flat + [""], tf.string)
-
-    def _rows(self, keys: tf.Tensor, morphology: bool = True) -> tf.Tensor:
-        found = self._table.lookup(keys)
-        is_form = found >= self._form_base
-        if not morphology:
-            return tf.where(is_form, tf.constant(-1, tf.int64), found)
-        return tf.where(is_form, found - self._form_base, found)
-
-    def plain_index(self, keys: tf.Tensor) -> tf.Tensor:
-        """Row of each key or inflected form (``-1`` when absent), never an edge-punctuated key.
-
-        The fast first look-up of a whole token: a lower-cased token found
-        here is its own core (``"dog"``, ``"dogs"``), while ``"dr."`` is left
-        for the slower path that strips punctuation first, as :meth:`index`
-        expects.
-        """
-        index = self._rows(keys)
-        return tf.where(tf.gather(self._edged, self._safe(index)), tf.constant(-1, tf.int64), index)
 
     def index(self, keys: tf.Tensor, morphology: bool = True) -> tf.Tensor:
         """Row of each lower-case key (``int64``, ``-1`` when absent).
 
         With ``morphology``, an inflected form finds its lemma by WordNet's
         suffix rules (``dogs`` -> ``dog``): the forms are worked out when the
-        thesaurus is built, so this is one hash-table look-up.
+        thesaurus is built, so this is one hash-table look-up. A stop word
+        finds a row with no synonyms; keys with leading or trailing
+        punctuation find nothing.
         """
-        return self._rows(keys, morphology)
+        found = self._table.lookup(keys)
+        if not morphology:
+            return tf.where(found >= self._form_base, tf.constant(-1, tf.int64), found)
+        return tf.where(found >= self._form_base, found - self._form_base, found)
 
     def count(self, index: tf.Tensor) -> tf.Tensor:
         """Number of synonyms (``int64``) of each row from :meth:`index` (0 for ``-1``)."""
@@ -310,31 +308,6 @@ class Thesaurus:
     def _safe(self, index: tf.Tensor) -> tf.Tensor:
         # Absent words point at the sentinel row (count 0, synonym "").
         return tf.where(index < 0, tf.cast(self.size, tf.int64), index)
-
-
-class StopWords:
-    """A set of lower-case words, tested with a hash table."""
-
-    def __init__(self, words: Iterable[str]):
-        words = sorted({w.strip().lower() for w in words if w.strip()})
-        self.words = tuple(words)
-        self.ascii = all(w.isascii() for w in words)
-        with tf.init_scope():
-            # A word's core never starts or ends with punctuation, so such stop
-            # words could never match one; leaving them out lets a whole token
-            # ("'tis") be tested without stripping it first. The table needs a
-            # key: "" (no word is empty, and an empty core has no synonyms).
-            edged = tf.strings.regex_full_match(
-                tf.constant(words or [""], tf.string), rf"{WORD_EDGE}.*|.*{WORD_EDGE}"
-            ).numpy()
-            keys = tf.constant([w for w, e in zip(words, edged) if not e] or [""], tf.string)
-            self._table = tf.lookup.StaticHashTable(
-                tf.lookup.KeyValueTensorInitializer(keys, tf.ones_like(keys, tf.int32)),
-                default_value=0,
-            )
-
-    def contains(self, keys: tf.Tensor) -> tf.Tensor:
-        return self._table.lookup(keys) > 0
 
 
 _CACHE: dict = {}
@@ -446,8 +419,10 @@ def load_thesaurus(source=None, owner: str = "Thesaurus", **filters) -> Thesauru
     changed file is read again.
     """
     _, _, digest = _read_source(source, owner)
+    stop = filters.get("stop_words")
+    stop = _check_words(owner, "stop_words", STOP_WORDS if stop is None else stop)
     if digest is None:
-        return Thesaurus(thesaurus_mapping(source, owner, **filters), owner)
+        return Thesaurus(thesaurus_mapping(source, owner, **filters), owner, stop_words=stop)
     key = ("thesaurus", digest)
     for name in ("stop_words", "block_list"):
         words = filters.get(name)
@@ -462,17 +437,9 @@ def load_thesaurus(source=None, owner: str = "Thesaurus", **filters) -> Thesauru
             _CACHE["forms", digest] = inflected_forms(sorted(words))
         forms = _CACHE["forms", digest]
     if cached is None:
-        cached = Thesaurus(thesaurus_mapping(source, owner, **filters), owner, forms)
+        cached = Thesaurus(
+            thesaurus_mapping(source, owner, **filters), owner, forms, stop_words=stop
+        )
         with _CACHE_LOCK:
             cached = _CACHE.setdefault(key, cached)
     return cached
-
-
-def load_stop_words(words=None, owner: str = "StopWords") -> StopWords:
-    """The stop-word set for a layer's ``stop_words`` argument (``None``: :data:`STOP_WORDS`)."""
-    words = _check_words(owner, "stop_words", STOP_WORDS if words is None else words)
-    key = ("stop", words)
-    with _CACHE_LOCK:
-        if key not in _CACHE:
-            _CACHE[key] = StopWords(words)
-        return _CACHE[key]

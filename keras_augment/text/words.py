@@ -25,7 +25,7 @@ from keras_augment.core.random import split_seed, uniform01
 from keras_augment.core.validation import check_number, check_size
 from keras_augment.text import ops
 from keras_augment.text.base import TextAugmentation
-from keras_augment.text.thesaurus import StopWords, Thesaurus, load_stop_words, load_thesaurus
+from keras_augment.text.thesaurus import Thesaurus, load_thesaurus
 
 # ----- kernels -----------------------------------------------------------------
 
@@ -35,8 +35,8 @@ class _Words(NamedTuple):
 
     ``tokens`` is ragged ``[n, (words)]``. The rest is flat, one entry per
     word, and ``None`` when no operation needs it: ``keys`` (lower-cased),
-    ``index`` (thesaurus row, ``-1`` when unknown), ``eligible`` (a known
-    non-stop word) and ``direct`` (found without stripping punctuation).
+    ``index`` (thesaurus row, ``-1`` when unknown), ``eligible`` (a word
+    with synonyms, so not a stop word) and ``direct`` (found without stripping punctuation).
     """
 
     tokens: tf.RaggedTensor
@@ -62,26 +62,22 @@ class _Edit(NamedTuple):
     changed: tf.Tensor
 
 
-def _split(texts: tf.Tensor, thesaurus: Thesaurus | None = None, stop_words=None) -> _Words:
+def look_up_words(texts: tf.Tensor, thesaurus: Thesaurus | None = None) -> _Words:
     """Splits the texts and, given a thesaurus, looks every word up once."""
     tokens = ops.split_words(texts)
     if thesaurus is None:
         return _Words(tokens)
     flat = tokens.flat_values
-    ascii_only = thesaurus.ascii and stop_words.ascii
-    # Most words are found as they are; only the others lose their edge
-    # punctuation (a regex, the costly part) and try WordNet's suffix rules.
-    keys = ops.lookup_key(flat, ascii_only)
-    stop = stop_words.contains(keys)
-    index = thesaurus.plain_index(keys)
-    direct = stop | (index >= 0)
+    # Most words (stop words included) are found as they are; only the
+    # others lose their edge punctuation (a regex, the costly part) and are
+    # looked up again.
+    keys = ops.lookup_key(flat, thesaurus.ascii)
+    index = thesaurus.index(keys)
+    direct = index >= 0
     retry = tf.where(~direct)
-    core_keys = ops.lookup_key(ops.word_core(tf.gather_nd(flat, retry)), ascii_only)
-    core_stop = stop_words.contains(core_keys)
-    stop = tf.tensor_scatter_nd_update(stop, retry, core_stop)
+    core_keys = ops.lookup_key(ops.word_core(tf.gather_nd(flat, retry)), thesaurus.ascii)
     index = tf.tensor_scatter_nd_update(index, retry, thesaurus.index(core_keys))
-    eligible = (thesaurus.count(index) > 0) & ~stop
-    return _Words(tokens, keys, index, eligible, direct)
+    return _Words(tokens, keys, index, thesaurus.count(index) > 0, direct)
 
 
 def _word_ranges(words: _Words, sources: tf.Tensor):
@@ -134,7 +130,9 @@ def _replace_edit(
     tokens = tf.gather(words.tokens.flat_values, word)
     plain = tf.gather(words.direct, word) & tf.equal(tf.gather(words.keys, word), tokens)
     shaped = tf.where(~plain)
-    styled = ops.replace_core(tf.gather_nd(tokens, shaped), tf.gather_nd(synonyms, shaped))
+    styled = ops.replace_core(
+        tf.gather_nd(tokens, shaped), tf.gather_nd(synonyms, shaped), thesaurus.ascii
+    )
     new = tf.tensor_scatter_nd_update(synonyms, shaped, styled)
     positions = tf.tensor_scatter_nd_update(
         positions, chosen[:, None], base + tf.range(tf.size(chosen, tf.int64))
@@ -277,7 +275,7 @@ def _single(texts: tf.Tensor, words: _Words, make_edit) -> tf.Tensor:
 
 
 def synonym_replacement(
-    texts: tf.Tensor, thesaurus: Thesaurus, stop_words: StopWords, rate: float, seed: tf.Tensor
+    texts: tf.Tensor, thesaurus: Thesaurus, rate: float, seed: tf.Tensor
 ) -> tf.Tensor:
     """Replaces ``max(1, floor(rate * words))`` random non-stop words per text by a synonym.
 
@@ -285,7 +283,7 @@ def synonym_replacement(
     fewer are known). Each replacement keeps the punctuation attached to the
     word and its capitalisation (``"Quick,"`` -> ``"Speedy,"``).
     """
-    words = _split(texts, thesaurus, stop_words)
+    words = look_up_words(texts, thesaurus)
     return _single(
         texts,
         words,
@@ -294,7 +292,7 @@ def synonym_replacement(
 
 
 def random_insertion(
-    texts: tf.Tensor, thesaurus: Thesaurus, stop_words: StopWords, rate: float, seed: tf.Tensor
+    texts: tf.Tensor, thesaurus: Thesaurus, rate: float, seed: tf.Tensor
 ) -> tf.Tensor:
     """Inserts ``max(1, floor(rate * words))`` synonyms of the text's own words per text.
 
@@ -303,7 +301,7 @@ def random_insertion(
     first word, between two words, or after the last). Texts without such a
     word are unchanged.
     """
-    words = _split(texts, thesaurus, stop_words)
+    words = look_up_words(texts, thesaurus)
     return _single(
         texts,
         words,
@@ -316,7 +314,7 @@ def random_swap(texts: tf.Tensor, rate: float, seed: tf.Tensor) -> tf.Tensor:
 
     Swaps are applied one after another, as in EDA. One-word texts are unchanged.
     """
-    words = _split(texts)
+    words = look_up_words(texts)
     return _single(texts, words, lambda sources, base: _swap_edit(words, rate, sources, seed))
 
 
@@ -326,14 +324,13 @@ def random_deletion(texts: tf.Tensor, rate: float, seed: tf.Tensor) -> tf.Tensor
     When every word of a text would go, one random word of it stays. One-word
     texts are unchanged (as in EDA).
     """
-    words = _split(texts)
+    words = look_up_words(texts)
     return _single(texts, words, lambda sources, base: _delete_edit(words, rate, sources, seed))
 
 
 def eda(
     texts: tf.Tensor,
     thesaurus: Thesaurus,
-    stop_words: StopWords,
     alphas: tuple[float, float, float, float],
     num_aug: int,
     seed: tf.Tensor,
@@ -350,7 +347,7 @@ def eda(
     if not enabled:
         return tf.repeat(texts[:, None], num_aug, axis=1)
     needs_thesaurus = alphas[0] > 0 or alphas[1] > 0
-    words = _split(texts, thesaurus, stop_words) if needs_thesaurus else _split(texts)
+    words = look_up_words(texts, thesaurus) if needs_thesaurus else look_up_words(texts)
     start = tf.cast(tf.floor(uniform01([n, 1], split_seed(seed, 0)) * len(enabled)), tf.int32)
     slot = tf.math.floormod(start + tf.range(num_aug, dtype=tf.int32)[None, :], len(enabled))
     total = tf.size(slot, tf.int64)
@@ -404,7 +401,6 @@ class _ThesaurusLayer(TextAugmentation):
             if not isinstance(value, bool):
                 raise ValueError(f"{name}: `{flag}` must be True or False; got {value!r}.")
         self.thesaurus = thesaurus
-        self._stop_words = load_stop_words(stop_words, name)
         self.stop_words = None if stop_words is None else list(stop_words)
         self.decency_filter = decency_filter
         self.block_list = None if block_list is None else list(block_list)
@@ -508,7 +504,7 @@ class SynonymReplacement(_RateThesaurusLayer):
     """
 
     def augment_strings(self, strings, seed):
-        return synonym_replacement(strings, self._thesaurus, self._stop_words, self.rate, seed)
+        return synonym_replacement(strings, self._thesaurus, self.rate, seed)
 
 
 @register
@@ -529,7 +525,7 @@ class RandomInsertion(_RateThesaurusLayer):
     """
 
     def augment_strings(self, strings, seed):
-        return random_insertion(strings, self._thesaurus, self._stop_words, self.rate, seed)
+        return random_insertion(strings, self._thesaurus, self.rate, seed)
 
 
 @register
@@ -642,7 +638,7 @@ class EDA(_ThesaurusLayer):
 
     def augment_strings(self, strings, seed):
         alphas = (self.alpha_sr, self.alpha_ri, self.alpha_rs, self.p_rd)
-        return eda(strings, self._thesaurus, self._stop_words, alphas, self.num_aug, seed)
+        return eda(strings, self._thesaurus, alphas, self.num_aug, seed)
 
     def get_config(self) -> dict:
         config = super().get_config()

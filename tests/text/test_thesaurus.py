@@ -189,3 +189,29 @@ def test_inflected_forms_follow_wordnet_morphy_rule_order():
     # Without morphology, only the words themselves are found.
     plain = thesaurus.index(tf.constant(["dogs", "dog"]), morphology=False).numpy()
     assert plain.tolist() == [-1, words.index("dog")]
+
+
+def test_one_look_up_tells_stop_words_known_words_and_unknown_words_apart():
+    from keras_augment.text.thesaurus import Thesaurus
+
+    thesaurus = Thesaurus(
+        {"quick": ["fast"], "run": ["sprint"], "dr.": ["doctor"]}, stop_words=["The", "run"]
+    )
+    rows = thesaurus.index(tf.constant(["the", "quick", "run", "runs", "dr.", "zebra"]))
+    # Stop words are found but have no synonyms, even when the thesaurus lists
+    # them (and their inflected forms keep the lemma's synonyms); keys with
+    # edge punctuation can never match a word's core, so they are not found.
+    assert (rows.numpy() >= 0).tolist() == [True, True, True, True, False, False]
+    assert thesaurus.count(rows).numpy().tolist() == [0, 1, 0, 1, 0, 0]
+    picked = thesaurus.pick(rows, tf.zeros([6]))
+    assert decode(picked) == ["", "fast", "", "sprint", "", ""]
+
+
+def test_ascii_case_matching_agrees_with_unicode_case_matching():
+    from keras_augment.text.ops import match_case
+
+    originals = tf.constant(["Quick", "QUICK", "quick", "Q", "A1", "x-Ray"])
+    replacements = tf.constant(["fast", "fast", "fast", "fast", "big one", "radiograph"])
+    fast = match_case(replacements, originals, ascii_only=True)
+    assert decode(fast) == decode(match_case(replacements, originals))
+    assert decode(fast) == ["Fast", "FAST", "fast", "Fast", "BIG ONE", "radiograph"]
