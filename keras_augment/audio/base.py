@@ -95,6 +95,7 @@ class AudioAugmentation(SeededLayer):
             the whole batch; by default every clip gets its own.
     """
 
+    layer_kind = "audio"
     # What the subclasses (waveform, spectrogram) call their input, for messages.
     _input_name = "audio"
 
@@ -245,6 +246,7 @@ class WaveformAugmentation(AudioAugmentation):
     """
 
     _input_name = "waveforms"
+    supported_targets = ("waveforms",)
     _ranks = (1, 2, 3)
 
     def __init__(
@@ -323,6 +325,7 @@ class SpectrogramAugmentation(AudioAugmentation):
     """
 
     _input_name = "spectrograms"
+    supported_targets = ("spectrograms",)
     _ranks = (2, 3)
 
     def _rank_message(self, rank, shape) -> str:

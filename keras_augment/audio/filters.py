@@ -18,8 +18,8 @@ import tensorflow as tf
 
 from keras_augment.audio import dsp
 from keras_augment.audio.base import WaveformAugmentation, check_sample_rate
-from keras_augment.core.base import register
 from keras_augment.core.random import Sampler
+from keras_augment.core.registry import register
 from keras_augment.core.validation import check_size, parse_range
 
 
@@ -54,7 +54,7 @@ class _Filter(WaveformAugmentation):
         return config
 
 
-@register
+@register(example={"cutoff_hz": (500.0, 2000.0)})
 class LowPassFilter(_Filter):
     """Removes the frequencies above a random cut-off.
 
@@ -81,7 +81,7 @@ class LowPassFilter(_Filter):
         return config
 
 
-@register
+@register(example={"cutoff_hz": (500.0, 2000.0)})
 class HighPassFilter(_Filter):
     """Removes the frequencies below a random cut-off.
 
@@ -108,7 +108,7 @@ class HighPassFilter(_Filter):
         return config
 
 
-@register
+@register(example={"center_hz": (500.0, 2000.0)})
 class BandPassFilter(_Filter):
     """Keeps a random band: a high-pass and a low-pass around a random centre.
 

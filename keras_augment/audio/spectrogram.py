@@ -17,8 +17,8 @@ from __future__ import annotations
 import tensorflow as tf
 
 from keras_augment.audio.base import SpectrogramAugmentation
-from keras_augment.core.base import register
 from keras_augment.core.random import Sampler
+from keras_augment.core.registry import register
 from keras_augment.core.validation import check_choice, check_number
 
 # Table 1 of Park et al. (2019): W, F, mF, T, p, mT.
@@ -116,7 +116,7 @@ def _check_width(layer: str, name: str, value) -> int:
 # ----- layers ----------------------------------------------------------------
 
 
-@register
+@register(example={"max_width": 20})
 class TimeMasking(SpectrogramAugmentation):
     """Sets ``count`` random bands of consecutive frames to ``mask_value``.
 
@@ -169,7 +169,7 @@ class TimeMasking(SpectrogramAugmentation):
         return config
 
 
-@register
+@register(example={"max_width": 8})
 class FrequencyMasking(SpectrogramAugmentation):
     """Sets ``count`` random bands of consecutive frequency bins to ``mask_value``.
 
@@ -205,7 +205,7 @@ class FrequencyMasking(SpectrogramAugmentation):
         return config
 
 
-@register
+@register(example={"max_warp": 10})
 class TimeWarp(SpectrogramAugmentation):
     """Warps the time axis: a random frame moves by up to ``max_warp`` frames.
 
@@ -237,7 +237,16 @@ class TimeWarp(SpectrogramAugmentation):
         return config
 
 
-@register
+@register(
+    example={
+        "policy": None,
+        "max_warp": 10,
+        "freq_mask_width": 8,
+        "freq_mask_count": 1,
+        "time_mask_width": 20,
+        "time_mask_count": 1,
+    }
+)
 class SpecAugment(SpectrogramAugmentation):
     """SpecAugment: time warp, then frequency masks, then time masks, drawn per spectrogram.
 

@@ -26,8 +26,8 @@ from keras_augment.audio.base import (
     check_sample_rate,
     parse_speed_range,
 )
-from keras_augment.core.base import register
 from keras_augment.core.random import Sampler
+from keras_augment.core.registry import register
 from keras_augment.core.validation import parse_range
 
 
@@ -41,7 +41,7 @@ def stretch_time(waves: tf.Tensor, rate: tf.Tensor, frame_length: int = 512) -> 
     return dsp.phase_vocoder(waves, rate, dsp.static_or_dynamic_length(waves), frame_length)
 
 
-@register
+@register(example={"factor": (0.8, 1.25)})
 class SpeedChange(WaveformAugmentation):
     """Plays each clip faster or slower by a random factor; pitch moves with speed.
 
@@ -109,7 +109,7 @@ def check_factor_list(layer: str, factors) -> tuple[float, ...]:
     return tuple(float(v) for v in values)
 
 
-@register
+@register(example={"rate": (0.7, 1.4)})
 class TimeStretch(WaveformAugmentation):
     """Changes each clip's tempo by a random rate and keeps its pitch.
 
@@ -144,7 +144,7 @@ class TimeStretch(WaveformAugmentation):
         return config
 
 
-@register
+@register(example={"semitones": (-4.0, 4.0)})
 class PitchShift(WaveformAugmentation):
     """Moves each clip's pitch by a random number of semitones and keeps its duration.
 

@@ -12,13 +12,14 @@ from __future__ import annotations
 import math
 import os
 
+import numpy as np
 import tensorflow as tf
 
 from keras_augment.audio import dsp
 from keras_augment.audio.base import WaveformAugmentation, check_sample_rate
 from keras_augment.audio.io import clip_bank, load_wav_folder
-from keras_augment.core.base import register
 from keras_augment.core.random import Sampler, normal
+from keras_augment.core.registry import register
 from keras_augment.core.validation import (
     check_choice,
     check_number,
@@ -93,7 +94,7 @@ def bank_excerpts(
 # ----- layers ----------------------------------------------------------------
 
 
-@register
+@register(example={"snr_db": (5.0, 15.0)})
 class AddGaussianNoise(WaveformAugmentation):
     """Adds Gaussian noise (white, pink or brown) at a random signal-to-noise ratio.
 
@@ -155,7 +156,22 @@ class AddGaussianNoise(WaveformAugmentation):
         return config
 
 
-@register
+def _example_noise_bank() -> dict:
+    """Example arguments of ``AddBackgroundNoise``: a bank of two quarter-second noises.
+
+    One is brown noise (integrated white noise, a rumble), the other white
+    noise (a hiss), both at 0.1 RMS, from a fixed NumPy generator.
+    """
+    rng = np.random.default_rng(0)
+    white = rng.standard_normal((2, 4000))
+    brown = np.cumsum(white[0])
+    brown -= np.linspace(brown[0], brown[-1], brown.size)  # no drift: loops without a jump
+    bank = np.stack([brown, white[1]])
+    bank *= 0.1 / np.sqrt(np.mean(bank**2, axis=1, keepdims=True))
+    return {"bank": bank.astype("float32")}
+
+
+@register(example=_example_noise_bank)
 class AddBackgroundNoise(WaveformAugmentation):
     """Mixes a random excerpt of a recorded noise into each clip at a random SNR.
 
@@ -221,7 +237,7 @@ class AddBackgroundNoise(WaveformAugmentation):
         return config
 
 
-@register
+@register(example={"gain_db": (-12.0, -3.0)})
 class Gain(WaveformAugmentation):
     """Multiplies each clip by a random gain drawn uniformly in dB.
 
@@ -247,7 +263,7 @@ class Gain(WaveformAugmentation):
         return config
 
 
-@register
+@register(example={"probability": 0.5})
 class PolarityInversion(WaveformAugmentation):
     """Negates each clip (``x -> -x``) with probability ``probability``.
 
@@ -274,7 +290,7 @@ class PolarityInversion(WaveformAugmentation):
         return config
 
 
-@register
+@register(example={"shift": 0.3})
 class TimeShift(WaveformAugmentation):
     """Shifts each clip in time by a random amount, rolling it or filling with zeros.
 
@@ -334,7 +350,7 @@ class TimeShift(WaveformAugmentation):
         return config
 
 
-@register
+@register(example={"rt60": (0.3, 0.8)})
 class Reverb(WaveformAugmentation):
     """Convolves each clip with a room impulse response: a given one or a synthetic one.
 

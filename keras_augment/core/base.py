@@ -20,15 +20,11 @@ from keras_augment.core import random as ka_random
 from keras_augment.core import targets as ka_targets
 from keras_augment.core.backend import SeededLayer
 from keras_augment.core.compiled import channel_count
+from keras_augment.core.registry import IMAGE_TARGETS, TARGET_DICT_KEYS
 from keras_augment.core.targets import TARGET_KEYS
 
 # Dict keys a layer understands (see keras_augment.core.targets for the targets).
 SUPPORTED_KEYS = ("images", "labels", *TARGET_KEYS)
-
-
-def register(cls):
-    """Registers a layer class for Keras serialization under ``keras_augment``."""
-    return keras.saving.register_keras_serializable(package="keras_augment")(cls)
 
 
 class Batch:
@@ -182,9 +178,11 @@ class BaseAugmentation(SeededLayer):
             are fractions of the image size); needed only with boxes.
     """
 
-    # False for layers whose effect on masks, boxes and keypoints is not
-    # implemented: they refuse those targets instead of passing them through.
-    supports_targets = True
+    layer_kind = "image"
+    # The targets a layer transforms (see keras_augment.core.registry). Layers
+    # whose effect on masks, boxes or keypoints is not implemented leave them
+    # out: they refuse those targets instead of passing them through.
+    supported_targets: tuple[str, ...] = IMAGE_TARGETS
     # True for layers that draw nothing (Resizing, CenterCrop): they own no
     # seed state and do the same in training and at inference.
     deterministic = False
@@ -351,6 +349,11 @@ class BaseAugmentation(SeededLayer):
         return super().__call__(inputs, *args, **kwargs)
 
     @property
+    def supports_targets(self) -> bool:
+        """True when the layer transforms masks, boxes and keypoints alike."""
+        return all(name in self.supported_targets for name in TARGET_DICT_KEYS)
+
+    @property
     def passes_targets_through(self) -> bool:
         """True for layers that change pixel values only (colour, blur, noise).
 
@@ -387,9 +390,15 @@ class BaseAugmentation(SeededLayer):
 
     def check_targets_supported(self, batch: Batch) -> None:
         """Refuses masks, boxes and keypoints when this layer cannot move them."""
-        if batch.has_targets and not self.supports_targets:
+        given = {"masks": batch.masks, "boxes": batch.boxes, "keypoints": batch.keypoints}
+        refused = [
+            TARGET_DICT_KEYS[name]
+            for name, value in given.items()
+            if value is not None and name not in self.supported_targets
+        ]
+        if refused:
             raise ValueError(
-                f"{self._name_for_errors}: does not support {batch.target_names()}: its "
+                f"{self._name_for_errors}: does not support {refused}: its "
                 f"operations move pixels in ways not applied to those targets. Expected a "
                 f"dict with 'images' and 'labels' only; use the geometric layers or a "
                 f"Pipeline of them for segmentation, detection or keypoint targets."

@@ -19,7 +19,7 @@ import keras
 import tensorflow as tf
 
 from keras_augment.core import matrices
-from keras_augment.core.base import BaseAugmentation, Batch, register
+from keras_augment.core.base import BaseAugmentation, Batch
 from keras_augment.core.geometry import (
     GeometricAugmentation,
     move_targets,
@@ -27,6 +27,7 @@ from keras_augment.core.geometry import (
     shared_target_options,
 )
 from keras_augment.core.random import split_seed
+from keras_augment.core.registry import register
 from keras_augment.core.resample import resample
 from keras_augment.core.validation import check_number
 
@@ -130,6 +131,8 @@ def size_behaviour(layer) -> str | tuple[int, int] | None:
 class _Composition(BaseAugmentation):
     """Checks and serialisation shared by the composition layers."""
 
+    layer_kind = "composition"
+
     def _check_layers(self, layers, what: str) -> list:
         name = self.__class__.__name__
         if not isinstance(layers, (list, tuple)) or not layers:
@@ -227,7 +230,7 @@ class _Composition(BaseAugmentation):
 # ----- layers ----------------------------------------------------------------------------
 
 
-@register
+@register(family="composition")
 class RandomApply(_Composition):
     """Applies a layer to each sample with probability ``rate``.
 
@@ -283,7 +286,7 @@ class RandomApply(_Composition):
         return cls(**config)
 
 
-@register
+@register(family="composition")
 class RandomChoice(_Composition):
     """Applies one of several layers to each sample, chosen per sample.
 
@@ -391,7 +394,7 @@ class RandomChoice(_Composition):
         return cls(**config)
 
 
-@register
+@register(family="composition")
 class RandomOrder(_Composition):
     """Applies all its layers to each sample, in an order drawn per sample.
 

@@ -6,7 +6,7 @@ import keras
 import tensorflow as tf
 
 from keras_augment.core import matrices
-from keras_augment.core.base import BaseAugmentation, Batch, register
+from keras_augment.core.base import BaseAugmentation, Batch
 from keras_augment.core.color_fusion import (
     LinearColorAugmentation,
     compatible_clip_ranges,
@@ -20,6 +20,7 @@ from keras_augment.core.geometry import (
     shared_target_options,
 )
 from keras_augment.core.random import split_seed
+from keras_augment.core.registry import register
 from keras_augment.core.resample import resample
 
 
@@ -65,7 +66,7 @@ def fusable_runs(layers) -> list[list]:
     return runs
 
 
-@register
+@register(family="composition")
 class Pipeline(BaseAugmentation):
     """Applies augmentation layers in order, resampling each run of geometric layers once.
 
@@ -106,6 +107,8 @@ class Pipeline(BaseAugmentation):
             the pipeline must use the same one.
         bounding_box_format: format of ``"bounding_boxes"`` inputs and outputs.
     """
+
+    layer_kind = "composition"
 
     def __init__(self, layers, data_format=None, **kwargs):
         kwargs.pop("seed", None)

@@ -25,9 +25,10 @@ import numbers
 
 import tensorflow as tf
 
-from keras_augment.core.base import BaseAugmentation, register
+from keras_augment.core.base import BaseAugmentation
 from keras_augment.core.color_fusion import LinearColorAugmentation, affine_color_matrix
 from keras_augment.core.compiled import per_channel_count
+from keras_augment.core.registry import register
 from keras_augment.core.stats import finite_mean, finite_min_max
 from keras_augment.core.validation import (
     check_number,
@@ -450,7 +451,7 @@ class _ValueRangeMixin:
         return {"value_range": self.value_range}
 
 
-@register
+@register(example={"factor": 0.3})
 class RandomBrightness(_ValueRangeMixin, LinearColorAugmentation):
     """Randomly brightens or darkens images.
 
@@ -495,7 +496,7 @@ class RandomBrightness(_ValueRangeMixin, LinearColorAugmentation):
         return {**super().get_config(), "factor": self.factor, **self._value_range_config()}
 
 
-@register
+@register(example={"factor": 0.5})
 class RandomContrast(_ValueRangeMixin, LinearColorAugmentation):
     """Randomly raises or lowers the contrast of images.
 
@@ -538,7 +539,7 @@ class RandomContrast(_ValueRangeMixin, LinearColorAugmentation):
         return {**super().get_config(), "factor": self.factor, **self._value_range_config()}
 
 
-@register
+@register(example={"factor": (0.2, 0.8)})
 class RandomSaturation(_ValueRangeMixin, BaseAugmentation):
     """Randomly changes the colour saturation of RGB images (in HSV).
 
@@ -575,7 +576,7 @@ class RandomSaturation(_ValueRangeMixin, BaseAugmentation):
         return {**super().get_config(), "factor": self.factor, **self._value_range_config()}
 
 
-@register
+@register(example={"factor": 0.3})
 class RandomHue(_ValueRangeMixin, BaseAugmentation):
     """Randomly rotates the hue of RGB images.
 
@@ -610,7 +611,7 @@ class RandomHue(_ValueRangeMixin, BaseAugmentation):
         return {**super().get_config(), "factor": self.factor, **self._value_range_config()}
 
 
-@register
+@register(example={"factor": 0.5})
 class RandomGrayscale(LinearColorAugmentation):
     """Turns images to grayscale with probability ``factor`` (black-and-white augmentation).
 
@@ -661,7 +662,14 @@ class RandomGrayscale(LinearColorAugmentation):
         return {**super().get_config(), "factor": self.factor}
 
 
-@register
+@register(
+    example={
+        "brightness_factor": 0.2,
+        "contrast_factor": 0.3,
+        "saturation_factor": 0.5,
+        "hue_factor": 0.1,
+    }
+)
 class RandomColorJitter(_ValueRangeMixin, BaseAugmentation):
     """Randomly changes brightness, contrast, saturation and hue, in that order.
 
@@ -750,7 +758,7 @@ class RandomColorJitter(_ValueRangeMixin, BaseAugmentation):
         }
 
 
-@register
+@register(example={"factor": 0.8})
 class RandomColorDegeneration(_ValueRangeMixin, LinearColorAugmentation):
     """Randomly blends images towards their grayscale version.
 
@@ -792,7 +800,7 @@ class RandomColorDegeneration(_ValueRangeMixin, LinearColorAugmentation):
         return {**super().get_config(), "factor": self.factor, **self._value_range_config()}
 
 
-@register
+@register(example={"factor": 0.5})
 class RandomInvert(_ValueRangeMixin, LinearColorAugmentation):
     """Randomly inverts images: ``x`` becomes ``low + high - x``.
 
@@ -838,7 +846,7 @@ class RandomInvert(_ValueRangeMixin, LinearColorAugmentation):
         return {**super().get_config(), "factor": self.factor, **self._value_range_config()}
 
 
-@register
+@register(example={"factor": (2, 4)})
 class RandomPosterization(_ValueRangeMixin, BaseAugmentation):
     """Keeps only the top bits of each channel value (posterization).
 
@@ -884,7 +892,7 @@ class RandomPosterization(_ValueRangeMixin, BaseAugmentation):
         return {**super().get_config(), "factor": self.factor, **self._value_range_config()}
 
 
-@register
+@register(example={"addition_factor": 0.2, "threshold_factor": 0.5})
 class Solarization(_ValueRangeMixin, BaseAugmentation):
     """Inverts the values above a threshold, after optionally adding a constant.
 
@@ -942,7 +950,14 @@ class Solarization(_ValueRangeMixin, BaseAugmentation):
         }
 
 
-@register
+@register(
+    example={},
+    exempt={
+        "inference_identity": "active at inference too, as in Keras",
+        "per_sample": "deterministic: stretches each image to its own range",
+        "seeded": "deterministic: draws nothing",
+    },
+)
 class AutoContrast(_ValueRangeMixin, BaseAugmentation):
     """Stretches each channel of each image to span the whole ``value_range``.
 
@@ -970,7 +985,13 @@ class AutoContrast(_ValueRangeMixin, BaseAugmentation):
         return {**super().get_config(), **self._value_range_config()}
 
 
-@register
+@register(
+    example={},
+    exempt={
+        "per_sample": "deterministic: equalizes each image by its own histogram",
+        "seeded": "deterministic: draws nothing",
+    },
+)
 class Equalization(_ValueRangeMixin, BaseAugmentation):
     """Histogram-equalises each channel of each image.
 
@@ -1000,7 +1021,7 @@ class Equalization(_ValueRangeMixin, BaseAugmentation):
         return {**super().get_config(), **self._value_range_config(), "bins": self.bins}
 
 
-@register
+@register(example={"shift_range": 0.3})
 class RandomChannelShift(_ValueRangeMixin, LinearColorAugmentation):
     """Adds a random constant to each channel (``ImageDataGenerator``'s ``channel_shift_range``).
 
@@ -1047,7 +1068,7 @@ class RandomChannelShift(_ValueRangeMixin, LinearColorAugmentation):
         }
 
 
-@register
+@register(example={"gamma_range": (0.5, 1.5)})
 class RandomGamma(_ValueRangeMixin, BaseAugmentation):
     """Applies a random gamma curve: ``low + (high - low) * u ** gamma``, ``u`` the value in ``[0, 1]``.
 

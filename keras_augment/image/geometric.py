@@ -20,7 +20,6 @@ import math
 import tensorflow as tf
 
 from keras_augment.core import matrices
-from keras_augment.core.base import register
 from keras_augment.core.geometry import (
     GeometricAugmentation,
     center_crop_box,
@@ -28,6 +27,7 @@ from keras_augment.core.geometry import (
     center_crop_resize,
     window_resize,
 )
+from keras_augment.core.registry import register
 from keras_augment.core.validation import (
     check_choice,
     check_number,
@@ -43,7 +43,7 @@ VERTICAL = "vertical"
 HORIZONTAL_AND_VERTICAL = "horizontal_and_vertical"
 
 
-@register
+@register(example={"mode": "horizontal"})
 class RandomFlip(GeometricAugmentation):
     """Randomly flips images left-right and/or top-bottom.
 
@@ -90,7 +90,7 @@ class RandomFlip(GeometricAugmentation):
         return config
 
 
-@register
+@register(example={"factor": 0.1})
 class RandomRotation(GeometricAugmentation):
     """Randomly rotates images about their centre.
 
@@ -139,7 +139,7 @@ class RandomRotation(GeometricAugmentation):
         return {**super().get_config(), "factor": self.factor}
 
 
-@register
+@register(example={"height_factor": 0.3})
 class RandomZoom(GeometricAugmentation):
     """Randomly zooms images in or out about their centre.
 
@@ -210,7 +210,7 @@ class RandomZoom(GeometricAugmentation):
         }
 
 
-@register
+@register(example={"height_factor": 0.2, "width_factor": 0.2})
 class RandomTranslation(GeometricAugmentation):
     """Randomly shifts images.
 
@@ -273,7 +273,7 @@ class RandomTranslation(GeometricAugmentation):
         }
 
 
-@register
+@register(example={"x_factor": 0.3, "y_factor": 0.3})
 class RandomShear(GeometricAugmentation):
     """Randomly shears images.
 
@@ -359,7 +359,12 @@ class _CropLayer(GeometricAugmentation):
         return center_crop_matrix(height, width, self.height, self.width, batch_size)
 
 
-@register
+@register(
+    example={"height": 24, "width": 24},
+    exempt={
+        "inference_identity": "gives the crop size at inference too (a centred crop), as in Keras"
+    },
+)
 class RandomCrop(_CropLayer):
     """Randomly crops a ``height x width`` window from each image.
 
@@ -449,7 +454,12 @@ class RandomCrop(_CropLayer):
         return config
 
 
-@register
+@register(
+    example={"height": 24, "width": 24, "scale": (0.25, 1.0)},
+    exempt={
+        "inference_identity": "gives the output size at inference too (a centred crop), as in Keras"
+    },
+)
 class RandomResizedCrop(_CropLayer):
     """Crops a random box of random area and aspect ratio and resizes it.
 
@@ -529,7 +539,7 @@ class RandomResizedCrop(_CropLayer):
         return config
 
 
-@register
+@register(example={"factor": 1.0, "scale": 0.5})
 class RandomPerspective(GeometricAugmentation):
     """Randomly warps images by a perspective (projective) transformation.
 
@@ -650,7 +660,7 @@ def elastic_field(noise, strength, max_strength: float, height, width) -> tf.Ten
     return tf.image.resize(fields, tf.stack([height, width]), method="bilinear")
 
 
-@register
+@register(example={"factor": 1.0, "scale": 1.0})
 class RandomElasticTransform(GeometricAugmentation):
     """Randomly distorts images with a smooth random displacement field.
 
@@ -738,7 +748,7 @@ class RandomElasticTransform(GeometricAugmentation):
         }
 
 
-@register
+@register(example={"rotation": 0.1, "translation": 0.1, "scale": (0.8, 1.2), "shear": 0.1})
 class RandomAffine(GeometricAugmentation):
     """Random rotation, shift, scale and shear in one matrix.
 

@@ -18,8 +18,9 @@ import math
 import tensorflow as tf
 
 from keras_augment.core import targets as ka_targets
-from keras_augment.core.base import BaseAugmentation, Batch, register
+from keras_augment.core.base import BaseAugmentation, Batch
 from keras_augment.core.random import Sampler
+from keras_augment.core.registry import register
 from keras_augment.core.targets import TARGET_KEYS
 from keras_augment.core.validation import check_concentration, check_number, parse_range
 
@@ -371,7 +372,12 @@ class _Mixing(BaseAugmentation):
         return config
 
 
-@register
+@register(
+    example={"alpha": 0.4},
+    exempt={
+        "per_sample": "mixes each image with another of its batch: copies of one image mix into themselves"
+    },
+)
 class MixUp(_Mixing):
     """Blends every sample with a partner from its batch, images and labels alike.
 
@@ -453,7 +459,12 @@ class MixUp(_Mixing):
         return {**super().get_config(), "alpha": self.alpha}
 
 
-@register
+@register(
+    example={"factor": 1.0},
+    exempt={
+        "per_sample": "pastes a patch of another image of its batch: copies of one image paste into themselves"
+    },
+)
 class CutMix(_Mixing):
     """Pastes a box from a partner image into every sample and mixes labels by its area.
 

@@ -12,7 +12,8 @@ import math
 
 import tensorflow as tf
 
-from keras_augment.core.base import BaseAugmentation, register
+from keras_augment.core.base import BaseAugmentation
+from keras_augment.core.registry import register
 from keras_augment.core.validation import (
     check_fill_values,
     check_number,
@@ -126,7 +127,7 @@ def _channel_count(layer, images):
     return images.shape[-1]
 
 
-@register
+@register(example={"factor": 1.0, "scale": (0.1, 0.3)})
 class RandomErasing(BaseAugmentation):
     """Erases a random rectangle of each image (Random Erasing, Zhong et al. 2017).
 
@@ -228,7 +229,7 @@ class RandomErasing(BaseAugmentation):
         }
 
 
-@register
+@register(example={"ratio": 0.6})
 class GridMask(BaseAugmentation):
     """Removes a regular grid of squares from each image (GridMask, Chen et al. 2020).
 

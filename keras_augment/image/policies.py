@@ -33,10 +33,11 @@ from dataclasses import dataclass
 import tensorflow as tf
 
 from keras_augment.core import matrices
-from keras_augment.core.base import BaseAugmentation, Batch, register
+from keras_augment.core.base import BaseAugmentation, Batch
 from keras_augment.core.compiled import per_channel_count
 from keras_augment.core.geometry import move_targets
 from keras_augment.core.random import Sampler
+from keras_augment.core.registry import IMAGE_TARGETS, register
 from keras_augment.core.resample import resample
 from keras_augment.core.validation import (
     check_choice,
@@ -424,7 +425,7 @@ class _PolicyBase(BaseAugmentation):
     # Policies whose geometric choices form one matrix per sample (RandAugment,
     # TrivialAugmentWide, AutoAugment) move targets through it; AugMix blends
     # differently warped copies, which no mask or box can follow, and refuses them.
-    supports_targets = False
+    supported_targets = ("images", "labels")
     _fill_mode = "reflect"
     # Their colour operations (grayscale blends, saturation) are defined for gray and RGB.
     channel_counts = (1, 3)
@@ -456,7 +457,7 @@ class _PolicyBase(BaseAugmentation):
 # ----- RandAugment ----------------------------------------------------------------
 
 
-@register
+@register(example={"num_ops": 2, "factor": 0.5})
 class RandAugment(_PolicyBase):
     """RandAugment (Cubuk et al. 2019): ``num_ops`` random operations per image.
 
@@ -502,7 +503,7 @@ class RandAugment(_PolicyBase):
         TensorShape([4, 32, 32, 3])
     """
 
-    supports_targets = True
+    supported_targets = IMAGE_TARGETS
     _names = RAND_AUGMENT_OPS
 
     def __init__(
@@ -695,7 +696,7 @@ def aug_mix(
 _SPLIT_AT = 16
 
 
-@register
+@register(example={})
 class AugMix(_PolicyBase):
     """AugMix (Hendrycks et al. 2020): a convex mix of the image with randomly augmented copies.
 
@@ -739,7 +740,7 @@ class AugMix(_PolicyBase):
         data_format: ``"channels_last"`` or ``"channels_first"``.
     """
 
-    supports_targets = True  # colour operations only when targets are given
+    supported_targets = IMAGE_TARGETS  # colour operations only when targets are given
 
     def apply_targets(self, batch: Batch, params: dict) -> Batch:
         # With targets, get_params draws colour operations only, so they stay put. No
@@ -891,7 +892,7 @@ class _PilPolicy(_PolicyBase):
     """Shared by TrivialAugmentWide and AutoAugment: PIL-style operations, one matrix, one resample."""
 
     _names: tuple = ()
-    supports_targets = True
+    supported_targets = IMAGE_TARGETS
 
     def __init__(self, value_range, interpolation, fill_mode, fill_value, **kwargs):
         super().__init__(value_range, interpolation, **kwargs)
@@ -933,7 +934,7 @@ TRIVIAL_AUGMENT_OPS = (
 )
 
 
-@register
+@register(example={})
 class TrivialAugmentWide(_PilPolicy):
     """TrivialAugment (Müller & Hutter 2021) with the wide magnitude ranges.
 
@@ -1052,7 +1053,7 @@ _POLICIES = {"imagenet": IMAGENET_POLICY}
 _AUTO_AUGMENT_LEVELS = 10
 
 
-@register
+@register(example={})
 class AutoAugment(_PilPolicy):
     """AutoAugment (Cubuk et al. 2019) with the policy learned on ImageNet.
 

@@ -17,12 +17,13 @@ import tensorflow as tf
 
 from keras_augment.core import matrices
 from keras_augment.core.backend import SeededLayer
-from keras_augment.core.base import Batch, as_tensors, register
+from keras_augment.core.base import Batch, as_tensors
 from keras_augment.core.geometry import (
     GeometricAugmentation,
     center_crop_box,
     center_crop_resize,
 )
+from keras_augment.core.registry import IMAGE_TARGETS, register
 from keras_augment.core.resample import INTERPOLATIONS
 from keras_augment.core.validation import check_choice, check_number, check_size
 
@@ -96,7 +97,7 @@ class _Deterministic(GeometricAugmentation):
         return config
 
 
-@register
+@register(example={"height": 24, "width": 24})
 class Resizing(_Deterministic):
     """Resizes images to ``(height, width)``, in training and at inference.
 
@@ -219,7 +220,14 @@ class Resizing(_Deterministic):
         return config
 
 
-@register
+@register(
+    example={"height": 24, "width": 24},
+    exempt={
+        "inference_identity": "crops at inference too, as in Keras",
+        "per_sample": "deterministic: the same crop for every image",
+        "seeded": "deterministic: draws nothing",
+    },
+)
 class CenterCrop(_Deterministic):
     """Crops the centre ``height x width`` of each image, in training and at inference.
 
@@ -278,6 +286,8 @@ class _Unseeded(SeededLayer):
     """A deterministic layer that runs under every Keras backend (no seed state to save)."""
 
     _seed_state = None
+    layer_kind = "image"
+    supported_targets = ("images",)
 
     def save_own_variables(self, store) -> None:
         keras.layers.Layer.save_own_variables(self, store)
@@ -286,7 +296,15 @@ class _Unseeded(SeededLayer):
         keras.layers.Layer.load_own_variables(self, store)
 
 
-@register
+@register(
+    example={"scale": 0.5},
+    exempt={
+        "inference_identity": "scales at inference too, as in Keras",
+        "per_sample": "deterministic: one scale for every image",
+        "seeded": "deterministic: draws nothing",
+        "channels_first": "takes no data_format: a per-channel scale follows the Keras config",
+    },
+)
 class Rescaling(_Unseeded):
     """Multiplies inputs by ``scale`` and adds ``offset``, in training and at inference.
 
@@ -351,7 +369,13 @@ class Rescaling(_Unseeded):
         return cls(**config)
 
 
-@register
+@register(
+    example={"max_number": 4},
+    exempt={
+        "per_sample": "deterministic: pads or cuts every image's boxes alike",
+        "seeded": "deterministic: draws nothing",
+    },
+)
 class MaxNumBoundingBoxes(_Unseeded):
     """Pads or truncates ``bounding_boxes`` to exactly ``max_number`` boxes per image.
 
@@ -370,6 +394,8 @@ class MaxNumBoundingBoxes(_Unseeded):
         bounding_box_format, data_format: accepted as in Keras (the boxes'
             values are not read).
     """
+
+    supported_targets = IMAGE_TARGETS  # boxes cut or padded, the rest passed through
 
     def __init__(
         self, max_number, fill_value=-1, bounding_box_format=None, data_format=None, **kwargs

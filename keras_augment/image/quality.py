@@ -16,8 +16,9 @@ import math
 
 import tensorflow as tf
 
-from keras_augment.core.base import BaseAugmentation, register
+from keras_augment.core.base import BaseAugmentation
 from keras_augment.core.random import normal
+from keras_augment.core.registry import register
 from keras_augment.core.stats import restore_non_finite, without_non_finite
 from keras_augment.core.validation import (
     check_interpolation,
@@ -364,7 +365,7 @@ def jpeg(images: tf.Tensor, quality, value_range=(0.0, 255.0)) -> tf.Tensor:
 # ----- layers ----------------------------------------------------------------
 
 
-@register
+@register(example={"factor": 0.8})
 class RandomSharpness(BaseAugmentation):
     """Randomly sharpens or softens images.
 
@@ -414,7 +415,7 @@ def _odd_kernel_size(layer: str, value) -> tuple[int, int]:
     return int(sizes[0]), int(sizes[1])
 
 
-@register
+@register(example={"factor": 1.0, "kernel_size": 5, "sigma": 2.0})
 class RandomGaussianBlur(BaseAugmentation):
     """Randomly blurs images with a Gaussian kernel.
 
@@ -480,7 +481,7 @@ class RandomGaussianBlur(BaseAugmentation):
         }
 
 
-@register
+@register(example={"stddev": 0.1})
 class RandomGaussianNoise(BaseAugmentation):
     """Adds Gaussian noise with a random standard deviation per sample.
 
@@ -533,7 +534,7 @@ class RandomGaussianNoise(BaseAugmentation):
         }
 
 
-@register
+@register(example={"scale": (0.25, 0.5)})
 class RandomDownscale(BaseAugmentation):
     """Lowers the resolution of images and brings them back to their size.
 
@@ -576,7 +577,7 @@ class RandomDownscale(BaseAugmentation):
         }
 
 
-@register
+@register(example={"quality": (10, 30)})
 class RandomJpegQuality(BaseAugmentation):
     """Compresses images as JPEG at a random quality per sample.
 

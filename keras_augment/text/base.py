@@ -43,6 +43,9 @@ class TextAugmentation(SeededLayer):
             ``keras_augment.data.augment(..., seed=...)`` is.
     """
 
+    layer_kind = "text"
+    supported_targets = ("text",)
+    contract_exempt = {"xla": "string ops have no XLA kernels"}
     #: Extra trailing axes the layer appends to its input shape (``EDA``: ``(num_aug,)``).
     variants_shape: tuple[int, ...] = ()
 

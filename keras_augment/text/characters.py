@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import tensorflow as tf
 
-from keras_augment.core.base import register
 from keras_augment.core.random import split_seed, uniform01
+from keras_augment.core.registry import register
 from keras_augment.core.validation import check_number
 from keras_augment.text import ops
 from keras_augment.text.base import TextAugmentation
@@ -122,7 +122,7 @@ def random_char_noise(
     return tf.where(changed > 0, joined, texts)
 
 
-@register
+@register(example={"rate": 0.1})
 class RandomCharNoise(TextAugmentation):
     """Typing errors: keyboard-neighbour typos, swapped and dropped characters.
 

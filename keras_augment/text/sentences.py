@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import tensorflow as tf
 
-from keras_augment.core.base import register
 from keras_augment.core.random import split_seed, uniform01
+from keras_augment.core.registry import register
 from keras_augment.core.validation import check_number
 from keras_augment.text import ops
 from keras_augment.text.base import TextAugmentation
@@ -40,7 +40,7 @@ def sentence_shuffle(texts: tf.Tensor, rate: float, seed: tf.Tensor) -> tf.Tenso
     return tf.where(chosen, joined, texts)
 
 
-@register
+@register(example={"rate": 1.0})
 class SentenceShuffle(TextAugmentation):
     """Reorders the sentences of each paragraph at random.
 

@@ -23,8 +23,8 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
-from keras_augment.core.base import register
 from keras_augment.core.random import split_seed, uniform01
+from keras_augment.core.registry import register
 from keras_augment.core.validation import check_number
 from keras_augment.text.base import TextAugmentation
 
@@ -258,7 +258,7 @@ class ApertiumTranslator:
         return result.stdout.rstrip("\n").split("\n\n")
 
 
-@register
+@register(example={"rate": 0.5})
 class BackTranslation(TextAugmentation):
     """Paraphrases texts by translating them to a pivot language and back.
 

@@ -20,8 +20,8 @@ from typing import NamedTuple
 
 import tensorflow as tf
 
-from keras_augment.core.base import register
 from keras_augment.core.random import split_seed, uniform01
+from keras_augment.core.registry import register
 from keras_augment.core.validation import check_number, check_size
 from keras_augment.text import ops
 from keras_augment.text.base import TextAugmentation
@@ -462,7 +462,7 @@ class _RateThesaurusLayer(_ThesaurusLayer):
         return config
 
 
-@register
+@register(example={"rate": 0.3})
 class SynonymReplacement(_RateThesaurusLayer):
     """Replaces a fraction of the words of each text by WordNet synonyms.
 
@@ -507,7 +507,7 @@ class SynonymReplacement(_RateThesaurusLayer):
         return synonym_replacement(strings, self._thesaurus, self.rate, seed)
 
 
-@register
+@register(example={"rate": 0.3})
 class RandomInsertion(_RateThesaurusLayer):
     """Inserts synonyms of a text's own words at random places.
 
@@ -528,7 +528,7 @@ class RandomInsertion(_RateThesaurusLayer):
         return random_insertion(strings, self._thesaurus, self.rate, seed)
 
 
-@register
+@register(example={"rate": 0.3})
 class RandomSwap(TextAugmentation):
     """Swaps two random words of each text, ``max(1, floor(rate * words))`` times.
 
@@ -553,7 +553,7 @@ class RandomSwap(TextAugmentation):
         return config
 
 
-@register
+@register(example={"rate": 0.3})
 class RandomDeletion(TextAugmentation):
     """Deletes each word of each text with probability ``rate``.
 
@@ -579,7 +579,7 @@ class RandomDeletion(TextAugmentation):
         return config
 
 
-@register
+@register(example={"num_aug": 2})
 class EDA(_ThesaurusLayer):
     """Easy Data Augmentation (Wei and Zou, 2019): ``num_aug`` variants of each text.
 
