@@ -54,6 +54,7 @@ NEEDS = {
     "eda_experiment": {"chatterbot_corpus": "chatterbot-corpus", "yaml": "pyyaml"},
     "synonym_quality": {"chatterbot_corpus": "chatterbot-corpus", "yaml": "pyyaml"},
     "bench_backends": {"jax": "jax", "torch": "torch"},
+    "audio_efficacy": {"matplotlib": "matplotlib"},
 }
 # Peers a script compares against where they are installed; it leaves out their rows otherwise.
 PEERS = {
@@ -63,7 +64,7 @@ PEERS = {
     "bench_text": {"nlpaug": "nlpaug"},
 }
 # The extra of pyproject.toml that installs each distribution above.
-EXTRA_OF = {"jax": "backends", "torch": "backends"}
+EXTRA_OF = {"jax": "backends", "torch": "backends", "matplotlib": "experiments"}
 
 
 def scripts() -> list[str]:
