@@ -178,21 +178,19 @@ def run_files(
             subprocess.run(command, cwd=tmp, env=env, stdout=out, stderr=subprocess.STDOUT)
         if not report.exists():
             return parse_log(log)
-        results = {}
+        # The verbose log names each test's file; the report holds the failure messages.
+        results = parse_log(log)
+        messages = {}
         for case in ET.parse(report).getroot().iter("testcase"):
-            file_name = case.get("file") or ""
-            module = case.get("classname", "").split(".")
-            stem = next((m for m in module if m.endswith("_test")), "")
-            key = (Path(file_name).name or f"{stem}.py", f"{module[-1]}.{case.get('name')}")
             failure = case.find("failure")
             failure = failure if failure is not None else case.find("error")
-            if case.find("skipped") is not None:
-                results[key] = "skipped"
-            elif failure is not None:
+            if failure is not None:
                 lines = (failure.get("message") or "").splitlines()
-                results[key] = "failed: " + (lines[0][:160] if lines else "")
-            else:
-                results[key] = "passed"
+                test_id = f"{case.get('classname', '').split('.')[-1]}.{case.get('name')}"
+                messages[test_id] = "failed: " + (lines[0][:160] if lines else "")
+        for key, outcome in results.items():
+            if outcome == "failed":
+                results[key] = messages.get(key[1], outcome)
         return results
 
 

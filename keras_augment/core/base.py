@@ -20,6 +20,7 @@ from keras_augment.core import random as ka_random
 from keras_augment.core import targets as ka_targets
 from keras_augment.core.backend import SeededLayer
 from keras_augment.core.compiled import channel_count
+from keras_augment.core.keras_protocol import KerasProtocol
 from keras_augment.core.registry import IMAGE_TARGETS, TARGET_DICT_KEYS
 from keras_augment.core.targets import TARGET_KEYS
 
@@ -126,7 +127,7 @@ class Batch:
         return static if static is not None else tf.shape(self.images)[2]
 
 
-class BaseAugmentation(SeededLayer):
+class BaseAugmentation(KerasProtocol, SeededLayer):
     """Base class of ``keras_augment`` layers.
 
     Calling convention (the one Keras preprocessing layers use): ``call`` has
@@ -246,97 +247,6 @@ class BaseAugmentation(SeededLayer):
     def output_image_size(self, height, width):
         """The ``(height, width)`` this layer returns for an input of the given size."""
         return height, width
-
-    # ----- Keras' per-target protocol ------------------------------------
-    #
-    # The public methods of Keras' BaseImagePreprocessingLayer, with its
-    # signatures, on top of the draw/apply split: one transformation drawn by
-    # get_random_transformation moves images, labels, boxes and masks together.
-
-    def get_random_transformation(self, data, training: bool = True, seed=None) -> dict | None:
-        """Draws one transformation for ``data`` (images, or a dict with ``"images"``).
-
-        Keras' signature. ``seed`` may be None (this layer's next seed), an
-        integer, a ``keras.random.SeedGenerator`` or an integer tensor of shape
-        ``[2]``. Returns None when ``training`` is false (the ``transform_*``
-        methods then do what inference does), else a dict with the drawn
-        ``"params"`` and the internal ``"image_shape"`` they were drawn for.
-        """
-        if not training:
-            return None
-        images = data["images"] if isinstance(data, dict) else data
-        internal, _ = self._to_internal(self._check_images(images))
-        return {
-            "params": self.draw_params(Batch(internal), self._keras_seed(seed)),
-            "image_shape": tf.shape(internal),
-        }
-
-    def transform_images(self, images, transformation, training: bool = True):
-        """Applies ``transformation`` to images in ``data_format`` layout (Keras' signature)."""
-        internal, unbatched = self._to_internal(self._check_images(images))
-        if training and transformation is not None:
-            out = self.apply_images(internal, transformation["params"])
-        else:
-            out = self.inference_images(internal)
-        return self._from_internal(out, unbatched)
-
-    def transform_labels(self, labels, transformation, training: bool = True):
-        """Applies ``transformation`` to labels (Keras' signature)."""
-        if not training or transformation is None:
-            return labels
-        return self.apply_labels(labels, transformation["params"])
-
-    def transform_bounding_boxes(self, bounding_boxes, transformation, training: bool = True):
-        """Moves ``{"boxes", "labels"}`` in ``bounding_box_format`` as the images move."""
-        return self._transform_target("bounding_boxes", bounding_boxes, transformation, training)
-
-    def transform_segmentation_masks(self, segmentation_masks, transformation, training=True):
-        """Moves masks (the images' layout) as the images move, with nearest sampling."""
-        return self._transform_target(
-            "segmentation_masks", segmentation_masks, transformation, training
-        )
-
-    def _images_through_protocol(self, images: tf.Tensor, params: dict) -> tf.Tensor:
-        """``apply_images``, or a subclass's Keras-style ``transform_images`` when it has one."""
-        if type(self).transform_images is BaseAugmentation.transform_images:
-            return self.apply_images(images, params)
-        transformation = {"params": params, "image_shape": tf.shape(images)}
-        user = images
-        if self.data_format == "channels_first":
-            user = tf.transpose(images, [0, 3, 1, 2])
-        out = tf.convert_to_tensor(self.transform_images(user, transformation, training=True))
-        return self._to_internal(out)[0]
-
-    def _keras_seed(self, seed):
-        if seed is None:
-            return None
-        if hasattr(seed, "next"):  # a keras.random.SeedGenerator
-            return tf.cast(tf.convert_to_tensor(seed.next()), tf.int64)
-        if isinstance(seed, int):
-            return tf.constant([0, seed], tf.int64)
-        return ka_random.check_seed(self._name_for_errors, seed)
-
-    def _transform_target(self, key: str, value, transformation, training: bool):
-        """Moves one target with a drawn transformation, through the layer's own targets path."""
-        if transformation is None:
-            if not training:
-                return value
-            raise ValueError(
-                f"{self._name_for_errors}: transform_{key}(training=True) needs the "
-                f"transformation returned by get_random_transformation; got None."
-            )
-        shape = transformation["image_shape"]
-        unbatched = tf.convert_to_tensor(
-            value["boxes"] if key == "bounding_boxes" else value
-        ).shape.rank == (2 if key == "bounding_boxes" else 3)
-        # Only the images' size matters to the targets: a one-channel stand-in carries it.
-        stand_in = tf.zeros(tf.concat([shape[:3], [1]], 0), tf.uint8)
-        batch = self._attach_targets(Batch(stand_in), {key: value}, unbatched)
-        self.check_targets_supported(batch)
-        moved = self.apply_targets(batch, transformation["params"])
-        out_h, out_w = self.output_image_size(shape[1], shape[2])
-        moved = moved.replace(images=tf.zeros(tf.stack([shape[0], out_h, out_w, 1]), tf.uint8))
-        return self._pack_targets({}, moved, unbatched)[key]
 
     # ----- the machinery ---------------------------------------------------
 
@@ -593,7 +503,9 @@ class BaseAugmentation(SeededLayer):
             if type(self).transform_labels is BaseAugmentation.transform_labels:
                 labels = self.apply_labels(labels, params)
             else:  # a subclass written against Keras' protocol
-                labels = self.transform_labels(labels, {"params": params}, training=True)
+                labels = self.transform_labels(
+                    labels, {"params": params, "image_shape": tf.shape(batch.images)}, training=True
+                )
         if not self.supports_targets:
             # A layer that refuses targets may move pixels: its geometry is unknown.
             batch = batch.replace(matrix=None)

@@ -28,6 +28,7 @@ import tensorflow as tf
 from keras_augment.core.base import BaseAugmentation
 from keras_augment.core.color_fusion import LinearColorAugmentation, affine_color_matrix
 from keras_augment.core.compiled import per_channel_count
+from keras_augment.core.keras_protocol import keras_value
 from keras_augment.core.registry import register
 from keras_augment.core.stats import finite_mean, finite_min_max
 from keras_augment.core.validation import (
@@ -476,9 +477,13 @@ class RandomBrightness(_ValueRangeMixin, LinearColorAugmentation):
 
     def __init__(self, factor, value_range=(0, 255), seed=None, data_format=None, **kwargs):
         super().__init__(seed=seed, data_format=data_format, **kwargs)
+        self._set_factor(factor)
+        self._set_value_range(value_range)
+
+    def _set_factor(self, factor) -> None:
+        """Checks and sets ``factor`` (Keras' layer has this method too)."""
         name = self.__class__.__name__
         self.factor = parse_range(name, "factor", factor, low=-1.0, high=1.0, sort=True)
-        self._set_value_range(value_range)
 
     def get_params(self, sampler, batch):
         return {"delta": sampler.uniform(*self.factor)}
@@ -526,6 +531,16 @@ class RandomContrast(_ValueRangeMixin, LinearColorAugmentation):
     def get_params(self, sampler, batch):
         lower, upper = self.factor
         return {"contrast": sampler.uniform(1.0 - lower, 1.0 + upper)}
+
+    # Keras' "contrast_factor": one factor per sample, shaped to broadcast over images.
+    keras_transformation_keys = ("contrast_factor",)
+
+    def keras_transformation(self, params, image_shape):
+        return {"contrast_factor": params["contrast"][:, None, None, None]}
+
+    def params_from_keras(self, transformation, image_shape):
+        factor = keras_value(transformation, "contrast_factor", tf.float32)
+        return {"contrast": tf.reshape(factor, [-1])}
 
     def apply_images(self, images, params):
         return _XLA["adjust_contrast"](images, params["contrast"], self.value_range)

@@ -27,6 +27,7 @@ from keras_augment.core.geometry import (
     center_crop_resize,
     window_resize,
 )
+from keras_augment.core.keras_protocol import keras_value
 from keras_augment.core.registry import register
 from keras_augment.core.validation import (
     check_choice,
@@ -75,6 +76,21 @@ class RandomFlip(GeometricAugmentation):
         flip_h = sampler.bernoulli(0.5) & (self.mode != VERTICAL)
         flip_v = sampler.bernoulli(0.5) & (self.mode != HORIZONTAL)
         return {"flip_horizontal": flip_h, "flip_vertical": flip_v}
+
+    keras_transformation_keys = ("flips",)
+
+    def keras_transformation(self, params, image_shape):
+        if self.mode == HORIZONTAL_AND_VERTICAL:
+            return {}  # the two axes flip independently here: Keras' one "flips" cannot say so
+        key = "flip_horizontal" if self.mode == HORIZONTAL else "flip_vertical"
+        return {"flips": params[key][:, None]}
+
+    def params_from_keras(self, transformation, image_shape):
+        flips = tf.reshape(keras_value(transformation, "flips", tf.bool), [-1])
+        return {
+            "flip_horizontal": flips & (self.mode != VERTICAL),
+            "flip_vertical": flips & (self.mode != HORIZONTAL),
+        }
 
     def get_matrix(self, params, height, width):
         return matrices.compose(
@@ -199,6 +215,17 @@ class RandomZoom(GeometricAugmentation):
         zoom_x = zoom_y if self.width_factor is None else 1.0 + sampler.uniform(*self.width_factor)
         return {"zoom_x": zoom_x, "zoom_y": zoom_y}
 
+    keras_transformation_keys = ("height_zoom", "width_zoom")
+
+    def keras_transformation(self, params, image_shape):
+        return {"height_zoom": params["zoom_y"][:, None], "width_zoom": params["zoom_x"][:, None]}
+
+    def params_from_keras(self, transformation, image_shape):
+        return {
+            "zoom_y": tf.reshape(keras_value(transformation, "height_zoom", tf.float32), [-1]),
+            "zoom_x": tf.reshape(keras_value(transformation, "width_zoom", tf.float32), [-1]),
+        }
+
     def get_matrix(self, params, height, width):
         return matrices.scaling(params["zoom_x"], params["zoom_y"], height, width)
 
@@ -264,6 +291,19 @@ class RandomTranslation(GeometricAugmentation):
             params["shift_x"] * tf.cast(width, tf.float32),
             params["shift_y"] * tf.cast(height, tf.float32),
         )
+
+    # Keras' "translations": [batch, 2] shifts (x, y) in pixels.
+    keras_transformation_keys = ("translations",)
+
+    def keras_transformation(self, params, image_shape):
+        size = tf.cast(tf.stack([image_shape[2], image_shape[1]]), tf.float32)
+        return {"translations": tf.stack([params["shift_x"], params["shift_y"]], -1) * size}
+
+    def params_from_keras(self, transformation, image_shape):
+        pixels = tf.reshape(keras_value(transformation, "translations", tf.float32), [-1, 2])
+        size = tf.cast(tf.stack([image_shape[2], image_shape[1]]), tf.float32)
+        fractions = pixels / size
+        return {"shift_x": fractions[:, 0], "shift_y": fractions[:, 1]}
 
     def get_config(self):
         return {
@@ -336,6 +376,16 @@ class RandomShear(GeometricAugmentation):
 
     def get_matrix(self, params, height, width):
         return matrices.shear(params["shear_x"], params["shear_y"])
+
+    # Keras' "shear_factor": [batch, 2] signed coefficients (x, y).
+    keras_transformation_keys = ("shear_factor",)
+
+    def keras_transformation(self, params, image_shape):
+        return {"shear_factor": tf.stack([params["shear_x"], params["shear_y"]], -1)}
+
+    def params_from_keras(self, transformation, image_shape):
+        factors = tf.reshape(keras_value(transformation, "shear_factor", tf.float32), [-1, 2])
+        return {"shear_x": factors[:, 0], "shear_y": factors[:, 1]}
 
     def get_config(self):
         return {**super().get_config(), "x_factor": self.x_factor, "y_factor": self.y_factor}
@@ -602,10 +652,35 @@ class RandomPerspective(GeometricAugmentation):
         return tf.tile(start[None], [n, 1, 1])
 
     def get_matrix(self, params, height, width):
+        if "end_points" in params:  # corners given as Keras writes them
+            return matrices.homography(params["start_points"], params["end_points"])
         offsets = params["corner_offsets"]
         start = self.corners(height, width, tf.shape(offsets)[0])
         end = start + start * offsets
         return matrices.homography(start, end)
+
+    # Keras' transformation: "apply_perspective" [batch] and the corners
+    # "start_points" -> "end_points" [batch, 4, 2] in pixels.
+    keras_transformation_keys = ("apply_perspective", "start_points", "end_points")
+
+    def keras_transformation(self, params, image_shape):
+        offsets = params["corner_offsets"]
+        start = self.corners(image_shape[1], image_shape[2], tf.shape(offsets)[0])
+        return {
+            "apply_perspective": params["apply"],
+            "start_points": start,
+            "end_points": start + start * offsets,
+        }
+
+    def params_from_keras(self, transformation, image_shape):
+        apply = tf.reshape(keras_value(transformation, "apply_perspective", tf.bool), [-1])
+        start = tf.reshape(keras_value(transformation, "start_points", tf.float32), [-1, 4, 2])
+        end = tf.reshape(keras_value(transformation, "end_points", tf.float32), [-1, 4, 2])
+        return {
+            "apply": apply,
+            "start_points": start,
+            "end_points": tf.where(apply[:, None, None], end, start),
+        }
 
     def get_config(self):
         return {**super().get_config(), "factor": self.factor, "scale": self.scale}
@@ -727,6 +802,20 @@ class RandomElasticTransform(GeometricAugmentation):
         strength = tf.where(apply, sampler.uniform(*self.scale), 0.0)
         noise = sampler.normal(extra_shape=(*field_grid(batch.height, batch.width), 2))
         return {"strength": strength, "noise": noise}
+
+    # Keras' transformation: "apply_transform" [batch], "distortion_factor" (the
+    # strength s, one for the batch) and "seed" (the seed of the random field).
+    keras_transformation_keys = ("apply_transform", "distortion_factor", "seed")
+
+    def params_from_keras(self, transformation, image_shape):
+        apply = tf.reshape(keras_value(transformation, "apply_transform", tf.bool), [-1])
+        strength = tf.reshape(keras_value(transformation, "distortion_factor", tf.float32), [-1])
+        seed = tf.reshape(keras_value(transformation, "seed", tf.int64), [-1])
+        seed = tf.concat([tf.zeros([2 - tf.size(seed)], tf.int64), seed], 0)[-2:]
+        static = [tf.get_static_value(image_shape[i]) for i in (1, 2)]
+        grid = field_grid(*(int(v) if v is not None else None for v in static))
+        noise = tf.random.stateless_normal(tf.concat([[tf.size(apply)], grid, [2]], 0), seed)
+        return {"strength": tf.where(apply, strength, 0.0), "noise": noise}
 
     def get_matrix(self, params, height, width):
         return matrices.identity(tf.shape(params["strength"])[0])

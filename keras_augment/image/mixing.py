@@ -19,6 +19,7 @@ import tensorflow as tf
 
 from keras_augment.core import targets as ka_targets
 from keras_augment.core.base import BaseAugmentation, Batch
+from keras_augment.core.keras_protocol import keras_value
 from keras_augment.core.random import Sampler
 from keras_augment.core.registry import register
 from keras_augment.core.targets import TARGET_KEYS
@@ -350,6 +351,18 @@ class _Mixing(BaseAugmentation):
         """The share of each sample's own label in its mixed label."""
         return params["weight"]
 
+    # Keras' transformation: "permutation_order" [batch] (each sample's partner)
+    # and "mix_weight" (each sample's own share: one number, or one per sample).
+    keras_transformation_keys = ("permutation_order", "mix_weight")
+
+    def keras_transformation(self, params, image_shape):
+        return {"permutation_order": params["partner"], "mix_weight": params["weight"]}
+
+    def params_from_keras(self, transformation, image_shape):
+        partner = tf.reshape(keras_value(transformation, "permutation_order", tf.int32), [-1])
+        weight = tf.reshape(keras_value(transformation, "mix_weight", tf.float32), [-1])
+        return {"partner": partner, "weight": tf.broadcast_to(weight, tf.shape(partner))}
+
     def apply_labels(self, labels, params):
         labels = tf.convert_to_tensor(labels)
         mixable = self._as_mixable(labels)
@@ -550,9 +563,33 @@ class CutMix(_Mixing):
         return params
 
     def apply_images(self, images, params):
+        if "pasted" in params:  # Keras' "batch_masks": any region, not only a box
+            images = tf.cast(images, tf.float32)
+            return tf.where(params["pasted"], tf.gather(images, params["partner"]), images)
         return paste_boxes(images, params["partner"], params["boxes"])
 
+    keras_transformation_keys = ("batch_masks", "permutation_order", "mix_weight")
+
+    def keras_transformation(self, params, image_shape):
+        pasted = box_mask(params["boxes"], image_shape[1], image_shape[2])[..., None]
+        if self.data_format == "channels_first":
+            pasted = tf.transpose(pasted, [0, 3, 1, 2])
+        return {**super().keras_transformation(params, image_shape), "batch_masks": pasted}
+
+    def params_from_keras(self, transformation, image_shape):
+        params = super().params_from_keras(transformation, image_shape)
+        pasted = keras_value(transformation, "batch_masks", tf.bool)
+        if self.data_format == "channels_first":
+            pasted = tf.transpose(pasted, [0, 2, 3, 1])
+        return {**params, "pasted": pasted}
+
     def apply_targets(self, batch, params):
+        if "pasted" in params and batch.has_targets:
+            raise ValueError(
+                f'{self._name_for_errors}: a transformation with Keras\' "batch_masks" moves '
+                f"images and labels only; got {batch.target_names()}. Use the dict "
+                f"get_random_transformation returns to move masks, boxes or keypoints."
+            )
         changes = {}
         if batch.boxes is not None:
             changes["boxes"], changes["box_labels"] = paste_box_targets(

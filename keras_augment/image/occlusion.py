@@ -13,6 +13,7 @@ import math
 import tensorflow as tf
 
 from keras_augment.core.base import BaseAugmentation
+from keras_augment.core.keras_protocol import keras_value
 from keras_augment.core.registry import register
 from keras_augment.core.validation import (
     check_fill_values,
@@ -207,13 +208,34 @@ class RandomErasing(BaseAugmentation):
         return params
 
     def apply_images(self, images, params):
+        if "erased" in params:  # Keras' "batch_masks": any region, with its own fill
+            images = tf.cast(images, tf.float32)
+            return tf.where(params["erased"], params["fill"], images)
         fill = params["fill"] if self.fill_value is None else tf.constant(self.fill_value)
         fill = tf.clip_by_value(tf.cast(fill, tf.float32), *self.value_range)
         return erase_boxes(images, params["boxes"], fill)
 
+    # Keras' transformation: "apply_erasing" [batch], "batch_masks" (the erased
+    # pixels, in the images' layout) and "fill_value" (a number or per pixel).
+    keras_transformation_keys = ("apply_erasing", "batch_masks", "fill_value")
+
+    def params_from_keras(self, transformation, image_shape):
+        apply = tf.reshape(keras_value(transformation, "apply_erasing", tf.bool), [-1])
+        erased = keras_value(transformation, "batch_masks", tf.bool)
+        fill = keras_value(transformation, "fill_value", tf.float32)
+        if self.data_format == "channels_first":
+            erased = tf.transpose(erased, [0, 2, 3, 1])
+            if fill.shape.rank == 4:
+                fill = tf.transpose(fill, [0, 2, 3, 1])
+        return {"erased": erased & apply[:, None, None, None], "fill": fill}
+
     def apply_targets(self, batch, params):
         if not self.erase_masks or batch.masks is None:
             return batch
+        if "erased" in params:
+            erased = tf.broadcast_to(params["erased"][..., :1], tf.shape(batch.masks))
+            masks = tf.where(erased, tf.cast(self.mask_fill_value, batch.masks.dtype), batch.masks)
+            return batch.replace(masks=masks)
         masks = erase_boxes(batch.masks, params["boxes"], self.mask_fill_value)
         return batch.replace(masks=tf.cast(masks, batch.masks.dtype))
 

@@ -234,7 +234,7 @@ def policy_matrix(op_indices: tf.Tensor, args: list, ops, height, width) -> tf.T
             if op.matrix is None:
                 continue
             chosen = tf.equal(op_indices[:, s], k)[:, None, None]
-            step = tf.where(chosen, op.matrix(args[s][op.name], height, width), step)
+            step = tf.where(chosen, op.matrix(args[s].get(op.name, {}), height, width), step)
         composed = matrices.compose(composed, step)
     return composed
 
@@ -314,7 +314,7 @@ def apply_policy_ops(
             own = tf.nest.map_structure(lambda t: t[s, i][None], stacked_args)
             candidates = [lambda: image]
             for op in colour:
-                candidates.append(lambda op=op: op.color(image, own[op.name], value_range))
+                candidates.append(lambda op=op: op.color(image, own.get(op.name, {}), value_range))
             return s + 1, tf.switch_case(branches[i, s], candidates)
 
         _, image = tf.while_loop(lambda s, _: s < slots, one_slot, (0, images[i][None]))
@@ -382,8 +382,7 @@ def keras_op_args(sampler: Sampler, names, factor, height, width, extra_shape=()
             args[name] = {"bits": bits}
         elif name == "solarization":
             args[name] = {"addition": uniform(), "threshold": uniform()}
-        else:
-            args[name] = {}
+        # Operations without arguments have no entry (tf.data cannot return empty dicts).
     return args
 
 
@@ -524,11 +523,16 @@ class RandAugment(_PolicyBase):
     def get_params(self, sampler, batch):
         return {
             "op_indices": _choice(sampler, len(RAND_AUGMENT_OPS), (self.num_ops,)),
-            "args": [
+            # A tuple, not a list: tf.data returns tuples of dicts, not lists.
+            "args": tuple(
                 keras_op_args(sampler, RAND_AUGMENT_OPS, self.factor, batch.height, batch.width)
                 for _ in range(self.num_ops)
-            ],
+            ),
         }
+
+    def keras_transformation(self, params, image_shape):
+        # The operations drawn, by index, as Keras names them (one row per sample here).
+        return {"layer_idxes": params["op_indices"]}
 
     def apply_images(self, images, params):
         return _compiled_ops(
@@ -656,7 +660,9 @@ def aug_mix(
 
         def one_step(k, image):
             own = tf.nest.map_structure(lambda t: t[i, c, k][None], colour_args)
-            candidates = [lambda op=op: op.color(image, own[op.name], value_range) for op in colour]
+            candidates = [
+                lambda op=op: op.color(image, own.get(op.name, {}), value_range) for op in colour
+            ]
             out = tf.switch_case(colour_branches[i, c, k] - 1, candidates)
             # Some operations lose a static size of 1 (e.g. a one-pixel-wide image);
             # the loop needs the shape it started with.
@@ -789,10 +795,10 @@ class AugMix(_PolicyBase):
             "op_indices": tf.gather(tf.constant(allowed, tf.int32), drawn),
             "chain_weights": tf.nn.softmax(log_gammas, axis=1),
             "mix_weight": sample_beta(sampler, self.alpha, self.alpha),
-            "args": [
+            "args": tuple(
                 keras_op_args(sampler, self._names, self.factor, batch.height, batch.width, chains)
                 for _ in range(self.chain_depth)
-            ],
+            ),
         }
 
     def apply_images(self, images, params):
@@ -858,7 +864,8 @@ def pil_op_args(ranges: _PilRanges, level: tf.Tensor, sign: tf.Tensor, height, w
     """Arguments of every PIL-style operation at per-sample ``level`` in ``[0, 1]`` and ``sign``.
 
     Signed operations (geometry and enhancements) use ``sign * level``;
-    posterize and solarize grow stronger with ``level``.
+    posterize and solarize grow stronger with ``level``. Operations without
+    arguments have no entry (tf.data cannot return empty dicts).
     """
     signed = sign * level
     zero = tf.zeros_like(level)
@@ -869,7 +876,6 @@ def pil_op_args(ranges: _PilRanges, level: tf.Tensor, sign: tf.Tensor, height, w
         shift_x = shift_y = signed * ranges.translate_pixels
     enhance = {"factor": 1.0 + signed * ranges.enhance}
     return {
-        "Identity": {},
         "ShearX": {"x": signed * ranges.shear, "y": zero},
         "ShearY": {"x": zero, "y": signed * ranges.shear},
         "TranslateX": {"x": shift_x, "y": zero},
@@ -882,9 +888,6 @@ def pil_op_args(ranges: _PilRanges, level: tf.Tensor, sign: tf.Tensor, height, w
         "Posterize": {"bits": 8.0 - tf.round(level * ranges.posterize_drop)},
         # Thresholds from 256 (nothing inverted) down to 0, as fractions of 255.
         "Solarize": {"threshold": (256.0 / 255.0) * (1.0 - level)},
-        "AutoContrast": {},
-        "Equalize": {},
-        "Invert": {},
     }
 
 
@@ -996,7 +999,7 @@ class TrivialAugmentWide(_PilPolicy):
         return {
             "op_indices": _choice(sampler, len(self._names), (1,)),
             "levels": level,
-            "args": [pil_op_args(WIDE_RANGES, level, sign, batch.height, batch.width)],
+            "args": (pil_op_args(WIDE_RANGES, level, sign, batch.height, batch.width),),
         }
 
     def get_config(self):
@@ -1119,12 +1122,12 @@ class AutoAugment(_PilPolicy):
         return {
             "sub_policy": sub_policy,
             "op_indices": tf.where(applied, ops, -1),
-            "args": [
+            "args": tuple(
                 pil_op_args(
                     AUTO_AUGMENT_RANGES, levels[:, j], signs[:, j], batch.height, batch.width
                 )
                 for j in range(2)
-            ],
+            ),
         }
 
     def get_config(self):

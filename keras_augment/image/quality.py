@@ -17,6 +17,7 @@ import math
 import tensorflow as tf
 
 from keras_augment.core.base import BaseAugmentation
+from keras_augment.core.keras_protocol import keras_value
 from keras_augment.core.random import normal
 from keras_augment.core.registry import register
 from keras_augment.core.stats import restore_non_finite, without_non_finite
@@ -463,6 +464,18 @@ class RandomGaussianBlur(BaseAugmentation):
         # Keras adds 1e-6 so that a zero sigma stays finite; keep its numbers.
         sigma = sampler.uniform(*self.sigma, extra_shape=(2,)) + 1e-6
         return {"apply": apply, "sigma": sigma}
+
+    # Keras' transformation: "should_apply_blur" [batch] and "blur_factor", the two
+    # sigmas (one pair for the batch there; one per sample here).
+    keras_transformation_keys = ("should_apply_blur", "blur_factor")
+
+    def keras_transformation(self, params, image_shape):
+        return {"should_apply_blur": params["apply"], "blur_factor": params["sigma"]}
+
+    def params_from_keras(self, transformation, image_shape):
+        apply = tf.reshape(keras_value(transformation, "should_apply_blur", tf.bool), [-1])
+        sigma = tf.reshape(keras_value(transformation, "blur_factor", tf.float32), [-1, 2])
+        return {"apply": apply, "sigma": tf.broadcast_to(sigma, tf.stack([tf.size(apply), 2]))}
 
     def apply_images(self, images, params):
         images = tf.cast(images, tf.float32)
