@@ -172,3 +172,99 @@ def test_error_types_and_documented_words_match_keras():
             make(0.1, interpolation="cubic-spline")
     with pytest.raises(UnsupportedOptionError, match=r"RandomZoom: `fill_mode` must be one of"):
         ka.RandomZoom(0.1, fill_mode="mirror")
+
+
+# Transformations written by hand with Keras' keys, as Keras' own tests and code
+# that drives Keras' layers write them: ours reads them and moves the images as
+# Keras' layer of the same name does.
+_SIZE = (2, 10, 8, 3)
+_KERAS_DICTS = {
+    "RandomFlip": ({"mode": "horizontal"}, {"flips": [[[[True]]], [[[False]]]]}),
+    "RandomTranslation": (
+        {"height_factor": 0.2, "width_factor": 0.2, "fill_mode": "constant"},
+        {"translations": [[2.0, -1.0], [0.0, 3.0]]},
+    ),
+    "RandomShear": (
+        {"x_factor": 0.5, "y_factor": 0.5, "fill_mode": "constant", "interpolation": "nearest"},
+        {"shear_factor": [[0.25, 0.0], [0.0, -0.35]]},
+    ),
+    "RandomZoom": (
+        {"height_factor": 0.5, "fill_mode": "constant", "interpolation": "nearest"},
+        {"height_zoom": [[0.5], [1.5]], "width_zoom": [[0.5], [1.0]]},
+    ),
+    "RandomContrast": ({"factor": 0.5}, {"contrast_factor": [[[[0.5]]], [[[1.5]]]]}),
+    "MixUp": ({}, {"mix_weight": [0.3, 0.8], "permutation_order": [1, 0]}),
+    "CutMix": (
+        {},
+        {
+            "batch_masks": np.arange(2 * 10 * 8).reshape(2, 10, 8, 1) % 3 == 0,
+            "mix_weight": [0.6, 0.6],
+            "permutation_order": [1, 0],
+        },
+    ),
+    "RandomErasing": (
+        {},
+        {
+            "apply_erasing": [True, False],
+            "batch_masks": np.arange(2 * 10 * 8).reshape(2, 10, 8, 1) % 4 == 0,
+            "fill_value": 7.0,
+        },
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_KERAS_DICTS))
+def test_transformations_written_with_keras_keys_move_images_as_keras_does(name):
+    kwargs, keys = _KERAS_DICTS[name]
+    images = np.random.default_rng(5).uniform(0, 255, _SIZE).astype("float32")
+    transformation = {k: np.asarray(v) for k, v in keys.items()}
+    ours = getattr(ka, name)(**kwargs).transform_images(images, dict(transformation))
+    theirs = getattr(keras.layers, name)(**kwargs).transform_images(images, dict(transformation))
+    np.testing.assert_allclose(np.asarray(ours), np.asarray(theirs), atol=1e-3)
+    assert not np.allclose(np.asarray(ours), images)
+
+
+def test_keras_translations_move_boxes_as_keras_does():
+    boxes = {"boxes": np.array([[2.0, 1.0, 4.0, 3.0], [1.0, 4.0, 5.0, 6.0]]), "labels": [[1, 2]]}
+    transformation = {"translations": np.array([[1.0, 2.0]]), "input_shape": (10, 8, 3)}
+    kwargs = {"height_factor": 0.2, "width_factor": 0.2, "bounding_box_format": "xyxy"}
+    ours = ka.RandomTranslation(**kwargs).transform_bounding_boxes(dict(boxes), transformation)
+    theirs = keras.layers.RandomTranslation(**kwargs).transform_bounding_boxes(
+        dict(boxes), transformation
+    )
+    np.testing.assert_allclose(np.asarray(ours["boxes"]), [[3, 3, 5, 5], [2, 6, 6, 8]])
+    np.testing.assert_allclose(np.reshape(theirs["boxes"], (-1, 4)), ours["boxes"])
+    # Labels [1, n] with one image's boxes [n, 4], as Keras reads them, come back as given.
+    assert np.asarray(ours["labels"]).tolist() == [[1, 2]]
+
+
+def test_a_transformation_dict_of_unknown_keys_is_refused_naming_the_layer():
+    with pytest.raises(ValueError, match="RandomRotation: the transformation must be"):
+        ka.RandomRotation(0.1).transform_images(np.zeros((1, 4, 4, 3)), {"angle": [0.3]})
+
+
+def test_drawn_transformations_carry_keras_keys_that_describe_the_draw(batch):
+    layer = ka.RandomContrast(0.5, seed=3)
+    transformation = layer.get_random_transformation(batch)
+    factor = np.asarray(transformation["contrast_factor"])
+    mean = batch.mean(axis=(1, 2), keepdims=True)
+    expected = np.clip((batch - mean) * factor + mean, 0, 255)
+    np.testing.assert_allclose(layer.transform_images(batch, transformation), expected, atol=1e-3)
+
+
+@pytest.mark.parametrize("name", ["RandAugment", "AugMix", "TrivialAugmentWide", "AutoAugment"])
+def test_policy_transformations_can_be_returned_from_a_tf_data_map(name, batch):
+    layer = getattr(ka, name)(seed=2)
+    ds = tf.data.Dataset.from_tensor_slices(batch).batch(2)
+    transformation = next(iter(ds.map(layer.get_random_transformation)))
+    out = layer.transform_images(batch, transformation)
+    assert out.shape == batch.shape and not np.allclose(out, batch)
+
+
+def test_random_brightness_set_factor_checks_as_keras_does():
+    layer = ka.RandomBrightness(0.5)
+    for bad in ([0.1], "invalid_type"):
+        with pytest.raises(ValueError, match="The `factor` argument should be a number"):
+            layer._set_factor(bad)
+    layer._set_factor((0.1, 0.2))
+    assert layer.factor == (0.1, 0.2)
