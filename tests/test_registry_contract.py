@@ -9,6 +9,8 @@ photograph, quarter-second chirps, one paragraph) and shared.
 
 from __future__ import annotations
 
+import shutil
+
 import keras
 import numpy as np
 import pytest
@@ -23,7 +25,7 @@ PARAGRAPH = (
     "The quick brown fox jumps over the lazy dog near the old river bank. Then a big car "
     "drove home fast! Was it a good movie? Yes, the film was very good."
 )
-COPIES = 8  # samples in the batch of copies of one input (per-sample randomness)
+BATCH = 8  # samples per batch (copies of one input show per-sample randomness)
 
 
 def _composition_args(name: str, data_format=None) -> dict:
@@ -50,15 +52,23 @@ def build(info, **kwargs):
 
 @pytest.fixture(scope="module")
 def inputs(photo) -> dict:
-    """Per kind: ``(batch of four different samples, batch of copies of one)``."""
-    crops = np.stack([photo[r : r + 32, c : c + 32] for r, c in ((0, 0), (60, 100), (120, 200))])
+    """Per kind: ``(batch of eight different samples, batch of eight copies of one)``.
+
+    Both batches have one shape, so each layer traces its training path once for them.
+    """
+    corners = [(r, c) for r in (0, 100, 200) for c in (0, 160, 320)][:7]
+    crops = np.stack([photo[r : r + 32, c : c + 32] for r, c in corners])
     images = np.concatenate([crops, crops[:1, ::-1]]).astype("float32")
     wave = chirp(300.0, 3000.0, seconds=0.25)
-    waves = np.stack([wave, wave[::-1], 0.5 * wave, np.roll(wave, 700)]).astype("float32")
+    waves = np.stack([np.roll(wave, 500 * i) * (1.0 - 0.1 * i) for i in range(BATCH)])
+    waves = waves.astype("float32")
     spectrograms = np.abs(tf.signal.stft(waves, 256, 64).numpy()).astype("float32")
-    texts = np.array([PARAGRAPH, PARAGRAPH.lower(), PARAGRAPH.upper(), PARAGRAPH[::-1]], object)
+    sentences = PARAGRAPH.split(". ")
+    texts = np.array([". ".join(sentences[i % 3 :] + sentences[: i % 3]) for i in range(BATCH)])
+    texts = np.char.upper(texts.astype(str)).astype(object)
+    texts[::2] = [t.lower() for t in texts[::2]]
     data = {"image": images, "waveforms": waves, "spectrograms": spectrograms, "text": texts}
-    return {key: (value, np.repeat(value[:1], COPIES, axis=0)) for key, value in data.items()}
+    return {key: (value, np.repeat(value[:1], BATCH, axis=0)) for key, value in data.items()}
 
 
 def _data_key(info) -> str:
@@ -94,9 +104,10 @@ def _check_inference_identity(info, state, batch, copies, tmp_path):
 
 def _check_per_sample(info, state, batch, copies, tmp_path):
     out = state["calls"][0]
-    distinct = {o.tobytes() if o.dtype == object else np.round(o, 3).tobytes() for o in out}
     if out.dtype == object:
         distinct = {"\n".join(map(str, np.ravel(o))) for o in out}
+    else:
+        distinct = {np.round(o, 3).tobytes() for o in out}
     assert len(distinct) > 1, f"{info.name} gave every sample of the batch the same result"
 
 
@@ -215,6 +226,29 @@ def test_the_contract_covers_every_registered_layer():
             assert not build(info).supports_jit, f"{info.name} exempts xla but supports_jit"
 
 
+@pytest.mark.parametrize("info", INFOS, ids=[info.name for info in INFOS])
+def test_contract(info, inputs, tmp_path):
+    if info.name == "BackTranslation" and shutil.which("apertium") is None:
+        pytest.skip("the apertium binary is not installed (Debian package apertium)")
+    batch, copies = inputs[_data_key(info)]
+    layer = build(info, seed=7)
+    state = {"layer": layer, "calls": _calls(layer, copies, batch)}
+    failures = {}
+    for item in CONTRACT:
+        if not _applies(info, item):
+            continue
+        try:
+            CHECKS[item](info, state, batch, copies, tmp_path)
+        except Exception as error:  # an exempt item must fail; the others must pass
+            failures[item] = error
+    unmet = {item: error for item, error in failures.items() if info.meets(item)}
+    if unmet:
+        item, error = next(iter(unmet.items()))
+        raise AssertionError(f"{info.name} fails {sorted(unmet)}; first: {item}") from error
+    stale = sorted(item for item in info.exempt if _applies(info, item) and item not in failures)
+    assert not stale, f"{info.name} declares it cannot meet {stale}, but it does"
+
+
 IMAGE_INFOS = [info for info in INFOS if info.kind == "image"]
 
 
@@ -231,12 +265,12 @@ def test_declared_targets(info, inputs):
     except (TypeError, ValueError):
         layer = build(info, seed=5)  # takes no boxes (Rescaling)
     given = {
-        "masks": np.ones((4, 32, 32, 1), "int32"),
+        "masks": np.ones((BATCH, 32, 32, 1), "int32"),
         "boxes": {
-            "boxes": np.tile([[[4.0, 4.0, 20.0, 20.0]]], (4, 1, 1)),
-            "labels": np.zeros((4, 1)),
+            "boxes": np.tile([[[4.0, 4.0, 20.0, 20.0]]], (BATCH, 1, 1)),
+            "labels": np.zeros((BATCH, 1)),
         },
-        "keypoints": np.full((4, 1, 2), 16.0, "float32"),
+        "keypoints": np.full((BATCH, 1, 2), 16.0, "float32"),
     }
     for name, value in given.items():
         data = {"images": images, TARGET_DICT_KEYS[name]: value}

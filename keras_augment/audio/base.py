@@ -41,7 +41,7 @@ import numbers
 import tensorflow as tf
 
 from keras_augment.core import random as ka_random
-from keras_augment.core.backend import SeededLayer
+from keras_augment.core.layer import AugmentationLayer
 from keras_augment.core.validation import check_choice, parse_range
 
 RANK2_LAYOUTS = ("auto", "batch_time", "time_channels")
@@ -77,7 +77,7 @@ def parse_speed_range(layer: str, name: str, value) -> tuple[float, float]:
     return parse_range(layer, name, value, low=low, high=high, symmetric=False)
 
 
-class AudioAugmentation(SeededLayer):
+class AudioAugmentation(AugmentationLayer):
     """Shared machinery of the waveform and spectrogram layers (not used directly).
 
     Calling convention (the Keras one): ``training`` defaults to ``True`` when a
@@ -100,15 +100,8 @@ class AudioAugmentation(SeededLayer):
     _input_name = "audio"
 
     def __init__(self, seed: int | None = None, batchwise: bool = False, **kwargs):
-        super().__init__(**kwargs)
-        self.seed = seed
+        super().__init__(seed=seed, **kwargs)
         self.batchwise = bool(batchwise)
-        self._seed_state = ka_random.make_seed_state(self, seed)
-        self.supports_jit = True
-        self._convert_input_args = False
-        self._allow_non_tensor_positional_args = True
-        self._traced = None
-        self.built = True
 
     # ----- what subclasses implement -------------------------------------
 
@@ -176,27 +169,37 @@ class AudioAugmentation(SeededLayer):
         params = self.draw_params(inputs, seed)
         return self.transform(inputs, params)
 
+    def infer(self, inputs: tf.Tensor) -> tf.Tensor:
+        """The inference path on internal-layout float32 ``inputs``: unchanged."""
+        return inputs
+
+    def prepare(self, inputs):
+        """``(float32 internal-layout inputs, restore)``; ``restore`` maps an output back.
+
+        Checks the input as a call does; compositions use it to hold layers of this kind.
+        """
+        inputs = self._check_input(inputs)
+        internal, layout = self._to_internal(inputs)
+        dtype = self.compute_dtype
+
+        def restore(outputs):
+            outputs.set_shape(internal.shape)
+            return tf.cast(self._from_internal(outputs, layout), dtype)
+
+        return tf.cast(internal, tf.float32), restore
+
     def call(self, inputs, training=True, seed=None):
         inputs = self._check_input(inputs)
         if 0 in inputs.shape:
             # No clips, no samples or no channels: nothing to augment (and the
             # kernels' framing and filtering need at least one sample).
             return tf.cast(inputs, self.compute_dtype)
-        if isinstance(training, bool) or training is None:
-            if training is False:
-                return tf.cast(inputs, self.compute_dtype)
-            if tf.executing_eagerly():
-                # Called directly: the layout changes, the parameters and the kernel run as
-                # one traced function (eager ops cost as much as the kernels on a batch).
-                return self._traced_call(inputs, seed)
-            return self._augment_input(inputs, seed)
-        internal, layout = self._to_internal(inputs)
-        internal = tf.cast(internal, tf.float32)
-        out = tf.cond(
-            tf.cast(training, tf.bool), lambda: self.augment(internal, seed), lambda: internal
+        return self.switch(
+            training,
+            lambda: self._augment_input(inputs, seed),
+            lambda: tf.cast(inputs, self.compute_dtype),
+            lambda: self._traced_call(inputs, seed),
         )
-        out.set_shape(internal.shape)
-        return tf.cast(self._from_internal(out, layout), self.compute_dtype)
 
     def _augment_input(self, inputs: tf.Tensor, seed=None, layout=None) -> tf.Tensor:
         """The training path on a checked input of any accepted layout."""
@@ -210,22 +213,16 @@ class AudioAugmentation(SeededLayer):
         # One function per layout, chosen here on the static shape (a relaxed trace
         # no longer sees it); within a layout, shapes may vary without retracing.
         layout = self._to_internal(inputs)[1]
-        if self._traced is None:
-            self._traced = {}
-        if layout not in self._traced:
-            self._traced[layout] = tf.function(
-                lambda x, seed: self._augment_input(x, seed, layout),
-                autograph=False,
-                reduce_retracing=True,
-            )
-        return self._traced[layout](inputs, seed)
+        return self.traced(layout, lambda x, seed: self._augment_input(x, seed, layout))(
+            inputs, seed
+        )
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
 
     def get_config(self) -> dict:
         config = super().get_config()
-        config.update({"seed": self.seed, "batchwise": self.batchwise})
+        config["batchwise"] = self.batchwise
         return config
 
 

@@ -18,9 +18,9 @@ import tensorflow as tf
 from keras_augment.core import matrices
 from keras_augment.core import random as ka_random
 from keras_augment.core import targets as ka_targets
-from keras_augment.core.backend import SeededLayer
 from keras_augment.core.compiled import channel_count
 from keras_augment.core.keras_protocol import KerasProtocol
+from keras_augment.core.layer import AugmentationLayer
 from keras_augment.core.registry import IMAGE_TARGETS, TARGET_DICT_KEYS
 from keras_augment.core.targets import TARGET_KEYS
 
@@ -127,7 +127,7 @@ class Batch:
         return static if static is not None else tf.shape(self.images)[2]
 
 
-class BaseAugmentation(KerasProtocol, SeededLayer):
+class BaseAugmentation(KerasProtocol, AugmentationLayer):
     """Base class of ``keras_augment`` layers.
 
     Calling convention (the one Keras preprocessing layers use): ``call`` has
@@ -184,9 +184,8 @@ class BaseAugmentation(KerasProtocol, SeededLayer):
     # whose effect on masks, boxes or keypoints is not implemented leave them
     # out: they refuse those targets instead of passing them through.
     supported_targets: tuple[str, ...] = IMAGE_TARGETS
-    # True for layers that draw nothing (Resizing, CenterCrop): they own no
-    # seed state and do the same in training and at inference.
-    deterministic = False
+    # `deterministic = True` (Resizing, CenterCrop): no seed state, and the same
+    # in training and at inference.
     # The channel counts a layer's operations are defined for (None: any).
     channel_counts: tuple[int, ...] | None = None
 
@@ -198,8 +197,7 @@ class BaseAugmentation(KerasProtocol, SeededLayer):
         bounding_box_format: str | None = None,
         **kwargs,
     ):
-        super().__init__(**kwargs)
-        self.seed = seed
+        super().__init__(seed=seed, **kwargs)
         self.batchwise = bool(batchwise)
         if data_format is None:
             data_format = keras.config.image_data_format()
@@ -212,11 +210,6 @@ class BaseAugmentation(KerasProtocol, SeededLayer):
         self.bounding_box_format = ka_targets.check_box_format(
             self.__class__.__name__, bounding_box_format
         )
-        self._seed_state = None if self.deterministic else ka_random.make_seed_state(self, seed)
-        self.supports_jit = True
-        self._convert_input_args = False
-        self._allow_non_tensor_positional_args = True
-        self.built = True
 
     # ----- what subclasses implement -------------------------------------
 
@@ -567,19 +560,22 @@ class BaseAugmentation(KerasProtocol, SeededLayer):
                     f"False; got {training!r}."
                 )
             batch = batch.replace(matrix=matrices.identity(batch.batch_size))
-        if (isinstance(training, bool) or training is None) and training is not False:
-            if tf.executing_eagerly():
-                # Called directly: drawing parameters is a few hundred small ops,
-                # as costly eagerly as the resampling itself, so run the whole
-                # training path as one traced function (unless there is nothing
-                # to augment: a relaxed trace would no longer see the empty axis).
-                out = self._empty_result(batch)
-                if out is None:
-                    out = self._traced_training_path(batch, seed, bool(return_params), shared)
-            else:
-                out = self._run(batch, True, seed)
-        elif training is False:
-            out = self._run(batch, False, seed)
+
+        def eager():
+            # Traced as one function, unless there is nothing to augment (a
+            # relaxed trace would no longer see the empty axis).
+            empty = self._empty_result(batch)
+            if empty is not None:
+                return empty
+            return self._traced_training_path(batch, seed, bool(return_params), shared)
+
+        if isinstance(training, bool) or training is None:
+            out = self.switch(
+                training,
+                lambda: self._run(batch, True, seed),
+                lambda: self._run(batch, False, seed),
+                eager,
+            )
         else:
             # A symbolic `training` flag: both branches must give equal shapes.
             def branch(flag):
@@ -587,10 +583,9 @@ class BaseAugmentation(KerasProtocol, SeededLayer):
                 structure.pop("params", None)
                 return structure
 
-            structure = tf.cond(
-                tf.cast(training, tf.bool), lambda: branch(True), lambda: branch(False)
+            out = Batch.from_structure(
+                self.switch(training, lambda: branch(True), lambda: branch(False))
             )
-            out = Batch.from_structure(structure)
         out_images = self._set_static_shape(out.images, internal)
         out_images = self._from_internal(out_images, unbatched)
         if is_dict:
@@ -628,21 +623,16 @@ class BaseAugmentation(KerasProtocol, SeededLayer):
         return params
 
     def _traced_training_path(self, batch: Batch, seed, with_params: bool = False, shared=False):
-        if getattr(self, "_traced", None) is None:
-            self._traced = {}
+        def training_path(structure, seed):
+            out = self._run(Batch.from_structure(structure), True, seed).to_structure()
+            if not with_params:
+                out.pop("params", None)  # returned only when asked for
+            return out
+
         # A batch-wide draw is traced apart, and so is each channel count (a
         # relaxed trace would lose the channel axis).
         key = (with_params, shared, channel_count(batch.images))
-        if key not in self._traced:
-
-            def training_path(structure, seed):
-                out = self._run(Batch.from_structure(structure), True, seed).to_structure()
-                if not with_params:
-                    out.pop("params", None)  # returned only when asked for
-                return out
-
-            self._traced[key] = tf.function(training_path, autograph=False, reduce_retracing=True)
-        return Batch.from_structure(self._traced[key](batch.to_structure(), seed))
+        return Batch.from_structure(self.traced(key, training_path)(batch.to_structure(), seed))
 
     def _run(self, batch: Batch, training: bool, seed=None) -> Batch:
         if not training:
@@ -686,14 +676,6 @@ class BaseAugmentation(KerasProtocol, SeededLayer):
     def _check_static_size(self, images):
         """Hook for layers that must refuse some image sizes before tracing."""
 
-    def save_own_variables(self, store) -> None:
-        if self._seed_state is not None:
-            super().save_own_variables(store)
-
-    def load_own_variables(self, store) -> None:
-        if self._seed_state is not None:
-            super().load_own_variables(store)
-
     def _set_static_shape(self, out_images, internal):
         shape = internal.shape
         h, w = self.output_image_size(shape[1], shape[2])
@@ -725,7 +707,6 @@ class BaseAugmentation(KerasProtocol, SeededLayer):
         config = super().get_config()
         config.update(
             {
-                "seed": self.seed,
                 "batchwise": self.batchwise,
                 "data_format": self.data_format,
                 "bounding_box_format": self.bounding_box_format,

@@ -19,6 +19,7 @@ import keras
 import tensorflow as tf
 
 from keras_augment.core import matrices
+from keras_augment.core import random as ka_random
 from keras_augment.core.base import BaseAugmentation, Batch
 from keras_augment.core.geometry import (
     GeometricAugmentation,
@@ -26,6 +27,7 @@ from keras_augment.core.geometry import (
     shared_sampling_options,
     shared_target_options,
 )
+from keras_augment.core.layer import common_kind
 from keras_augment.core.random import split_seed
 from keras_augment.core.registry import register
 from keras_augment.core.resample import resample
@@ -128,7 +130,73 @@ def size_behaviour(layer) -> str | tuple[int, int] | None:
 # ----- shared machinery ------------------------------------------------------------------
 
 
-class _Composition(BaseAugmentation):
+def _run_batch(layer, batch: Batch, seed) -> Batch:
+    return layer.augment_batch(batch, seed)
+
+
+def _run_internal(layer, x, seed):
+    """A wrapped audio or text layer's training path on the internal form."""
+    return layer.augment(x, seed)
+
+
+class OtherKinds:
+    """How a composition runs audio or text layers (image layers take the image path).
+
+    The wrapped layers' ``prepare`` checks the input and gives the internal
+    form (float32 ``[batch, time, channels]`` waveforms, ``[batch, time,
+    freq]`` spectrograms, or a flat ``tf.string`` vector); the composition's
+    ``augment`` and ``infer`` work on that form, calling the wrapped layers'
+    ``augment`` and ``infer``, so compositions nest.
+    """
+
+    #: What the wrapped layers augment: "image", "audio" or "text".
+    augments = "image"
+
+    def _wrapped(self) -> list:
+        raise NotImplementedError
+
+    def prepare(self, inputs):
+        return self._wrapped()[0].prepare(inputs)
+
+    def _call_other_kind(self, inputs, training, seed):
+        x, restore = self.prepare(inputs)
+        if 0 in x.shape:
+            return restore(self.infer(x))  # nothing to augment
+        if seed is not None:
+            seed = ka_random.check_seed(self.__class__.__name__, seed)
+        return restore(
+            self.switch(
+                training,
+                lambda: self.augment(x, seed),
+                lambda: self.infer(x),
+                lambda: self.traced("augment", self.augment)(x, seed),
+            )
+        )
+
+    def call(self, inputs, training=True, seed=None, return_params=False):
+        if self.augments == "image":
+            return super().call(inputs, training=training, seed=seed, return_params=return_params)
+        return self._call_other_kind(inputs, training, seed)
+
+    def compute_output_shape(self, input_shape):
+        if self.augments == "image":
+            return super().compute_output_shape(input_shape)
+        return self._wrapped()[0].compute_output_shape(input_shape)
+
+    def compute_output_spec(self, *args, **kwargs):
+        if self.augments == "image":
+            return super().compute_output_spec(*args, **kwargs)
+        return self._wrapped()[0].compute_output_spec(*args, **kwargs)
+
+    def _decisions(self, x, seed) -> dict:
+        """The composition's own per-sample draws for internal-form ``x``."""
+        sampler = ka_random.Sampler(
+            self.call_seed(part_seed(seed, 0)), tf.shape(x)[0], self.batchwise
+        )
+        return self.get_params(sampler, None)
+
+
+class _Composition(OtherKinds, BaseAugmentation):
     """Checks and serialisation shared by the composition layers."""
 
     layer_kind = "composition"
@@ -139,12 +207,18 @@ class _Composition(BaseAugmentation):
             raise ValueError(
                 f"{name}: `{what}` must be a non-empty list of layers; got {layers!r}."
             )
+        self.augments = common_kind(name, layers)
+        if self.augments != "image":
+            self.supported_targets = tuple(layers[0].supported_targets)
         for layer in layers:
             self._check_layer(layer, what)
         return list(layers)
 
     def _check_layer(self, layer, what: str):
         name = self.__class__.__name__
+        if self.augments != "image":
+            self.supports_jit = self.supports_jit and layer.supports_jit
+            return layer
         if not isinstance(layer, BaseAugmentation):
             raise ValueError(
                 f"{name}: `{what}` must hold keras_augment layers (wrap a Keras layer in "
@@ -159,6 +233,8 @@ class _Composition(BaseAugmentation):
         return layer
 
     def _refuse_size_changes(self, layers):
+        if self.augments != "image":
+            return  # audio and text layers keep their input's shape
         for layer in layers:
             if size_behaviour(layer) != PRESERVING:
                 raise ValueError(
@@ -169,6 +245,8 @@ class _Composition(BaseAugmentation):
 
     def _common_fixed_size(self, layers):
         """The one fixed output size among ``layers`` (None if all preserve the size)."""
+        if self.augments != "image":
+            return None
         fixed = set()
         for layer in layers:
             behaviour = size_behaviour(layer)
@@ -255,7 +333,7 @@ class RandomApply(_Composition):
         self, layer, rate: float = 0.5, seed=None, batchwise=False, data_format=None, **kwargs
     ):
         super().__init__(seed=seed, batchwise=batchwise, data_format=data_format, **kwargs)
-        self.layer = self._check_layer(layer, "layer")
+        self.layer = self._check_layers([layer], "layer")[0]
         self._refuse_size_changes([layer])
         self.rate = check_number(self.__class__.__name__, "rate", rate, low=0.0, high=1.0)
 
@@ -273,6 +351,13 @@ class RandomApply(_Composition):
 
     def infer_batch(self, batch: Batch) -> Batch:
         return self.layer.infer_batch(batch)
+
+    def augment(self, x, seed=None):
+        apply = self._decisions(x, seed)["apply"]
+        return select_per_sample(apply, self.layer.augment(x, part_seed(seed, 1)), self.infer(x))
+
+    def infer(self, x):
+        return self.layer.infer(x)
 
     def get_config(self):
         config = super().get_config()
@@ -347,15 +432,22 @@ class RandomChoice(_Composition):
         choice = self.draw_params(batch, part_seed(seed, 0))["choice"]
         if self._sampling is not None:
             return self._choose_matrices(choice, batch, seed)
-        batch = self._label_form(batch)
-        outputs = [
-            layer.augment_batch(batch, part_seed(seed, j + 1))
-            for j, layer in enumerate(self.layers)
-        ]
-        out = outputs[0]
-        for j in range(1, len(outputs)):
-            out = select_batches(tf.equal(choice, j), outputs[j], out)
+        return self._choose(choice, self._label_form(batch), seed, _run_batch, select_batches)
+
+    def _choose(self, choice, x, seed, run, select):
+        """Every layer ``run`` on all of ``x``; each sample keeps its choice (``select``)."""
+        out = None
+        for j, layer in enumerate(self.layers):
+            y = run(layer, x, part_seed(seed, j + 1))
+            out = y if out is None else select(tf.equal(choice, j), y, out)
         return out
+
+    def augment(self, x, seed=None):
+        choice = self._decisions(x, seed)["choice"]
+        return self._choose(choice, x, seed, _run_internal, select_per_sample)
+
+    def infer(self, x):
+        return self.layers[0].infer(x)
 
     def _choose_matrices(self, choice, batch: Batch, seed) -> Batch:
         height, width = batch.height, batch.width
@@ -449,18 +541,28 @@ class RandomOrder(_Composition):
         order = self.draw_params(batch, part_seed(seed, 0))["order"]
         if self._sampling is not None:
             return self._ordered_matrices(order, batch, seed)
-        return self._ordered_steps(order, self._label_form(batch), seed)
+        return self._ordered_steps(order, self._label_form(batch), seed, _run_batch, select_batches)
 
-    def _ordered_steps(self, order, batch: Batch, seed) -> Batch:
+    def _ordered_steps(self, order, x, seed, run, select):
+        """The supersequence of layers; a sample takes a step when it is next in its order."""
         k = len(self.layers)
         position = tf.zeros_like(order[:, 0])
         for step, j in enumerate(permutation_supersequence(k)):
-            out = self.layers[j].augment_batch(batch, part_seed(seed, step + 1))
+            out = run(self.layers[j], x, part_seed(seed, step + 1))
             wanted = tf.gather(order, tf.minimum(position, k - 1), axis=1, batch_dims=1)
             take = (position < k) & tf.equal(wanted, j)
-            batch = select_batches(take, out, batch)
+            x = select(take, out, x)
             position += tf.cast(take, position.dtype)
-        return batch
+        return x
+
+    def augment(self, x, seed=None):
+        order = self._decisions(x, seed)["order"]
+        return self._ordered_steps(order, x, seed, _run_internal, select_per_sample)
+
+    def infer(self, x):
+        for layer in self.layers:
+            x = layer.infer(x)
+        return x
 
     def _ordered_matrices(self, order, batch: Batch, seed) -> Batch:
         height, width = batch.height, batch.width

@@ -12,6 +12,7 @@ from keras_augment.core.color_fusion import (
     compatible_clip_ranges,
     fused_color,
 )
+from keras_augment.core.composition import OtherKinds
 from keras_augment.core.geometry import (
     GeometricAugmentation,
     invert_batch,
@@ -19,6 +20,7 @@ from keras_augment.core.geometry import (
     shared_sampling_options,
     shared_target_options,
 )
+from keras_augment.core.layer import common_kind
 from keras_augment.core.random import split_seed
 from keras_augment.core.registry import register
 from keras_augment.core.resample import resample
@@ -67,7 +69,7 @@ def fusable_runs(layers) -> list[list]:
 
 
 @register(family="composition")
-class Pipeline(BaseAugmentation):
+class Pipeline(OtherKinds, BaseAugmentation):
     """Applies augmentation layers in order, resampling each run of geometric layers once.
 
     Consecutive geometric layers (flip, rotation, zoom, translation, shear,
@@ -101,6 +103,9 @@ class Pipeline(BaseAugmentation):
     params)`` maps images and targets back; layers that do not move pixels
     (colour, blur, erasing) are not undone.
 
+    Audio layers (waveform or spectrogram) and text layers compose too, with
+    layers of their own kind: they run in order, each drawing from its own seed.
+
     Args:
         layers: list of layers.
         data_format: layout of the images; every ``keras_augment`` layer in
@@ -118,6 +123,10 @@ class Pipeline(BaseAugmentation):
             raise ValueError(
                 f"Pipeline: `layers` must be a non-empty list of layers; got {layers!r}."
             )
+        self.augments = common_kind("Pipeline", layers)
+        if self.augments != "image":
+            self.supports_jit = all(layer.supports_jit for layer in layers)
+            self.supported_targets = tuple(layers[0].supported_targets)
         for layer in layers:
             if not isinstance(layer, keras.layers.Layer):
                 raise ValueError(
@@ -131,6 +140,19 @@ class Pipeline(BaseAugmentation):
         self.layers = list(layers)
         if self.bounding_box_format is None:
             self.bounding_box_format = self._layers_box_format()
+
+    def _wrapped(self) -> list:
+        return self.layers
+
+    def augment(self, x, seed=None):
+        for i, layer in enumerate(self.layers):
+            x = layer.augment(x, None if seed is None else split_seed(seed, i))
+        return x
+
+    def infer(self, x):
+        for layer in self.layers:
+            x = layer.infer(x)
+        return x
 
     def _layers_box_format(self) -> str | None:
         """The ``bounding_box_format`` the layers agree on (None if none gives one)."""

@@ -71,6 +71,11 @@ class _Deterministic(GeometricAugmentation):
     """A geometric layer that draws nothing and acts the same in training and at inference."""
 
     deterministic = True
+    contract_exempt = {
+        "inference_identity": "resizes or crops at inference too, as in Keras",
+        "per_sample": "deterministic: the same for every image",
+        "seeded": "deterministic: draws nothing",
+    }
 
     def get_params(self, sampler, batch):
         return {"batch_size": tf.cast(batch.batch_size, tf.int32)}
@@ -220,14 +225,7 @@ class Resizing(_Deterministic):
         return config
 
 
-@register(
-    example={"height": 24, "width": 24},
-    exempt={
-        "inference_identity": "crops at inference too, as in Keras",
-        "per_sample": "deterministic: the same crop for every image",
-        "seeded": "deterministic: draws nothing",
-    },
-)
+@register(example={"height": 24, "width": 24})
 class CenterCrop(_Deterministic):
     """Crops the centre ``height x width`` of each image, in training and at inference.
 
@@ -288,6 +286,10 @@ class _Unseeded(SeededLayer):
     _seed_state = None
     layer_kind = "image"
     supported_targets = ("images",)
+    contract_exempt = {
+        "per_sample": "deterministic: the same for every image",
+        "seeded": "deterministic: draws nothing",
+    }
 
     def save_own_variables(self, store) -> None:
         keras.layers.Layer.save_own_variables(self, store)
@@ -300,8 +302,7 @@ class _Unseeded(SeededLayer):
     example={"scale": 0.5},
     exempt={
         "inference_identity": "scales at inference too, as in Keras",
-        "per_sample": "deterministic: one scale for every image",
-        "seeded": "deterministic: draws nothing",
+        "bad_input": "takes any tensor, as keras.layers.Rescaling does",
         "channels_first": "takes no data_format: a per-channel scale follows the Keras config",
     },
 )
@@ -371,10 +372,7 @@ class Rescaling(_Unseeded):
 
 @register(
     example={"max_number": 4},
-    exempt={
-        "per_sample": "deterministic: pads or cuts every image's boxes alike",
-        "seeded": "deterministic: draws nothing",
-    },
+    exempt={"bad_input": "reads only the boxes, as Keras' layer does: images pass unchecked"},
 )
 class MaxNumBoundingBoxes(_Unseeded):
     """Pads or truncates ``bounding_boxes`` to exactly ``max_number`` boxes per image.

@@ -19,14 +19,13 @@ import threading
 import keras
 import tensorflow as tf
 
-from keras_augment.core import random as ka_random
-from keras_augment.core.backend import SeededLayer
+from keras_augment.core.layer import AugmentationLayer
 
 _TRACED: dict = {}
 _TRACED_LOCK = threading.Lock()
 
 
-class TextAugmentation(SeededLayer):
+class TextAugmentation(AugmentationLayer):
     """Base class of ``keras_augment`` text layers.
 
     A subclass implements ``augment_strings(strings, seed)``: ``strings`` is a
@@ -50,15 +49,9 @@ class TextAugmentation(SeededLayer):
     variants_shape: tuple[int, ...] = ()
 
     def __init__(self, seed: int | None = None, **kwargs):
-        super().__init__(**kwargs)
-        self.seed = seed
-        self._seed_state = ka_random.make_seed_state(self, seed)
+        super().__init__(seed=seed, **kwargs)
         # String ops have no XLA kernels.
         self.supports_jit = False
-        self._convert_input_args = False
-        self._allow_non_tensor_positional_args = True
-        self._traced = None
-        self.built = True
 
     # ----- what subclasses implement -------------------------------------
 
@@ -94,41 +87,42 @@ class TextAugmentation(SeededLayer):
             )
         return strings
 
-    def _augment_flat(self, flat: tf.Tensor, seed) -> tf.Tensor:
-        if seed is None:
-            seed = ka_random.next_seed(self._seed_state)
-        else:
-            seed = ka_random.check_seed(self.__class__.__name__, seed)
-        return self.augment_strings(flat, seed)
+    def augment(self, flat: tf.Tensor, seed=None) -> tf.Tensor:
+        """The training path on a ``tf.string[n]`` vector (``seed``: None for the next one)."""
+        return self.augment_strings(flat, self.call_seed(seed))
 
-    def call(self, inputs, training=True, seed=None):
+    def infer(self, flat: tf.Tensor) -> tf.Tensor:
+        """The inference path on a ``tf.string[n]`` vector."""
+        return self.inference_strings(flat)
+
+    def prepare(self, inputs):
+        """``(tf.string[n] vector, restore)``; ``restore`` gives an output the input's shape.
+
+        Checks the input as a call does; compositions use it to hold layers of this kind.
+        """
         strings = self._check_strings(inputs)
         shape = tf.shape(strings)
-        flat = tf.reshape(strings, [-1])
-        if (isinstance(training, bool) or training is None) and training is not False:
-            if tf.executing_eagerly():
-                # Many small string ops: one traced function (a single signature,
-                # the seed drawn outside it) beats running them eagerly.
-                if self._traced is None:
-                    self._traced = self._training_function()
-                if seed is None:
-                    seed = ka_random.next_seed(self._seed_state)
-                else:
-                    seed = ka_random.check_seed(self.__class__.__name__, seed)
-                out = self._traced(flat, seed)
-            else:
-                out = self._augment_flat(flat, seed)
-        elif training is False:
-            out = self.inference_strings(flat)
-        else:
-            out = tf.cond(
-                tf.cast(training, tf.bool),
-                lambda: self._augment_flat(flat, seed),
-                lambda: self.inference_strings(flat),
-            )
-        out = tf.reshape(out, tf.concat([shape, list(self.variants_shape)], axis=0))
-        out.set_shape(strings.shape.concatenate(self.variants_shape))
-        return out
+
+        def restore(out):
+            out = tf.reshape(out, tf.concat([shape, list(self.variants_shape)], axis=0))
+            out.set_shape(strings.shape.concatenate(self.variants_shape))
+            return out
+
+        return tf.reshape(strings, [-1]), restore
+
+    def call(self, inputs, training=True, seed=None):
+        flat, restore = self.prepare(inputs)
+
+        def eager():
+            # Many small string ops: one traced function (a single signature,
+            # the seed drawn outside it) beats running them eagerly.
+            if "strings" not in self._traced:
+                self._traced["strings"] = self._training_function()
+            return self._traced["strings"](flat, self.call_seed(seed))
+
+        return restore(
+            self.switch(training, lambda: self.augment(flat, seed), lambda: self.infer(flat), eager)
+        )
 
     def _sharing_key(self):
         """Layers of one class and one config (seed aside) can share one traced function.
@@ -169,8 +163,3 @@ class TextAugmentation(SeededLayer):
 
     def compute_output_spec(self, inputs, training=True, seed=None):
         return keras.KerasTensor(self.compute_output_shape(inputs.shape), dtype="string")
-
-    def get_config(self) -> dict:
-        config = super().get_config()
-        config.update({"seed": self.seed})
-        return config

@@ -333,3 +333,57 @@ def test_call_time_seed_reproduces_the_whole_composition():
     c = layer(images, seed=tf.constant([3, 4])).numpy()
     np.testing.assert_array_equal(a, b)
     assert not np.array_equal(a, c)
+
+
+# ----- audio and text layers ------------------------------------------------------------
+
+
+def test_random_apply_takes_an_audio_layer_per_clip():
+    waves = np.tile(np.sin(np.linspace(0, 60, 800, dtype="float32"))[None], (64, 1))
+    layer = RandomApply(ka.audio.Gain(gain_db=(-12.0, -6.0), seed=1), rate=0.5, seed=2)
+    out = np.asarray(layer(waves))
+    changed = ~np.isclose(out, waves).all(axis=1)
+    # About half the clips are quieter; the others are untouched.
+    assert 16 <= changed.sum() <= 48
+    assert (np.abs(out[changed]).max(axis=1) < 0.51).all()
+    np.testing.assert_array_equal(layer(waves, training=False), waves)
+    assert layer.supports_jit and layer.augments == "audio"
+    assert np.asarray(layer(waves[0])).shape == (800,)
+
+
+def test_random_choice_of_text_layers_picks_one_per_text():
+    text = "one two three four five six seven eight"
+    layer = RandomChoice([ka.text.RandomSwap(0.5, seed=1), ka.text.RandomDeletion(0.5, seed=2)])
+    out = [line.decode() for line in np.asarray(layer(tf.constant([text] * 32)))]
+    swapped = [o for o in out if sorted(o.split()) == sorted(text.split()) and o != text]
+    shortened = [o for o in out if len(o.split()) < len(text.split())]
+    assert swapped and shortened and len(swapped) + len(shortened) >= 30
+    assert layer(tf.constant(text), training=False).numpy().decode() == text
+    assert not layer.supports_jit
+
+
+def test_audio_and_text_compositions_nest_save_and_load(tmp_path):
+    inner = RandomOrder([ka.audio.Gain(seed=1), ka.audio.PolarityInversion(seed=2)], seed=3)
+    pipeline = ka.Pipeline([RandomApply(inner, rate=0.5, seed=4), ka.audio.TimeShift(seed=5)])
+    inputs = keras.Input((400,))
+    model = keras.Model(inputs, pipeline(inputs))
+    model.save(tmp_path / "audio.keras")
+    loaded = keras.models.load_model(tmp_path / "audio.keras", safe_mode=True)
+    waves = np.random.default_rng(0).normal(size=(4, 400)).astype("float32")
+    np.testing.assert_array_equal(loaded.predict(waves, verbose=0), waves)
+    out = loaded.layers[-1](waves, training=True)
+    assert out.shape == (4, 400) and not np.allclose(out, waves)
+
+
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda: RandomChoice([ka.RandomFlip(), ka.audio.Gain()]), "different kinds"),
+        (lambda: ka.Pipeline([ka.text.RandomSwap(), ka.audio.Gain()]), "different kinds"),
+        (lambda: RandomOrder([ka.audio.Gain(), ka.audio.TimeMasking()]), "different inputs"),
+        (lambda: RandomApply(ka.text.EDA(num_aug=2)), "variants"),
+    ],
+)
+def test_mixing_kinds_is_refused_naming_the_composition(make, message):
+    with pytest.raises(ValueError, match=message):
+        make()
