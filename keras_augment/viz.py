@@ -127,6 +127,8 @@ def preview_text(augmentation, sentence: str, n: int = 5, path: str | None = Non
     wrapped = [(label, textwrap.fill(text, 100)) for label, text in lines]
     height = 0.35 * sum(text.count("\n") + 1 for _, text in wrapped) + 0.4
     fig = plt.figure(figsize=(10, height))
+    # An empty, invisible axes: notebooks do not display a figure that has no axes.
+    fig.add_axes((0, 0, 1, 1)).set_axis_off()
     y = 1.0
     step = 1.0 / sum(text.count("\n") + 1 for _, text in wrapped)
     for label, text in wrapped:

@@ -1,4 +1,5 @@
-"""The notebooks run top to bottom on a fresh install, so they never rot."""
+"""The notebooks run top to bottom on a fresh install, so they never rot, and are committed
+executed, so a reader on a code host sees their printed results and figures."""
 
 from pathlib import Path
 
@@ -30,3 +31,21 @@ def test_notebook_runs(path, tmp_path):
         if output.get("output_type") == "error"
     ]
     assert not errors
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_is_committed_executed(path):
+    notebook = nbformat.read(path, as_version=4)
+    cells = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    # Run once, top to bottom (re-execute with jupyter nbconvert --execute --inplace).
+    assert [cell.get("execution_count") for cell in cells] == list(range(1, len(cells) + 1))
+    for cell in cells:
+        outputs = cell.get("outputs", [])
+        assert not [o for o in outputs if o.get("output_type") == "error"], cell.source
+        text = "".join(o.get("text", "") for o in outputs if o.get("output_type") == "stream")
+        assert "retracing" not in text, cell.source
+        if "plt.show()" in cell.source:
+            assert any("image/png" in o.get("data", {}) for o in outputs), (
+                f"{path.name}: a cell that draws a figure was committed without it:\n"
+                f"{cell.source[:200]}"
+            )
