@@ -19,7 +19,11 @@ from keras_augment.core import matrices
 from keras_augment.core import random as ka_random
 from keras_augment.core import targets as ka_targets
 from keras_augment.core.compiled import channel_count
-from keras_augment.core.keras_protocol import KerasProtocol
+from keras_augment.core.keras_protocol import (
+    KerasProtocol,
+    box_labels_as_given,
+    box_labels_per_box,
+)
 from keras_augment.core.layer import AugmentationLayer
 from keras_augment.core.registry import IMAGE_TARGETS, TARGET_DICT_KEYS
 from keras_augment.core.targets import TARGET_KEYS
@@ -247,9 +251,20 @@ class BaseAugmentation(KerasProtocol, AugmentationLayer):
     def __call__(self, inputs, *args, **kwargs):
         # Keras refuses a dict that mixes tensors with NumPy arrays or lists;
         # Keras' own image layers accept it, so convert those entries first.
+        labels_shape = None
         if isinstance(inputs, dict):
             inputs = {key: as_tensors(value) for key, value in inputs.items()}
-        return super().__call__(inputs, *args, **kwargs)
+            # Box labels in another layout Keras reads ([1, n] with [n, 4] boxes).
+            boxes, labels_shape = box_labels_per_box(inputs.get("bounding_boxes"))
+            if labels_shape is not None:
+                inputs["bounding_boxes"] = boxes
+        out = super().__call__(inputs, *args, **kwargs)
+        if labels_shape is not None and isinstance(out, dict):
+            out = {
+                **out,
+                "bounding_boxes": box_labels_as_given(out["bounding_boxes"], labels_shape),
+            }
+        return out
 
     @property
     def supports_targets(self) -> bool:

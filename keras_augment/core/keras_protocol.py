@@ -168,20 +168,9 @@ class KerasProtocol:
         unbatched = tf.convert_to_tensor(
             value["boxes"] if key == "bounding_boxes" else value
         ).shape.rank == (2 if key == "bounding_boxes" else 3)
-        labels_shape = None
-        if key == "bounding_boxes" and isinstance(value, dict) and "labels" in value:
-            # Keras' layers also read labels [1, n] with boxes [n, 4], or [n] with
-            # [1, n, 4]: labels with one entry per box, in another layout.
-            coords = tf.convert_to_tensor(value["boxes"])
-            box_labels = tf.convert_to_tensor(value["labels"])
-            per_box = coords.shape[:-1]
-            if (
-                box_labels.shape.rank != per_box.rank
-                and per_box.is_fully_defined()
-                and box_labels.shape.num_elements() == per_box.num_elements()
-            ):
-                labels_shape = box_labels.shape
-                value = {**value, "labels": tf.reshape(box_labels, per_box)}
+        labels_layout = None
+        if key == "bounding_boxes":
+            value, labels_layout = box_labels_per_box(value)
         # Only the images' size matters to the targets: a one-channel stand-in carries it.
         stand_in = tf.zeros(tf.concat([shape[:3], [1]], 0), tf.uint8)
         batch = self._attach_targets(Batch(stand_in), {key: value}, unbatched)
@@ -190,11 +179,39 @@ class KerasProtocol:
         out_h, out_w = self.output_image_size(shape[1], shape[2])
         moved = moved.replace(images=tf.zeros(tf.stack([shape[0], out_h, out_w, 1]), tf.uint8))
         out = self._pack_targets({}, moved, unbatched)[key]
-        if labels_shape is not None:
-            out = {**out, "labels": tf.reshape(out["labels"], labels_shape)}
-        return out
+        return box_labels_as_given(out, labels_layout) if key == "bounding_boxes" else out
 
 
 def keras_value(transformation: dict, key: str, dtype) -> tf.Tensor:
     """One entry of a transformation written with Keras' keys, as a tensor of ``dtype``."""
     return tf.cast(tf.convert_to_tensor(transformation[key]), dtype)
+
+
+def box_labels_per_box(boxes):
+    """Box labels reshaped to one per box, and how to give them back as they came.
+
+    Keras' layers also read one image's boxes ``[n, 4]`` with labels ``[1, n]``,
+    and boxes ``[1, n, 4]`` with labels ``[n]``. Returns the boxes dict with
+    labels shaped as the coordinates' leading axes, and the labels' own shape
+    (None when they already were).
+    """
+    if not isinstance(boxes, dict) or "labels" not in boxes or "boxes" not in boxes:
+        return boxes, None
+    coords = tf.convert_to_tensor(boxes["boxes"])
+    labels = tf.convert_to_tensor(boxes["labels"])
+    per_box = coords.shape[:-1]
+    if (
+        labels.shape.rank is None
+        or labels.shape.rank == per_box.rank
+        or not per_box.is_fully_defined()
+        or labels.shape.num_elements() != per_box.num_elements()
+    ):
+        return boxes, None
+    return {**boxes, "labels": tf.reshape(labels, per_box)}, labels.shape
+
+
+def box_labels_as_given(boxes, labels_shape):
+    """The inverse of ``box_labels_per_box`` on a layer's output boxes."""
+    if labels_shape is None or not isinstance(boxes, dict):
+        return boxes
+    return {**boxes, "labels": tf.reshape(boxes["labels"], labels_shape)}

@@ -20,7 +20,7 @@ from keras_augment.core.geometry import (
     shared_sampling_options,
     shared_target_options,
 )
-from keras_augment.core.layer import common_kind
+from keras_augment.core.layer import AugmentationLayer, common_kind
 from keras_augment.core.random import split_seed
 from keras_augment.core.registry import register
 from keras_augment.core.resample import resample
@@ -298,5 +298,25 @@ class Pipeline(OtherKinds, BaseAugmentation):
     @classmethod
     def from_config(cls, config):
         config = dict(config)
-        config["layers"] = [keras.saving.deserialize_keras_object(c) for c in config["layers"]]
+        layers = config.get("layers")
+        if not isinstance(layers, (list, tuple)):
+            raise ValueError(
+                f"Pipeline: the config needs `layers`, a list of serialized layers; got "
+                f"layers={layers!r}."
+            )
+        config["layers"] = [keras.saving.deserialize_keras_object(c) for c in layers]
         return cls(**config)
+
+    def call(self, inputs, training=True, seed=None, return_params=False, mask=None):
+        if any(isinstance(layer, AugmentationLayer) for layer in self.layers):
+            return super().call(inputs, training=training, seed=seed, return_params=return_params)
+        # Only other Keras layers: a plain sequence, as keras.layers.Pipeline runs it,
+        # with `training` and `mask` handed to the layers whose call takes them.
+        for layer in self.layers:
+            kwargs = {}
+            if layer._call_has_training_arg:
+                kwargs["training"] = training
+            if mask is not None and layer._call_has_mask_arg:
+                kwargs["mask"] = mask
+            inputs = layer(inputs, **kwargs)
+        return inputs

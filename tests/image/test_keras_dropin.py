@@ -268,3 +268,38 @@ def test_random_brightness_set_factor_checks_as_keras_does():
             layer._set_factor(bad)
     layer._set_factor((0.1, 0.2))
     assert layer.factor == (0.1, 0.2)
+
+
+class _Recorder(keras.layers.Layer):
+    """A non-augmentation layer that records what its call received."""
+
+    def call(self, x, training=False, mask=None):
+        self.seen = (training, mask is not None)
+        return x + 1
+
+
+def test_a_pipeline_of_other_keras_layers_runs_them_in_order_with_training_and_mask():
+    first, second = _Recorder(), _Recorder()
+    out = ka.Pipeline([first, second])(np.array([0.0]), training=True, mask=np.array([True]))
+    assert np.asarray(out).tolist() == [2.0]
+    assert first.seen == second.seen == (True, True)
+
+
+def test_pipeline_from_config_without_a_layer_list_names_layers():
+    for config in ({"name": "p"}, {"layers": None, "name": "p"}):
+        with pytest.raises(ValueError, match="layers"):
+            ka.Pipeline.from_config(config)
+
+
+def test_box_labels_in_keras_other_layout_are_read_and_returned_as_given():
+    """One image's boxes [n, 4] with labels [1, n], as Keras' Resizing reads them."""
+    data = {
+        "images": np.zeros((10, 8, 3), "float32"),
+        "bounding_boxes": {"boxes": np.array([[2.0, 1.0, 4.0, 3.0]]), "labels": np.array([[1]])},
+    }
+    kwargs = {"height": 20, "width": 16, "bounding_box_format": "xyxy"}
+    ours = ka.Resizing(**kwargs)(data)["bounding_boxes"]
+    theirs = keras.layers.Resizing(**kwargs)(data)["bounding_boxes"]
+    np.testing.assert_allclose(ours["boxes"], [[4.0, 2.0, 8.0, 6.0]])
+    np.testing.assert_allclose(ours["boxes"], np.reshape(theirs["boxes"], (-1, 4)))
+    assert np.asarray(ours["labels"]).shape == (1, 1)
