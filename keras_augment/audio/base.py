@@ -36,6 +36,7 @@ Outputs have the input's shape and the layer's compute dtype (``float32``).
 
 from __future__ import annotations
 
+import functools
 import numbers
 
 import tensorflow as tf
@@ -48,6 +49,18 @@ RANK2_LAYOUTS = ("auto", "batch_time", "time_channels")
 # More channels than this in a rank-2 input is not a [time, channels] clip (7.1
 # surround has 8), and fewer samples than this is not a [batch, time] clip.
 MAX_CHANNELS = 8
+
+
+# Input layouts whose last axis is channels or frequency bins (kept static when a direct call
+# is traced); in the others the last axis is time.
+_LAYOUTS_WITH_CHANNELS = ("time_channels", "batch_time_channels", "single", "batch")
+
+
+def _relaxed(tensor: tf.Tensor, static_last: bool) -> tf.TensorShape:
+    rank = tensor.shape.rank
+    if static_last:
+        return tf.TensorShape([None] * (rank - 1) + [tensor.shape[-1]])
+    return tf.TensorShape([None] * rank)
 
 
 # The highest sample rate in use (768 kHz PCM); higher values are typos that would size
@@ -211,11 +224,13 @@ class AudioAugmentation(AugmentationLayer):
 
     def _traced_call(self, inputs, seed):
         # One function per layout, chosen here on the static shape (a relaxed trace
-        # no longer sees it); within a layout, shapes may vary without retracing.
+        # no longer sees it); within a layout, lengths and batch sizes vary without
+        # retracing, while the channel (or frequency) axis stays known.
         layout = self._to_internal(inputs)[1]
-        return self.traced(layout, lambda x, seed: self._augment_input(x, seed, layout))(
-            inputs, seed
-        )
+        relax = functools.partial(_relaxed, static_last=layout in _LAYOUTS_WITH_CHANNELS)
+        return self.traced(
+            layout, lambda x, seed: self._augment_input(x, seed, layout), relax=relax
+        )(inputs, seed)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 
+import numpy as np
 import tensorflow as tf
 
 
@@ -51,3 +52,77 @@ def per_channel_count(fn: Callable | None = None, **options) -> Callable:
     call.python_function = fn
     call.experimental_get_compiler_ir = compiler_ir
     return call
+
+
+def batch_axis_relaxed(tensor: tf.Tensor) -> tf.TensorShape:
+    """``tensor``'s shape with the batch axis unknown; rank-4 tensors (images, masks) keep
+    only their channel axis."""
+    shape = tensor.shape
+    if shape.rank == 4:
+        return tf.TensorShape([None, None, None, shape[-1]])
+    return tf.TensorShape([None]).concatenate(shape[1:]) if shape.rank else shape
+
+
+class TracedOnce:
+    """``fn`` traced per input signature, kept by the caller (one per layer), the way
+    ``tf.function(fn, reduce_retracing=True)`` traces it.
+
+    A layer called directly (eagerly) runs its training path as one traced graph. The first
+    call of a signature (structure, dtypes, ranks and the sizes ``relax`` keeps, such as the
+    channel count) is traced with its exact shapes; the next call of that signature with other
+    sizes traces once more with the first argument's shapes ``relax``-ed (the other arguments,
+    such as a seed, keep theirs), and that graph serves every size from then on. So a layer
+    traces at most twice per signature, as before. The graphs are called directly rather than
+    through a shared ``tf.function``: TensorFlow counts traces per Python code object, so the
+    few traces of many layer instances, all running this same code, added up to its
+    "excessive retracing" warning although no single layer retraced.
+
+    Args:
+        fn: the function of tensors (and ``None`` or Python constants) to trace.
+        relax: maps a tensor of the first argument to the shape to trace it with.
+    """
+
+    def __init__(
+        self,
+        fn: Callable,
+        relax: Callable[[tf.Tensor], tf.TensorShape] = batch_axis_relaxed,
+    ):
+        self._function = tf.function(fn, autograph=False)
+        self._relax = relax
+        self._exact: dict = {}
+        self._relaxed: dict = {}
+
+    @staticmethod
+    def _spec(value, relax=None):
+        if isinstance(value, (tf.Tensor, tf.Variable)):
+            return tf.TensorSpec(relax(value) if relax else value.shape, value.dtype)
+        return value
+
+    @staticmethod
+    def _key(specs) -> tuple:
+        return (repr(tf.nest.map_structure(lambda _: 0, specs)), *tf.nest.flatten(specs))
+
+    def __call__(self, first, *rest):
+        first, rest = tf.nest.map_structure(
+            lambda v: tf.convert_to_tensor(v) if isinstance(v, np.ndarray) else v, (first, rest)
+        )
+        rest_specs = tuple(tf.nest.map_structure(self._spec, rest))
+        relaxed_specs = (
+            tf.nest.map_structure(lambda v: self._spec(v, self._relax), first),
+            *rest_specs,
+        )
+        relaxed_key = self._key(relaxed_specs)
+        concrete = self._relaxed.get(relaxed_key)
+        if concrete is None:
+            exact_specs = (tf.nest.map_structure(self._spec, first), *rest_specs)
+            traced = self._exact.setdefault(relaxed_key, {})
+            exact_key = self._key(exact_specs)
+            concrete = traced.get(exact_key)
+            if concrete is None and traced:
+                # A second size for this signature: one relaxed graph for every size.
+                concrete = self._function.get_concrete_function(*relaxed_specs)
+                self._relaxed[relaxed_key] = concrete
+            elif concrete is None:
+                concrete = self._function.get_concrete_function(*exact_specs)
+                traced[exact_key] = concrete
+        return concrete(first, *rest)

@@ -17,6 +17,7 @@ import tensorflow as tf
 
 from keras_augment.core import random as ka_random
 from keras_augment.core.backend import SeededLayer
+from keras_augment.core.compiled import TracedOnce, batch_axis_relaxed
 
 
 class AugmentationLayer(SeededLayer):
@@ -56,17 +57,21 @@ class AugmentationLayer(SeededLayer):
             return ka_random.check_seed(self.__class__.__name__, seed)
         return ka_random.next_seed(self._seed_state)
 
-    def traced(self, key, function: Callable, **options) -> Callable:
-        """``function`` as a ``tf.function``, traced once per ``key`` for this layer.
+    def traced(
+        self,
+        key,
+        function: Callable,
+        relax: Callable[[tf.Tensor], tf.TensorShape] = batch_axis_relaxed,
+    ) -> Callable:
+        """``function`` traced for this layer, kept under ``key`` (see ``TracedOnce``).
 
         Called directly (eagerly), a layer's training path is hundreds of small
         ops, as costly one by one as the work itself: it runs as one traced
-        function instead. ``options`` go to ``tf.function`` (by default
-        ``autograph=False, reduce_retracing=True``).
+        graph instead, traced at most twice per input signature (the exact
+        shapes, then once with the first argument's shapes ``relax``-ed).
         """
         if key not in self._traced:
-            options = {"autograph": False, "reduce_retracing": True, **options}
-            self._traced[key] = tf.function(function, **options)
+            self._traced[key] = TracedOnce(function, relax)
         return self._traced[key]
 
     @staticmethod
