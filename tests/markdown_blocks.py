@@ -1,8 +1,9 @@
 """Python code blocks of the project's Markdown pages, grouped so that they can be run.
 
 A page is cut into sections at its level-2 headings (``## ...``); the Python blocks of one
-section run in order in one fresh interpreter, so a block may use names an earlier block of the
-same section defined, and nothing else. A block that cannot run as a test (it needs a server,
+section run in order in one fresh namespace, so a block may use names an earlier block of the
+same section defined, and nothing else. The sections of a group of pages share one interpreter
+(imports are paid once), except a section that sets ``KERAS_BACKEND``, which gets its own. A block that cannot run as a test (it needs a server,
 or hours) is preceded by ``<!-- skip-test: the reason -->``; the reason is required.
 """
 
@@ -86,15 +87,32 @@ def parse(path: Path) -> tuple[list[Section], list[tuple[int, str]]]:
     return sections, markers
 
 
-def script(section: Section, folder: Path) -> str:
-    """A program running the section's blocks in order, from files written into ``folder``.
+def script(sections: list[Section], folder: Path) -> str:
+    """A program running each section's blocks in order, from files written into ``folder``.
 
-    Each block is a real file (``README.md-line-67.py``), so tracebacks name the page and line,
-    and code that reads its own source (AutoGraph converting a lambda) finds it.
+    Each section gets a fresh namespace (they share the interpreter, so imports are paid
+    once). Each block is a real file (``README.md-line-67.py``), so tracebacks name the page
+    and line, and code that reads its own source (AutoGraph converting a lambda) finds it.
     """
     parts = []
-    for block in section.runnable:
-        file = folder / f"{block.path.name}-line-{block.line}.py"
-        file.write_text(block.code, encoding="utf-8")
-        parts.append(f"exec(compile(open({str(file)!r}).read(), {str(file)!r}, 'exec'))\n")
+    for section in sections:
+        parts.append("_namespace = {'__name__': '__main__'}\n")
+        for block in section.runnable:
+            file = folder / f"{block.path.name}-line-{block.line}.py"
+            file.write_text(block.code, encoding="utf-8")
+            parts.append(
+                f"exec(compile(open({str(file)!r}).read(), {str(file)!r}, 'exec'), _namespace)\n"
+            )
     return "".join(parts)
+
+
+def needs_own_process(section: Section) -> bool:
+    """A section that chooses the Keras backend must run before anything imported Keras."""
+    return any("KERAS_BACKEND" in block.code for block in section.runnable)
+
+
+def groups(paths: list[Path]) -> list[list[Section]]:
+    """The runnable sections of ``paths``, grouped by the interpreter they run in."""
+    sections = [s for path in paths for s in parse(path)[0] if s.runnable]
+    shared = [s for s in sections if not needs_own_process(s)]
+    return ([shared] if shared else []) + [[s] for s in sections if needs_own_process(s)]

@@ -1,7 +1,8 @@
 """Every Python block of README.md and of the documentation pages runs as written.
 
-Each level-2 section runs in its own interpreter (in an empty working folder), so its blocks
-must define what they use; ``tests/markdown_blocks.py`` describes the ``skip-test`` marker.
+Each level-2 section runs in a fresh namespace (in an empty working folder), so its blocks must
+define what they use; ``tests/markdown_blocks.py`` describes the grouping and the ``skip-test``
+marker.
 """
 
 from __future__ import annotations
@@ -12,15 +13,17 @@ import sys
 
 import pytest
 
-from tests.markdown_blocks import ROOT, parse, script
+from tests.markdown_blocks import ROOT, groups, parse, script
 
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
-SECTIONS = [s for page in PAGES for s in parse(page)[0] if s.runnable]
+# The README in one interpreter, the documentation pages in another (and each section that
+# chooses a Keras backend in its own).
+GROUPS = groups(PAGES[:1]) + groups(PAGES[1:])
 
 
 def test_readme_has_python_blocks_to_run():
-    readme_sections = [s for s in SECTIONS if s.path.name == "README.md"]
-    assert sum(len(s.runnable) for s in readme_sections) >= 5
+    readme = [s for group in GROUPS for s in group if s.path.name == "README.md"]
+    assert sum(len(s.runnable) for s in readme) >= 5
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.relative_to(ROOT)))
@@ -48,24 +51,27 @@ def test_the_block_parser_sees_dependencies_and_skips(tmp_path):
     assert [s.title for s in sections] == ["(top)", "One", "Two"]
     assert [b.line for b in sections[1].runnable] == [3, 9]
     assert markers == [(13, "needs a server on the network")]
-    run = subprocess.run([sys.executable, "-c", script(sections[1], tmp_path)], capture_output=True)
+    run = subprocess.run(
+        [sys.executable, "-c", script(sections[1:2], tmp_path)], capture_output=True
+    )
     assert run.returncode == 0, run.stderr.decode()
-    page.write_text("## One\n\n```python\nassert y == 2\n```\n")
-    program = script(parse(page)[0][1], tmp_path)
+    # Sections share an interpreter but not their names.
+    page.write_text("## One\n\n```python\ny = 2\n```\n## Two\n\n```python\nassert y == 2\n```\n")
+    program = script(parse(page)[0][1:], tmp_path)
     run = subprocess.run([sys.executable, "-c", program], capture_output=True)
-    assert b"page.md-line-3.py" in run.stderr and b"NameError" in run.stderr
+    assert b"page.md-line-8.py" in run.stderr and b"NameError" in run.stderr
 
 
-@pytest.mark.parametrize("section", SECTIONS, ids=lambda s: s.id)
-def test_section_runs(section, tmp_path):
+@pytest.mark.parametrize("sections", GROUPS, ids=lambda group: group[0].id)
+def test_sections_run(sections, tmp_path):
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONPATH=str(ROOT), MPLBACKEND="Agg")
     env.pop("KERAS_BACKEND", None)
     run = subprocess.run(
-        [sys.executable, "-c", script(section, tmp_path)],
+        [sys.executable, "-c", script(sections, tmp_path)],
         cwd=tmp_path,
         env=env,
         capture_output=True,
         text=True,
         timeout=300,
     )
-    assert run.returncode == 0, f"{section.id} failed:\n{run.stderr[-4000:]}"
+    assert run.returncode == 0, f"{sections[0].id} and after failed:\n{run.stderr[-4000:]}"
