@@ -275,7 +275,8 @@ class BaseAugmentation(KerasProtocol, AugmentationLayer):
     def passes_targets_through(self) -> bool:
         """True for layers that change pixel values only (colour, blur, noise).
 
-        Their bounding boxes pass through untouched, in any layout, as in Keras.
+        Their masks, bounding boxes and keypoints pass through untouched, in
+        any layout, as in Keras.
         """
         cls = type(self)
         return (
@@ -438,7 +439,12 @@ class BaseAugmentation(KerasProtocol, AugmentationLayer):
             result["keypoint_visibility"] = user(batch.visibility)
         return result
 
-    def _check_images(self, images) -> tf.Tensor:
+    def _check_images(self, images, check_channels: bool = True) -> tf.Tensor:
+        """Checks dtype and rank, and the channel count when ``check_channels``.
+
+        Inference and drawing parameters do not read the channels, so there (as in
+        Keras) any count passes.
+        """
         if isinstance(images, (tf.RaggedTensor, tf.SparseTensor)):
             raise TypeError(
                 f"{self._name_for_errors}: got images as a {type(images).__name__}; expected "
@@ -464,7 +470,9 @@ class BaseAugmentation(KerasProtocol, AugmentationLayer):
                 f"rank 4 (a batch); got rank {rank} with shape {images.shape}."
             )
         channels = images.shape[-1 if self.data_format == "channels_last" else rank - 3]
-        if self.channel_counts is not None and channels not in (None, *self.channel_counts):
+        if not check_channels or self.channel_counts is None:
+            return images
+        if channels not in (None, *self.channel_counts):
             raise ValueError(
                 f"{self._name_for_errors}: expected images with "
                 f"{' or '.join(map(str, self.channel_counts))} channels; got {channels} "
@@ -526,11 +534,12 @@ class BaseAugmentation(KerasProtocol, AugmentationLayer):
 
     def call(self, inputs, training=True, seed=None, return_params=False):
         images, labels, targets, is_dict = self._unpack(inputs)
-        images = self._check_images(images)
+        images = self._check_images(images, check_channels=training is not False)
         self._check_static_size(images)
         internal, unbatched = self._to_internal(images)
         if self.passes_targets_through:
-            targets.pop("bounding_boxes", None)  # returned as given, via dict(inputs)
+            # Returned as given, via dict(inputs), in any layout (as Keras does).
+            targets = {}
         shared = _shared_boxes(targets, unbatched)
         if shared:
             # Boxes without a batch axis belong to every image (Keras accepts

@@ -57,7 +57,7 @@ class KerasProtocol:
         if not training:
             return None
         images = data["images"] if isinstance(data, dict) else data
-        internal, _ = self._to_internal(self._check_images(images))
+        internal, _ = self._to_internal(self._check_images(images, check_channels=False))
         params = self.draw_params(Batch(internal), self._keras_seed(seed))
         shape = tf.shape(internal)
         keras_view = self.keras_transformation(params, shape)
@@ -65,8 +65,9 @@ class KerasProtocol:
 
     def transform_images(self, images, transformation, training: bool = True):
         """Applies ``transformation`` to images in ``data_format`` layout (Keras' signature)."""
-        internal, unbatched = self._to_internal(self._check_images(images))
-        if training and transformation is not None:
+        applies = bool(training and transformation is not None)
+        internal, unbatched = self._to_internal(self._check_images(images, check_channels=applies))
+        if applies:
             params, _ = self._unpack_transformation(transformation, tf.shape(internal))
             out = self.apply_images(internal, params)
         else:

@@ -308,10 +308,11 @@ class Pipeline(OtherKinds, BaseAugmentation):
         return cls(**config)
 
     def call(self, inputs, training=True, seed=None, return_params=False, mask=None):
-        if any(isinstance(layer, AugmentationLayer) for layer in self.layers):
+        ours = any(isinstance(layer, AugmentationLayer) for layer in self.layers)
+        if ours or isinstance(inputs, dict):
             return super().call(inputs, training=training, seed=seed, return_params=return_params)
-        # Only other Keras layers: a plain sequence, as keras.layers.Pipeline runs it,
-        # with `training` and `mask` handed to the layers whose call takes them.
+        # Only other Keras layers on a tensor: a plain sequence, as keras.layers.Pipeline
+        # runs it, with `training` and `mask` handed to the layers whose call takes them.
         for layer in self.layers:
             kwargs = {}
             if layer._call_has_training_arg:

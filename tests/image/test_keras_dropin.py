@@ -303,3 +303,19 @@ def test_box_labels_in_keras_other_layout_are_read_and_returned_as_given():
     np.testing.assert_allclose(ours["boxes"], [[4.0, 2.0, 8.0, 6.0]])
     np.testing.assert_allclose(ours["boxes"], np.reshape(theirs["boxes"], (-1, 4)))
     assert np.asarray(ours["labels"]).shape == (1, 1)
+
+
+def test_photometric_layers_pass_masks_through_in_any_layout():
+    """Masks that do not match the images' layout pass a colour layer untouched, as in Keras."""
+    data = {"images": np.random.rand(2, 4, 5, 3), "segmentation_masks": np.random.rand(2, 4, 5, 7)}
+    out = ka.RandomBrightness(0.1, data_format="channels_first")(data)
+    np.testing.assert_array_equal(out["segmentation_masks"], data["segmentation_masks"])
+
+
+def test_inference_and_drawing_accept_any_channel_count_as_keras_does():
+    images = np.random.rand(2, 8, 8, 3).astype("float32")  # channels_last data
+    layer = ka.RandAugment(data_format="channels_first")  # reads 8 channels
+    np.testing.assert_array_equal(layer(images, training=False), images)
+    assert "layer_idxes" in layer.get_random_transformation(images)
+    with pytest.raises(ValueError, match="RandAugment: expected images with 1 or 3 channels"):
+        layer(images, training=True)
