@@ -116,8 +116,9 @@ def _strip(pictures: list) -> bytes:
 def image_figure(entry: Entry, photo: np.ndarray, partner: np.ndarray) -> bytes:
     """The photograph, then ``DRAWS`` draws of the layer on it (mixing layers mix in the
     partner photograph; layers that take labels get one-hot labels with the images)."""
-    batch = np.stack([photo, partner]).astype("float32")
-    labels = np.eye(2, dtype="float32")
+    # Sample 0 is drawn; any other sample a mixing layer pairs it with is the partner.
+    batch = np.stack([photo, partner, partner, partner]).astype("float32")
+    labels = np.eye(4, dtype="float32")
     pictures = [_thumbnail(photo)]
     for _ in range(DRAWS):
         if "labels" in entry.targets:
