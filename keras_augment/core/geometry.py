@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tensorflow as tf
 
+from keras_augment.core import batch as ka_batch
 from keras_augment.core import matrices
 from keras_augment.core import targets as ka_targets
 from keras_augment.core.base import BaseAugmentation, Batch
@@ -135,16 +136,17 @@ def invert_batch(layer, outputs, params: dict, interpolation: str, fill_value: f
     is recomputed from the positions. With a displacement ``field`` (elastic
     layers) the inverse map is solved point by point (``inverse_displacement``).
     """
-    name = layer._name_for_errors
+    name = layer.layout.name
     if not isinstance(params, dict) or "matrix" not in params or "input_size" not in params:
         raise ValueError(
             f"{name}: inverse() needs the params returned by calling the layer with "
             f"return_params=True (a dict with 'matrix' and 'input_size'); got {params!r}."
         )
-    images, labels, targets, is_dict = layer._unpack(outputs)
-    images = layer._check_images(images)
-    internal, unbatched = layer._to_internal(images)
-    batch = layer._attach_targets(Batch(internal, labels), targets, unbatched)
+    layout = layer.layout
+    images, labels, targets, is_dict = ka_batch.unpack(layout, outputs)
+    images = ka_batch.check_images(layout, images)
+    internal, unbatched = ka_batch.to_internal(layout, images)
+    batch = ka_batch.attach_targets(layout, Batch(internal, labels), targets, unbatched)
     matrix = tf.convert_to_tensor(params["matrix"], tf.float32)
     if batch.visibility is not None:
         batch = batch.replace(visibility=tf.ones_like(batch.visibility))
@@ -155,19 +157,19 @@ def invert_batch(layer, outputs, params: dict, interpolation: str, fill_value: f
         # Input pixel p showed output pixel q with M (q + d(q)) = p: read the outputs at q.
         displacement = inverse_displacement(matrix, field, size)
         backwards = matrices.identity(tf.shape(matrix)[0])
-    mask_fill, threshold = shared_target_options(layer._geometric_layers())
+    mask_fill, threshold = shared_target_options(layer.geometric_layers())
     out_images = resample(
         internal, backwards, size, displacement, interpolation, "constant", fill_value
     )
     out = move_targets(
         batch, backwards, (size[0], size[1]), "constant", mask_fill, threshold, displacement
     )
-    out_images = layer._from_internal(out_images, unbatched)
+    out_images = ka_batch.from_internal(layout, out_images, unbatched, layer.compute_dtype)
     if not is_dict:
         return out_images
     result = dict(outputs)
     result["images"] = out_images
-    return layer._pack_targets(result, out.replace(images=out_images), unbatched)
+    return ka_batch.pack_targets(layout, result, out.replace(images=out_images), unbatched)
 
 
 class GeometricAugmentation(BaseAugmentation):
@@ -294,7 +296,7 @@ class GeometricAugmentation(BaseAugmentation):
         )
         return moved.replace(images=images)
 
-    def _geometric_layers(self) -> list:
+    def geometric_layers(self) -> list:
         return [self]
 
     def inverse(self, outputs, params: dict):

@@ -168,12 +168,6 @@ class Pipeline(OtherKinds, BaseAugmentation):
             )
         return next(iter(formats.values()), None)
 
-    def _set_batchwise_call(self, flag: bool) -> None:
-        super()._set_batchwise_call(flag)
-        for layer in self.layers:
-            if isinstance(layer, BaseAugmentation):
-                layer._set_batchwise_call(flag)
-
     def output_image_size(self, height, width):
         for layer in self.layers:
             if isinstance(layer, BaseAugmentation):
@@ -228,7 +222,8 @@ class Pipeline(OtherKinds, BaseAugmentation):
         height, width = batch.height, batch.width
         composed = None
         for layer in run:
-            params = layer.draw_params(Batch(batch.images, size=(height, width)), seeds[id(layer)])
+            sized = Batch(batch.images, size=(height, width), batchwise=batch.batchwise)
+            params = layer.draw_params(sized, seeds[id(layer)])
             m = layer.get_matrix(params, height, width)
             composed = m if composed is None else matrices.compose(composed, m)
             height, width = layer.output_image_size(height, width)
@@ -268,7 +263,7 @@ class Pipeline(OtherKinds, BaseAugmentation):
                 batch = self._foreign(run[0], batch, True)
         return batch.replace(params=None)
 
-    def _geometric_layers(self) -> list:
+    def geometric_layers(self) -> list:
         return [layer for layer in self.layers if isinstance(layer, GeometricAugmentation)]
 
     def inverse(self, outputs, params: dict):

@@ -1,0 +1,465 @@
+"""Images and their targets inside a layer (``Batch``), and the conversion from and to a call's input.
+
+A call's input is an image tensor (rank 3 or 4, ``channels_last`` or
+``channels_first``) or a dict with ``"images"``, ``"labels"`` and targets in
+the user's formats; inside, every layer works on a :class:`Batch`: images
+``[batch, height, width, channels]`` and targets in internal forms (see
+``Batch``). The functions here convert one way and back, for the layout a
+layer declares (:class:`Layout`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import numpy as np
+import tensorflow as tf
+
+from keras_augment.core import targets as ka_targets
+from keras_augment.core.registry import TARGET_DICT_KEYS
+from keras_augment.core.targets import TARGET_KEYS
+
+# Dict keys a layer understands (see keras_augment.core.targets for the targets).
+SUPPORTED_KEYS = ("images", "labels", *TARGET_KEYS)
+
+
+@dataclasses.dataclass(frozen=True)
+class Layout:
+    """What the conversions need to know of a layer.
+
+    Attributes:
+        name: the layer's name in error messages (its class name).
+        data_format: ``"channels_last"`` or ``"channels_first"``.
+        box_format: the ``bounding_box_format`` of box inputs (None without boxes).
+        channel_counts: the channel counts the layer accepts (None: any).
+    """
+
+    name: str
+    data_format: str = "channels_last"
+    box_format: str | None = None
+    channel_counts: tuple[int, ...] | None = None
+
+
+class Batch:
+    """Images in the internal layout (``[batch, height, width, channels]``) plus their targets.
+
+    Targets, all optional and all with the batch axis first:
+
+    * ``labels``: as given (a layer decides what to do with them);
+    * ``masks``: segmentation masks in the images' layout
+      ``[batch, height, width, mask_channels]``, in their own dtype;
+    * ``boxes``: ``float32[batch, n, 4]`` absolute ``xyxy`` boxes in the current
+      image's pixels, with ``box_labels`` ``[batch, n]`` (padding rows -1);
+    * ``keypoints``: ``float32[batch, k, 2]`` ``(x, y)`` in pixels, with
+      ``visibility`` ``bool[batch, k]``.
+
+    ``matrix`` (``float32[batch, 3, 3]`` or None) records, when a caller asked
+    for it, how the current pixels map to the pixels the call started from;
+    None means "not recorded". ``params`` holds the parameters a single layer drew.
+    """
+
+    FIELDS = ("labels", "masks", "boxes", "box_labels", "keypoints", "visibility", "matrix")
+
+    def __init__(
+        self,
+        images: tf.Tensor,
+        labels: Any = None,
+        size=None,
+        masks=None,
+        boxes=None,
+        box_labels=None,
+        keypoints=None,
+        visibility=None,
+        matrix=None,
+        params=None,
+        batchwise: bool = False,
+    ):
+        self.images = images
+        self.labels = labels
+        # `size` overrides the image size a layer sees when drawing parameters
+        # (a fused pipeline draws for intermediate sizes it never materialises).
+        self._size = size
+        self.masks = masks
+        self.boxes = boxes
+        self.box_labels = box_labels
+        self.keypoints = keypoints
+        self.visibility = visibility
+        self.matrix = matrix
+        self.params = params
+        # True when this call draws one set of parameters for the whole batch
+        # (boxes given once for every image); layers read it in draw_params.
+        self.batchwise = batchwise
+
+    def replace(self, **changes) -> Batch:
+        """A copy with some fields changed (the size override is not carried)."""
+        fields = {name: getattr(self, name) for name in (*self.FIELDS, "params")}
+        images = changes.pop("images", self.images)
+        unknown = set(changes) - set(fields)
+        if unknown:
+            raise TypeError(f"Batch.replace: unknown fields {sorted(unknown)}.")
+        fields.update(changes)
+        return Batch(images, batchwise=self.batchwise, **fields)
+
+    @property
+    def has_targets(self) -> bool:
+        """True when masks, boxes or keypoints travel with the images."""
+        return any(t is not None for t in (self.masks, self.boxes, self.keypoints))
+
+    def target_names(self) -> list[str]:
+        names = [("segmentation_masks", self.masks), ("bounding_boxes", self.boxes)]
+        names.append(("keypoints", self.keypoints))
+        return [name for name, value in names if value is not None]
+
+    def to_structure(self) -> dict:
+        """The tensors as a dict (for tf.function and tf.cond), None fields left out."""
+        out = {"images": self.images}
+        for name in self.FIELDS:
+            if getattr(self, name) is not None:
+                out[name] = getattr(self, name)
+        if self.params is not None:
+            out["params"] = self.params
+        return out
+
+    @classmethod
+    def from_structure(cls, structure: dict, batchwise: bool = False) -> Batch:
+        return cls(**structure, batchwise=batchwise)
+
+    @property
+    def batch_size(self) -> tf.Tensor:
+        return tf.shape(self.images)[0]
+
+    def _side(self, axis: int):
+        """The size along image axis 1 (height) or 2 (width): static when known."""
+        if self._size is not None:
+            return self._size[axis - 1]
+        static = self.images.shape[axis]
+        return static if static is not None else tf.shape(self.images)[axis]
+
+    @property
+    def height(self):
+        return self._side(1)
+
+    @property
+    def width(self):
+        return self._side(2)
+
+
+def unpack(layout: Layout, inputs):
+    """``(images, labels, targets, is_dict)`` from a call's input (an image tensor or a dict)."""
+    if isinstance(inputs, dict):
+        unknown = sorted(set(inputs) - set(SUPPORTED_KEYS))
+        if unknown:
+            raise ValueError(
+                f"{layout.name}: unsupported input keys {unknown}; "
+                f"expected a dict with keys among {list(SUPPORTED_KEYS)}."
+            )
+        if "images" not in inputs:
+            raise ValueError(
+                f"{layout.name}: a dict input needs an 'images' entry; got keys {sorted(inputs)}."
+            )
+        targets = {k: inputs[k] for k in TARGET_KEYS if inputs.get(k) is not None}
+        return inputs["images"], inputs.get("labels"), targets, True
+    return inputs, None, {}, False
+
+
+def check_images(layout: Layout, images, check_channels: bool = True) -> tf.Tensor:
+    """``images`` as a dense tensor of rank 3 or 4, refusing other dtypes, ranks and channels.
+
+    The channel count is checked only with ``check_channels``: inference and
+    drawing parameters do not read the channels, so there (as in Keras) any count passes.
+    """
+    if isinstance(images, (tf.RaggedTensor, tf.SparseTensor)):
+        raise TypeError(
+            f"{layout.name}: got images as a {type(images).__name__}; expected "
+            f"a dense rank-3 image or rank-4 batch. Images of different sizes cannot "
+            f"share one batch tensor: resize them to one size before batching (e.g. "
+            f"tf.image.resize in the map before .batch()), or map this layer over "
+            f"single images before .ragged_batch()."
+        )
+    if not isinstance(images, (tf.Tensor, tf.Variable)) and not hasattr(images, "dtype"):
+        images = tf.convert_to_tensor(images)
+    images = tf.convert_to_tensor(images)
+    dtype = images.dtype
+    if not (dtype.is_floating or dtype.is_integer) or dtype == tf.bool:
+        raise TypeError(
+            f"{layout.name}: expected images of a real numeric dtype "
+            f"(integer or floating); got dtype {dtype.name}."
+        )
+    rank = images.shape.rank
+    if rank not in (3, 4):
+        raise ValueError(
+            f"Expected the input image to be rank 3 or 4. {layout.name}: "
+            f"expected images of rank 3 (one image) or "
+            f"rank 4 (a batch); got rank {rank} with shape {images.shape}."
+        )
+    channels = images.shape[-1 if layout.data_format == "channels_last" else rank - 3]
+    if not check_channels or layout.channel_counts is None:
+        return images
+    if channels not in (None, *layout.channel_counts):
+        raise ValueError(
+            f"{layout.name}: expected images with "
+            f"{' or '.join(map(str, layout.channel_counts))} channels; got {channels} "
+            f"channels (shape {images.shape}, {layout.data_format})."
+        )
+    return images
+
+
+def to_internal(layout: Layout, images):
+    """``(images [batch, height, width, channels], unbatched)`` from the user's layout."""
+    unbatched = images.shape.rank == 3
+    if unbatched:
+        images = images[None]
+    if layout.data_format == "channels_first":
+        images = tf.transpose(images, [0, 2, 3, 1])
+    return images, unbatched
+
+
+def from_internal(layout: Layout, images, unbatched: bool, dtype):
+    """The user's layout (and the layer's compute ``dtype``) from the internal one."""
+    if layout.data_format == "channels_first":
+        images = tf.transpose(images, [0, 3, 1, 2])
+    if unbatched:
+        images = images[0]
+    return tf.cast(images, dtype)
+
+
+def attach_targets(layout: Layout, batch: Batch, targets: dict, unbatched: bool) -> Batch:
+    """Checks the dict targets and converts them to the internal form of ``Batch``."""
+    if not targets:
+        return batch
+    name = layout.name
+    images = batch.images
+    n_static = None if unbatched else images.shape[0]
+
+    def batched(value, what, rank, last=None, dtype=None):
+        value = tf.convert_to_tensor(value, dtype=dtype)
+        want = rank - 1 if unbatched else rank
+        if value.shape.rank != want or (last is not None and value.shape[-1] not in (last,)):
+            shape = "[" + ", ".join((["batch"] if not unbatched else []) + what[1]) + "]"
+            raise ValueError(
+                f"{name}: expected {what[0]} of shape {shape}; got shape {value.shape}."
+            )
+        if unbatched:
+            value = value[None]
+        if n_static is not None and value.shape[0] not in (None, n_static):
+            raise ValueError(
+                f"{name}: got {what[0]} for {value.shape[0]} samples and {n_static} images; "
+                f"expected one entry per image."
+            )
+        return value
+
+    changes = {}
+    masks = targets.get("segmentation_masks")
+    if masks is not None:
+        masks = tf.convert_to_tensor(masks)
+        if not (masks.dtype.is_floating or masks.dtype.is_integer) or masks.dtype == tf.bool:
+            raise TypeError(
+                f"{name}: expected segmentation_masks of a numeric dtype; got {masks.dtype.name}."
+            )
+        want = 3 if unbatched else 4
+        if masks.shape.rank != want:
+            raise ValueError(
+                f"{name}: expected segmentation_masks of rank {want} in the images' layout "
+                f"(height, width and a channel axis, e.g. [batch, height, width, 1]); got "
+                f"shape {masks.shape}."
+            )
+        masks, _ = to_internal(layout, masks)
+        same = masks.shape[1:3].is_compatible_with(images.shape[1:3])
+        if not same or (n_static is not None and masks.shape[0] not in (None, n_static)):
+            raise ValueError(
+                f"{name}: segmentation_masks of internal shape {masks.shape} do not match "
+                f"the images {images.shape}; expected the same batch, height and width."
+            )
+        changes["masks"] = masks
+    boxes = targets.get("bounding_boxes")
+    if boxes is not None:
+        if not isinstance(boxes, dict) or set(boxes) != {"boxes", "labels"}:
+            got = sorted(boxes) if isinstance(boxes, dict) else type(boxes).__name__
+            raise ValueError(
+                f"{name}: expected bounding_boxes as a dict {{'boxes': [batch, n, 4], "
+                f"'labels': [batch, n]}}; got {got}."
+            )
+        if layout.box_format is None:
+            raise ValueError(
+                f"{name}: got bounding_boxes but `bounding_box_format` is None; pass "
+                f"bounding_box_format=... (one of {ka_targets.BOX_FORMATS}) to the layer."
+            )
+        coords = batched(boxes["boxes"], ("bounding box coordinates", ["n", "4"]), 3, 4)
+        box_labels = batched(boxes["labels"], ("bounding box labels", ["n"]), 2)
+        if not coords.shape[:2].is_compatible_with(box_labels.shape[:2]):
+            raise ValueError(
+                f"{name}: bounding box coordinates {coords.shape} and labels "
+                f"{box_labels.shape} disagree; expected labels of shape [batch, n]."
+            )
+        xyxy = ka_targets.to_xyxy(
+            coords, layout.box_format, Batch(images).height, Batch(images).width
+        )
+        pad = ka_targets.is_padding(box_labels)
+        changes["boxes"] = tf.where(pad[..., None], float(ka_targets.PAD_VALUE), xyxy)
+        changes["box_labels"] = box_labels
+    points = targets.get("keypoints")
+    visibility = targets.get("keypoint_visibility")
+    if visibility is not None and points is None:
+        raise ValueError(f"{name}: got keypoint_visibility without keypoints.")
+    if points is not None:
+        points = batched(points, ("keypoints", ["k", "2"]), 3, 2)
+        points = tf.cast(points, tf.float32)
+        inside = ka_targets.points_inside(points, Batch(images).height, Batch(images).width)
+        if visibility is not None:
+            visibility = batched(visibility, ("keypoint_visibility", ["k"]), 2)
+            inside = inside & tf.cast(visibility, tf.bool)
+        changes["keypoints"] = points
+        changes["visibility"] = inside
+    return batch.replace(**changes)
+
+
+def pack_targets(layout: Layout, result: dict, batch: Batch, unbatched: bool) -> dict:
+    """Writes the targets of ``batch`` into the output dict in the user's formats."""
+
+    def user(value):
+        return value[0] if unbatched else value
+
+    if batch.masks is not None:
+        masks = batch.masks
+        if layout.data_format == "channels_first":
+            masks = tf.transpose(masks, [0, 3, 1, 2])
+        result["segmentation_masks"] = user(masks)
+    if batch.boxes is not None:
+        pad = ka_targets.is_padding(batch.box_labels)
+        coords = ka_targets.from_xyxy(
+            batch.boxes,
+            layout.box_format,
+            Batch(batch.images).height,
+            Batch(batch.images).width,
+        )
+        coords = tf.where(pad[..., None], float(ka_targets.PAD_VALUE), coords)
+        result["bounding_boxes"] = {"boxes": user(coords), "labels": user(batch.box_labels)}
+    if batch.keypoints is not None:
+        result["keypoints"] = user(batch.keypoints)
+        result["keypoint_visibility"] = user(batch.visibility)
+    return result
+
+
+def as_tensors(value):
+    """``value`` with NumPy arrays, lists and numbers turned into tensors (dicts kept)."""
+    if isinstance(value, dict):
+        return {key: as_tensors(item) for key, item in value.items()}
+    if isinstance(value, (np.ndarray, np.generic, list, tuple, int, float)):
+        return tf.convert_to_tensor(value)
+    return value
+
+
+def shared_boxes(targets: dict, unbatched: bool) -> bool:
+    """True for boxes ``[n, 4]`` given with a batch of images (one set for every image)."""
+    boxes = targets.get("bounding_boxes")
+    if unbatched or not isinstance(boxes, dict) or "boxes" not in boxes:
+        return False
+    return tf.convert_to_tensor(boxes["boxes"]).shape.rank == 2
+
+
+def broadcast_boxes(boxes: dict, images: tf.Tensor) -> dict:
+    n = tf.shape(images)[0]
+    out = {}
+    for key, value in boxes.items():
+        value = tf.convert_to_tensor(value)
+        out[key] = tf.broadcast_to(value[None], tf.concat([[n], tf.shape(value)], 0))
+    return out
+
+
+def dict_result(
+    layout: Layout, inputs: dict, out: Batch, images, unbatched: bool, shared: bool
+) -> dict:
+    """The output dict of a call on dict ``inputs``: every entry kept, the augmented ones replaced."""
+    result = dict(inputs)
+    result["images"] = images
+    if inputs.get("labels") is not None:
+        result["labels"] = out.labels
+    result = pack_targets(layout, result, out, unbatched)
+    if shared:
+        # Boxes given once for every image come back once.
+        result["bounding_boxes"] = {k: v[0] for k, v in result["bounding_boxes"].items()}
+    return result
+
+
+def returned_params(layout: Layout, out: Batch, internal: tf.Tensor) -> dict:
+    """What ``return_params=True`` returns: the drawn params plus the whole matrix and sizes."""
+    if out.matrix is None:
+        raise ValueError(
+            f"{layout.name}: cannot return its parameters: some of its "
+            f"operations move pixels without a recorded matrix (policies, Keras layers, "
+            f"displacement fields). Expected geometric keras_augment layers."
+        )
+    params = dict(out.params or {})
+    params["matrix"] = out.matrix
+    params["input_size"] = tf.shape(internal)[1:3]
+    params["output_size"] = tf.shape(out.images)[1:3]
+    return params
+
+
+def output_shapes(input_shape: dict, image_shape) -> dict:
+    """``compute_output_shape`` of a dict input; ``image_shape`` maps an image shape."""
+    result = dict(input_shape)
+    result["images"] = image_shape(input_shape["images"])
+    if "segmentation_masks" in input_shape:
+        result["segmentation_masks"] = image_shape(input_shape["segmentation_masks"])
+    if "keypoints" in input_shape:
+        result["keypoint_visibility"] = tuple(input_shape["keypoints"])[:-1]
+    return result
+
+
+def empty_result(layout: Layout, batch: Batch, output_image_size) -> Batch | None:
+    """The result for images with no pixels to augment (None for any other batch).
+
+    An empty batch, or images with no channels, come back as zeros of the
+    output shape; images of height or width 0 come back unchanged when the
+    layer keeps the size, and are refused when it needs pixels to produce
+    a size of its own. Targets pass through.
+    """
+    n, height, width, channels = batch.images.shape
+    if 0 not in (n, height, width, channels):
+        return None
+    out_h, out_w = output_image_size(height, width)
+    if n == 0 or channels == 0:
+        size = tf.shape(batch.images)
+        out_h = size[1] if out_h is None else out_h
+        out_w = size[2] if out_w is None else out_w
+        images = tf.zeros(tf.stack([size[0], out_h, out_w, size[3]]), batch.images.dtype)
+        masks = batch.masks
+        if masks is not None:
+            shape = tf.stack([size[0], out_h, out_w, tf.shape(masks)[3]])
+            masks = tf.zeros(shape, masks.dtype)
+        return batch.replace(images=images, masks=masks)
+    if (out_h, out_w) == (height, width):
+        return batch
+    raise ValueError(
+        f"{layout.name}: cannot augment images of height {height} and width "
+        f"{width}; expected at least one pixel in each, to produce {out_h}x{out_w} outputs."
+    )
+
+
+def set_static_shape(out_images, internal, output_image_size):
+    """``out_images`` with the static shape a layer of ``output_image_size`` gives."""
+    shape = internal.shape
+    h, w = output_image_size(shape[1], shape[2])
+    h = h if isinstance(h, int) else None
+    w = w if isinstance(w, int) else None
+    out_images.set_shape([shape[0], h, w, shape[3]])
+    return out_images
+
+
+def check_targets(layout: Layout, batch: Batch, supported: tuple[str, ...]) -> None:
+    """Refuses the masks, boxes and keypoints of ``batch`` that are not among ``supported``."""
+    given = {"masks": batch.masks, "boxes": batch.boxes, "keypoints": batch.keypoints}
+    refused = [
+        TARGET_DICT_KEYS[name]
+        for name, value in given.items()
+        if value is not None and name not in supported
+    ]
+    if refused:
+        raise ValueError(
+            f"{layout.name}: does not support {refused}: its "
+            f"operations move pixels in ways not applied to those targets. Expected a "
+            f"dict with 'images' and 'labels' only; use the geometric layers or a "
+            f"Pipeline of them for segmentation, detection or keypoint targets."
+        )
