@@ -257,3 +257,55 @@ def normal(shape, seed: tf.Tensor) -> tf.Tensor:
     angle = tf.cast(bits[1], tf.float32) * (2.0 * math.pi / 2.0**32)
     values = radius[None] * tf.stack([tf.cos(angle), tf.sin(angle)])
     return tf.reshape(tf.reshape(values, [-1])[:count], shape)
+
+
+# Marsaglia-Tsang proposals per sample. Each is accepted with probability
+# above 0.95 (the shape is boosted to >= 1), so the chance that all of them
+# are rejected is below 1e-10; that case falls back to the mode.
+_GAMMA_TRIES = 8
+# Smallest uniform drawn where a logarithm follows, so log(u) stays finite.
+_TINY = 1e-30
+
+
+# ----- kernels -----------------------------------------------------------------
+
+
+def sample_log_gamma(sampler: Sampler, alpha) -> tf.Tensor:
+    """``log`` of Gamma(``alpha``, 1) draws, ``float32[batch]``, from uniforms and normals only.
+
+    ``tf.random.stateless_gamma`` has no XLA kernel, so this uses
+    Marsaglia and Tsang's method with a fixed number of vectorised proposals
+    (normals from uniforms by Box-Muller),
+    on shape ``alpha + 1`` and the boost ``G(a) = G(a + 1) * U ** (1 / a)``.
+    Working in logs keeps tiny shapes (``alpha`` near 0) finite.
+
+    Args:
+        sampler: the layer's ``Sampler`` for this call.
+        alpha: positive shape, a Python number or a ``float32[batch]`` tensor.
+    """
+    alpha = tf.reshape(tf.cast(alpha, tf.float32), [-1])  # [1] or [batch]
+    d = (alpha + 1.0 - 1.0 / 3.0)[:, None]
+    c = 1.0 / tf.sqrt(9.0 * d)
+    # One draw holds everything (fewer random ops compile faster): two
+    # uniforms per proposal for a Box-Muller normal, one for the acceptance
+    # test, and one for the boost.
+    draws = sampler.uniform(_TINY, 1.0, extra_shape=(3 * _GAMMA_TRIES + 1,))
+    u1, u2, u = tf.split(draws[:, :-1], 3, axis=1)
+    boost = draws[:, -1]
+    z = tf.sqrt(-2.0 * tf.math.log(u1)) * tf.cos((2.0 * math.pi) * u2)
+    v = (1.0 + c * z) ** 3
+    log_v = tf.math.log(tf.maximum(v, _TINY))
+    accept = (v > 0.0) & (tf.math.log(u) < 0.5 * z * z + d - d * v + d * log_v)
+    first = tf.argmax(tf.cast(accept, tf.int32), axis=1, output_type=tf.int32)
+    chosen = tf.gather(log_v, first, axis=1, batch_dims=1)
+    chosen = tf.where(tf.reduce_any(accept, axis=1), chosen, 0.0)
+    return tf.math.log(d[:, 0]) + chosen + tf.math.log(boost) / alpha
+
+
+def sample_beta(sampler: Sampler, alpha, beta) -> tf.Tensor:
+    """Beta(``alpha``, ``beta``) draws, ``float32[batch]`` in ``[0, 1]``, XLA-compilable.
+
+    ``X / (X + Y)`` for Gamma draws ``X``, ``Y``, computed as
+    ``sigmoid(log X - log Y)``.
+    """
+    return tf.sigmoid(sample_log_gamma(sampler, alpha) - sample_log_gamma(sampler, beta))

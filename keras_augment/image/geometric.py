@@ -37,7 +37,7 @@ from keras_augment.core.validation import (
     parse_range,
     parse_unit_range,
 )
-from keras_augment.image.quality import gaussian_blur
+from keras_augment.image.ops.quality import gaussian_blur
 
 HORIZONTAL = "horizontal"
 VERTICAL = "vertical"

@@ -13,68 +13,16 @@ The kernels (``partner_indices``, ``mix_images``, ``paste_boxes``,
 
 from __future__ import annotations
 
-import math
-
 import tensorflow as tf
 
 from keras_augment.core import targets as ka_targets
 from keras_augment.core.base import BaseAugmentation, Batch
 from keras_augment.core.keras_protocol import keras_value
-from keras_augment.core.random import Sampler
+from keras_augment.core.random import Sampler, sample_beta, sample_log_gamma  # noqa: F401
 from keras_augment.core.registry import register
 from keras_augment.core.targets import TARGET_KEYS
 from keras_augment.core.validation import check_concentration, check_number, parse_range
-
-# Marsaglia-Tsang proposals per sample. Each is accepted with probability
-# above 0.95 (the shape is boosted to >= 1), so the chance that all of them
-# are rejected is below 1e-10; that case falls back to the mode.
-_GAMMA_TRIES = 8
-# Smallest uniform drawn where a logarithm follows, so log(u) stays finite.
-_TINY = 1e-30
-
-
-# ----- kernels -----------------------------------------------------------------
-
-
-def sample_log_gamma(sampler: Sampler, alpha) -> tf.Tensor:
-    """``log`` of Gamma(``alpha``, 1) draws, ``float32[batch]``, from uniforms and normals only.
-
-    ``tf.random.stateless_gamma`` has no XLA kernel, so this uses
-    Marsaglia and Tsang's method with a fixed number of vectorised proposals
-    (normals from uniforms by Box-Muller),
-    on shape ``alpha + 1`` and the boost ``G(a) = G(a + 1) * U ** (1 / a)``.
-    Working in logs keeps tiny shapes (``alpha`` near 0) finite.
-
-    Args:
-        sampler: the layer's ``Sampler`` for this call.
-        alpha: positive shape, a Python number or a ``float32[batch]`` tensor.
-    """
-    alpha = tf.reshape(tf.cast(alpha, tf.float32), [-1])  # [1] or [batch]
-    d = (alpha + 1.0 - 1.0 / 3.0)[:, None]
-    c = 1.0 / tf.sqrt(9.0 * d)
-    # One draw holds everything (fewer random ops compile faster): two
-    # uniforms per proposal for a Box-Muller normal, one for the acceptance
-    # test, and one for the boost.
-    draws = sampler.uniform(_TINY, 1.0, extra_shape=(3 * _GAMMA_TRIES + 1,))
-    u1, u2, u = tf.split(draws[:, :-1], 3, axis=1)
-    boost = draws[:, -1]
-    z = tf.sqrt(-2.0 * tf.math.log(u1)) * tf.cos((2.0 * math.pi) * u2)
-    v = (1.0 + c * z) ** 3
-    log_v = tf.math.log(tf.maximum(v, _TINY))
-    accept = (v > 0.0) & (tf.math.log(u) < 0.5 * z * z + d - d * v + d * log_v)
-    first = tf.argmax(tf.cast(accept, tf.int32), axis=1, output_type=tf.int32)
-    chosen = tf.gather(log_v, first, axis=1, batch_dims=1)
-    chosen = tf.where(tf.reduce_any(accept, axis=1), chosen, 0.0)
-    return tf.math.log(d[:, 0]) + chosen + tf.math.log(boost) / alpha
-
-
-def sample_beta(sampler: Sampler, alpha, beta) -> tf.Tensor:
-    """Beta(``alpha``, ``beta``) draws, ``float32[batch]`` in ``[0, 1]``, XLA-compilable.
-
-    ``X / (X + Y)`` for Gamma draws ``X``, ``Y``, computed as
-    ``sigmoid(log X - log Y)``.
-    """
-    return tf.sigmoid(sample_log_gamma(sampler, alpha) - sample_log_gamma(sampler, beta))
+from keras_augment.image.ops.masks import box_mask  # noqa: F401  (importable here too)
 
 
 def partner_indices(keys: tf.Tensor, other_keys: tf.Tensor, classes=None) -> tf.Tensor:
@@ -114,22 +62,11 @@ def mix_images(images: tf.Tensor, partner: tf.Tensor, weight: tf.Tensor) -> tf.T
     return w * images + (1.0 - w) * tf.gather(images, partner)
 
 
-def box_mask(boxes: tf.Tensor, height, width) -> tf.Tensor:
-    """``bool[batch, height, width]``: true inside ``[top, bottom) x [left, right)`` per sample.
-
-    ``boxes`` is ``int32[batch, 4]`` as ``(top, left, bottom, right)`` in pixels.
-    """
-    rows = tf.range(height, dtype=tf.int32)[None, :, None]
-    cols = tf.range(width, dtype=tf.int32)[None, None, :]
-    top, left, bottom, right = (boxes[:, i, None, None] for i in range(4))
-    return (rows >= top) & (rows < bottom) & (cols >= left) & (cols < right)
-
-
 def paste_boxes(images: tf.Tensor, partner: tf.Tensor, boxes: tf.Tensor) -> tf.Tensor:
     """Pastes each partner's pixels inside the sample's box; float32 ``[batch, h, w, c]``."""
     images = tf.cast(images, tf.float32)
     shape = tf.shape(images)
-    mask = box_mask(boxes, shape[1], shape[2])[..., None]
+    mask = box_mask(boxes[:, None], shape[1], shape[2])[..., None]
     return tf.where(mask, tf.gather(images, partner), images)
 
 
@@ -157,7 +94,7 @@ def take_dominant_targets(batch: Batch, partner: tf.Tensor, weight: tf.Tensor) -
 def points_in_boxes(points: tf.Tensor, boxes: tf.Tensor) -> tf.Tensor:
     """``bool[batch, k]``: true for points ``(x, y)`` on pixels inside each sample's box.
 
-    ``boxes`` is ``int32[batch, 4]`` as in ``box_mask``; a point lies on pixel
+    ``boxes`` is ``int32[batch, 4]`` as ``(top, left, bottom, right)``; a point lies on pixel
     ``(floor(y), floor(x))``.
     """
     col = tf.cast(tf.floor(points[..., 0]), tf.int32)
@@ -571,7 +508,7 @@ class CutMix(_Mixing):
     keras_transformation_keys = ("batch_masks", "permutation_order", "mix_weight")
 
     def keras_transformation(self, params, image_shape):
-        pasted = box_mask(params["boxes"], image_shape[1], image_shape[2])[..., None]
+        pasted = box_mask(params["boxes"][:, None], image_shape[1], image_shape[2])[..., None]
         if self.data_format == "channels_first":
             pasted = tf.transpose(pasted, [0, 3, 1, 2])
         return {**super().keras_transformation(params, image_shape), "batch_masks": pasted}

@@ -36,7 +36,7 @@ from keras_augment.core import matrices
 from keras_augment.core.base import BaseAugmentation, Batch
 from keras_augment.core.compiled import per_channel_count
 from keras_augment.core.geometry import move_targets
-from keras_augment.core.random import Sampler
+from keras_augment.core.random import Sampler, sample_beta, sample_log_gamma
 from keras_augment.core.registry import IMAGE_TARGETS, register
 from keras_augment.core.resample import resample
 from keras_augment.core.validation import (
@@ -48,8 +48,7 @@ from keras_augment.core.validation import (
     check_value_range,
     parse_range,
 )
-from keras_augment.image import color, quality
-from keras_augment.image.mixing import sample_beta, sample_log_gamma
+from keras_augment.image.ops import color, quality
 
 ValueRange = tuple[float, float]
 

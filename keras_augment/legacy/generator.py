@@ -34,6 +34,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_augment.core.random import default_seed
+from keras_augment.core.validation import check_number
 from keras_augment.legacy import transforms
 from keras_augment.legacy.iterators import DataFrameIterator, DirectoryIterator, NumpyArrayIterator
 
@@ -50,12 +51,10 @@ def _finite(name: str, *values) -> None:
 
 
 def _number(name: str, value, *, low: float | None = None) -> float:
-    if not isinstance(value, numbers.Real) or isinstance(value, bool):
-        raise ValueError(f"{_NAME}: `{name}` must be a number; got {value!r}.")
-    _finite(name, value)
-    if low is not None and value < low:
-        raise ValueError(f"{_NAME}: `{name}` must be >= {low}; got {value!r}.")
-    return float(value)
+    """``check_number`` of ``core.validation``, saying first when a number is not finite."""
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        _finite(name, value)
+    return check_number(_NAME, name, value, low=low)
 
 
 def _pair(name: str, value) -> tuple[float, float]:

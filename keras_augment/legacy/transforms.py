@@ -44,7 +44,7 @@ import tensorflow as tf
 
 from keras_augment.core import matrices
 from keras_augment.core.resample import resample
-from keras_augment.image.color import channel_shift
+from keras_augment.image.ops.color import channel_shift
 
 PARAMETER_KEYS = (
     "theta",
