@@ -1,10 +1,9 @@
-"""The base class of every augmentation layer.
+"""The base class of every image augmentation layer.
 
-A layer does three things: check its constructor arguments, draw parameters
-for a batch (``get_params``), and apply them to each target
-(``apply_images``, ``apply_labels``). This class does the rest:
-the ``training`` switch, rank and dtype checks, unbatched and
-``channels_first`` inputs, dict inputs, per-call seeds and serialization.
+A layer checks its constructor arguments, draws parameters for a batch
+(``get_params``) and applies them to each target (``apply_images``,
+``apply_labels``). This class does the rest: the call on images or dicts
+(converted by ``core.batch``), the training path, targets and serialization.
 """
 
 from __future__ import annotations
@@ -337,15 +336,7 @@ class BaseAugmentation(KerasProtocol, AugmentationLayer):
         """Hook for layers that must refuse some image sizes before tracing."""
 
     def compute_output_shape(self, input_shape):
-        if isinstance(input_shape, dict):
-            return ka_batch.output_shapes(input_shape, self.compute_output_shape)
-        shape = list(input_shape)
-        if self.data_format == "channels_first":
-            h_axis, w_axis = len(shape) - 2, len(shape) - 1
-        else:
-            h_axis, w_axis = len(shape) - 3, len(shape) - 2
-        shape[h_axis], shape[w_axis] = self.output_image_size(shape[h_axis], shape[w_axis])
-        return tuple(shape)
+        return ka_batch.output_shapes(self.layout, input_shape, self.output_image_size)
 
     def get_config(self) -> dict:
         config = super().get_config()

@@ -397,15 +397,20 @@ def returned_params(layout: Layout, out: Batch, internal: tf.Tensor) -> dict:
     return params
 
 
-def output_shapes(input_shape: dict, image_shape) -> dict:
-    """``compute_output_shape`` of a dict input; ``image_shape`` maps an image shape."""
-    result = dict(input_shape)
-    result["images"] = image_shape(input_shape["images"])
-    if "segmentation_masks" in input_shape:
-        result["segmentation_masks"] = image_shape(input_shape["segmentation_masks"])
-    if "keypoints" in input_shape:
-        result["keypoint_visibility"] = tuple(input_shape["keypoints"])[:-1]
-    return result
+def output_shapes(layout: Layout, input_shape, output_image_size):
+    """``compute_output_shape`` of an image layer for an image shape or a dict of shapes."""
+    if isinstance(input_shape, dict):
+        result = dict(input_shape)
+        for key in ("images", "segmentation_masks"):
+            if key in input_shape:
+                result[key] = output_shapes(layout, input_shape[key], output_image_size)
+        if "keypoints" in input_shape:
+            result["keypoint_visibility"] = tuple(input_shape["keypoints"])[:-1]
+        return result
+    shape = list(input_shape)
+    h_axis = len(shape) - (2 if layout.data_format == "channels_first" else 3)
+    shape[h_axis], shape[h_axis + 1] = output_image_size(shape[h_axis], shape[h_axis + 1])
+    return tuple(shape)
 
 
 def empty_result(layout: Layout, batch: Batch, output_image_size) -> Batch | None:

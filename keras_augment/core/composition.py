@@ -186,7 +186,8 @@ class OtherKinds:
     def compute_output_spec(self, *args, **kwargs):
         if self.augments == "image":
             return super().compute_output_spec(*args, **kwargs)
-        return self._wrapped()[0].compute_output_spec(*args, **kwargs)
+        inputs = args[0] if args else kwargs["inputs"]
+        return self._wrapped()[0].compute_output_spec(inputs)  # shape and dtype kept
 
     def _decisions(self, x, seed) -> dict:
         """The composition's own per-sample draws for internal-form ``x``."""
