@@ -252,8 +252,7 @@ class BaseAugmentation(KerasProtocol, AugmentationLayer):
         internal, unbatched = ka_batch.to_internal(layout, images)
         if self.passes_targets_through:
             targets = {}  # returned as given, via dict(inputs), in any layout (as Keras does)
-        # Boxes without a batch axis belong to every image (Keras accepts them):
-        # one draw for the whole batch keeps them one set of boxes.
+        # Boxes [n, 4] belong to every image (as in Keras): one draw for the batch.
         shared = ka_batch.shared_boxes(targets, unbatched)
         if shared:
             targets["bounding_boxes"] = ka_batch.broadcast_boxes(
