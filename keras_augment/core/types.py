@@ -8,12 +8,12 @@ import numpy as np
 
 # A number, or a ``(low, high)`` pair; what each layer does with a single number
 # (a symmetric range, ``[0, f]``, ...) is said in its docstring.
-Range = Union[float, tuple[float, float], list[float]]
+Range = float | tuple[float, float] | list[float]
 # The ``(low, high)`` range of image values, e.g. ``(0, 255)`` or ``(0, 1)``.
-ValueRange = Union[tuple[float, float], list[float]]
+ValueRange = tuple[float, float] | list[float]
 # An integer seed, or None to draw from the layer's own seed counter.
-Seed = Union[int, np.integer, None]
-DataFormat = Union[Literal["channels_last", "channels_first"], None]
+Seed = int | np.integer | None
+DataFormat = Literal["channels_last", "channels_first"] | None
 Interpolation = Literal["nearest", "bilinear"]
 FillMode = Literal["reflect", "wrap", "constant", "nearest"]
-BoxFormat = Union[str, None]
+BoxFormat = str | None
