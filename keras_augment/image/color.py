@@ -30,6 +30,7 @@ from keras_augment.core.color_fusion import LinearColorAugmentation, affine_colo
 from keras_augment.core.compiled import per_channel_count
 from keras_augment.core.keras_protocol import keras_value
 from keras_augment.core.registry import register
+from keras_augment.core.types import DataFormat, Range, Seed
 from keras_augment.core.validation import (
     check_number,
     check_size,
@@ -222,7 +223,14 @@ class RandomBrightness(_ValueRangeMixin, LinearColorAugmentation):
         TensorShape([2, 8, 8, 3])
     """
 
-    def __init__(self, factor, value_range=(0, 255), seed=None, data_format=None, **kwargs):
+    def __init__(
+        self,
+        factor: Range,
+        value_range: ValueRange = (0, 255),
+        seed: Seed = None,
+        data_format: DataFormat = None,
+        **kwargs,
+    ):
         super().__init__(seed=seed, data_format=data_format, **kwargs)
         self._set_factor(factor)
         self._set_value_range(value_range)
@@ -244,7 +252,7 @@ class RandomBrightness(_ValueRangeMixin, LinearColorAugmentation):
         n = tf.shape(channel_means)[0]
         return affine_color_matrix(tf.eye(channel_means.shape[-1], batch_shape=[n]), shift)
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {**super().get_config(), "factor": self.factor, **self._value_range_config()}
 
 
@@ -270,7 +278,14 @@ class RandomContrast(_ValueRangeMixin, LinearColorAugmentation):
 
     uses_channel_means = True
 
-    def __init__(self, factor, value_range=(0, 255), seed=None, data_format=None, **kwargs):
+    def __init__(
+        self,
+        factor: Range,
+        value_range: ValueRange = (0, 255),
+        seed: Seed = None,
+        data_format: DataFormat = None,
+        **kwargs,
+    ):
         super().__init__(seed=seed, data_format=data_format, **kwargs)
         self.factor = _contrast_factor(self.__class__.__name__, "factor", factor)
         self._set_value_range(value_range)
@@ -297,7 +312,7 @@ class RandomContrast(_ValueRangeMixin, LinearColorAugmentation):
         linear = tf.linalg.diag(contrast + tf.zeros_like(channel_means))
         return affine_color_matrix(linear, (1.0 - contrast) * channel_means)
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {**super().get_config(), "factor": self.factor, **self._value_range_config()}
 
 
@@ -322,7 +337,14 @@ class RandomSaturation(_ValueRangeMixin, BaseAugmentation):
         seed: integer seed.
     """
 
-    def __init__(self, factor, value_range=(0, 255), data_format=None, seed=None, **kwargs):
+    def __init__(
+        self,
+        factor: Range,
+        value_range: ValueRange = (0, 255),
+        data_format: DataFormat = None,
+        seed: Seed = None,
+        **kwargs,
+    ):
         super().__init__(seed=seed, data_format=data_format, **kwargs)
         self.factor = _zero_to(self.__class__.__name__, "factor", factor)
         self._set_value_range(value_range)
@@ -334,7 +356,7 @@ class RandomSaturation(_ValueRangeMixin, BaseAugmentation):
         _check_rgb(images, self.__class__.__name__)
         return _XLA["adjust_saturation"](images, params["saturation"], self.value_range)
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {**super().get_config(), "factor": self.factor, **self._value_range_config()}
 
 
@@ -356,7 +378,14 @@ class RandomHue(_ValueRangeMixin, BaseAugmentation):
         seed: integer seed.
     """
 
-    def __init__(self, factor, value_range=(0, 255), data_format=None, seed=None, **kwargs):
+    def __init__(
+        self,
+        factor: Range,
+        value_range: ValueRange = (0, 255),
+        data_format: DataFormat = None,
+        seed: Seed = None,
+        **kwargs,
+    ):
         super().__init__(seed=seed, data_format=data_format, **kwargs)
         self.factor = _zero_to(self.__class__.__name__, "factor", factor)
         self._set_value_range(value_range)
@@ -369,7 +398,7 @@ class RandomHue(_ValueRangeMixin, BaseAugmentation):
         _check_rgb(images, self.__class__.__name__)
         return _XLA["adjust_hue"](images, params["hue"], self.value_range)
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {**super().get_config(), "factor": self.factor, **self._value_range_config()}
 
 
@@ -391,7 +420,9 @@ class RandomGrayscale(LinearColorAugmentation):
         seed: integer seed.
     """
 
-    def __init__(self, factor=0.5, data_format=None, seed=None, **kwargs):
+    def __init__(
+        self, factor: float = 0.5, data_format: DataFormat = None, seed: Seed = None, **kwargs
+    ):
         super().__init__(seed=seed, data_format=data_format, **kwargs)
         self.factor = check_number(self.__class__.__name__, "factor", factor, low=0.0, high=1.0)
 
@@ -420,7 +451,7 @@ class RandomGrayscale(LinearColorAugmentation):
     def color_clip_range(self):
         return None
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {**super().get_config(), "factor": self.factor}
 
 
@@ -454,13 +485,13 @@ class RandomColorJitter(_ValueRangeMixin, BaseAugmentation):
 
     def __init__(
         self,
-        value_range=(0, 255),
-        brightness_factor=None,
-        contrast_factor=None,
-        saturation_factor=None,
-        hue_factor=None,
-        seed=None,
-        data_format=None,
+        value_range: ValueRange = (0, 255),
+        brightness_factor: Range | None = None,
+        contrast_factor: Range | None = None,
+        saturation_factor: Range | None = None,
+        hue_factor: Range | None = None,
+        seed: Seed = None,
+        data_format: DataFormat = None,
         **kwargs,
     ):
         super().__init__(seed=seed, data_format=data_format, **kwargs)
@@ -509,7 +540,7 @@ class RandomColorJitter(_ValueRangeMixin, BaseAugmentation):
             self.value_range,
         )
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {
             **super().get_config(),
             **self._value_range_config(),
@@ -538,7 +569,14 @@ class RandomColorDegeneration(_ValueRangeMixin, LinearColorAugmentation):
         seed: integer seed.
     """
 
-    def __init__(self, factor, value_range=(0, 255), data_format=None, seed=None, **kwargs):
+    def __init__(
+        self,
+        factor: Range,
+        value_range: ValueRange = (0, 255),
+        data_format: DataFormat = None,
+        seed: Seed = None,
+        **kwargs,
+    ):
         super().__init__(seed=seed, data_format=data_format, **kwargs)
         self.factor = _zero_to(self.__class__.__name__, "factor", factor, low=-1.0)
         self._set_value_range(value_range)
@@ -558,7 +596,7 @@ class RandomColorDegeneration(_ValueRangeMixin, LinearColorAugmentation):
         linear = (1.0 - f) * tf.eye(channels, batch_shape=[n]) + f * grayscale_matrix(channels)
         return affine_color_matrix(linear, tf.zeros_like(channel_means))
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {**super().get_config(), "factor": self.factor, **self._value_range_config()}
 
 
@@ -580,7 +618,14 @@ class RandomInvert(_ValueRangeMixin, LinearColorAugmentation):
         data_format: ``"channels_last"`` or ``"channels_first"``.
     """
 
-    def __init__(self, factor=1.0, value_range=(0, 255), seed=None, data_format=None, **kwargs):
+    def __init__(
+        self,
+        factor: Range = 1.0,
+        value_range: ValueRange = (0, 255),
+        seed: Seed = None,
+        data_format: DataFormat = None,
+        **kwargs,
+    ):
         super().__init__(seed=seed, data_format=data_format, **kwargs)
         self.factor = _zero_to(self.__class__.__name__, "factor", factor)
         self._set_value_range(value_range)
@@ -604,7 +649,7 @@ class RandomInvert(_ValueRangeMixin, LinearColorAugmentation):
     def color_clip_range(self):
         return None  # the negative of an in-range image is in range
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {**super().get_config(), "factor": self.factor, **self._value_range_config()}
 
 
@@ -627,7 +672,14 @@ class RandomPosterization(_ValueRangeMixin, BaseAugmentation):
         seed: integer seed.
     """
 
-    def __init__(self, factor, value_range=(0, 255), data_format=None, seed=None, **kwargs):
+    def __init__(
+        self,
+        factor: int,
+        value_range: ValueRange = (0, 255),
+        data_format: DataFormat = None,
+        seed: Seed = None,
+        **kwargs,
+    ):
         super().__init__(seed=seed, data_format=data_format, **kwargs)
         name = self.__class__.__name__
         pair = factor if isinstance(factor, (tuple, list)) else (factor, factor)
@@ -650,7 +702,7 @@ class RandomPosterization(_ValueRangeMixin, BaseAugmentation):
     def apply_images(self, images, params):
         return _XLA["posterize"](images, params["bits"], self.value_range)
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {**super().get_config(), "factor": self.factor, **self._value_range_config()}
 
 
@@ -678,11 +730,11 @@ class Solarization(_ValueRangeMixin, BaseAugmentation):
 
     def __init__(
         self,
-        addition_factor=0.0,
-        threshold_factor=0.0,
-        value_range=(0, 255),
-        seed=None,
-        data_format=None,
+        addition_factor: Range = 0.0,
+        threshold_factor: Range = 0.0,
+        value_range: ValueRange = (0, 255),
+        seed: Seed = None,
+        data_format: DataFormat = None,
         **kwargs,
     ):
         super().__init__(seed=seed, data_format=data_format, **kwargs)
@@ -703,7 +755,7 @@ class Solarization(_ValueRangeMixin, BaseAugmentation):
             images, params["addition"], params["threshold"], self.value_range
         )
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {
             **super().get_config(),
             "addition_factor": self.addition_factor,
@@ -733,7 +785,9 @@ class AutoContrast(_ValueRangeMixin, BaseAugmentation):
         data_format: ``"channels_last"`` or ``"channels_first"``.
     """
 
-    def __init__(self, value_range=(0, 255), data_format=None, **kwargs):
+    def __init__(
+        self, value_range: ValueRange = (0, 255), data_format: DataFormat = None, **kwargs
+    ):
         super().__init__(data_format=data_format, **kwargs)
         self._set_value_range(value_range)
 
@@ -743,7 +797,7 @@ class AutoContrast(_ValueRangeMixin, BaseAugmentation):
     def inference_images(self, images):
         return self.apply_images(images, {})
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {**super().get_config(), **self._value_range_config()}
 
 
@@ -769,7 +823,13 @@ class Equalization(_ValueRangeMixin, BaseAugmentation):
         data_format: ``"channels_last"`` or ``"channels_first"``.
     """
 
-    def __init__(self, value_range=(0, 255), bins=256, data_format=None, **kwargs):
+    def __init__(
+        self,
+        value_range: ValueRange = (0, 255),
+        bins: int = 256,
+        data_format: DataFormat = None,
+        **kwargs,
+    ):
         super().__init__(data_format=data_format, **kwargs)
         self._set_value_range(value_range)
         self.bins = check_size(self.__class__.__name__, "bins", bins)
@@ -779,7 +839,7 @@ class Equalization(_ValueRangeMixin, BaseAugmentation):
     def apply_images(self, images, params):
         return _XLA["equalize"](images, self.value_range, self.bins)
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {**super().get_config(), **self._value_range_config(), "bins": self.bins}
 
 
@@ -800,7 +860,14 @@ class RandomChannelShift(_ValueRangeMixin, LinearColorAugmentation):
         data_format: ``"channels_last"`` or ``"channels_first"``.
     """
 
-    def __init__(self, shift_range, value_range=(0, 255), seed=None, data_format=None, **kwargs):
+    def __init__(
+        self,
+        shift_range: Range,
+        value_range: ValueRange = (0, 255),
+        seed: Seed = None,
+        data_format: DataFormat = None,
+        **kwargs,
+    ):
         super().__init__(seed=seed, data_format=data_format, **kwargs)
         self.shift_range = parse_range(self.__class__.__name__, "shift_range", shift_range)
         self._set_value_range(value_range)
@@ -822,7 +889,7 @@ class RandomChannelShift(_ValueRangeMixin, LinearColorAugmentation):
         linear = tf.eye(channel_means.shape[-1], batch_shape=[n])
         return affine_color_matrix(linear, params["shifts"])
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {
             **super().get_config(),
             "shift_range": self.shift_range,
@@ -847,7 +914,12 @@ class RandomGamma(_ValueRangeMixin, BaseAugmentation):
     """
 
     def __init__(
-        self, gamma_range=(0.8, 1.2), value_range=(0, 255), seed=None, data_format=None, **kwargs
+        self,
+        gamma_range: Range = (0.8, 1.2),
+        value_range: ValueRange = (0, 255),
+        seed: Seed = None,
+        data_format: DataFormat = None,
+        **kwargs,
     ):
         super().__init__(seed=seed, data_format=data_format, **kwargs)
         name = self.__class__.__name__
@@ -871,7 +943,7 @@ class RandomGamma(_ValueRangeMixin, BaseAugmentation):
     def apply_images(self, images, params):
         return _XLA["adjust_gamma"](images, params["gamma"], self.value_range)
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {
             **super().get_config(),
             "gamma_range": self.gamma_range,

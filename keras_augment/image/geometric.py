@@ -29,6 +29,7 @@ from keras_augment.core.geometry import (
 )
 from keras_augment.core.keras_protocol import keras_value
 from keras_augment.core.registry import register
+from keras_augment.core.types import DataFormat, FillMode, Interpolation, Range, Seed, ValueRange
 from keras_augment.core.validation import (
     check_choice,
     check_number,
@@ -66,7 +67,13 @@ class RandomFlip(GeometricAugmentation):
 
     exact_on_grid = True
 
-    def __init__(self, mode: str = HORIZONTAL_AND_VERTICAL, seed=None, data_format=None, **kwargs):
+    def __init__(
+        self,
+        mode: str = HORIZONTAL_AND_VERTICAL,
+        seed: Seed = None,
+        data_format: DataFormat = None,
+        **kwargs,
+    ):
         super().__init__(seed=seed, data_format=data_format, **kwargs)
         self.mode = check_choice(
             self.__class__.__name__, "mode", mode, (HORIZONTAL, VERTICAL, HORIZONTAL_AND_VERTICAL)
@@ -98,7 +105,7 @@ class RandomFlip(GeometricAugmentation):
             matrices.vertical_flip(params["flip_vertical"], height),
         )
 
-    def get_config(self):
+    def get_config(self) -> dict:
         config = super().get_config()
         for key in ("interpolation", "fill_mode", "fill_value"):
             config.pop(key)
@@ -126,12 +133,12 @@ class RandomRotation(GeometricAugmentation):
 
     def __init__(
         self,
-        factor,
-        fill_mode="reflect",
-        interpolation="bilinear",
-        seed=None,
-        fill_value=0.0,
-        data_format=None,
+        factor: Range,
+        fill_mode: FillMode = "reflect",
+        interpolation: Interpolation = "bilinear",
+        seed: Seed = None,
+        fill_value: float = 0.0,
+        data_format: DataFormat = None,
         **kwargs,
     ):
         super().__init__(
@@ -151,7 +158,7 @@ class RandomRotation(GeometricAugmentation):
     def get_matrix(self, params, height, width):
         return matrices.rotation(params["angle"], height, width)
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {**super().get_config(), "factor": self.factor}
 
 
@@ -175,13 +182,13 @@ class RandomZoom(GeometricAugmentation):
 
     def __init__(
         self,
-        height_factor,
-        width_factor=None,
-        fill_mode="reflect",
-        interpolation="bilinear",
-        seed=None,
-        fill_value=0.0,
-        data_format=None,
+        height_factor: Range,
+        width_factor: Range | None = None,
+        fill_mode: FillMode = "reflect",
+        interpolation: Interpolation = "bilinear",
+        seed: Seed = None,
+        fill_value: float = 0.0,
+        data_format: DataFormat = None,
         **kwargs,
     ):
         super().__init__(
@@ -229,7 +236,7 @@ class RandomZoom(GeometricAugmentation):
     def get_matrix(self, params, height, width):
         return matrices.scaling(params["zoom_x"], params["zoom_y"], height, width)
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {
             **super().get_config(),
             "height_factor": self.height_factor,
@@ -255,13 +262,13 @@ class RandomTranslation(GeometricAugmentation):
 
     def __init__(
         self,
-        height_factor,
-        width_factor,
-        fill_mode="reflect",
-        interpolation="bilinear",
-        seed=None,
-        fill_value=0.0,
-        data_format=None,
+        height_factor: Range,
+        width_factor: Range,
+        fill_mode: FillMode = "reflect",
+        interpolation: Interpolation = "bilinear",
+        seed: Seed = None,
+        fill_value: float = 0.0,
+        data_format: DataFormat = None,
         **kwargs,
     ):
         super().__init__(
@@ -305,7 +312,7 @@ class RandomTranslation(GeometricAugmentation):
         fractions = pixels / size
         return {"shift_x": fractions[:, 0], "shift_y": fractions[:, 1]}
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {
             **super().get_config(),
             "height_factor": self.height_factor,
@@ -335,13 +342,13 @@ class RandomShear(GeometricAugmentation):
 
     def __init__(
         self,
-        x_factor=0.0,
-        y_factor=0.0,
-        interpolation="bilinear",
-        fill_mode="reflect",
-        fill_value=0.0,
-        data_format=None,
-        seed=None,
+        x_factor: Range = 0.0,
+        y_factor: Range = 0.0,
+        interpolation: Interpolation = "bilinear",
+        fill_mode: FillMode = "reflect",
+        fill_value: float = 0.0,
+        data_format: DataFormat = None,
+        seed: Seed = None,
         **kwargs,
     ):
         super().__init__(
@@ -387,7 +394,7 @@ class RandomShear(GeometricAugmentation):
         factors = tf.reshape(keras_value(transformation, "shear_factor", tf.float32), [-1, 2])
         return {"shear_x": factors[:, 0], "shear_y": factors[:, 1]}
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {**super().get_config(), "x_factor": self.x_factor, "y_factor": self.y_factor}
 
 
@@ -437,7 +444,9 @@ class RandomCrop(_CropLayer):
 
     exact_on_grid = True
 
-    def __init__(self, height, width, seed=None, data_format=None, **kwargs):
+    def __init__(
+        self, height: int, width: int, seed: Seed = None, data_format: DataFormat = None, **kwargs
+    ):
         super().__init__(
             interpolation="bilinear",
             fill_mode="nearest",
@@ -496,7 +505,7 @@ class RandomCrop(_CropLayer):
         resized = tf.tile(tf.reshape(resized, [-1, 3, 3])[:1], [tf.shape(params["top"])[0], 1, 1])
         return tf.where(self._smaller(height, width), resized, window)
 
-    def get_config(self):
+    def get_config(self) -> dict:
         config = super().get_config()
         for key in ("interpolation", "fill_mode", "fill_value"):
             config.pop(key)
@@ -531,13 +540,13 @@ class RandomResizedCrop(_CropLayer):
 
     def __init__(
         self,
-        height,
-        width,
-        scale=(0.08, 1.0),
-        ratio=(3.0 / 4.0, 4.0 / 3.0),
-        interpolation="bilinear",
-        seed=None,
-        data_format=None,
+        height: int,
+        width: int,
+        scale: tuple[float, float] | list[float] = (0.08, 1.0),
+        ratio: tuple[float, float] | list[float] = (3.0 / 4.0, 4.0 / 3.0),
+        interpolation: Interpolation = "bilinear",
+        seed: Seed = None,
+        data_format: DataFormat = None,
         **kwargs,
     ):
         super().__init__(
@@ -579,7 +588,7 @@ class RandomResizedCrop(_CropLayer):
             self.width,
         )
 
-    def get_config(self):
+    def get_config(self) -> dict:
         config = super().get_config()
         for key in ("fill_mode", "fill_value"):
             config.pop(key)
@@ -615,13 +624,13 @@ class RandomPerspective(GeometricAugmentation):
 
     def __init__(
         self,
-        factor=1.0,
-        scale=1.0,
-        interpolation="bilinear",
-        fill_value=0.0,
-        seed=None,
-        data_format=None,
-        fill_mode="constant",
+        factor: Range = 1.0,
+        scale: float = 1.0,
+        interpolation: Interpolation = "bilinear",
+        fill_value: float = 0.0,
+        seed: Seed = None,
+        data_format: DataFormat = None,
+        fill_mode: FillMode = "constant",
         **kwargs,
     ):
         super().__init__(
@@ -682,7 +691,7 @@ class RandomPerspective(GeometricAugmentation):
             "end_points": tf.where(apply[:, None, None], end, start),
         }
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {**super().get_config(), "factor": self.factor, "scale": self.scale}
 
 
@@ -773,14 +782,14 @@ class RandomElasticTransform(GeometricAugmentation):
 
     def __init__(
         self,
-        factor=1.0,
-        scale=1.0,
-        interpolation="bilinear",
-        fill_mode="reflect",
-        fill_value=0.0,
-        value_range=(0, 255),
-        seed=None,
-        data_format=None,
+        factor: Range = 1.0,
+        scale: Range = 1.0,
+        interpolation: Interpolation = "bilinear",
+        fill_mode: FillMode = "reflect",
+        fill_value: float = 0.0,
+        value_range: ValueRange = (0, 255),
+        seed: Seed = None,
+        data_format: DataFormat = None,
         **kwargs,
     ):
         super().__init__(
@@ -828,7 +837,7 @@ class RandomElasticTransform(GeometricAugmentation):
     def finalize_images(self, images):
         return tf.clip_by_value(images, *self.value_range)
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {
             **super().get_config(),
             "factor": self.factor,
@@ -861,15 +870,15 @@ class RandomAffine(GeometricAugmentation):
 
     def __init__(
         self,
-        rotation=0.0,
-        translation=0.0,
-        scale=None,
-        shear=0.0,
-        interpolation="bilinear",
-        fill_mode="reflect",
-        fill_value=0.0,
-        seed=None,
-        data_format=None,
+        rotation: Range = 0.0,
+        translation: Range = 0.0,
+        scale: Range | None = None,
+        shear: Range = 0.0,
+        interpolation: Interpolation = "bilinear",
+        fill_mode: FillMode = "reflect",
+        fill_value: float = 0.0,
+        seed: Seed = None,
+        data_format: DataFormat = None,
         **kwargs,
     ):
         super().__init__(
@@ -926,7 +935,7 @@ class RandomAffine(GeometricAugmentation):
             ),
         )
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {
             **super().get_config(),
             "rotation": self.rotation,

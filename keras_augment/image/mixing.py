@@ -21,11 +21,14 @@ from keras_augment.core.keras_protocol import keras_value
 from keras_augment.core.random import Sampler, sample_beta, sample_log_gamma  # noqa: F401
 from keras_augment.core.registry import register
 from keras_augment.core.targets import TARGET_KEYS
+from keras_augment.core.types import DataFormat, Range, Seed
 from keras_augment.core.validation import check_concentration, check_number, parse_range
 from keras_augment.image.ops.masks import box_mask  # noqa: F401  (importable here too)
 
 
-def partner_indices(keys: tf.Tensor, other_keys: tf.Tensor, classes=None) -> tf.Tensor:
+def partner_indices(
+    keys: tf.Tensor, other_keys: tf.Tensor, classes: tf.Tensor | None = None
+) -> tf.Tensor:
     """A random partner for every sample: ``int32[batch]``, a permutation of the batch.
 
     ``keys`` and ``other_keys`` are two independent ``float32[batch]``
@@ -180,7 +183,9 @@ class _Mixing(BaseAugmentation):
 
     # -- inputs
 
-    def call(self, inputs, training=True, seed=None):
+    def call(
+        self, inputs: tf.Tensor | dict, training: bool = True, seed: Seed = None
+    ) -> tf.Tensor | dict:
         if isinstance(inputs, dict):
             has_targets = any(inputs.get(key) is not None for key in TARGET_KEYS)
             if inputs.get("labels") is None and not has_targets:
@@ -316,7 +321,7 @@ class _Mixing(BaseAugmentation):
             labels = labels if mixable is None else mixable
         return batch.replace(images=self.inference_images(batch.images), labels=labels)
 
-    def get_config(self):
+    def get_config(self) -> dict:
         config = super().get_config()
         config.update({"same_class": self.same_class, "num_classes": self.num_classes})
         return config
@@ -378,10 +383,10 @@ class MixUp(_Mixing):
     def __init__(
         self,
         alpha: float = 0.2,
-        data_format=None,
-        seed=None,
+        data_format: DataFormat = None,
+        seed: Seed = None,
         same_class: bool = False,
-        num_classes=None,
+        num_classes: int | None = None,
         **kwargs,
     ):
         super().__init__(
@@ -405,7 +410,7 @@ class MixUp(_Mixing):
     def apply_targets(self, batch, params):
         return take_dominant_targets(batch, params["partner"], params["weight"])
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {**super().get_config(), "alpha": self.alpha}
 
 
@@ -452,11 +457,11 @@ class CutMix(_Mixing):
 
     def __init__(
         self,
-        factor=1.0,
-        seed=None,
-        data_format=None,
+        factor: Range = 1.0,
+        seed: Seed = None,
+        data_format: DataFormat = None,
         same_class: bool = False,
-        num_classes=None,
+        num_classes: int | None = None,
         min_box_visibility: float = 0.0,
         **kwargs,
     ):
@@ -545,7 +550,7 @@ class CutMix(_Mixing):
             )
         return batch.replace(**changes)
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {
             **super().get_config(),
             "factor": self.factor,

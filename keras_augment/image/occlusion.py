@@ -15,6 +15,7 @@ import tensorflow as tf
 from keras_augment.core.base import BaseAugmentation
 from keras_augment.core.keras_protocol import keras_value
 from keras_augment.core.registry import register
+from keras_augment.core.types import DataFormat, Range, Seed, ValueRange
 from keras_augment.core.validation import (
     check_fill_values,
     check_number,
@@ -145,12 +146,12 @@ class RandomErasing(BaseAugmentation):
 
     def __init__(
         self,
-        factor=1.0,
-        scale=(0.02, 0.33),
-        fill_value=None,
-        value_range=(0, 255),
-        seed=None,
-        data_format=None,
+        factor: Range = 1.0,
+        scale: Range = (0.02, 0.33),
+        fill_value: float | list[float] | None = None,
+        value_range: ValueRange = (0, 255),
+        seed: Seed = None,
+        data_format: DataFormat = None,
         erase_masks: bool = False,
         mask_fill_value: float = 0.0,
         **kwargs,
@@ -224,7 +225,7 @@ class RandomErasing(BaseAugmentation):
         masks = erase_boxes(batch.masks, params["boxes"], self.mask_fill_value)
         return batch.replace(masks=tf.cast(masks, batch.masks.dtype))
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {
             **super().get_config(),
             "factor": self.factor,
@@ -268,12 +269,12 @@ class GridMask(BaseAugmentation):
 
     def __init__(
         self,
-        ratio=0.6,
-        unit_size=(0.4, 1.0),
-        rotation_factor=0.0,
-        fill_value=0.0,
-        seed=None,
-        data_format=None,
+        ratio: Range = 0.6,
+        unit_size: Range = (0.4, 1.0),
+        rotation_factor: Range = 0.0,
+        fill_value: float = 0.0,
+        seed: Seed = None,
+        data_format: DataFormat = None,
         erase_masks: bool = False,
         mask_fill_value: float = 0.0,
         **kwargs,
@@ -327,7 +328,7 @@ class GridMask(BaseAugmentation):
         )
         return batch.replace(masks=tf.cast(masks, batch.masks.dtype))
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {
             **super().get_config(),
             "ratio": self.ratio,

@@ -39,6 +39,7 @@ from keras_augment.core.geometry import move_targets
 from keras_augment.core.random import Sampler, sample_beta, sample_log_gamma
 from keras_augment.core.registry import IMAGE_TARGETS, register
 from keras_augment.core.resample import resample
+from keras_augment.core.types import DataFormat, FillMode, Interpolation, Range, Seed
 from keras_augment.core.validation import (
     check_choice,
     check_concentration,
@@ -337,7 +338,14 @@ def _sign(sampler: Sampler, extra_shape=()) -> tf.Tensor:
     return tf.where(sampler.bernoulli(0.5, extra_shape), -1.0, 1.0)
 
 
-def keras_op_args(sampler: Sampler, names, factor, height, width, extra_shape=()) -> dict:
+def keras_op_args(
+    sampler: Sampler,
+    names: list[str] | tuple[str, ...],
+    factor: tuple[float, float],
+    height: int | tf.Tensor,
+    width: int | tf.Tensor,
+    extra_shape: tuple[int, ...] = (),
+) -> dict:
     """Per-sample arguments of the Keras operations ``names``, drawn as Keras' sub-layers draw them.
 
     ``factor`` is the policy's ``(low, high)`` strength; every tensor has
@@ -446,7 +454,7 @@ class _PolicyBase(BaseAugmentation):
         self.value_range = check_value_range(name, value_range)
         self.interpolation = check_interpolation(name, interpolation)
 
-    def get_config(self):
+    def get_config(self) -> dict:
         config = super().get_config()
         config.update({"value_range": self.value_range, "interpolation": self.interpolation})
         return config
@@ -506,12 +514,12 @@ class RandAugment(_PolicyBase):
 
     def __init__(
         self,
-        value_range=(0, 255),
-        num_ops=2,
-        factor=0.5,
-        interpolation="bilinear",
-        seed=None,
-        data_format=None,
+        value_range: ValueRange = (0, 255),
+        num_ops: int = 2,
+        factor: Range = 0.5,
+        interpolation: Interpolation = "bilinear",
+        seed: Seed = None,
+        data_format: DataFormat = None,
         **kwargs,
     ):
         super().__init__(value_range, interpolation, seed=seed, data_format=data_format, **kwargs)
@@ -545,7 +553,7 @@ class RandAugment(_PolicyBase):
             0.0,
         )
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {**super().get_config(), "num_ops": self.num_ops, "factor": self.factor}
 
 
@@ -754,15 +762,15 @@ class AugMix(_PolicyBase):
 
     def __init__(
         self,
-        value_range=(0, 255),
-        num_chains=3,
-        chain_depth=3,
-        factor=0.3,
-        alpha=1.0,
-        all_ops=True,
-        interpolation="bilinear",
-        seed=None,
-        data_format=None,
+        value_range: ValueRange = (0, 255),
+        num_chains: int = 3,
+        chain_depth: int = 3,
+        factor: Range = 0.3,
+        alpha: float = 1.0,
+        all_ops: bool = True,
+        interpolation: Interpolation = "bilinear",
+        seed: Seed = None,
+        data_format: DataFormat = None,
         **kwargs,
     ):
         super().__init__(value_range, interpolation, seed=seed, data_format=data_format, **kwargs)
@@ -827,7 +835,7 @@ class AugMix(_PolicyBase):
         ]
         return tf.concat(parts, axis=0)
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {
             **super().get_config(),
             "num_chains": self.num_chains,
@@ -859,7 +867,13 @@ WIDE_RANGES = _PilRanges(0.99, 32.0, 0.0, 135.0, 0.99, 6)
 AUTO_AUGMENT_RANGES = _PilRanges(0.3, None, 150.0 / 331.0, 30.0, 0.9, 4)
 
 
-def pil_op_args(ranges: _PilRanges, level: tf.Tensor, sign: tf.Tensor, height, width) -> dict:
+def pil_op_args(
+    ranges: _PilRanges,
+    level: tf.Tensor,
+    sign: tf.Tensor,
+    height: int | tf.Tensor,
+    width: int | tf.Tensor,
+) -> dict:
     """Arguments of every PIL-style operation at per-sample ``level`` in ``[0, 1]`` and ``sign``.
 
     Signed operations (geometry and enhancements) use ``sign * level``;
@@ -914,7 +928,7 @@ class _PilPolicy(_PolicyBase):
             self.fill_value,
         )
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {**super().get_config(), "fill_mode": self.fill_mode, "fill_value": self.fill_value}
 
 
@@ -969,13 +983,13 @@ class TrivialAugmentWide(_PilPolicy):
 
     def __init__(
         self,
-        value_range=(0, 255),
-        num_magnitude_bins=31,
-        interpolation="nearest",
-        fill_mode="constant",
-        fill_value=0.0,
-        seed=None,
-        data_format=None,
+        value_range: ValueRange = (0, 255),
+        num_magnitude_bins: int = 31,
+        interpolation: Interpolation = "nearest",
+        fill_mode: FillMode = "constant",
+        fill_value: float = 0.0,
+        seed: Seed = None,
+        data_format: DataFormat = None,
         **kwargs,
     ):
         super().__init__(
@@ -1001,7 +1015,7 @@ class TrivialAugmentWide(_PilPolicy):
             "args": (pil_op_args(WIDE_RANGES, level, sign, batch.height, batch.width),),
         }
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {**super().get_config(), "num_magnitude_bins": self.num_magnitude_bins}
 
 
@@ -1086,13 +1100,13 @@ class AutoAugment(_PilPolicy):
 
     def __init__(
         self,
-        policy="imagenet",
-        value_range=(0, 255),
-        interpolation="nearest",
-        fill_mode="constant",
-        fill_value=0.0,
-        seed=None,
-        data_format=None,
+        policy: str = "imagenet",
+        value_range: ValueRange = (0, 255),
+        interpolation: Interpolation = "nearest",
+        fill_mode: FillMode = "constant",
+        fill_value: float = 0.0,
+        seed: Seed = None,
+        data_format: DataFormat = None,
         **kwargs,
     ):
         super().__init__(
@@ -1129,7 +1143,7 @@ class AutoAugment(_PilPolicy):
             ),
         }
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {**super().get_config(), "policy": self.policy}
 
 

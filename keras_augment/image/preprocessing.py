@@ -25,6 +25,7 @@ from keras_augment.core.geometry import (
 )
 from keras_augment.core.registry import IMAGE_TARGETS, register
 from keras_augment.core.resample import INTERPOLATIONS
+from keras_augment.core.types import BoxFormat, DataFormat, Seed
 from keras_augment.core.validation import check_choice, check_number, check_size
 
 # tf.image.resize methods that the shared resampler does not implement: a
@@ -95,7 +96,7 @@ class _Deterministic(GeometricAugmentation):
     def inference_images(self, images):
         return self.apply_images(images, {"batch_size": tf.shape(images)[0]})
 
-    def get_config(self):
+    def get_config(self) -> dict:
         config = super().get_config()
         for key in ("seed", "batchwise", "mask_fill_value", "min_box_visibility"):
             config.pop(key, None)
@@ -129,15 +130,15 @@ class Resizing(_Deterministic):
 
     def __init__(
         self,
-        height,
-        width,
-        interpolation="bilinear",
-        crop_to_aspect_ratio=False,
-        pad_to_aspect_ratio=False,
-        fill_mode="constant",
-        fill_value=0.0,
-        antialias=False,
-        data_format=None,
+        height: int,
+        width: int,
+        interpolation: str = "bilinear",
+        crop_to_aspect_ratio: bool = False,
+        pad_to_aspect_ratio: bool = False,
+        fill_mode: str = "constant",
+        fill_value: float = 0.0,
+        antialias: bool = False,
+        data_format: DataFormat = None,
         **kwargs,
     ):
         name = self.__class__.__name__
@@ -209,7 +210,7 @@ class Resizing(_Deterministic):
             antialias=self.antialias,
         )
 
-    def get_config(self):
+    def get_config(self) -> dict:
         config = super().get_config()
         config.update(
             {
@@ -244,7 +245,7 @@ class CenterCrop(_Deterministic):
     # Integer offsets map pixel centres onto pixel centres: fuses with anything.
     exact_on_grid = True
 
-    def __init__(self, height, width, data_format=None, **kwargs):
+    def __init__(self, height: int, width: int, data_format: DataFormat = None, **kwargs):
         kwargs.setdefault("interpolation", "bilinear")
         kwargs.setdefault("fill_mode", "nearest")
         super().__init__(data_format=data_format, **kwargs)
@@ -272,7 +273,7 @@ class CenterCrop(_Deterministic):
             return center_crop_resize(images, self.height, self.width)
         return super().apply_images(images, params)
 
-    def get_config(self):
+    def get_config(self) -> dict:
         config = super().get_config()
         for key in ("interpolation", "fill_mode", "fill_value"):
             config.pop(key, None)
@@ -320,7 +321,7 @@ class Rescaling(_Unseeded):
         offset: a number, or one number per channel.
     """
 
-    def __init__(self, scale, offset=0.0, **kwargs):
+    def __init__(self, scale: float | list[float], offset: float | list[float] = 0.0, **kwargs):
         super().__init__(**kwargs)
         for arg, value in (("scale", scale), ("offset", offset)):
             values = np.asarray(value)
@@ -338,7 +339,7 @@ class Rescaling(_Unseeded):
         self._allow_non_tensor_positional_args = True
         self.built = True
 
-    def call(self, inputs, seed=None):
+    def call(self, inputs: tf.Tensor | dict, seed: Seed = None) -> tf.Tensor | dict:
         # `seed` is the call convention of the other layers; nothing here is random.
         dtype = self.compute_dtype
         scale = tf.cast(self.scale, dtype)
@@ -352,7 +353,7 @@ class Rescaling(_Unseeded):
     def compute_output_shape(self, input_shape):
         return input_shape
 
-    def get_config(self):
+    def get_config(self) -> dict:
         config = super().get_config()
         config.update(
             {
@@ -363,7 +364,7 @@ class Rescaling(_Unseeded):
         return config
 
     @classmethod
-    def from_config(cls, config):
+    def from_config(cls, config: dict) -> Rescaling:
         config = dict(config)
         for key in ("scale", "offset"):
             config[key] = keras.saving.deserialize_keras_object(config[key])
@@ -396,7 +397,12 @@ class MaxNumBoundingBoxes(_Unseeded):
     supported_targets = IMAGE_TARGETS  # boxes cut or padded, the rest passed through
 
     def __init__(
-        self, max_number, fill_value=-1, bounding_box_format=None, data_format=None, **kwargs
+        self,
+        max_number: int,
+        fill_value: float = -1,
+        bounding_box_format: BoxFormat = None,
+        data_format: DataFormat = None,
+        **kwargs,
     ):
         super().__init__(**kwargs)
         self.max_number = check_size(self.__class__.__name__, "max_number", max_number)
@@ -427,7 +433,7 @@ class MaxNumBoundingBoxes(_Unseeded):
         values = tf.reshape(values, shape)
         return values if batched else values[0]
 
-    def call(self, inputs, seed=None):
+    def call(self, inputs: tf.Tensor | dict, seed: Seed = None) -> tf.Tensor | dict:
         # `seed` is the call convention of the other layers; nothing here is random.
         if not isinstance(inputs, dict):
             return tf.cast(inputs, self.compute_dtype)  # images, as Keras returns them
@@ -460,7 +466,7 @@ class MaxNumBoundingBoxes(_Unseeded):
             return shape
         return input_shape
 
-    def get_config(self):
+    def get_config(self) -> dict:
         config = super().get_config()
         config.update(
             {

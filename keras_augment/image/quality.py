@@ -11,6 +11,7 @@ import tensorflow as tf
 from keras_augment.core.base import BaseAugmentation
 from keras_augment.core.keras_protocol import keras_value
 from keras_augment.core.registry import register
+from keras_augment.core.types import DataFormat, Interpolation, Range, Seed, ValueRange
 from keras_augment.core.validation import (
     check_interpolation,
     check_value_range,
@@ -65,7 +66,14 @@ class RandomSharpness(BaseAugmentation):
         seed: integer seed.
     """
 
-    def __init__(self, factor, value_range=(0, 255), data_format=None, seed=None, **kwargs):
+    def __init__(
+        self,
+        factor: Range,
+        value_range: ValueRange = (0, 255),
+        data_format: DataFormat = None,
+        seed: Seed = None,
+        **kwargs,
+    ):
         super().__init__(seed=seed, data_format=data_format, **kwargs)
         name = self.__class__.__name__
         self.factor = parse_unit_range(name, "factor", factor)
@@ -77,7 +85,7 @@ class RandomSharpness(BaseAugmentation):
     def apply_images(self, images, params):
         return adjust_sharpness(images, 2.0 * params["factor"], self.value_range)
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {**super().get_config(), "factor": self.factor, "value_range": self.value_range}
 
 
@@ -122,12 +130,12 @@ class RandomGaussianBlur(BaseAugmentation):
 
     def __init__(
         self,
-        factor=1.0,
-        kernel_size=3,
-        sigma=1.0,
-        value_range=(0, 255),
-        data_format=None,
-        seed=None,
+        factor: Range = 1.0,
+        kernel_size: int | tuple[int, int] = 3,
+        sigma: Range = 1.0,
+        value_range: ValueRange = (0, 255),
+        data_format: DataFormat = None,
+        seed: Seed = None,
         **kwargs,
     ):
         super().__init__(seed=seed, data_format=data_format, **kwargs)
@@ -163,7 +171,7 @@ class RandomGaussianBlur(BaseAugmentation):
         out = tf.where(params["apply"][:, None, None, None], blurred, images)
         return _clip(out, self.value_range)
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {
             **super().get_config(),
             "factor": self.factor,
@@ -194,11 +202,11 @@ class RandomGaussianNoise(BaseAugmentation):
 
     def __init__(
         self,
-        stddev=0.1,
-        value_range=(0, 255),
-        clip=True,
-        seed=None,
-        data_format=None,
+        stddev: Range = 0.1,
+        value_range: ValueRange = (0, 255),
+        clip: bool = True,
+        seed: Seed = None,
+        data_format: DataFormat = None,
         **kwargs,
     ):
         super().__init__(seed=seed, data_format=data_format, **kwargs)
@@ -217,7 +225,7 @@ class RandomGaussianNoise(BaseAugmentation):
             images, params["stddev"], params["seed"], self.value_range, self.clip
         )
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {
             **super().get_config(),
             "stddev": self.stddev,
@@ -246,7 +254,12 @@ class RandomDownscale(BaseAugmentation):
     """
 
     def __init__(
-        self, scale=(0.25, 0.5), interpolation="bilinear", seed=None, data_format=None, **kwargs
+        self,
+        scale: Range = (0.25, 0.5),
+        interpolation: Interpolation = "bilinear",
+        seed: Seed = None,
+        data_format: DataFormat = None,
+        **kwargs,
     ):
         super().__init__(seed=seed, data_format=data_format, **kwargs)
         name = self.__class__.__name__
@@ -261,7 +274,7 @@ class RandomDownscale(BaseAugmentation):
     def apply_images(self, images, params):
         return downscale(images, params["scale"], self.interpolation)
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {
             **super().get_config(),
             "scale": self.scale,
@@ -293,7 +306,12 @@ class RandomJpegQuality(BaseAugmentation):
     """
 
     def __init__(
-        self, quality=(50, 100), value_range=(0, 255), seed=None, data_format=None, **kwargs
+        self,
+        quality: tuple[int, int] | list[int] = (50, 100),
+        value_range: ValueRange = (0, 255),
+        seed: Seed = None,
+        data_format: DataFormat = None,
+        **kwargs,
     ):
         super().__init__(seed=seed, data_format=data_format, **kwargs)
         name = self.__class__.__name__
@@ -318,5 +336,5 @@ class RandomJpegQuality(BaseAugmentation):
     def apply_images(self, images, params):
         return jpeg(images, params["quality"], self.value_range)
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {**super().get_config(), "quality": self.quality, "value_range": self.value_range}
