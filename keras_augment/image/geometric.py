@@ -699,7 +699,7 @@ class RandomPerspective(GeometricAugmentation):
 FIELD_GRID = 256
 
 
-def field_grid(height, width, cells: int = FIELD_GRID) -> tuple[int, int]:
+def field_grid(height: int | None, width: int | None, cells: int = FIELD_GRID) -> tuple[int, int]:
     """The static ``(rows, cols)`` of the grid an elastic field is drawn on.
 
     The image's own size when it has at most ``cells`` pixels per side;
@@ -714,7 +714,13 @@ def field_grid(height, width, cells: int = FIELD_GRID) -> tuple[int, int]:
     return max(1, round(height * cells / longer)), max(1, round(width * cells / longer))
 
 
-def elastic_field(noise, strength, max_strength: float, height, width) -> tf.Tensor:
+def elastic_field(
+    noise: tf.Tensor,
+    strength: tf.Tensor,
+    max_strength: float,
+    height: int | tf.Tensor,
+    width: int | tf.Tensor,
+) -> tf.Tensor:
     """The displacement field ``float32[batch, height, width, 2]`` of an elastic distortion.
 
     ``noise`` is white noise ``float32[batch, rows, cols, 2]`` on the grid of

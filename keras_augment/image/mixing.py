@@ -106,7 +106,13 @@ def points_in_boxes(points: tf.Tensor, boxes: tf.Tensor) -> tf.Tensor:
     return (row >= top) & (row < bottom) & (col >= left) & (col < right)
 
 
-def paste_box_targets(boxes, labels, partner, patch, min_visibility: float = 0.0):
+def paste_box_targets(
+    boxes: tf.Tensor,
+    labels: tf.Tensor,
+    partner: tf.Tensor,
+    patch: tf.Tensor,
+    min_visibility: float = 0.0,
+) -> tuple[tf.Tensor, tf.Tensor]:
     """Bounding boxes after CutMix: own boxes the patch leaves visible, the partner's inside it.
 
     Args:

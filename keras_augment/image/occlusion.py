@@ -28,7 +28,9 @@ from keras_augment.image.ops.masks import box_mask  # noqa: F401  (importable he
 # ----- kernels ---------------------------------------------------------------
 
 
-def erase_boxes(images: tf.Tensor, boxes: tf.Tensor, fill) -> tf.Tensor:
+def erase_boxes(
+    images: tf.Tensor, boxes: tf.Tensor, fill: float | list[float] | tf.Tensor
+) -> tf.Tensor:
     """Replaces the pixels inside each sample's boxes with ``fill``.
 
     Args:
@@ -48,7 +50,15 @@ def erase_boxes(images: tf.Tensor, boxes: tf.Tensor, fill) -> tf.Tensor:
     return tf.where(mask[..., None], fill, images)
 
 
-def grid_mask_pattern(height, width, unit_size, ratio, offset_y, offset_x, angle=0.0) -> tf.Tensor:
+def grid_mask_pattern(
+    height: int | tf.Tensor,
+    width: int | tf.Tensor,
+    unit_size: tf.Tensor,
+    ratio: tf.Tensor,
+    offset_y: tf.Tensor,
+    offset_x: tf.Tensor,
+    angle: float | tf.Tensor = 0.0,
+) -> tf.Tensor:
     """``bool[batch, height, width]``: true on the pixels GridMask removes.
 
     The plane is tiled with square units of side ``unit_size`` pixels
@@ -80,7 +90,13 @@ def grid_mask_pattern(height, width, unit_size, ratio, offset_y, offset_x, angle
 
 
 def grid_mask(
-    images: tf.Tensor, unit_size, ratio, offset_y, offset_x, angle=0.0, fill=0.0
+    images: tf.Tensor,
+    unit_size: tf.Tensor,
+    ratio: tf.Tensor,
+    offset_y: tf.Tensor,
+    offset_x: tf.Tensor,
+    angle: float | tf.Tensor = 0.0,
+    fill: float | list[float] | tf.Tensor = 0.0,
 ) -> tf.Tensor:
     """Removes a grid of squares from each image (GridMask, Chen et al. 2020).
 

@@ -219,7 +219,9 @@ ALL_OPS = {**KERAS_OPS, **PIL_OPS}
 # ----- the kernel every policy shares ---------------------------------------------
 
 
-def policy_matrix(op_indices: tf.Tensor, args: list, ops, height, width) -> tf.Tensor:
+def policy_matrix(
+    op_indices: tf.Tensor, args: list, ops: list, height: int | tf.Tensor, width: int | tf.Tensor
+) -> tf.Tensor:
     """``float32[batch, 3, 3]``: each sample's geometric choices multiplied into one matrix.
 
     Output-to-input, as the resampler takes it; the identity for a sample that

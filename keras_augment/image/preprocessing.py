@@ -33,7 +33,9 @@ from keras_augment.core.validation import check_choice, check_number, check_size
 _RESIZE_ONLY = ("bicubic", "lanczos3", "lanczos5", "area", "gaussian", "mitchellcubic")
 
 
-def pad_box(height, width, target_h: int, target_w: int):
+def pad_box(
+    height: int | tf.Tensor, width: int | tf.Tensor, target_h: int, target_w: int
+) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor]:
     """``(top, left, padded_h, padded_w)``: the image centred in the smallest box of the target
     aspect ratio that holds it (Keras' ``pad_to_aspect_ratio``)."""
     h = tf.cast(height, tf.int32)
@@ -45,7 +47,13 @@ def pad_box(height, width, target_h: int, target_w: int):
 
 
 def resize_matrix(
-    height, width, target_h: int, target_w: int, batch_size, crop=False, pad=False
+    height: int | tf.Tensor,
+    width: int | tf.Tensor,
+    target_h: int,
+    target_w: int,
+    batch_size: int | tf.Tensor,
+    crop: bool = False,
+    pad: bool = False,
 ) -> tf.Tensor:
     """``float32[batch, 3, 3]`` mapping a ``target_h x target_w`` output onto the input.
 
