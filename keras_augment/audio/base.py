@@ -38,11 +38,13 @@ from __future__ import annotations
 
 import functools
 import numbers
+from collections.abc import Callable
 
 import tensorflow as tf
 
 from keras_augment.core import random as ka_random
 from keras_augment.core.layer import AugmentationLayer
+from keras_augment.core.types import Range, Seed
 from keras_augment.core.validation import check_choice, parse_range
 
 RANK2_LAYOUTS = ("auto", "batch_time", "time_channels")
@@ -70,7 +72,7 @@ MAX_SAMPLE_RATE = 768_000.0
 SPEED_LIMITS = (1.0 / 16.0, 16.0)
 
 
-def check_sample_rate(layer: str, value) -> float:
+def check_sample_rate(layer: str, value: float) -> float:
     """A positive sample rate in Hz, at most ``MAX_SAMPLE_RATE``."""
     if (
         not isinstance(value, numbers.Real)
@@ -84,7 +86,7 @@ def check_sample_rate(layer: str, value) -> float:
     return float(value)
 
 
-def parse_speed_range(layer: str, name: str, value) -> tuple[float, float]:
+def parse_speed_range(layer: str, name: str, value: Range) -> tuple[float, float]:
     """A ``(low, high)`` speed or tempo factor range within ``SPEED_LIMITS``."""
     low, high = SPEED_LIMITS
     return parse_range(layer, name, value, low=low, high=high, symmetric=False)
@@ -186,7 +188,7 @@ class AudioAugmentation(AugmentationLayer):
         """The inference path on internal-layout float32 ``inputs``: unchanged."""
         return inputs
 
-    def prepare(self, inputs):
+    def prepare(self, inputs: tf.Tensor) -> tuple[tf.Tensor, Callable[[tf.Tensor], tf.Tensor]]:
         """``(float32 internal-layout inputs, restore)``; ``restore`` maps an output back.
 
         Checks the input as a call does; compositions use it to hold layers of this kind.
@@ -201,7 +203,7 @@ class AudioAugmentation(AugmentationLayer):
 
         return tf.cast(internal, tf.float32), restore
 
-    def call(self, inputs, training=True, seed=None):
+    def call(self, inputs: tf.Tensor, training: bool = True, seed: Seed = None) -> tf.Tensor:
         inputs = self._check_input(inputs)
         if 0 in inputs.shape:
             # No clips, no samples or no channels: nothing to augment (and the
@@ -232,7 +234,7 @@ class AudioAugmentation(AugmentationLayer):
             layout, lambda x, seed: self._augment_input(x, seed, layout), relax=relax
         )(inputs, seed)
 
-    def compute_output_shape(self, input_shape):
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
         return tuple(input_shape)
 
     def get_config(self) -> dict:

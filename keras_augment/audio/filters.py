@@ -20,6 +20,7 @@ from keras_augment.audio import dsp
 from keras_augment.audio.base import WaveformAugmentation, check_sample_rate
 from keras_augment.core.random import Sampler
 from keras_augment.core.registry import register
+from keras_augment.core.types import Range
 from keras_augment.core.validation import check_size, parse_range
 
 
@@ -65,7 +66,13 @@ class LowPassFilter(_Filter):
         seed, batchwise, rank2_layout: see :class:`WaveformAugmentation`.
     """
 
-    def __init__(self, cutoff_hz=(150.0, 7500.0), sample_rate: float = 16000, order=4, **kwargs):
+    def __init__(
+        self,
+        cutoff_hz: Range = (150.0, 7500.0),
+        sample_rate: float = 16000,
+        order: int = 4,
+        **kwargs,
+    ):
         super().__init__(sample_rate=sample_rate, order=order, **kwargs)
         self.cutoff_hz = self._cutoff_range("cutoff_hz", cutoff_hz)
 
@@ -92,7 +99,13 @@ class HighPassFilter(_Filter):
         seed, batchwise, rank2_layout: see :class:`WaveformAugmentation`.
     """
 
-    def __init__(self, cutoff_hz=(20.0, 2400.0), sample_rate: float = 16000, order=4, **kwargs):
+    def __init__(
+        self,
+        cutoff_hz: Range = (20.0, 2400.0),
+        sample_rate: float = 16000,
+        order: int = 4,
+        **kwargs,
+    ):
         super().__init__(sample_rate=sample_rate, order=order, **kwargs)
         self.cutoff_hz = self._cutoff_range("cutoff_hz", cutoff_hz)
 
@@ -128,10 +141,10 @@ class BandPassFilter(_Filter):
 
     def __init__(
         self,
-        center_hz=(200.0, 4000.0),
-        bandwidth_fraction=(0.5, 1.5),
+        center_hz: Range = (200.0, 4000.0),
+        bandwidth_fraction: Range = (0.5, 1.5),
         sample_rate: float = 16000,
-        order=4,
+        order: int = 4,
         **kwargs,
     ):
         super().__init__(sample_rate=sample_rate, order=order, **kwargs)

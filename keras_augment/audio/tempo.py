@@ -28,6 +28,7 @@ from keras_augment.audio.base import (
 )
 from keras_augment.core.random import Sampler
 from keras_augment.core.registry import register
+from keras_augment.core.types import Range
 from keras_augment.core.validation import parse_range
 
 
@@ -61,7 +62,12 @@ class SpeedChange(WaveformAugmentation):
         seed, batchwise, rank2_layout: see :class:`WaveformAugmentation`.
     """
 
-    def __init__(self, factor=None, factors=None, **kwargs):
+    def __init__(
+        self,
+        factor: Range | None = None,
+        factors: list[float] | tuple[float, ...] | None = None,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         name = self.__class__.__name__
         if factors is not None:
@@ -125,7 +131,7 @@ class TimeStretch(WaveformAugmentation):
         seed, batchwise, rank2_layout: see :class:`WaveformAugmentation`.
     """
 
-    def __init__(self, rate=(0.8, 1.25), sample_rate: float = 16000, **kwargs):
+    def __init__(self, rate: Range = (0.8, 1.25), sample_rate: float = 16000, **kwargs):
         super().__init__(**kwargs)
         name = self.__class__.__name__
         self.rate = parse_speed_range(name, "rate", rate)
@@ -160,7 +166,7 @@ class PitchShift(WaveformAugmentation):
         seed, batchwise, rank2_layout: see :class:`WaveformAugmentation`.
     """
 
-    def __init__(self, semitones=(-4.0, 4.0), sample_rate: float = 16000, **kwargs):
+    def __init__(self, semitones: Range = (-4.0, 4.0), sample_rate: float = 16000, **kwargs):
         super().__init__(**kwargs)
         name = self.__class__.__name__
         self.semitones = parse_range(name, "semitones", semitones, low=-48.0, high=48.0)

@@ -20,6 +20,7 @@ from keras_augment.audio.base import WaveformAugmentation, check_sample_rate
 from keras_augment.audio.io import clip_bank, load_wav_folder
 from keras_augment.core.random import Sampler, normal
 from keras_augment.core.registry import register
+from keras_augment.core.types import Range
 from keras_augment.core.validation import (
     check_choice,
     check_number,
@@ -115,8 +116,8 @@ class AddGaussianNoise(WaveformAugmentation):
 
     def __init__(
         self,
-        snr_db=(5.0, 40.0),
-        amplitude=None,
+        snr_db: Range = (5.0, 40.0),
+        amplitude: Range | None = None,
         color: str = "white",
         **kwargs,
     ):
@@ -196,7 +197,13 @@ class AddBackgroundNoise(WaveformAugmentation):
     # Arguments that may name a folder, refused in recipes unless allowed (see load_recipe).
     path_arguments = ("bank",)
 
-    def __init__(self, bank, snr_db=(3.0, 30.0), sample_rate: float = 16000, **kwargs):
+    def __init__(
+        self,
+        bank: str | os.PathLike | np.ndarray | list,
+        snr_db: Range = (3.0, 30.0),
+        sample_rate: float = 16000,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         name = self.__class__.__name__
         self.sample_rate = check_sample_rate(name, sample_rate)
@@ -247,7 +254,7 @@ class Gain(WaveformAugmentation):
         seed, batchwise, rank2_layout: see :class:`WaveformAugmentation`.
     """
 
-    def __init__(self, gain_db=(-12.0, 12.0), **kwargs):
+    def __init__(self, gain_db: Range = (-12.0, 12.0), **kwargs):
         super().__init__(**kwargs)
         self.gain_db = parse_db_range(self.__class__.__name__, "gain_db", gain_db)
 
@@ -308,7 +315,7 @@ class TimeShift(WaveformAugmentation):
 
     def __init__(
         self,
-        shift=0.2,
+        shift: Range = 0.2,
         unit: str = "fraction",
         mode: str = "roll",
         sample_rate: float | None = None,
@@ -375,8 +382,8 @@ class Reverb(WaveformAugmentation):
 
     def __init__(
         self,
-        impulse_responses=None,
-        rt60=(0.2, 0.8),
+        impulse_responses: str | os.PathLike | np.ndarray | list | None = None,
+        rt60: Range = (0.2, 0.8),
         sample_rate: float = 16000,
         **kwargs,
     ):
@@ -406,7 +413,7 @@ class Reverb(WaveformAugmentation):
             return {"index": sampler.integers(0, int(self._responses.shape[0]))}
         return {"rt60": sampler.uniform(*self.rt60), "noise_seed": sampler.seed()}
 
-    def responses(self, params: dict, batch_size) -> tf.Tensor:
+    def responses(self, params: dict, batch_size: int | tf.Tensor) -> tf.Tensor:
         """The impulse responses ``[batch, taps]`` that ``params`` select."""
         if "index" in params:
             return tf.gather(self._responses, params["index"])

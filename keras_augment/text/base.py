@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 
 import keras
 import tensorflow as tf
 
 from keras_augment.core.layer import AugmentationLayer
+from keras_augment.core.types import Seed
 
 _TRACED: dict = {}
 _TRACED_LOCK = threading.Lock()
@@ -87,7 +89,7 @@ class TextAugmentation(AugmentationLayer):
             )
         return strings
 
-    def augment(self, flat: tf.Tensor, seed=None) -> tf.Tensor:
+    def augment(self, flat: tf.Tensor, seed: Seed | tf.Tensor = None) -> tf.Tensor:
         """The training path on a ``tf.string[n]`` vector (``seed``: None for the next one)."""
         return self.augment_strings(flat, self.call_seed(seed))
 
@@ -95,7 +97,7 @@ class TextAugmentation(AugmentationLayer):
         """The inference path on a ``tf.string[n]`` vector."""
         return self.inference_strings(flat)
 
-    def prepare(self, inputs):
+    def prepare(self, inputs: tf.Tensor) -> tuple[tf.Tensor, Callable[[tf.Tensor], tf.Tensor]]:
         """``(tf.string[n] vector, restore)``; ``restore`` gives an output the input's shape.
 
         Checks the input as a call does; compositions use it to hold layers of this kind.
@@ -110,7 +112,7 @@ class TextAugmentation(AugmentationLayer):
 
         return tf.reshape(strings, [-1]), restore
 
-    def call(self, inputs, training=True, seed=None):
+    def call(self, inputs: tf.Tensor, training: bool = True, seed: Seed = None) -> tf.Tensor:
         flat, restore = self.prepare(inputs)
 
         def eager():
@@ -158,8 +160,10 @@ class TextAugmentation(AugmentationLayer):
                 _TRACED[key] = function
             return function
 
-    def compute_output_shape(self, input_shape):
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
         return tuple(input_shape) + tuple(self.variants_shape)
 
-    def compute_output_spec(self, inputs, training=True, seed=None):
+    def compute_output_spec(
+        self, inputs: keras.KerasTensor, training: bool = True, seed: Seed = None
+    ) -> keras.KerasTensor:
         return keras.KerasTensor(self.compute_output_shape(inputs.shape), dtype="string")

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import tensorflow as tf
 
 from keras_augment.core.random import split_seed, uniform01
 from keras_augment.core.registry import register
+from keras_augment.core.types import Seed
 from keras_augment.core.validation import check_number
 from keras_augment.text import ops
 from keras_augment.text.base import TextAugmentation
@@ -139,7 +142,13 @@ class RandomCharNoise(TextAugmentation):
         seed: integer seed, or ``None``.
     """
 
-    def __init__(self, rate: float = 0.05, operations=OPERATIONS, seed=None, **kwargs):
+    def __init__(
+        self,
+        rate: float = 0.05,
+        operations: Sequence[str] = OPERATIONS,
+        seed: Seed = None,
+        **kwargs,
+    ):
         super().__init__(seed=seed, **kwargs)
         name = self.__class__.__name__
         self.rate = check_number(name, "rate", rate, low=0.0, high=1.0)
@@ -153,7 +162,7 @@ class RandomCharNoise(TextAugmentation):
             )
         self.operations = tuple(dict.fromkeys(operations))
 
-    def augment_strings(self, strings, seed):
+    def augment_strings(self, strings: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
         return random_char_noise(strings, self.rate, self.operations, seed)
 
     def get_config(self) -> dict:

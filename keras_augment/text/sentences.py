@@ -6,6 +6,7 @@ import tensorflow as tf
 
 from keras_augment.core.random import split_seed, uniform01
 from keras_augment.core.registry import register
+from keras_augment.core.types import Seed
 from keras_augment.core.validation import check_number
 from keras_augment.text import ops
 from keras_augment.text.base import TextAugmentation
@@ -57,11 +58,11 @@ class SentenceShuffle(TextAugmentation):
         seed: integer seed, or ``None``.
     """
 
-    def __init__(self, rate: float = 1.0, seed=None, **kwargs):
+    def __init__(self, rate: float = 1.0, seed: Seed = None, **kwargs):
         super().__init__(seed=seed, **kwargs)
         self.rate = check_number(self.__class__.__name__, "rate", rate, low=0.0, high=1.0)
 
-    def augment_strings(self, strings, seed):
+    def augment_strings(self, strings: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
         return sentence_shuffle(strings, self.rate, seed)
 
     def get_config(self) -> dict:

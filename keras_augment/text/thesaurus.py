@@ -358,7 +358,7 @@ def _usage_domain_lemmas() -> frozenset:
 
 
 def thesaurus_mapping(
-    source=None,
+    source: str | os.PathLike | Mapping[str, Iterable[str]] | None = None,
     owner: str = "Thesaurus",
     *,
     stop_words: Iterable[str] | None = None,
@@ -409,7 +409,11 @@ def thesaurus_mapping(
     return mapping
 
 
-def load_thesaurus(source=None, owner: str = "Thesaurus", **filters) -> Thesaurus:
+def load_thesaurus(
+    source: str | os.PathLike | Mapping[str, Iterable[str]] | None = None,
+    owner: str = "Thesaurus",
+    **filters,
+) -> Thesaurus:
     """The :class:`Thesaurus` for a layer's arguments.
 
     ``source`` and the keyword ``filters`` (``stop_words``, ``decency_filter``,

@@ -25,6 +25,7 @@ import tensorflow as tf
 
 from keras_augment.core.random import split_seed, uniform01
 from keras_augment.core.registry import register
+from keras_augment.core.types import Seed
 from keras_augment.core.validation import check_number
 from keras_augment.text.base import TextAugmentation
 
@@ -294,7 +295,7 @@ class BackTranslation(TextAugmentation):
         source: str = "eng",
         pivot: str = "spa",
         rate: float = 1.0,
-        seed=None,
+        seed: Seed = None,
         **kwargs,
     ):
         super().__init__(seed=seed, **kwargs)
@@ -333,7 +334,7 @@ class BackTranslation(TextAugmentation):
         texts = [s.decode("utf-8", errors="replace") for s in strings.numpy()]
         return np.array([t.encode("utf-8") for t in self.back_translate(texts)], dtype=object)
 
-    def augment_strings(self, strings, seed):
+    def augment_strings(self, strings: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
         chosen = uniform01(tf.shape(strings), split_seed(seed, 1)) < self.rate
         at = tf.where(chosen)
         picked = tf.gather_nd(strings, at)

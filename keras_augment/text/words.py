@@ -16,12 +16,15 @@ all its variants, and string work is paid per word, never per operation.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterable, Mapping, Sequence
 from typing import NamedTuple
 
 import tensorflow as tf
 
 from keras_augment.core.random import split_seed, uniform01
 from keras_augment.core.registry import register
+from keras_augment.core.types import Seed
 from keras_augment.core.validation import check_number, check_size
 from keras_augment.text import ops
 from keras_augment.text.base import TextAugmentation
@@ -385,12 +388,12 @@ class _ThesaurusLayer(TextAugmentation):
 
     def __init__(
         self,
-        thesaurus=None,
-        stop_words=None,
+        thesaurus: str | os.PathLike | Mapping[str, Sequence[str]] | None = None,
+        stop_words: Iterable[str] | None = None,
         decency_filter: bool = True,
-        block_list=None,
+        block_list: Iterable[str] | None = None,
         same_pos: bool = False,
-        seed=None,
+        seed: Seed = None,
         **kwargs,
     ):
         super().__init__(seed=seed, **kwargs)
@@ -443,12 +446,12 @@ class _RateThesaurusLayer(_ThesaurusLayer):
     def __init__(
         self,
         rate: float = 0.1,
-        thesaurus=None,
-        stop_words=None,
+        thesaurus: str | os.PathLike | Mapping[str, Sequence[str]] | None = None,
+        stop_words: Iterable[str] | None = None,
         decency_filter: bool = True,
-        block_list=None,
+        block_list: Iterable[str] | None = None,
         same_pos: bool = False,
-        seed=None,
+        seed: Seed = None,
         **kwargs,
     ):
         super().__init__(
@@ -503,7 +506,7 @@ class SynonymReplacement(_RateThesaurusLayer):
     >>> layer(tf.constant(["The quick brown fox jumps over the lazy dog."]))
     """
 
-    def augment_strings(self, strings, seed):
+    def augment_strings(self, strings: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
         return synonym_replacement(strings, self._thesaurus, self.rate, seed)
 
 
@@ -524,7 +527,7 @@ class RandomInsertion(_RateThesaurusLayer):
         seed: integer seed, or ``None``.
     """
 
-    def augment_strings(self, strings, seed):
+    def augment_strings(self, strings: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
         return random_insertion(strings, self._thesaurus, self.rate, seed)
 
 
@@ -540,11 +543,11 @@ class RandomSwap(TextAugmentation):
         seed: integer seed, or ``None``.
     """
 
-    def __init__(self, rate: float = 0.1, seed=None, **kwargs):
+    def __init__(self, rate: float = 0.1, seed: Seed = None, **kwargs):
         super().__init__(seed=seed, **kwargs)
         self.rate = _check_rate(self.__class__.__name__, rate)
 
-    def augment_strings(self, strings, seed):
+    def augment_strings(self, strings: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
         return random_swap(strings, self.rate, seed)
 
     def get_config(self) -> dict:
@@ -566,11 +569,11 @@ class RandomDeletion(TextAugmentation):
         seed: integer seed, or ``None``.
     """
 
-    def __init__(self, rate: float = 0.1, seed=None, **kwargs):
+    def __init__(self, rate: float = 0.1, seed: Seed = None, **kwargs):
         super().__init__(seed=seed, **kwargs)
         self.rate = _check_rate(self.__class__.__name__, rate)
 
-    def augment_strings(self, strings, seed):
+    def augment_strings(self, strings: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
         return random_deletion(strings, self.rate, seed)
 
     def get_config(self) -> dict:
@@ -617,12 +620,12 @@ class EDA(_ThesaurusLayer):
         alpha_rs: float = 0.1,
         p_rd: float = 0.1,
         num_aug: int = 9,
-        thesaurus=None,
-        stop_words=None,
+        thesaurus: str | os.PathLike | Mapping[str, Sequence[str]] | None = None,
+        stop_words: Iterable[str] | None = None,
         decency_filter: bool = True,
-        block_list=None,
+        block_list: Iterable[str] | None = None,
         same_pos: bool = False,
-        seed=None,
+        seed: Seed = None,
         **kwargs,
     ):
         super().__init__(
@@ -636,7 +639,7 @@ class EDA(_ThesaurusLayer):
         self.num_aug = check_size(name, "num_aug", num_aug)
         self.variants_shape = (self.num_aug,)
 
-    def augment_strings(self, strings, seed):
+    def augment_strings(self, strings: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
         alphas = (self.alpha_sr, self.alpha_ri, self.alpha_rs, self.p_rd)
         return eda(strings, self._thesaurus, alphas, self.num_aug, seed)
 
