@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
+
+if TYPE_CHECKING:
+    import keras
+    import tensorflow as tf
+    from matplotlib.figure import Figure
 
 
 def _pyplot(function: str):
@@ -37,7 +44,13 @@ def _show(ax, image, title):
     ax.axis("off")
 
 
-def preview(augmentation, image, n: int = 10, columns: int = 4, path: str | None = None):
+def preview(
+    augmentation: keras.layers.Layer,
+    image: np.ndarray | tf.Tensor,
+    n: int = 10,
+    columns: int = 4,
+    path: str | None = None,
+) -> Figure:
     """Draws ``image`` and ``n`` augmented variants of it in a grid (the ten-dogs picture).
 
     Args:
@@ -70,7 +83,9 @@ def preview(augmentation, image, n: int = 10, columns: int = 4, path: str | None
     return fig
 
 
-def before_after(augmentation, images, path: str | None = None):
+def before_after(
+    augmentation: keras.layers.Layer, images: np.ndarray | tf.Tensor, path: str | None = None
+) -> Figure:
     """Shows a batch above its augmented version, one column per sample.
 
     Args:
@@ -98,7 +113,9 @@ def before_after(augmentation, images, path: str | None = None):
     return fig
 
 
-def preview_text(augmentation, sentence: str, n: int = 5, path: str | None = None):
+def preview_text(
+    augmentation: keras.layers.Layer, sentence: str, n: int = 5, path: str | None = None
+) -> Figure:
     """Draws a sentence and ``n`` augmented variants of it, one per line.
 
     Args:
@@ -150,7 +167,12 @@ def _log_spectrogram(waveform: np.ndarray, sample_rate: int) -> np.ndarray:
     return np.log10(np.abs(stft.numpy()) + 1e-6)
 
 
-def preview_audio(augmentation, waveform, sample_rate: int, path: str | None = None):
+def preview_audio(
+    augmentation: keras.layers.Layer,
+    waveform: np.ndarray | tf.Tensor,
+    sample_rate: int,
+    path: str | None = None,
+) -> Figure:
     """Draws a clip's waveform and spectrogram before and after augmentation.
 
     Args:

@@ -10,13 +10,14 @@ outside XLA a dynamic length works too.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import tensorflow as tf
 
 # ----- small helpers ---------------------------------------------------------
 
 
-def static_or_dynamic_length(waves: tf.Tensor, axis: int = 1):
+def static_or_dynamic_length(waves: tf.Tensor, axis: int = 1) -> int | tf.Tensor:
     """The static length of ``axis`` if known, else the dynamic one."""
     static = waves.shape[axis]
     return static if static is not None else tf.shape(waves)[axis]
@@ -43,14 +44,14 @@ def in_xla_context() -> bool:
     return control_flow_util.GraphOrParentsInXlaContext(ops.get_default_graph())
 
 
-def next_power_of_two(n) -> int | tf.Tensor:
+def next_power_of_two(n: int | tf.Tensor) -> int | tf.Tensor:
     if isinstance(n, int):
         return 1 << max(0, (n - 1).bit_length())
     exponent = tf.math.ceil(tf.math.log(tf.cast(n, tf.float32)) / math.log(2.0))
     return tf.cast(2.0**exponent, tf.int32)
 
 
-def fast_fft_length(n) -> int | tf.Tensor:
+def fast_fft_length(n: int | tf.Tensor) -> int | tf.Tensor:
     """The smallest length >= ``n`` whose only prime factors are 2, 3 and 5 (fast FFT sizes,
     often much shorter than the next power of two); a power of two for dynamic ``n``."""
     if not isinstance(n, int):
@@ -69,7 +70,7 @@ def fast_fft_length(n) -> int | tf.Tensor:
     return best
 
 
-def root_mean_square(x: tf.Tensor, axis, keepdims: bool = False) -> tf.Tensor:
+def root_mean_square(x: tf.Tensor, axis: int | list[int], keepdims: bool = False) -> tf.Tensor:
     """``sqrt(mean(x ** 2))`` over ``axis``: one reduction op (EuclideanNorm) on the CPU
     kernels, where squaring first would cost a pass; square, mean and root under XLA (which
     has no EuclideanNorm kernel and fuses the three)."""
@@ -102,7 +103,12 @@ def _per_clip(values: tf.Tensor, rank: int) -> tf.Tensor:
 # ----- frequency-domain filtering ------------------------------------------
 
 
-def frequency_response(waves: tf.Tensor, gain_fn, sample_rate: float, margin=None):
+def frequency_response(
+    waves: tf.Tensor,
+    gain_fn: Callable[[tf.Tensor], tf.Tensor],
+    sample_rate: float,
+    margin: int | tf.Tensor | None = None,
+) -> tf.Tensor:
     """Multiplies each clip's spectrum by a real, per-clip gain (a zero-phase filter).
 
     ``gain_fn(freqs_hz)`` receives the bin frequencies ``float32[bins]`` and
@@ -134,14 +140,18 @@ def butterworth_highpass_gain(freqs: tf.Tensor, cutoff: tf.Tensor, order: int) -
     return tf.math.rsqrt(1.0 + tf.pow(ratio, 2.0 * order))
 
 
-def lowpass(waves: tf.Tensor, cutoff_hz: tf.Tensor, sample_rate: float, order: int = 4):
+def lowpass(
+    waves: tf.Tensor, cutoff_hz: tf.Tensor, sample_rate: float, order: int = 4
+) -> tf.Tensor:
     """Zero-phase Butterworth-magnitude low-pass with a per-clip cut-off (Hz)."""
     return frequency_response(
         waves, lambda f: butterworth_lowpass_gain(f, cutoff_hz, order), sample_rate
     )
 
 
-def highpass(waves: tf.Tensor, cutoff_hz: tf.Tensor, sample_rate: float, order: int = 4):
+def highpass(
+    waves: tf.Tensor, cutoff_hz: tf.Tensor, sample_rate: float, order: int = 4
+) -> tf.Tensor:
     """Zero-phase Butterworth-magnitude high-pass with a per-clip cut-off (Hz)."""
     return frequency_response(
         waves, lambda f: butterworth_highpass_gain(f, cutoff_hz, order), sample_rate
@@ -150,7 +160,7 @@ def highpass(waves: tf.Tensor, cutoff_hz: tf.Tensor, sample_rate: float, order: 
 
 def bandpass(
     waves: tf.Tensor, low_hz: tf.Tensor, high_hz: tf.Tensor, sample_rate: float, order: int = 4
-):
+) -> tf.Tensor:
     """A high-pass at ``low_hz`` times a low-pass at ``high_hz`` (per-clip edges, Hz)."""
 
     def gain(f):
@@ -194,7 +204,10 @@ def _channel_rms(noise: tf.Tensor) -> tf.Tensor:
 
 
 def add_scaled_noise(
-    waves: tf.Tensor, noise: tf.Tensor, level: tf.Tensor | None = None, snr_db=None
+    waves: tf.Tensor,
+    noise: tf.Tensor,
+    level: tf.Tensor | None = None,
+    snr_db: tf.Tensor | None = None,
 ) -> tf.Tensor:
     """Adds ``noise`` rescaled, per clip and channel, to RMS ``level`` (``float32[batch]``).
 
@@ -232,7 +245,7 @@ def antialias_cutoff(factor: tf.Tensor) -> tf.Tensor:
 
 
 def resample_linear(
-    waves: tf.Tensor, factor: tf.Tensor, out_length, antialias: bool = True
+    waves: tf.Tensor, factor: tf.Tensor, out_length: int | tf.Tensor, antialias: bool = True
 ) -> tf.Tensor:
     """Reads each clip at ``factor`` times normal speed: ``out[t] = in[t * factor]``.
 
@@ -309,7 +322,11 @@ def _strictly_lower(size) -> tf.Tensor:
 
 
 def phase_vocoder(
-    waves: tf.Tensor, rate: tf.Tensor, out_length, frame_length: int = 512, lowpass_cutoff=None
+    waves: tf.Tensor,
+    rate: tf.Tensor,
+    out_length: int | tf.Tensor,
+    frame_length: int = 512,
+    lowpass_cutoff: tf.Tensor | None = None,
 ) -> tf.Tensor:
     """Changes each clip's tempo by ``rate`` (> 1 faster) and keeps its pitch.
 

@@ -48,7 +48,9 @@ def load_wav_folder(layer: str, folder: str, sample_rate: float) -> list[np.ndar
     return clips
 
 
-def clip_bank(layer: str, name: str, clips) -> tuple[np.ndarray, np.ndarray]:
+def clip_bank(
+    layer: str, name: str, clips: np.ndarray | tf.Tensor | list[np.ndarray]
+) -> tuple[np.ndarray, np.ndarray]:
     """Packs clips of any lengths into ``(float32[n, longest] zero-padded, int32[n] lengths)``.
 
     ``clips`` is a list of 1-D arrays or a 1-D or 2-D array (rows are clips).

@@ -32,7 +32,7 @@ POLICIES = {
 # ----- kernels ---------------------------------------------------------------
 
 
-def band_mask(size, starts: tf.Tensor, widths: tf.Tensor) -> tf.Tensor:
+def band_mask(size: int | tf.Tensor, starts: tf.Tensor, widths: tf.Tensor) -> tf.Tensor:
     """``bool[batch, size]``: true inside any of the bands ``[start, start + width)``.
 
     ``starts`` and ``widths`` are ``int32[batch, count]``.
@@ -42,13 +42,17 @@ def band_mask(size, starts: tf.Tensor, widths: tf.Tensor) -> tf.Tensor:
     return tf.reduce_any(inside, axis=1)
 
 
-def mask_time(spectrograms, starts, widths, mask_value: float = 0.0) -> tf.Tensor:
+def mask_time(
+    spectrograms: tf.Tensor, starts: tf.Tensor, widths: tf.Tensor, mask_value: float = 0.0
+) -> tf.Tensor:
     """Sets the frames of the bands (``int32[batch, count]``) to ``mask_value``."""
     mask = band_mask(tf.shape(spectrograms)[1], starts, widths)[:, :, None]
     return tf.where(mask, tf.cast(mask_value, spectrograms.dtype), spectrograms)
 
 
-def mask_frequency(spectrograms, starts, widths, mask_value: float = 0.0) -> tf.Tensor:
+def mask_frequency(
+    spectrograms: tf.Tensor, starts: tf.Tensor, widths: tf.Tensor, mask_value: float = 0.0
+) -> tf.Tensor:
     """Sets the frequency bins of the bands (``int32[batch, count]``) to ``mask_value``."""
     mask = band_mask(tf.shape(spectrograms)[2], starts, widths)[:, None, :]
     return tf.where(mask, tf.cast(mask_value, spectrograms.dtype), spectrograms)
@@ -79,7 +83,9 @@ def warp_time(spectrograms: tf.Tensor, source: tf.Tensor, target: tf.Tensor) -> 
 # ----- parameter drawing (shared by the layers and SpecAugment) ---------------
 
 
-def draw_bands(sampler: Sampler, size, max_width, count: int):
+def draw_bands(
+    sampler: Sampler, size: int | tf.Tensor, max_width: int | tf.Tensor, count: int
+) -> tuple[tf.Tensor, tf.Tensor]:
     """``count`` bands per sample: widths uniform in ``[0, max_width]``, starts inside ``size``.
 
     ``max_width`` may be a tensor (e.g. capped by a fraction of the size).
@@ -92,7 +98,9 @@ def draw_bands(sampler: Sampler, size, max_width, count: int):
     return starts, widths
 
 
-def draw_warp(sampler: Sampler, frames, max_warp: int):
+def draw_warp(
+    sampler: Sampler, frames: int | tf.Tensor, max_warp: int
+) -> tuple[tf.Tensor, tf.Tensor]:
     """The warp of one spectrogram per sample: ``(source, target)`` frames, ``float32[batch]``.
 
     ``source`` is uniform in ``(W, frames - 1 - W)`` and moves by a distance

@@ -100,7 +100,7 @@ class SpeedChange(WaveformAugmentation):
         return config
 
 
-def check_factor_list(layer: str, factors) -> tuple[float, ...]:
+def check_factor_list(layer: str, factors: list[float] | tuple[float, ...]) -> tuple[float, ...]:
     """A non-empty list of positive speed factors."""
     values = list(factors) if isinstance(factors, (list, tuple)) else None
     if (

@@ -80,7 +80,7 @@ def shift_time(waves: tf.Tensor, shift: tf.Tensor, roll: bool) -> tf.Tensor:
 
 
 def bank_excerpts(
-    bank: tf.Tensor, lengths: tf.Tensor, index: tf.Tensor, start: tf.Tensor, length
+    bank: tf.Tensor, lengths: tf.Tensor, index: tf.Tensor, start: tf.Tensor, length: int | tf.Tensor
 ) -> tf.Tensor:
     """Excerpts ``[batch, length]`` of the bank's clips ``index`` from sample ``start`` on.
 

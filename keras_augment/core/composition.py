@@ -15,6 +15,8 @@ which is both faster and sharper.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 import keras
 import tensorflow as tf
 
@@ -31,6 +33,7 @@ from keras_augment.core.layer import common_kind
 from keras_augment.core.random import split_seed
 from keras_augment.core.registry import register
 from keras_augment.core.resample import resample
+from keras_augment.core.types import DataFormat, Seed
 from keras_augment.core.validation import check_number
 
 # Image sizes used to learn, at construction, how a layer changes the size.
@@ -42,7 +45,9 @@ PRESERVING = "preserving"
 # ----- helpers a reader can call alone ------------------------------------------------
 
 
-def select_per_sample(choose: tf.Tensor, if_true, if_false):
+def select_per_sample(
+    choose: tf.Tensor, if_true: tf.Tensor | None, if_false: tf.Tensor | None
+) -> tf.Tensor | None:
     """Per sample, ``if_true`` where ``choose`` (``bool[batch]``) holds, else ``if_false``.
 
     Works for images ``[batch, ...]`` and labels of any rank; ``None`` passes
@@ -85,7 +90,7 @@ def select_batches(choose: tf.Tensor, if_true: Batch, if_false: Batch) -> Batch:
     return Batch(images, matrix=matrix, batchwise=if_true.batchwise, **fields)
 
 
-def categorical_from_uniform(u: tf.Tensor, weights) -> tf.Tensor:
+def categorical_from_uniform(u: tf.Tensor, weights: Sequence[float]) -> tf.Tensor:
     """``int32`` indices drawn with probabilities ``weights`` (normalised) from uniforms ``u``."""
     weights = [float(w) for w in weights]
     total = sum(weights)
@@ -109,7 +114,7 @@ def permutation_supersequence(k: int) -> list[int]:
     return list(range(k)) * (k - 1) + [0]
 
 
-def part_seed(seed, index: int):
+def part_seed(seed: tf.Tensor | None, index: int) -> tf.Tensor | None:
     """The call-time seed of part ``index`` of a composition (None stays None).
 
     Part 0 is the composition's own decisions, part ``i + 1`` a wrapped layer's run.
@@ -117,7 +122,7 @@ def part_seed(seed, index: int):
     return None if seed is None else split_seed(seed, index)
 
 
-def size_behaviour(layer) -> str | tuple[int, int] | None:
+def size_behaviour(layer: BaseAugmentation) -> str | tuple[int, int] | None:
     """``"preserving"``, a fixed ``(height, width)``, or None when the output size depends on the input otherwise."""
     outs = [tuple(layer.output_image_size(h, w)) for h, w in _PROBE_SIZES]
     if outs == [tuple(s) for s in _PROBE_SIZES]:
@@ -155,7 +160,7 @@ class OtherKinds:
     def _wrapped(self) -> list:
         raise NotImplementedError
 
-    def prepare(self, inputs):
+    def prepare(self, inputs: tf.Tensor) -> tuple[tf.Tensor, Callable[[tf.Tensor], tf.Tensor]]:
         return self._wrapped()[0].prepare(inputs)
 
     def _call_other_kind(self, inputs, training, seed):
@@ -173,17 +178,23 @@ class OtherKinds:
             )
         )
 
-    def call(self, inputs, training=True, seed=None, return_params=False):
+    def call(
+        self,
+        inputs: tf.Tensor | dict,
+        training: bool = True,
+        seed: Seed = None,
+        return_params: bool = False,
+    ) -> tf.Tensor | dict | tuple:
         if self.augments == "image":
             return super().call(inputs, training=training, seed=seed, return_params=return_params)
         return self._call_other_kind(inputs, training, seed)
 
-    def compute_output_shape(self, input_shape):
+    def compute_output_shape(self, input_shape: tuple | dict) -> tuple | dict:
         if self.augments == "image":
             return super().compute_output_shape(input_shape)
         return self._wrapped()[0].compute_output_shape(input_shape)
 
-    def compute_output_spec(self, *args, **kwargs):
+    def compute_output_spec(self, *args: object, **kwargs):
         if self.augments == "image":
             return super().compute_output_spec(*args, **kwargs)
         inputs = args[0] if args else kwargs["inputs"]
@@ -331,7 +342,13 @@ class RandomApply(_Composition):
     """
 
     def __init__(
-        self, layer, rate: float = 0.5, seed=None, batchwise=False, data_format=None, **kwargs
+        self,
+        layer: keras.layers.Layer,
+        rate: float = 0.5,
+        seed: Seed = None,
+        batchwise: bool = False,
+        data_format: DataFormat = None,
+        **kwargs,
     ):
         super().__init__(seed=seed, batchwise=batchwise, data_format=data_format, **kwargs)
         self.layer = self._check_layers([layer], "layer")[0]
@@ -341,10 +358,10 @@ class RandomApply(_Composition):
     def _wrapped(self):
         return [self.layer]
 
-    def get_params(self, sampler, batch):
+    def get_params(self, sampler: ka_random.Sampler, batch: Batch | None) -> dict:
         return {"apply": sampler.bernoulli(self.rate)}
 
-    def augment_batch(self, batch: Batch, seed=None) -> Batch:
+    def augment_batch(self, batch: Batch, seed: tf.Tensor | None = None) -> Batch:
         apply = self.draw_params(batch, part_seed(seed, 0))["apply"]
         augmented = self.layer.augment_batch(batch, part_seed(seed, 1))
         kept = self.layer.infer_batch(batch)
@@ -353,20 +370,20 @@ class RandomApply(_Composition):
     def infer_batch(self, batch: Batch) -> Batch:
         return self.layer.infer_batch(batch)
 
-    def augment(self, x, seed=None):
+    def augment(self, x: tf.Tensor, seed: tf.Tensor | None = None) -> tf.Tensor:
         apply = self._decisions(x, seed)["apply"]
         return select_per_sample(apply, self.layer.augment(x, part_seed(seed, 1)), self.infer(x))
 
-    def infer(self, x):
+    def infer(self, x: tf.Tensor) -> tf.Tensor:
         return self.layer.infer(x)
 
-    def get_config(self):
+    def get_config(self) -> dict:
         config = super().get_config()
         config.update({"layer": keras.saving.serialize_keras_object(self.layer), "rate": self.rate})
         return config
 
     @classmethod
-    def from_config(cls, config):
+    def from_config(cls, config: dict) -> _Composition:
         config = dict(config)
         config["layer"] = keras.saving.deserialize_keras_object(config["layer"])
         return cls(**config)
@@ -394,7 +411,13 @@ class RandomChoice(_Composition):
     """
 
     def __init__(
-        self, layers, weights=None, seed=None, batchwise=False, data_format=None, **kwargs
+        self,
+        layers: Sequence[keras.layers.Layer],
+        weights: Sequence[float] | None = None,
+        seed: Seed = None,
+        batchwise: bool = False,
+        data_format: DataFormat = None,
+        **kwargs,
     ):
         super().__init__(seed=seed, batchwise=batchwise, data_format=data_format, **kwargs)
         name = self.__class__.__name__
@@ -422,14 +445,14 @@ class RandomChoice(_Composition):
     def _wrapped(self):
         return self.layers
 
-    def output_image_size(self, height, width):
+    def output_image_size(self, height: int, width: int) -> tuple[int, int]:
         return self.layers[0].output_image_size(height, width)
 
-    def get_params(self, sampler, batch):
+    def get_params(self, sampler: ka_random.Sampler, batch: Batch | None) -> dict:
         weights = self.choice_weights or [1.0] * len(self.layers)
         return {"choice": categorical_from_uniform(sampler.uniform(0.0, 1.0), weights)}
 
-    def augment_batch(self, batch: Batch, seed=None) -> Batch:
+    def augment_batch(self, batch: Batch, seed: tf.Tensor | None = None) -> Batch:
         choice = self.draw_params(batch, part_seed(seed, 0))["choice"]
         if self._sampling is not None:
             return self._choose_matrices(choice, batch, seed)
@@ -443,11 +466,11 @@ class RandomChoice(_Composition):
             out = y if out is None else select(tf.equal(choice, j), y, out)
         return out
 
-    def augment(self, x, seed=None):
+    def augment(self, x: tf.Tensor, seed: tf.Tensor | None = None) -> tf.Tensor:
         choice = self._decisions(x, seed)["choice"]
         return self._choose(choice, x, seed, _run_internal, select_per_sample)
 
-    def infer(self, x):
+    def infer(self, x: tf.Tensor) -> tf.Tensor:
         return self.layers[0].infer(x)
 
     def _choose_matrices(self, choice, batch: Batch, seed) -> Batch:
@@ -475,13 +498,13 @@ class RandomChoice(_Composition):
     def infer_batch(self, batch: Batch) -> Batch:
         return self.layers[0].infer_batch(batch)
 
-    def get_config(self):
+    def get_config(self) -> dict:
         config = super().get_config()
         config.update({"layers": self._serialize(self.layers), "weights": self.choice_weights})
         return config
 
     @classmethod
-    def from_config(cls, config):
+    def from_config(cls, config: dict) -> _Composition:
         config = dict(config)
         config["layers"] = cls._deserialize(config["layers"])
         return cls(**config)
@@ -515,7 +538,14 @@ class RandomOrder(_Composition):
         data_format: ``"channels_last"`` or ``"channels_first"``.
     """
 
-    def __init__(self, layers, seed=None, batchwise=False, data_format=None, **kwargs):
+    def __init__(
+        self,
+        layers: Sequence[keras.layers.Layer],
+        seed: Seed = None,
+        batchwise: bool = False,
+        data_format: DataFormat = None,
+        **kwargs,
+    ):
         super().__init__(seed=seed, batchwise=batchwise, data_format=data_format, **kwargs)
         self.layers = self._check_layers(layers, "layers")
         self._sampling = self._geometric_options(self.layers)
@@ -528,17 +558,17 @@ class RandomOrder(_Composition):
     def _wrapped(self):
         return self.layers
 
-    def output_image_size(self, height, width):
+    def output_image_size(self, height: int, width: int) -> tuple[int, int]:
         for layer in self.layers:
             height, width = layer.output_image_size(height, width)
         return height, width
 
-    def get_params(self, sampler, batch):
+    def get_params(self, sampler: ka_random.Sampler, batch: Batch | None) -> dict:
         k = len(self.layers)
         keys = sampler.uniform(0.0, 1.0, extra_shape=(k,))
         return {"order": tf.argsort(keys, axis=1, stable=True)}
 
-    def augment_batch(self, batch: Batch, seed=None) -> Batch:
+    def augment_batch(self, batch: Batch, seed: tf.Tensor | None = None) -> Batch:
         order = self.draw_params(batch, part_seed(seed, 0))["order"]
         if self._sampling is not None:
             return self._ordered_matrices(order, batch, seed)
@@ -556,11 +586,11 @@ class RandomOrder(_Composition):
             position += tf.cast(take, position.dtype)
         return x
 
-    def augment(self, x, seed=None):
+    def augment(self, x: tf.Tensor, seed: tf.Tensor | None = None) -> tf.Tensor:
         order = self._decisions(x, seed)["order"]
         return self._ordered_steps(order, x, seed, _run_internal, select_per_sample)
 
-    def infer(self, x):
+    def infer(self, x: tf.Tensor) -> tf.Tensor:
         for layer in self.layers:
             x = layer.infer(x)
         return x
@@ -615,13 +645,13 @@ class RandomOrder(_Composition):
             batch = layer.infer_batch(batch)
         return batch
 
-    def get_config(self):
+    def get_config(self) -> dict:
         config = super().get_config()
         config["layers"] = self._serialize(self.layers)
         return config
 
     @classmethod
-    def from_config(cls, config):
+    def from_config(cls, config: dict) -> _Composition:
         config = dict(config)
         config["layers"] = cls._deserialize(config["layers"])
         return cls(**config)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import keras
 import tensorflow as tf
 
@@ -24,9 +26,10 @@ from keras_augment.core.layer import AugmentationLayer, common_kind
 from keras_augment.core.random import split_seed
 from keras_augment.core.registry import register
 from keras_augment.core.resample import resample
+from keras_augment.core.types import DataFormat, Seed
 
 
-def fusable_runs(layers) -> list[list]:
+def fusable_runs(layers: Sequence[keras.layers.Layer]) -> list[list]:
     """Splits ``layers`` into runs: geometric layers that can share one resample, or single layers.
 
     A run continues while layers are geometric and sample the same way
@@ -115,7 +118,9 @@ class Pipeline(OtherKinds, BaseAugmentation):
 
     layer_kind = "composition"
 
-    def __init__(self, layers, data_format=None, **kwargs):
+    def __init__(
+        self, layers: Sequence[keras.layers.Layer], data_format: DataFormat = None, **kwargs
+    ):
         kwargs.pop("seed", None)
         kwargs.pop("batchwise", None)
         super().__init__(data_format=data_format, **kwargs)
@@ -144,12 +149,12 @@ class Pipeline(OtherKinds, BaseAugmentation):
     def _wrapped(self) -> list:
         return self.layers
 
-    def augment(self, x, seed=None):
+    def augment(self, x: tf.Tensor, seed: tf.Tensor | None = None) -> tf.Tensor:
         for i, layer in enumerate(self.layers):
             x = layer.augment(x, None if seed is None else split_seed(seed, i))
         return x
 
-    def infer(self, x):
+    def infer(self, x: tf.Tensor) -> tf.Tensor:
         for layer in self.layers:
             x = layer.infer(x)
         return x
@@ -168,7 +173,7 @@ class Pipeline(OtherKinds, BaseAugmentation):
             )
         return next(iter(formats.values()), None)
 
-    def output_image_size(self, height, width):
+    def output_image_size(self, height: int, width: int) -> tuple[int, int]:
         for layer in self.layers:
             if isinstance(layer, BaseAugmentation):
                 height, width = layer.output_image_size(height, width)
@@ -244,7 +249,7 @@ class Pipeline(OtherKinds, BaseAugmentation):
         )
         return moved.replace(images=last.finalize_images(images), params=None)
 
-    def augment_batch(self, batch: Batch, seed=None) -> Batch:
+    def augment_batch(self, batch: Batch, seed: tf.Tensor | None = None) -> Batch:
         # With a call-time seed, layer i draws from fold_in(seed, i); otherwise
         # each layer uses its own counter.
         seeds = {
@@ -266,7 +271,7 @@ class Pipeline(OtherKinds, BaseAugmentation):
     def geometric_layers(self) -> list:
         return [layer for layer in self.layers if isinstance(layer, GeometricAugmentation)]
 
-    def inverse(self, outputs, params: dict):
+    def inverse(self, outputs: tf.Tensor | dict, params: dict) -> tf.Tensor | dict:
         """Maps the pipeline's outputs back onto its inputs' grid (see ``GeometricAugmentation.inverse``).
 
         Only the geometry is undone: images are resampled bilinearly (zeros
@@ -283,7 +288,7 @@ class Pipeline(OtherKinds, BaseAugmentation):
                 batch = self._foreign(layer, batch, False)
         return batch
 
-    def get_config(self):
+    def get_config(self) -> dict:
         config = super().get_config()
         config.pop("seed")
         config.pop("batchwise")
@@ -291,7 +296,7 @@ class Pipeline(OtherKinds, BaseAugmentation):
         return config
 
     @classmethod
-    def from_config(cls, config):
+    def from_config(cls, config: dict) -> Pipeline:
         config = dict(config)
         layers = config.get("layers")
         if not isinstance(layers, (list, tuple)):
@@ -302,7 +307,14 @@ class Pipeline(OtherKinds, BaseAugmentation):
         config["layers"] = [keras.saving.deserialize_keras_object(c) for c in layers]
         return cls(**config)
 
-    def call(self, inputs, training=True, seed=None, return_params=False, mask=None):
+    def call(
+        self,
+        inputs: tf.Tensor | dict,
+        training: bool = True,
+        seed: Seed = None,
+        return_params: bool = False,
+        mask: tf.Tensor | None = None,
+    ) -> tf.Tensor | dict | tuple:
         ours = any(isinstance(layer, AugmentationLayer) for layer in self.layers)
         if ours or isinstance(inputs, dict):
             return super().call(inputs, training=training, seed=seed, return_params=return_params)

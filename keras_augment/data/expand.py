@@ -113,7 +113,7 @@ def _in_source_format(png: bytes, suffix: str) -> bytes:
     return out.getvalue()
 
 
-def find_masks(sources, src_root: Path, masks_root: Path) -> list[Path]:
+def find_masks(sources: list[tuple[str, Path]], src_root: Path, masks_root: Path) -> list[Path]:
     """The mask of every source: same relative folder and file stem under ``masks_root``.
 
     Any image suffix will do for the mask (PNG is usual); a source without a mask is a
