@@ -176,3 +176,8 @@ def test_api_reference_documents_every_exported_layer(site):
     documented = {i.rsplit(".", 1)[-1] for i in ids if i.startswith("keras_augment.")}
     missing = sorted({i.name for i in ka.registered_layers()} - documented)
     assert not missing, f"exported layers missing from the API reference: {missing}"
+
+
+def test_the_site_names_the_package_version(site):
+    """The version shown in the docs comes from the package's one source."""
+    assert f"keras_augment {ka.__version__}" in (site / "index.html").read_text(encoding="utf-8")
