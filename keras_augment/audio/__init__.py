@@ -14,6 +14,7 @@ from keras_augment.audio.base import (
     SpectrogramAugmentation,
     WaveformAugmentation,
 )
+from keras_augment.audio.distortion import ClippingDistortion, TanhDistortion
 from keras_augment.audio.filters import BandPassFilter, HighPassFilter, LowPassFilter
 from keras_augment.audio.io import load_wav
 from keras_augment.audio.spectrogram import (
@@ -37,6 +38,7 @@ __all__ = [
     "AddGaussianNoise",
     "AudioAugmentation",
     "BandPassFilter",
+    "ClippingDistortion",
     "FrequencyMasking",
     "Gain",
     "HighPassFilter",
@@ -47,6 +49,7 @@ __all__ = [
     "SpecAugment",
     "SpectrogramAugmentation",
     "SpeedChange",
+    "TanhDistortion",
     "TimeMasking",
     "TimeShift",
     "TimeStretch",

@@ -474,3 +474,31 @@ def synthetic_room_response(
     response = impulse + 0.1 * tail
     energy = tf.sqrt(tf.reduce_sum(tf.square(response), axis=1, keepdims=True))
     return response / energy
+
+
+# ----- levels and order statistics -------------------------------------------
+
+
+def percentile(values: tf.Tensor, q: tf.Tensor) -> tf.Tensor:
+    """The ``q``-th percentile (``float32[batch]``, in ``[0, 100]``) of each row of ``values``
+    ``[batch, n]``: linear interpolation between the two nearest ranks (NumPy's default)."""
+    ordered = tf.sort(values, axis=1)
+    last = tf.cast(tf.shape(values)[1] - 1, tf.float32)
+    position = tf.clip_by_value(q, 0.0, 100.0) / 100.0 * last
+    below = tf.floor(position)
+    frac = position - below
+    below = tf.cast(below, tf.int32)
+    above = tf.minimum(below + 1, tf.cast(last, tf.int32))
+    low = tf.gather(ordered, below, axis=1, batch_dims=1)
+    high = tf.gather(ordered, above, axis=1, batch_dims=1)
+    return low + frac * (high - low)
+
+
+def clip_samples(waves: tf.Tensor) -> tf.Tensor:
+    """Every sample of each clip (all channels) in one row: ``[batch, time * channels]``."""
+    return tf.reshape(waves, [tf.shape(waves)[0], -1])
+
+
+def peak(waves: tf.Tensor) -> tf.Tensor:
+    """The largest absolute sample of each clip over time and channels: ``float32[batch]``."""
+    return tf.reduce_max(tf.abs(waves), axis=[1, 2])

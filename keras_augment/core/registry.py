@@ -11,7 +11,8 @@ Kinds and families:
 
 * ``"image"``: ``geometric``, ``color``, ``quality``, ``occlusion``,
   ``mixing``, ``policies``, ``preprocessing``;
-* ``"audio"``: ``waveform``, ``tempo``, ``filters``, ``spectrogram``;
+* ``"audio"``: ``waveform``, ``tempo``, ``filters``, ``distortion``, ``levels``,
+  ``codecs``, ``room``, ``spectrogram``;
 * ``"text"``: ``words``, ``sentences``, ``characters``, ``translation``;
 * ``"composition"``: ``RandomApply``, ``RandomChoice``, ``RandomOrder`` and
   ``Pipeline`` (family ``"composition"``). They wrap other layers and are not
