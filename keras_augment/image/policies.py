@@ -289,14 +289,7 @@ def apply_policy_ops(
     moves = tf.reduce_any(valid & tf.gather(is_geometric, clipped), axis=1)
     size = tf.stack([height, width])
 
-    # Branch 0 leaves the image as it is; branch j + 1 is the j-th colour operation.
-    colour = [op for op in ops if op.color is not None]
-    branch_of_op, j = [], 0
-    for op in ops:
-        if op.color is not None:
-            j += 1
-        branch_of_op.append(j if op.color is not None else 0)
-    branches = tf.where(valid, tf.gather(branch_of_op, clipped), 0)
+    colour, branches = _colour_branches(ops, valid, clipped)
 
     if geometric:
         # One vectorised pass: compiles far faster than a resample inside the loop.
@@ -583,6 +576,53 @@ def mix_chains(
     return tf.clip_by_value(m * images + (1.0 - m) * mixed, value_range[0], value_range[1])
 
 
+def _colour_branches(ops: list, valid: tf.Tensor, clipped: tf.Tensor) -> tuple[list, tf.Tensor]:
+    """The colour operations of ``ops`` and each choice's branch among them.
+
+    Branch 0 leaves the image as it is; branch ``j + 1`` is the ``j``-th colour
+    operation. ``clipped`` holds indices into ``ops``, ``valid`` whether each
+    index named an operation at all.
+    """
+    colour = [op for op in ops if op.color is not None]
+    branch_of_op, j = [], 0
+    for op in ops:
+        if op.color is not None:
+            j += 1
+        branch_of_op.append(j if op.color is not None else 0)
+    return colour, tf.where(valid, tf.gather(branch_of_op, clipped), 0)
+
+
+def _colour_steps_first(branches: tf.Tensor, args, chain_depth: int):
+    """Each chain's colour steps moved to its front, in the order drawn.
+
+    Returns ``(colour_branches, colour_args, colour_steps)``: the branches and
+    arguments ``[batch, chains, depth]`` in that order, and how many colour
+    steps each chain has, so a loop visits only those.
+    """
+    is_colour = branches > 0
+    # ``step_order[i, c, k]`` is the step of the k-th colour operation (the
+    # rank of each colour step among them, inverted with a one-hot sum; a sort
+    # would make XLA recompile for every batch).
+    rank = tf.cumsum(tf.cast(is_colour, tf.int32), axis=-1) - 1
+    slot = tf.range(chain_depth)
+    hit = is_colour[..., None, :] & tf.equal(rank[..., None, :], slot[:, None])
+    step_order = tf.reduce_sum(tf.where(hit, slot, 0), axis=-1)
+    colour_steps = tf.reduce_sum(tf.cast(is_colour, tf.int32), axis=-1)
+    # Branches and arguments in that order, ``[batch, chains, depth]``, indexed
+    # ``[i, c, k]`` inside the loop (gathered here: indexing with a gathered
+    # step inside the loop would make XLA recompile for every batch).
+    colour_branches = tf.gather(branches, step_order, batch_dims=2)
+    colour_args = (
+        tf.nest.map_structure(
+            lambda *leaves: tf.gather(tf.stack(leaves, axis=-1), step_order, batch_dims=2),
+            *args,
+        )
+        if chain_depth
+        else {}
+    )
+    return colour_branches, colour_args, colour_steps
+
+
 def aug_mix(
     images: tf.Tensor,
     params: dict,
@@ -623,36 +663,8 @@ def aug_mix(
     moves = tf.reduce_any(valid & tf.gather(is_geometric, clipped), axis=2)  # [batch, chains]
     size = tf.stack([height, width])
 
-    colour = [op for op in ops if op.color is not None]
-    branch_of_op, j = [], 0
-    for op in ops:
-        if op.color is not None:
-            j += 1
-        branch_of_op.append(j if op.color is not None else 0)
-    branches = tf.where(valid, tf.gather(branch_of_op, clipped), 0)  # [batch, chains, depth]
-    # Each chain's colour steps first, in the order drawn: the loop below
-    # visits only those (``colour_steps[i, c]`` of them).
-    is_colour = branches > 0
-    # ``step_order[i, c, k]`` is the step of the k-th colour operation (the
-    # rank of each colour step among them, inverted with a one-hot sum; a sort
-    # would make XLA recompile for every batch).
-    rank = tf.cumsum(tf.cast(is_colour, tf.int32), axis=-1) - 1
-    slot = tf.range(chain_depth)
-    hit = is_colour[..., None, :] & tf.equal(rank[..., None, :], slot[:, None])
-    step_order = tf.reduce_sum(tf.where(hit, slot, 0), axis=-1)
-    colour_steps = tf.reduce_sum(tf.cast(is_colour, tf.int32), axis=-1)
-    # Branches and arguments in that order, ``[batch, chains, depth]``, indexed
-    # ``[i, c, k]`` inside the loop (gathered here: indexing with a gathered
-    # step inside the loop would make XLA recompile for every batch).
-    colour_branches = tf.gather(branches, step_order, batch_dims=2)
-    colour_args = (
-        tf.nest.map_structure(
-            lambda *leaves: tf.gather(tf.stack(leaves, axis=-1), step_order, batch_dims=2),
-            *args,
-        )
-        if chain_depth
-        else {}
-    )
+    colour, branches = _colour_branches(ops, valid, clipped)  # [batch, chains, depth]
+    colour_branches, colour_args, colour_steps = _colour_steps_first(branches, args, chain_depth)
     chain_weights = tf.cast(params["chain_weights"], tf.float32)
     mix_weight = tf.cast(params["mix_weight"], tf.float32)
 
