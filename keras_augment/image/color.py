@@ -43,10 +43,8 @@ from keras_augment.image.ops.color import (  # noqa: F401  (the kernels, importa
     _adjust_hsv,
     _check_gray_channels,
     _check_rgb,
-    _clip,
     _from_255,
     _from_unit,
-    _per_sample,
     _to_255,
     _to_unit,
     adjust_brightness,
@@ -66,6 +64,7 @@ from keras_augment.image.ops.color import (  # noqa: F401  (the kernels, importa
     solarize_add,
     to_grayscale,
 )
+from keras_augment.image.ops.common import clip_to_range, per_sample
 
 # --------------------------------------------------------------------------
 # XLA entry points used by the layers
@@ -108,7 +107,8 @@ def _invert_where(images, apply, value_range):
 
 
 def _solarization(images, addition, threshold, value_range):
-    return solarize(_clip(images + _per_sample(addition), value_range), threshold, value_range)
+    added = images + per_sample(addition, images, keepdims=True)
+    return solarize(clip_to_range(added, value_range), threshold, value_range)
 
 
 def _color_jitter(images, brightness, contrast, saturation, hue, value_range):

@@ -18,17 +18,16 @@ from keras_augment.core.validation import (
     parse_range,
     parse_unit_range,
 )
+from keras_augment.image.ops.common import clip_to_range
 from keras_augment.image.ops.quality import (  # noqa: F401  (the kernels, importable here too)
     _CHROMA_TABLE,
     _LUMA_TABLE,
     _SMOOTH_CENTER,
     _SMOOTH_TOTAL,
     _area_matrix,
-    _clip,
     _code_plane,
     _dct_matrix,
     _filter_axis,
-    _per_sample,
     _replicate_edges,
     _resolution_matrix,
     _symmetric_index,
@@ -169,7 +168,7 @@ class RandomGaussianBlur(BaseAugmentation):
         radius = (self.kernel_size[0] // 2, self.kernel_size[1] // 2)
         blurred = gaussian_blur(images, params["sigma"], radius)
         out = tf.where(params["apply"][:, None, None, None], blurred, images)
-        return _clip(out, self.value_range)
+        return clip_to_range(out, self.value_range)
 
     def get_config(self) -> dict:
         return {

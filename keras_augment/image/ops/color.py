@@ -12,20 +12,10 @@ from __future__ import annotations
 import tensorflow as tf
 
 from keras_augment.core.stats import finite_mean, finite_min_max
+from keras_augment.image.ops.common import ValueRange, clip_to_range, per_sample
 
 # Luma weights of keras.ops.image.rgb_to_grayscale (and tf.image.rgb_to_grayscale).
 LUMA_WEIGHTS = (0.2989, 0.5870, 0.1140)
-
-ValueRange = tuple[float, float]
-
-
-def _per_sample(value) -> tf.Tensor:
-    """A ``[batch]`` (or scalar) parameter shaped to broadcast over ``[batch, h, w, c]``."""
-    return tf.reshape(tf.cast(value, tf.float32), [-1, 1, 1, 1])
-
-
-def _clip(images: tf.Tensor, value_range: ValueRange) -> tf.Tensor:
-    return tf.clip_by_value(images, value_range[0], value_range[1])
 
 
 def _to_unit(images: tf.Tensor, value_range: ValueRange) -> tf.Tensor:
@@ -52,7 +42,9 @@ def adjust_brightness(images: tf.Tensor, delta, value_range: ValueRange) -> tf.T
     ``delta`` is a fraction of the value range: -1 turns any image black, 1 white.
     """
     low, high = value_range
-    return _clip(images + _per_sample(delta) * (high - low), value_range)
+    return clip_to_range(
+        images + per_sample(delta, images, keepdims=True) * (high - low), value_range
+    )
 
 
 def adjust_contrast(
@@ -75,8 +67,8 @@ def adjust_contrast(
     """
     source = images if per_channel else to_grayscale(images)
     mean = finite_mean(source)
-    factor = _per_sample(factor)
-    return _clip(images * factor + mean * (1.0 - factor), value_range)
+    factor = per_sample(factor, images, keepdims=True)
+    return clip_to_range(images * factor + mean * (1.0 - factor), value_range)
 
 
 def _check_rgb(images: tf.Tensor, what: str) -> None:
@@ -110,7 +102,7 @@ def _adjust_hsv(images: tf.Tensor, saturation, delta, value_range: ValueRange) -
     if delta is None:
         # Hue unchanged: each channel keeps its place between m and M.
         out = largest[..., None] - (largest[..., None] - shifted) * scale[..., None]
-        return _clip(out + low, value_range)
+        return clip_to_range(out + low, value_range)
     inv = tf.math.divide_no_nan(1.0, 6.0 * chroma)
     hue = tf.where(
         tf.equal(largest, r),
@@ -128,7 +120,7 @@ def _adjust_hsv(images: tf.Tensor, saturation, delta, value_range: ValueRange) -
         tf.clip_by_value(2.0 - tf.abs(sector - 4.0), 0.0, 1.0),
     )
     out = tf.stack([smallest + chroma * w for w in weights], axis=-1)
-    return _clip(out + low, value_range)
+    return clip_to_range(out + low, value_range)
 
 
 def adjust_saturation(images: tf.Tensor, factor, value_range: ValueRange) -> tf.Tensor:
@@ -191,7 +183,7 @@ def blend(images: tf.Tensor, other: tf.Tensor, alpha) -> tf.Tensor:
     """
     # Weighted sum rather than other + alpha * (images - other): the difference
     # overflows for values of opposite sign near the float32 maximum.
-    alpha = _per_sample(alpha)
+    alpha = per_sample(alpha, images, keepdims=True)
     return other * (1.0 - alpha) + images * alpha
 
 
@@ -200,7 +192,7 @@ def degenerate_color(images: tf.Tensor, factor, value_range: ValueRange) -> tf.T
 
     ``factor`` 0 gives grayscale, 1 the original, above 1 more colour.
     """
-    return _clip(blend(images, to_grayscale(images), factor), value_range)
+    return clip_to_range(blend(images, to_grayscale(images), factor), value_range)
 
 
 def invert(images: tf.Tensor, value_range: ValueRange) -> tf.Tensor:
@@ -215,19 +207,21 @@ def posterize(images: tf.Tensor, bits, value_range: ValueRange) -> tf.Tensor:
     ``8 - bits`` bits cleared, and mapped back to ``value_range``.
     """
     levels = tf.floor(tf.clip_by_value(_to_255(images, value_range), 0.0, 255.0))
-    step = tf.pow(2.0, 8.0 - _per_sample(bits))
+    step = tf.pow(2.0, 8.0 - per_sample(bits, images, keepdims=True))
     return _from_255(tf.floor(levels / step) * step, value_range)
 
 
 def solarize(images: tf.Tensor, threshold, value_range: ValueRange) -> tf.Tensor:
     """Inverts values at or above ``threshold`` (pixel units, per sample); keeps the rest."""
-    return tf.where(images < _per_sample(threshold), images, invert(images, value_range))
+    return tf.where(
+        images < per_sample(threshold, images, keepdims=True), images, invert(images, value_range)
+    )
 
 
 def solarize_add(images: tf.Tensor, addition, threshold, value_range: ValueRange) -> tf.Tensor:
     """Adds ``addition`` (pixel units) to values below ``threshold``, clipped (AutoAugment's SolarizeAdd)."""
-    added = _clip(images + _per_sample(addition), value_range)
-    return tf.where(images < _per_sample(threshold), added, images)
+    added = clip_to_range(images + per_sample(addition, images, keepdims=True), value_range)
+    return tf.where(images < per_sample(threshold, images, keepdims=True), added, images)
 
 
 def auto_contrast(images: tf.Tensor, value_range: ValueRange) -> tf.Tensor:
@@ -241,7 +235,7 @@ def auto_contrast(images: tf.Tensor, value_range: ValueRange) -> tf.Tensor:
     # Halved so that extremes near the float32 maximum give a finite spread.
     spread = largest * 0.5 - smallest * 0.5
     stretched = (images * 0.5 - smallest * 0.5) * tf.math.divide_no_nan(high - low, spread) + low
-    return tf.where(spread > 0, _clip(stretched, value_range), images)
+    return tf.where(spread > 0, clip_to_range(stretched, value_range), images)
 
 
 def equalize(images: tf.Tensor, value_range: ValueRange, bins: int = 256) -> tf.Tensor:
@@ -281,10 +275,10 @@ def equalize(images: tf.Tensor, value_range: ValueRange, bins: int = 256) -> tf.
 def adjust_gamma(images: tf.Tensor, gamma, value_range: ValueRange) -> tf.Tensor:
     """``low + (high - low) * ((x - low) / (high - low)) ** gamma``; gamma < 1 brightens."""
     unit = tf.clip_by_value(_to_unit(images, value_range), 0.0, 1.0)
-    return _from_unit(tf.pow(unit, _per_sample(gamma)), value_range)
+    return _from_unit(tf.pow(unit, per_sample(gamma, images, keepdims=True)), value_range)
 
 
 def channel_shift(images: tf.Tensor, shifts, value_range: ValueRange) -> tf.Tensor:
     """Adds ``shifts[b, c]`` (pixel units) to channel ``c`` of image ``b``, clipped to ``value_range``."""
     shifts = tf.cast(shifts, tf.float32)
-    return _clip(images + shifts[:, None, None, :], value_range)
+    return clip_to_range(images + shifts[:, None, None, :], value_range)

@@ -17,6 +17,7 @@ import tensorflow as tf
 
 from keras_augment.core.random import normal
 from keras_augment.core.stats import restore_non_finite, without_non_finite
+from keras_augment.image.ops.common import clip_to_range, per_sample
 
 # ----- helpers ---------------------------------------------------------------
 
@@ -50,16 +51,6 @@ def _filter_axis(images: tf.Tensor, weights: tf.Tensor, axis: int) -> tf.Tensor:
     return out
 
 
-def _clip(images: tf.Tensor, value_range) -> tf.Tensor:
-    return tf.clip_by_value(images, float(value_range[0]), float(value_range[1]))
-
-
-def _per_sample(value, images: tf.Tensor) -> tf.Tensor:
-    """A scalar or ``[batch]`` parameter as ``float32[batch]``."""
-    value = tf.cast(value, tf.float32)
-    return tf.broadcast_to(value, tf.shape(images)[:1])
-
-
 # ----- kernels ---------------------------------------------------------------
 
 # PIL's ImageFilter.SMOOTH kernel, the one ImageEnhance.Sharpness blends with.
@@ -85,7 +76,7 @@ def adjust_sharpness(images: tf.Tensor, factor, value_range=(0.0, 255.0)) -> tf.
         ``float32[batch, height, width, channels]``.
     """
     images = tf.cast(images, tf.float32)
-    factor = _per_sample(factor, images)[:, None, None, None]
+    factor = per_sample(factor, images, keepdims=True)
     ones = tf.ones([tf.shape(images)[0], 3], tf.float32)
     box = _filter_axis(_filter_axis(images, ones, 1), ones, 2)
     smoothed = (box + (_SMOOTH_CENTER - 1.0) * images) / _SMOOTH_TOTAL
@@ -96,7 +87,7 @@ def adjust_sharpness(images: tf.Tensor, factor, value_range=(0.0, 255.0)) -> tf.
     inner_cols = (cols > 0) & (cols < shape[2] - 1)
     interior = (inner_rows[:, None] & inner_cols[None, :])[None, :, :, None]
     smoothed = tf.where(interior, smoothed, images)
-    return _clip(smoothed + factor * (images - smoothed), value_range)
+    return clip_to_range(smoothed + factor * (images - smoothed), value_range)
 
 
 def gaussian_kernel_1d(sigma: tf.Tensor, radius: int) -> tf.Tensor:
@@ -128,7 +119,7 @@ def gaussian_blur(images: tf.Tensor, sigma, radius) -> tf.Tensor:
     if sigma.shape.rank == 2:
         sigma_h, sigma_w = sigma[:, 0], sigma[:, 1]
     else:
-        sigma_h = sigma_w = _per_sample(sigma, images)
+        sigma_h = sigma_w = per_sample(sigma, images)
     radius_h, radius_w = (radius, radius) if isinstance(radius, int) else tuple(radius)
     out = _filter_axis(images, gaussian_kernel_1d(sigma_h, int(radius_h)), 1)
     return _filter_axis(out, gaussian_kernel_1d(sigma_w, int(radius_w)), 2)
@@ -152,10 +143,9 @@ def add_gaussian_noise(
     """
     images = tf.cast(images, tf.float32)
     low, high = float(value_range[0]), float(value_range[1])
-    scale = _per_sample(stddev, images) * (high - low)
-    noise = normal(tf.shape(images), seed)
-    out = images + noise * scale[:, None, None, None]
-    return _clip(out, value_range) if clip else out
+    scale = per_sample(stddev, images, keepdims=True) * (high - low)
+    out = images + normal(tf.shape(images), seed) * scale
+    return clip_to_range(out, value_range) if clip else out
 
 
 def _area_matrix(size, kept: tf.Tensor) -> tf.Tensor:
@@ -208,7 +198,7 @@ def downscale(images: tf.Tensor, scale, interpolation: str = "bilinear") -> tf.T
     """
     inputs = tf.cast(images, tf.float32)
     images = without_non_finite(inputs)
-    scale = _per_sample(scale, images)
+    scale = per_sample(scale, images)
     shape = tf.shape(images)
     height = images.shape[1] if images.shape[1] is not None else shape[1]
     width = images.shape[2] if images.shape[2] is not None else shape[2]
@@ -317,7 +307,7 @@ def jpeg(images: tf.Tensor, quality, value_range=(0.0, 255.0)) -> tf.Tensor:
     if channels not in (1, 3):
         raise ValueError(f"jpeg: expected images with 1 or 3 channels; got shape {images.shape}.")
     low, high = float(value_range[0]), float(value_range[1])
-    quality = tf.round(_per_sample(quality, images))
+    quality = tf.round(per_sample(quality, images))
     codes = tf.round(tf.clip_by_value((images - low) / (high - low), 0.0, 1.0) * 255.0)
     codes = tf.where(nan, 0.0, codes)
     shape = tf.shape(images)
