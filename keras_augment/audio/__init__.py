@@ -17,6 +17,7 @@ from keras_augment.audio.base import (
 from keras_augment.audio.distortion import ClippingDistortion, TanhDistortion
 from keras_augment.audio.filters import BandPassFilter, HighPassFilter, LowPassFilter
 from keras_augment.audio.io import load_wav
+from keras_augment.audio.levels import LoudnessNormalization, Normalize, PeakNormalization
 from keras_augment.audio.spectrogram import (
     FrequencyMasking,
     SpecAugment,
@@ -42,7 +43,10 @@ __all__ = [
     "FrequencyMasking",
     "Gain",
     "HighPassFilter",
+    "LoudnessNormalization",
     "LowPassFilter",
+    "Normalize",
+    "PeakNormalization",
     "PitchShift",
     "PolarityInversion",
     "Reverb",
