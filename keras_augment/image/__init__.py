@@ -1,5 +1,6 @@
 """Image augmentation layers, one module per family."""
 
+from keras_augment.image.blur import DefocusBlur, MotionBlur, ZoomBlur
 from keras_augment.image.color import (
     AutoContrast,
     Equalization,
@@ -83,6 +84,9 @@ __all__ = [
     "RandomGaussianNoise",
     "RandomJpegQuality",
     "RandomSharpness",
+    "MotionBlur",
+    "DefocusBlur",
+    "ZoomBlur",
     # occlusion
     "GridMask",
     "RandomErasing",

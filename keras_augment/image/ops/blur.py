@@ -1,0 +1,164 @@
+"""Blur kernels: per-sample 2-D filters (motion, defocus) and zoom blur.
+
+Plain functions of float32 ``[batch, height, width, channels]`` images and
+per-sample ``float32[batch]`` parameters (other real dtypes are cast); they
+return float32 images of the same shape. Filters read past the border as
+OpenCV's default ``BORDER_REFLECT_101`` does (``c b | a b c d | c b``), so
+they agree with ``cv2.filter2D`` and the blurs of albumentations.
+"""
+
+from __future__ import annotations
+
+import math
+
+import tensorflow as tf
+
+from keras_augment.core import matrices
+from keras_augment.core.resample import resample
+
+
+def _reflect_101(index: tf.Tensor, size) -> tf.Tensor:
+    """Folds integer positions into ``[0, size)`` mirroring about the edge pixels."""
+    period = tf.maximum(2 * (size - 1), 1)
+    index = tf.math.floormod(index, period)
+    return tf.minimum(tf.where(index >= size, period - index, index), size - 1)
+
+
+def filter2d(images: tf.Tensor, kernels: tf.Tensor) -> tf.Tensor:
+    """Correlates each image with its own 2-D kernel, as ``cv2.filter2D`` does per image.
+
+    Args:
+        images: ``[batch, height, width, channels]``.
+        kernels: ``float32[batch, k, k]`` with a static, odd ``k``, centred on
+            the output pixel; every channel of a sample uses its kernel.
+
+    Returns:
+        ``float32[batch, height, width, channels]``; the border is mirrored
+        (``BORDER_REFLECT_101``).
+    """
+    images = tf.cast(images, tf.float32)
+    radius = kernels.shape[-1] // 2
+    shape = tf.shape(images)
+    batch, height, width, channels = shape[0], shape[1], shape[2], shape[3]
+    rows = _reflect_101(tf.range(-radius, height + radius), height)
+    cols = _reflect_101(tf.range(-radius, width + radius), width)
+    padded = tf.gather(tf.gather(images, rows, axis=1), cols, axis=2)
+    # One depthwise convolution over the batch folded into the channels lets
+    # every sample have its own kernel.
+    folded = tf.transpose(padded, [1, 2, 0, 3])
+    folded = tf.reshape(folded, tf.stack([1, height + 2 * radius, width + 2 * radius, -1]))
+    taps = tf.repeat(tf.transpose(tf.cast(kernels, tf.float32), [1, 2, 0]), channels, axis=2)
+    out = tf.nn.depthwise_conv2d(folded, taps[..., None], [1, 1, 1, 1], "VALID")
+    out = tf.reshape(out, tf.stack([height, width, batch, channels]))
+    return tf.transpose(out, [2, 0, 1, 3])
+
+
+def _kernel_grid(size: int) -> tuple[tf.Tensor, tf.Tensor]:
+    """``(dx, dy)``: ``float32[size, size]`` offsets from the centre of a ``size`` window."""
+    offsets = tf.range(size, dtype=tf.float32) - float(size // 2)
+    dy, dx = tf.meshgrid(offsets, offsets, indexing="ij")
+    return dx, dy
+
+
+def motion_kernel(size: int, length, angle, direction) -> tf.Tensor:
+    """Normalised line kernels ``float32[batch, size, size]`` of a straight camera motion.
+
+    The line passes through the kernel centre at ``angle`` (radians,
+    measured from the +x axis towards +y, i.e. clockwise on screen) and
+    covers offsets ``t`` along it from ``-length`` to ``length``; a
+    ``direction`` in ``[-1, 1]`` shortens one side as albumentations does
+    (1: only forward, ``t`` in ``[-length * (1 - d), length]``; -1: only
+    backward). Each kernel pixel weighs ``max(0, 1 - distance to the
+    segment)``, an anti-aliased line one pixel wide, so at angle 0 the kernel
+    is a horizontal box filter of ``2 * length + 1`` taps.
+
+    Args:
+        size: the static, odd window size.
+        length, angle, direction: ``float32[batch]``.
+    """
+    length = tf.cast(length, tf.float32)[:, None, None]
+    angle = tf.cast(angle, tf.float32)[:, None, None]
+    direction = tf.clip_by_value(tf.cast(direction, tf.float32), -1.0, 1.0)[:, None, None]
+    start = -length * tf.minimum(1.0 - direction, 1.0)
+    end = length * tf.minimum(1.0 + direction, 1.0)
+    dx, dy = _kernel_grid(size)
+    ux, uy = tf.cos(angle), tf.sin(angle)
+    along = tf.clip_by_value(dx * ux + dy * uy, start, end)
+    distance = tf.sqrt(tf.square(dx - along * ux) + tf.square(dy - along * uy))
+    weights = tf.nn.relu(1.0 - distance)
+    return weights / tf.reduce_sum(weights, axis=[1, 2], keepdims=True)
+
+
+# The reach of the Gaussian that softens a defocus disk: its taps cover
+# [-1, 1] for radii up to 8 and [-2, 2] beyond (albumentations' 3 and 5 taps).
+_ALIAS_REACH = 2
+
+
+def defocus_kernel(max_radius: int, radius, alias_blur) -> tf.Tensor:
+    """Normalised disk kernels ``float32[batch, k, k]`` softened by a small Gaussian.
+
+    The disk holds the offsets with ``dx**2 + dy**2 <= radius**2``; it is
+    smoothed with a Gaussian of standard deviation ``alias_blur`` over 3
+    taps per axis (5 taps for radii above 8), as albumentations' ``Defocus``
+    builds it, and normalised to sum to one.
+
+    Args:
+        max_radius: the static largest radius; ``k = 2 * (max_radius + 2) + 1``.
+        radius: ``float32[batch]`` integer-valued radii, at most ``max_radius``.
+        alias_blur: ``float32[batch]`` Gaussian standard deviations (pixels).
+    """
+    size = 2 * (max_radius + _ALIAS_REACH) + 1
+    radius = tf.cast(radius, tf.float32)
+    dx, dy = _kernel_grid(size)
+    disk = tf.cast(dx * dx + dy * dy <= tf.square(radius)[:, None, None], tf.float32)
+    offsets = tf.range(-_ALIAS_REACH, _ALIAS_REACH + 1, dtype=tf.float32)
+    sigma = tf.maximum(tf.cast(alias_blur, tf.float32), 1e-6)[:, None]
+    reach = tf.where(radius <= 8.0, 1.0, 2.0)[:, None]
+    taps = tf.exp(-0.5 * tf.square(offsets / sigma)) * tf.cast(tf.abs(offsets) <= reach, tf.float32)
+    taps = taps / tf.reduce_sum(taps, axis=1, keepdims=True)
+    # The separable smoothing as banded matrices: band[b, i, j] = taps[b, j - i].
+    position = tf.range(size)
+    shift = position[None, :] - position[:, None] + _ALIAS_REACH
+    inside = (shift >= 0) & (shift <= 2 * _ALIAS_REACH)
+    band = tf.gather(taps, tf.clip_by_value(shift, 0, 2 * _ALIAS_REACH), axis=1)
+    band = band * tf.cast(inside, tf.float32)[None]
+    kernel = tf.einsum("bij,bjk,blk->bil", band, disk, band)
+    return kernel / tf.reduce_sum(kernel, axis=[1, 2], keepdims=True)
+
+
+def zoom_blur(images: tf.Tensor, max_factor, step, max_zooms: int) -> tf.Tensor:
+    """Averages each image with copies of itself zoomed in about its centre.
+
+    The zoom factors are ``1, 1 + step, 1 + 2 * step, ...`` below
+    ``max_factor`` (NumPy's ``arange(1, max_factor, step)``, at most
+    ``max_zooms`` of them); the result is the mean of the image and every
+    zoomed copy, as albumentations' ``ZoomBlur``. A copy zoomed by ``z``
+    reads the input at ``c + (p - c) / z`` (``c`` the image centre) with
+    bilinear interpolation, so nothing is read outside the image.
+
+    Args:
+        images: ``[batch, height, width, channels]``.
+        max_factor, step: ``float32[batch]``, ``max_factor >= 1``, ``step > 0``.
+        max_zooms: the static largest number of zoomed copies.
+    """
+    images = tf.cast(images, tf.float32)
+    shape = tf.shape(images)
+    height, width = shape[1], shape[2]
+    max_factor = tf.cast(max_factor, tf.float32)
+    step = tf.cast(step, tf.float32)
+    # ceil with a little slack, so that (1.2 - 1) / 0.05 counts 4 as arange does.
+    count = tf.math.ceil(tf.maximum((max_factor - 1.0) / step - 1e-4, 0.0))
+    count = tf.minimum(count, float(max_zooms))
+    total = images
+    for i in range(max_zooms):
+        zoom = 1.0 + i * step
+        m = matrices.scaling(1.0 / zoom, 1.0 / zoom, height, width)
+        zoomed = resample(images, m, shape[1:3], None, "bilinear", "nearest")
+        used = tf.cast(float(i) < count, tf.float32)[:, None, None, None]
+        total += used * zoomed
+    return total / (count + 1.0)[:, None, None, None]
+
+
+def zoom_count(max_factor: float, step: float) -> int:
+    """The number of zoom factors ``arange(1, max_factor, step)`` has (the static bound)."""
+    return max(0, math.ceil((max_factor - 1.0) / step - 1e-4))
