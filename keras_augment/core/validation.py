@@ -126,6 +126,12 @@ def check_number(layer: str, name: str, value, *, low=None, high=None) -> float:
     return float(value)
 
 
+def check_bool(layer: str, name: str, value) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"{layer}: `{name}` must be True or False; got {value!r}.")
+    return value
+
+
 def check_size(layer: str, name: str, value) -> int:
     if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 1:
         raise ValueError(f"{layer}: `{name}` must be a positive integer; got {value!r}.")

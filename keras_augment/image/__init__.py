@@ -30,6 +30,7 @@ from keras_augment.image.geometric import (
     RandomZoom,
 )
 from keras_augment.image.mixing import CutMix, MixUp
+from keras_augment.image.noise import ISONoise, MultiplicativeNoise
 from keras_augment.image.occlusion import GridMask, RandomErasing
 from keras_augment.image.policies import AugMix, AutoAugment, RandAugment, TrivialAugmentWide
 from keras_augment.image.preprocessing import (
@@ -87,6 +88,8 @@ __all__ = [
     "MotionBlur",
     "DefocusBlur",
     "ZoomBlur",
+    "ISONoise",
+    "MultiplicativeNoise",
     # occlusion
     "GridMask",
     "RandomErasing",
