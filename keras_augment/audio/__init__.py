@@ -15,7 +15,13 @@ from keras_augment.audio.base import (
     WaveformAugmentation,
 )
 from keras_augment.audio.distortion import ClippingDistortion, TanhDistortion
-from keras_augment.audio.filters import BandPassFilter, HighPassFilter, LowPassFilter
+from keras_augment.audio.filters import (
+    AirAbsorption,
+    BandPassFilter,
+    HighPassFilter,
+    LowPassFilter,
+    SevenBandParametricEQ,
+)
 from keras_augment.audio.io import load_wav
 from keras_augment.audio.levels import LoudnessNormalization, Normalize, PeakNormalization
 from keras_augment.audio.spectrogram import (
@@ -37,6 +43,7 @@ from keras_augment.audio.waveform import (
 __all__ = [
     "AddBackgroundNoise",
     "AddGaussianNoise",
+    "AirAbsorption",
     "AudioAugmentation",
     "BandPassFilter",
     "ClippingDistortion",
@@ -50,6 +57,7 @@ __all__ = [
     "PitchShift",
     "PolarityInversion",
     "Reverb",
+    "SevenBandParametricEQ",
     "SpecAugment",
     "SpectrogramAugmentation",
     "SpeedChange",

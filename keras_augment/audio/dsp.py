@@ -140,6 +140,25 @@ def butterworth_highpass_gain(freqs: tf.Tensor, cutoff: tf.Tensor, order: int) -
     return tf.math.rsqrt(1.0 + tf.pow(ratio, 2.0 * order))
 
 
+def biquad_magnitude(freqs: tf.Tensor, b, a, sample_rate: float) -> tf.Tensor:
+    """``|H(e^{jw})|`` of the biquad ``b / a`` at ``freqs`` (Hz).
+
+    ``b`` and ``a`` are three coefficients each: Python numbers, or tensors
+    ``[batch]`` for one filter per clip (then the result is ``[batch, bins]``).
+    """
+    w = 2.0 * math.pi * freqs / float(sample_rate)
+    cos1, sin1, cos2, sin2 = tf.cos(w), tf.sin(w), tf.cos(2.0 * w), tf.sin(2.0 * w)
+
+    def power(c):
+        c = [tf.convert_to_tensor(v, tf.float32) for v in c]
+        c = [v[..., None] if v.shape.rank else v for v in c]
+        real = c[0] + c[1] * cos1 + c[2] * cos2
+        imag = c[1] * sin1 + c[2] * sin2
+        return real * real + imag * imag
+
+    return tf.sqrt(power(b) / power(a))
+
+
 def lowpass(
     waves: tf.Tensor, cutoff_hz: tf.Tensor, sample_rate: float, order: int = 4
 ) -> tf.Tensor:

@@ -60,25 +60,6 @@ def k_weighting_coefficients(sample_rate: float) -> list[tuple[list[float], list
     return [shelf, high_pass]
 
 
-def biquad_magnitude(freqs: tf.Tensor, b, a, sample_rate: float) -> tf.Tensor:
-    """``|H(e^{jw})|`` of the biquad ``b / a`` at ``freqs`` (Hz).
-
-    ``b`` and ``a`` are three coefficients each: Python numbers, or tensors
-    ``[batch]`` for one filter per clip (then the result is ``[batch, bins]``).
-    """
-    w = 2.0 * math.pi * freqs / float(sample_rate)
-    cos1, sin1, cos2, sin2 = tf.cos(w), tf.sin(w), tf.cos(2.0 * w), tf.sin(2.0 * w)
-
-    def power(c):
-        c = [tf.convert_to_tensor(v, tf.float32) for v in c]
-        c = [v[..., None] if v.shape.rank else v for v in c]
-        real = c[0] + c[1] * cos1 + c[2] * cos2
-        imag = c[1] * sin1 + c[2] * sin2
-        return real * real + imag * imag
-
-    return tf.sqrt(power(b) / power(a))
-
-
 def integrated_loudness(waves: tf.Tensor, sample_rate: float) -> tf.Tensor:
     """BS.1770-4 integrated loudness of each clip in LUFS, ``float32[batch]`` (see the module
     docstring); ``-inf`` for a clip with no block above the absolute gate (silence)."""
@@ -87,7 +68,7 @@ def integrated_loudness(waves: tf.Tensor, sample_rate: float) -> tf.Tensor:
     def k_weighting(freqs):
         gain = tf.ones_like(freqs)
         for b, a in stages:
-            gain *= biquad_magnitude(freqs, b, a, sample_rate)
+            gain *= dsp.biquad_magnitude(freqs, b, a, sample_rate)
         return tf.tile(gain[None], [tf.shape(waves)[0], 1])
 
     weighted = dsp.frequency_response(waves, k_weighting, sample_rate)
@@ -246,7 +227,6 @@ __all__ = [
     "LoudnessNormalization",
     "Normalize",
     "PeakNormalization",
-    "biquad_magnitude",
     "integrated_loudness",
     "k_weighting_coefficients",
     "scale_to_peak",

@@ -29,6 +29,8 @@ WAVEFORM_LAYERS = {
     "HighPassFilter": lambda **k: A.HighPassFilter(**k),
     "BandPassFilter": lambda **k: A.BandPassFilter(**k),
     "Reverb": lambda **k: A.Reverb(rt60=(0.05, 0.2), **k),
+    "SevenBandParametricEQ": lambda **k: A.SevenBandParametricEQ(**k),
+    "AirAbsorption": lambda **k: A.AirAbsorption(distance=(100.0, 1000.0), **k),
     "PeakNormalization": lambda **k: A.PeakNormalization(peak_db=(-20.0, 0.0), **k),
     "LoudnessNormalization": lambda **k: A.LoudnessNormalization(**k),
 }
