@@ -17,6 +17,7 @@ from keras_augment.image.color import (
     RandomSaturation,
     Solarization,
 )
+from keras_augment.image.distortion import GridDistortion, OpticalDistortion
 from keras_augment.image.geometric import (
     RandomAffine,
     RandomCrop,
@@ -50,6 +51,8 @@ from keras_augment.image.quality import (
 __all__ = [
     # geometry
     "CenterCrop",
+    "GridDistortion",
+    "OpticalDistortion",
     "RandomAffine",
     "RandomCrop",
     "RandomElasticTransform",
