@@ -132,6 +132,15 @@ def check_bool(layer: str, name: str, value) -> bool:
     return value
 
 
+def check_pair(layer: str, name: str, value) -> tuple[float, float]:
+    """Two finite numbers, in either order (a legacy ``(first, second)`` range)."""
+    if not isinstance(value, (tuple, list)) or len(value) != 2 or not all(map(_is_number, value)):
+        raise ValueError(
+            f"{layer}: `{name}` must be a tuple or list of two finite numbers; got {value!r}."
+        )
+    return float(value[0]), float(value[1])
+
+
 def check_size(layer: str, name: str, value) -> int:
     if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 1:
         raise ValueError(f"{layer}: `{name}` must be a positive integer; got {value!r}.")

@@ -24,6 +24,8 @@ methods concerned:
 
 from __future__ import annotations
 
+import functools
+import inspect
 import math
 import numbers
 import warnings
@@ -34,38 +36,74 @@ import numpy as np
 import tensorflow as tf
 
 from keras_augment.core.random import default_seed
-from keras_augment.core.validation import check_number
+from keras_augment.core.validation import check_choice, check_number, check_pair
 from keras_augment.legacy import transforms
-from keras_augment.legacy.iterators import DataFrameIterator, DirectoryIterator, NumpyArrayIterator
+from keras_augment.legacy.iterators import (
+    PYDATASET_ARGUMENTS,
+    DataFrameIterator,
+    DirectoryIterator,
+    Iterator,
+    NumpyArrayIterator,
+)
 
 _NAME = "ImageDataGenerator"
 _FILL_MODES = ("nearest", "reflect", "constant", "wrap")
+_DATA_FORMATS = ("channels_last", "channels_first")
+# What a flow* method passes to its iterator from the generator itself.
+_FROM_GENERATOR = ("image_data_generator", "data_format", "dtype")
 
 
-def _finite(name: str, *values) -> None:
-    """Refuses NaN and infinities, which would turn every augmented pixel into NaN."""
-    if not all(math.isfinite(v) for v in values):
-        raise ValueError(
-            f"{_NAME}: `{name}` must be finite; got {values if len(values) > 1 else values[0]!r}."
-        )
+def _flow_signature(iterator: type, method, extra_keywords: bool, defaults: dict):
+    """The signature of a ``flow*`` method: its iterator's arguments, less what the generator gives."""
+    own = inspect.signature(method)
+    params = [own.parameters["self"]]
+    for param in inspect.signature(iterator.__init__).parameters.values():
+        if param.name == "self" or param.name in _FROM_GENERATOR:
+            continue
+        if param.kind is param.VAR_KEYWORD:
+            continue
+        params.append(param.replace(default=defaults.get(param.name, param.default)))
+    base = inspect.signature(Iterator.__init__).parameters
+    params += [base[name] for name in PYDATASET_ARGUMENTS]
+    if extra_keywords:
+        params.append(inspect.Parameter("kwargs", inspect.Parameter.VAR_KEYWORD))
+    return own.replace(parameters=params)
 
 
-def _number(name: str, value, *, low: float | None = None) -> float:
-    """``check_number`` of ``core.validation``, saying first when a number is not finite."""
+def _forwards_to(iterator: type, *, extra_keywords: bool = False, **defaults):
+    """Gives a ``flow*`` method the constructor arguments of ``iterator``, where they are written.
+
+    The method's signature is the iterator's without ``image_data_generator``,
+    ``data_format`` and ``dtype`` (the generator's own), plus the
+    ``PyDataset`` arguments, with ``defaults`` changed. A call binds to that
+    signature (positional arguments keep the legacy order, a misspelt name
+    fails), and the method receives every argument by keyword.
+    """
+
+    def decorate(method):
+        signature = _flow_signature(iterator, method, extra_keywords, defaults)
+
+        @functools.wraps(method)
+        def forward(self, *args, **kwargs):
+            bound = signature.bind(self, *args, **kwargs)
+            bound.apply_defaults()
+            arguments = dict(bound.arguments)
+            del arguments["self"]
+            arguments.update(arguments.pop("kwargs", {}))
+            return method(self, **arguments)
+
+        forward.__signature__ = signature
+        return forward
+
+    return decorate
+
+
+def _zoom_range(value) -> list[float]:
+    """The legacy ``zoom_range``: a float ``z`` for ``[1 - z, 1 + z]``, or a pair used as given."""
     if isinstance(value, numbers.Real) and not isinstance(value, bool):
-        _finite(name, value)
-    return check_number(_NAME, name, value, low=low)
-
-
-def _pair(name: str, value) -> tuple[float, float]:
-    if (
-        not isinstance(value, (tuple, list))
-        or len(value) != 2
-        or not all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in value)
-    ):
-        raise ValueError(f"{_NAME}: `{name}` must be a tuple or list of two floats; got {value!r}.")
-    _finite(name, *value)
-    return float(value[0]), float(value[1])
+        check_number(_NAME, "zoom_range", value)
+        return [1 - value, 1 + value]
+    return list(check_pair(_NAME, "zoom_range", value))
 
 
 def _writable_array(tensor: tf.Tensor) -> np.ndarray:
@@ -126,6 +164,12 @@ class ImageDataGenerator:
             ``subset="validation"`` iterators.
         interpolation_order: 0 (nearest) or 1 (bilinear, default).
         dtype: Dtype of the generated arrays; defaults to ``keras.config.floatx()``.
+
+    The iterators (and any other batch source) use this interface:
+    :meth:`augment_batch` (the graph part, a tensor), :meth:`augment_array`
+    (the same in NumPy), :meth:`normalize_batch` and :attr:`normalizes` (the
+    per-sample normalisation), :meth:`process_batch` (both) and
+    :attr:`validation_split`.
     """
 
     def __init__(
@@ -154,171 +198,128 @@ class ImageDataGenerator:
         interpolation_order: int = 1,
         dtype: str | None = None,
     ):
-        if data_format is None:
-            data_format = keras.config.image_data_format()
-        if dtype is None:
-            dtype = keras.config.floatx()
-        if data_format not in ("channels_last", "channels_first"):
-            raise ValueError(
-                f'{_NAME}: `data_format` must be "channels_last" or "channels_first"; '
-                f"got {data_format!r}."
-            )
-        self.data_format = data_format
-        if data_format == "channels_first":
-            self.channel_axis, self.row_axis, self.col_axis = 1, 2, 3
-        else:
-            self.channel_axis, self.row_axis, self.col_axis = 3, 1, 2
-        self.dtype = dtype
-
+        self._set_layout(data_format, dtype)
         self.featurewise_center = bool(featurewise_center)
         self.samplewise_center = bool(samplewise_center)
         self.featurewise_std_normalization = bool(featurewise_std_normalization)
         self.samplewise_std_normalization = bool(samplewise_std_normalization)
         self.zca_whitening = bool(zca_whitening)
-        self.zca_epsilon = _number("zca_epsilon", zca_epsilon, low=0)
+        self.zca_epsilon = check_number(_NAME, "zca_epsilon", zca_epsilon, low=0)
+        # The legacy side rules read the arguments as given.
+        self._apply_side_rules(
+            zca_whitening, featurewise_center, featurewise_std_normalization, samplewise_center
+        )
+        self._set_preprocessing(rescale, preprocessing_function)
+        self.mean = self.std = self.zca_whitening_matrix = None  # the statistics fit() computes
+        # Stored as given, as the legacy class stores them.
         self.rotation_range = rotation_range
-        for name, shift in (
-            ("width_shift_range", width_shift_range),
-            ("height_shift_range", height_shift_range),
-        ):
-            flat = np.ravel(np.asarray(shift, dtype=object))
-            _finite(name, *(float(v) for v in flat if isinstance(v, numbers.Real)))
         self.width_shift_range = width_shift_range
         self.height_shift_range = height_shift_range
         self.shear_range = shear_range
         self.channel_shift_range = channel_shift_range
-        self.cval = _number("cval", cval)
         self.horizontal_flip = horizontal_flip
         self.vertical_flip = vertical_flip
-        self.rescale = rescale
-        self.preprocessing_function = preprocessing_function
-        self.interpolation_order = interpolation_order
-
-        rotation = _number("rotation_range", rotation_range)
-        shear = _number("shear_range", shear_range)
-        channel_shift = _number("channel_shift_range", channel_shift_range)
-        if rescale is not None and rescale is not False:
-            _number("rescale", rescale)
-        if preprocessing_function is not None and not callable(preprocessing_function):
-            raise ValueError(
-                f"{_NAME}: `preprocessing_function` must be callable or None; "
-                f"got {preprocessing_function!r}."
-            )
-        if fill_mode not in _FILL_MODES:
-            raise ValueError(
-                f"{_NAME}: `fill_mode` must be one of {_FILL_MODES}; got {fill_mode!r}."
-            )
-        self.fill_mode = fill_mode
-        if interpolation_order not in (0, 1) or isinstance(interpolation_order, bool):
-            raise ValueError(
-                f"{_NAME}: `interpolation_order` must be 0 (nearest) or 1 (bilinear); got "
-                f"{interpolation_order!r}. Higher SciPy spline orders are not supported."
-            )
+        self.zoom_range = _zoom_range(zoom_range)
+        if brightness_range is not None:
+            brightness_range = check_pair(_NAME, "brightness_range", brightness_range)
+        self.brightness_range = brightness_range
+        self._config = transforms.TransformConfig(
+            rotation_range=check_number(_NAME, "rotation_range", rotation_range),
+            height_shift=transforms.parse_shift_range("height_shift_range", height_shift_range),
+            width_shift=transforms.parse_shift_range("width_shift_range", width_shift_range),
+            shear_range=check_number(_NAME, "shear_range", shear_range),
+            zoom_range=(self.zoom_range[0], self.zoom_range[1]),
+            horizontal_flip=bool(horizontal_flip),
+            vertical_flip=bool(vertical_flip),
+            channel_shift_range=check_number(_NAME, "channel_shift_range", channel_shift_range),
+            brightness_range=brightness_range,
+        )
+        self._set_resampling(fill_mode, cval, interpolation_order)
         if validation_split and not 0 < validation_split < 1:
             raise ValueError(
                 f"{_NAME}: `validation_split` must be strictly between 0 and 1; "
                 f"got {validation_split!r}."
             )
         self._validation_split = validation_split
-
-        if isinstance(zoom_range, numbers.Real) and not isinstance(zoom_range, bool):
-            _finite("zoom_range", zoom_range)
-            self.zoom_range = [1 - zoom_range, 1 + zoom_range]
-        else:
-            try:
-                self.zoom_range = list(_pair("zoom_range", zoom_range))
-            except ValueError as error:
-                if "finite" in str(error):
-                    raise
-
-                raise ValueError(
-                    f"{_NAME}: `zoom_range` must be a float or a tuple or list of two "
-                    f"floats; got {zoom_range!r}."
-                ) from None
-        if brightness_range is not None:
-            brightness_range = _pair("brightness_range", brightness_range)
-        self.brightness_range = brightness_range
-
-        # The legacy side rules: each implied setting is switched on with a warning.
-        # As in the legacy class, the rules read the arguments as given.
-        if zca_whitening:
-            if not featurewise_center:
-                self.featurewise_center = True
-                warnings.warn(
-                    f"This {_NAME} specifies `zca_whitening`, which overrides setting of "
-                    "`featurewise_center`.",
-                    stacklevel=2,
-                )
-            if featurewise_std_normalization:
-                self.featurewise_std_normalization = False
-                warnings.warn(
-                    f"This {_NAME} specifies `zca_whitening`, which overrides setting of "
-                    "`featurewise_std_normalization`.",
-                    stacklevel=2,
-                )
-        if featurewise_std_normalization and not featurewise_center:
-            self.featurewise_center = True
-            warnings.warn(
-                f"This {_NAME} specifies `featurewise_std_normalization`, which overrides "
-                "setting of `featurewise_center`.",
-                stacklevel=2,
-            )
-        if samplewise_std_normalization and not samplewise_center:
-            self.samplewise_center = True
-            warnings.warn(
-                f"This {_NAME} specifies `samplewise_std_normalization`, which overrides "
-                "setting of `samplewise_center`.",
-                stacklevel=2,
-            )
-
-        self.mean = None
-        self.std = None
-        self.zca_whitening_matrix = None
-
-        self._config = transforms.TransformConfig(
-            rotation_range=rotation,
-            height_shift=transforms.parse_shift_range("height_shift_range", height_shift_range),
-            width_shift=transforms.parse_shift_range("width_shift_range", width_shift_range),
-            shear_range=shear,
-            zoom_range=(float(self.zoom_range[0]), float(self.zoom_range[1])),
-            horizontal_flip=bool(horizontal_flip),
-            vertical_flip=bool(vertical_flip),
-            channel_shift_range=channel_shift,
-            brightness_range=brightness_range,
-        )
-        self._interpolation = "nearest" if interpolation_order == 0 else "bilinear"
         self._augment = transforms.make_batch_augmenter(
             self._config, self.fill_mode, self.cval, self._interpolation, self.data_format
         )
         # Whether the augmentation writes new pixels (else its output may be its input).
+        config = self._config
         self._moves_pixels = bool(
-            self._config.has_geometry or channel_shift != 0 or brightness_range is not None
+            config.has_geometry or config.channel_shift_range or brightness_range is not None
         )
         self._seed_base = default_seed()
         self._draws = 0
+
+    def _set_layout(self, data_format: str | None, dtype: str | None) -> None:
+        if data_format is None:
+            data_format = keras.config.image_data_format()
+        self.data_format = check_choice(_NAME, "data_format", data_format, _DATA_FORMATS)
+        if data_format == "channels_first":
+            self.channel_axis, self.row_axis, self.col_axis = 1, 2, 3
+        else:
+            self.channel_axis, self.row_axis, self.col_axis = 3, 1, 2
+        self.dtype = keras.config.floatx() if dtype is None else dtype
+
+    def _apply_side_rules(
+        self, zca_whitening, featurewise_center, featurewise_std_normalization, samplewise_center
+    ) -> None:
+        """Switches on each implied setting with a warning, as the legacy class does."""
+        if zca_whitening:
+            if not featurewise_center:
+                self._override("zca_whitening", "featurewise_center", True)
+            if featurewise_std_normalization:
+                self._override("zca_whitening", "featurewise_std_normalization", False)
+        if featurewise_std_normalization and not featurewise_center:
+            self._override("featurewise_std_normalization", "featurewise_center", True)
+        if self.samplewise_std_normalization and not samplewise_center:
+            self._override("samplewise_std_normalization", "samplewise_center", True)
+
+    def _set_preprocessing(self, rescale, preprocessing_function) -> None:
+        if rescale is not None and rescale is not False:
+            check_number(_NAME, "rescale", rescale)
+        self.rescale = rescale
+        if preprocessing_function is not None and not callable(preprocessing_function):
+            raise ValueError(
+                f"{_NAME}: `preprocessing_function` must be callable or None; "
+                f"got {preprocessing_function!r}."
+            )
+        self.preprocessing_function = preprocessing_function
+
+    def _override(self, setting: str, overridden: str, value: bool) -> None:
+        setattr(self, overridden, value)
+        warnings.warn(
+            f"This {_NAME} specifies `{setting}`, which overrides setting of `{overridden}`.",
+            stacklevel=4,
+        )
+
+    def _set_resampling(self, fill_mode: str, cval: float, interpolation_order: int) -> None:
+        self.fill_mode = check_choice(_NAME, "fill_mode", fill_mode, _FILL_MODES)
+        self.cval = check_number(_NAME, "cval", cval)
+        if interpolation_order not in (0, 1) or isinstance(interpolation_order, bool):
+            raise ValueError(
+                f"{_NAME}: `interpolation_order` must be 0 (nearest) or 1 (bilinear); got "
+                f"{interpolation_order!r}. Higher SciPy spline orders are not supported."
+            )
+        self.interpolation_order = interpolation_order
+        self._interpolation = "nearest" if interpolation_order == 0 else "bilinear"
 
     # ------------------------------------------------------------------
     # Iterators
     # ------------------------------------------------------------------
 
-    def flow(
-        self,
-        x,
-        y=None,
-        batch_size: int = 32,
-        shuffle: bool = True,
-        sample_weight=None,
-        seed: int | None = None,
-        save_to_dir: str | None = None,
-        save_prefix: str = "",
-        save_format: str = "png",
-        ignore_class_split: bool = False,
-        subset: str | None = None,
-        workers: int = 1,
-        use_multiprocessing: bool = False,
-        max_queue_size: int = 10,
-    ) -> NumpyArrayIterator:
+    def _generator_arguments(self) -> dict:
+        return {"image_data_generator": self, "data_format": self.data_format, "dtype": self.dtype}
+
+    @_forwards_to(NumpyArrayIterator, y=None, shuffle=True)
+    def flow(self, x, **arguments) -> NumpyArrayIterator:
         """An iterator over batches of augmented arrays ``x`` (rank 4), with ``y`` and weights.
+
+        Takes the arguments of :class:`~keras_augment.legacy.NumpyArrayIterator`
+        (``inspect.signature`` lists them, in the legacy order) except
+        ``image_data_generator``, ``data_format`` and ``dtype``, which are this
+        generator's; ``y`` defaults to ``None`` and ``shuffle`` to true here.
 
         ``x`` may also be a tuple ``(images, extra)`` or ``(images, [extra, ...])``:
         the extra arrays are returned beside the images, unaugmented. Returns a
@@ -329,49 +330,16 @@ class ImageDataGenerator:
         so they move here (every ``flow*`` method takes them). See
         :class:`~keras_augment.legacy.iterators.Iterator` for how they run.
         """
-        return NumpyArrayIterator(
-            x,
-            y,
-            self,
-            batch_size=batch_size,
-            shuffle=shuffle,
-            sample_weight=sample_weight,
-            seed=seed,
-            data_format=self.data_format,
-            save_to_dir=save_to_dir,
-            save_prefix=save_prefix,
-            save_format=save_format,
-            ignore_class_split=ignore_class_split,
-            subset=subset,
-            dtype=self.dtype,
-            workers=workers,
-            use_multiprocessing=use_multiprocessing,
-            max_queue_size=max_queue_size,
-        )
+        return NumpyArrayIterator(x, **arguments, **self._generator_arguments())
 
-    def flow_from_directory(
-        self,
-        directory,
-        target_size=(256, 256),
-        color_mode: str = "rgb",
-        classes=None,
-        class_mode: str | None = "categorical",
-        batch_size: int = 32,
-        shuffle: bool = True,
-        seed: int | None = None,
-        save_to_dir: str | None = None,
-        save_prefix: str = "",
-        save_format: str = "png",
-        follow_links: bool = False,
-        subset: str | None = None,
-        interpolation: str = "nearest",
-        keep_aspect_ratio: bool = False,
-        on_error: str = "raise",
-        workers: int = 1,
-        use_multiprocessing: bool = False,
-        max_queue_size: int = 10,
-    ) -> DirectoryIterator:
+    @_forwards_to(DirectoryIterator)
+    def flow_from_directory(self, directory, **arguments) -> DirectoryIterator:
         """An iterator over the images in ``directory``, one subfolder per class.
+
+        Takes the arguments of :class:`~keras_augment.legacy.DirectoryIterator`
+        except ``image_data_generator``, ``data_format`` and ``dtype``, which
+        are this generator's, plus ``workers``, ``use_multiprocessing`` and
+        ``max_queue_size``.
 
         Reads PNG, JPEG, BMP, PPM, GIF and TIFF files (subfolders searched
         recursively), decoded with PIL and resized to ``target_size`` as the
@@ -379,110 +347,25 @@ class ImageDataGenerator:
         files with a warning and counts them in ``iterator.skipped_files``;
         the default raises an error naming the file.
         """
-        return DirectoryIterator(
-            directory,
-            self,
-            target_size=target_size,
-            color_mode=color_mode,
-            classes=classes,
-            class_mode=class_mode,
-            batch_size=batch_size,
-            shuffle=shuffle,
-            seed=seed,
-            data_format=self.data_format,
-            save_to_dir=save_to_dir,
-            save_prefix=save_prefix,
-            save_format=save_format,
-            follow_links=follow_links,
-            subset=subset,
-            interpolation=interpolation,
-            keep_aspect_ratio=keep_aspect_ratio,
-            dtype=self.dtype,
-            on_error=on_error,
-            workers=workers,
-            use_multiprocessing=use_multiprocessing,
-            max_queue_size=max_queue_size,
-        )
+        return DirectoryIterator(directory, **arguments, **self._generator_arguments())
 
-    def flow_from_dataframe(
-        self,
-        dataframe,
-        directory=None,
-        x_col: str = "filename",
-        y_col="class",
-        weight_col: str | None = None,
-        target_size=(256, 256),
-        color_mode: str = "rgb",
-        classes=None,
-        class_mode: str | None = "categorical",
-        batch_size: int = 32,
-        shuffle: bool = True,
-        seed: int | None = None,
-        save_to_dir: str | None = None,
-        save_prefix: str = "",
-        save_format: str = "png",
-        subset: str | None = None,
-        interpolation: str = "nearest",
-        validate_filenames: bool = True,
-        keep_aspect_ratio: bool = False,
-        on_error: str = "raise",
-        workers: int = 1,
-        use_multiprocessing: bool = False,
-        max_queue_size: int = 10,
-        **kwargs,
-    ) -> DataFrameIterator:
+    @_forwards_to(DataFrameIterator, extra_keywords=True)
+    def flow_from_dataframe(self, dataframe, **arguments) -> DataFrameIterator:
         """An iterator over the image files listed in a pandas ``dataframe``.
+
+        Takes the arguments of :class:`~keras_augment.legacy.DataFrameIterator`
+        except ``image_data_generator``, ``data_format`` and ``dtype``, which
+        are this generator's, plus ``workers``, ``use_multiprocessing`` and
+        ``max_queue_size``.
 
         ``class_mode`` is one of ``"binary"``, ``"categorical"`` (labels may be
         lists for multi-label data), ``"input"``, ``"multi_output"``,
         ``"raw"``, ``"sparse"`` or ``None`` (``"other"`` is the deprecated
-        name of ``"raw"``). Needs pandas.
+        name of ``"raw"``). The legacy ``has_ext``, ``sort`` and
+        ``drop_duplicates`` are accepted with a deprecation warning and
+        ignored. Needs pandas.
         """
-        for old in ("has_ext", "sort", "drop_duplicates"):
-            if old in kwargs:
-                warnings.warn(
-                    f"`{old}` is deprecated and ignored by flow_from_dataframe.",
-                    DeprecationWarning,
-                    stacklevel=2,
-                )
-                kwargs.pop(old)
-        if kwargs:
-            raise TypeError(f"flow_from_dataframe: unexpected arguments {sorted(kwargs)}.")
-        if class_mode == "other":
-            warnings.warn(
-                '`class_mode="other"` is deprecated, please use `class_mode="raw"`.',
-                DeprecationWarning,
-                stacklevel=2,
-            )
-            class_mode = "raw"
-        return DataFrameIterator(
-            dataframe,
-            directory,
-            self,
-            x_col=x_col,
-            y_col=y_col,
-            weight_col=weight_col,
-            target_size=target_size,
-            color_mode=color_mode,
-            classes=classes,
-            class_mode=class_mode,
-            batch_size=batch_size,
-            shuffle=shuffle,
-            seed=seed,
-            data_format=self.data_format,
-            save_to_dir=save_to_dir,
-            save_prefix=save_prefix,
-            save_format=save_format,
-            subset=subset,
-            interpolation=interpolation,
-            keep_aspect_ratio=keep_aspect_ratio,
-            dtype=self.dtype,
-            validate_filenames=validate_filenames,
-            on_error=on_error,
-            workers=workers,
-            use_multiprocessing=use_multiprocessing,
-            max_queue_size=max_queue_size,
-        )
+        return DataFrameIterator(dataframe, **arguments, **self._generator_arguments())
 
     # ------------------------------------------------------------------
     # Normalisation
@@ -534,8 +417,18 @@ class ImageDataGenerator:
             stacklevel=3,
         )
 
-    def _normalizes(self) -> bool:
-        """Whether ``standardize`` changes anything with these settings."""
+    # ------------------------------------------------------------------
+    # What the iterators call
+    # ------------------------------------------------------------------
+
+    @property
+    def validation_split(self) -> float:
+        """The fraction of the samples the ``subset="validation"`` iterators take."""
+        return self._validation_split
+
+    @property
+    def normalizes(self) -> bool:
+        """Whether :meth:`normalize_batch` changes anything with these settings."""
         return bool(
             self.preprocessing_function
             or self.rescale
@@ -546,8 +439,13 @@ class ImageDataGenerator:
             or self.zca_whitening
         )
 
-    def _standardize_samples(self, batch: np.ndarray) -> np.ndarray:
-        """Per-sample normalisation of a batch (what the iterators apply to every image)."""
+    def normalize_batch(self, batch: np.ndarray, dtype=None) -> np.ndarray:
+        """The per-sample normalisation every iterator applies, as ``dtype`` (default ``self.dtype``).
+
+        ``preprocessing_function`` runs on each image, then ``rescale``, then
+        samplewise statistics per image, then the featurewise ones. Works in
+        place on a writable float batch.
+        """
         if not batch.flags.writeable:
             batch = batch.copy()
         if self.preprocessing_function:
@@ -560,23 +458,14 @@ class ImageDataGenerator:
             batch -= np.mean(batch, axis=axes, keepdims=True)
         if self.samplewise_std_normalization:
             batch /= np.std(batch, axis=axes, keepdims=True) + 1e-6
-        return self._featurewise(batch)
+        return np.asarray(self._featurewise(batch), dtype=self.dtype if dtype is None else dtype)
 
-    # ------------------------------------------------------------------
-    # Random transforms
-    # ------------------------------------------------------------------
-
-    def _next_seed(self, seed: int | None) -> tf.Tensor:
-        if seed is None:
-            self._draws += 1
-            return tf.constant([self._seed_base, self._draws], tf.int64)
-        return tf.constant([int(seed), 0], tf.int64)
-
-    def _augment_batch(self, batch, seed: tf.Tensor, indices=None) -> tf.Tensor:
+    def augment_batch(self, batch, seed: tf.Tensor, indices=None) -> tf.Tensor:
         """Augments a batch (any real dtype) in this generator's data format; one resampling pass.
 
-        With ``indices``, ``batch`` is the whole source tensor and the batch
-        is gathered from it inside the graph. Returns ``float32``.
+        ``seed`` is an ``int64[2]`` stateless seed that fixes every
+        parameter. With ``indices``, ``batch`` is the whole source tensor and
+        the batch is gathered from it inside the graph. Returns ``float32``.
         """
         if indices is None:
             return self._augment(batch, seed)
@@ -590,22 +479,28 @@ class ImageDataGenerator:
         source and ``batch[indices]`` is processed. ``seed`` is an
         ``int64[2]`` stateless seed that fixes every parameter.
         """
-        return self._finish_batch(self._augment_array(batch, seed, indices))
+        return self.normalize_batch(self.augment_array(batch, seed, indices))
 
-    def _augment_array(self, batch, seed, indices=None) -> np.ndarray:
+    def augment_array(self, batch, seed, indices=None) -> np.ndarray:
         """The graph part of :meth:`process_batch`: augmented ``float32`` images in NumPy.
 
         Depends only on its arguments and the generator's configuration (no
         user code runs), so iterators may call it ahead of time on worker
         threads.
         """
-        out = self._augment_batch(batch, tf.cast(seed, tf.int64), indices)
+        out = self.augment_batch(batch, tf.cast(seed, tf.int64), indices)
         fresh = self._moves_pixels or indices is not None
         return _writable_array(out) if fresh else out.numpy()
 
-    def _finish_batch(self, augmented: np.ndarray) -> np.ndarray:
-        """The rest of :meth:`process_batch`: per-sample normalisation, cast to ``self.dtype``."""
-        return np.asarray(self._standardize_samples(augmented), dtype=self.dtype)
+    # ------------------------------------------------------------------
+    # Random transforms
+    # ------------------------------------------------------------------
+
+    def _next_seed(self, seed: int | None) -> tf.Tensor:
+        if seed is None:
+            self._draws += 1
+            return tf.constant([self._seed_base, self._draws], tf.int64)
+        return tf.constant([int(seed), 0], tf.int64)
 
     def _image_size(self, img_shape) -> tuple[int, int]:
         if len(img_shape) != 3:
@@ -700,7 +595,7 @@ class ImageDataGenerator:
                 for start in range(0, len(x), chunk):
                     step = r * len(x) + start
                     part_seed = tf.constant([base, step], tf.int64)
-                    part = self._augment_batch(x[start : start + chunk], part_seed)
+                    part = self.augment_batch(x[start : start + chunk], part_seed)
                     copies.append(part.numpy().astype(self.dtype))
             x = np.concatenate(copies)
         stats_axes = (0, self.row_axis, self.col_axis)

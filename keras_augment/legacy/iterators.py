@@ -52,6 +52,8 @@ from keras_augment.image.io import (
 )
 
 RESIZE_METHODS = ("nearest", "bilinear", "bicubic", "hamming", "box", "lanczos")
+# The Keras PyDataset arguments every iterator (and every flow* method) takes.
+PYDATASET_ARGUMENTS = ("workers", "use_multiprocessing", "max_queue_size")
 ON_ERROR = ("raise", "skip")
 
 _POOL: concurrent.futures.ThreadPoolExecutor | None = None
@@ -421,10 +423,10 @@ class Iterator(keras.utils.PyDataset, *_keras2_sequence()):
                 images = raw if indices is None else tf.gather(raw, indices)
                 images = tf.cast(images, dtype)
             else:
-                images = generator._augment_batch(raw, seed, indices)
-                if generator._normalizes():
+                images = generator.augment_batch(raw, seed, indices)
+                if generator.normalizes:
                     images = tf.numpy_function(
-                        lambda b: np.asarray(generator._standardize_samples(b), self.dtype),
+                        lambda b: generator.normalize_batch(b, self.dtype),
                         [images],
                         dtype,
                         stateful=False,
@@ -465,8 +467,8 @@ class NumpyArrayIterator(Iterator):
         save_to_dir: str | None = None,
         save_prefix: str = "",
         save_format: str = "png",
-        subset: str | None = None,
         ignore_class_split: bool = False,
+        subset: str | None = None,
         dtype: str | None = None,
         **kwargs,
     ):
@@ -509,7 +511,7 @@ class NumpyArrayIterator(Iterator):
                 )
         if subset is not None:
             _check_choice(where, "subset", subset, ("training", "validation"))
-            split = int(len(x) * image_data_generator._validation_split)
+            split = int(len(x) * image_data_generator.validation_split)
             if (
                 y is not None
                 and not ignore_class_split
@@ -568,10 +570,10 @@ class NumpyArrayIterator(Iterator):
             # The batch is gathered from the source tensor inside the augmenter's graph.
             source = self._x
             self._ahead = _ReadAhead(
-                lambda indices, seed: generator._augment_array(source, seed, indices=indices)
+                lambda indices, seed: generator.augment_array(source, seed, indices=indices)
             )
         augmented = self._ahead.take(index_array, seed, upcoming)
-        return generator._finish_batch(augmented), index_array
+        return generator.normalize_batch(augmented), index_array
 
     @property
     def x(self) -> np.ndarray:
@@ -648,7 +650,7 @@ class _FileIterator(Iterator):
         self._skip_lock = threading.Lock()
         if subset is not None:
             _check_choice(where, "subset", subset, ("training", "validation"))
-            fraction = image_data_generator._validation_split
+            fraction = image_data_generator.validation_split
             self.split = (0.0, fraction) if subset == "validation" else (fraction, 1.0)
         else:
             self.split = None
@@ -829,6 +831,32 @@ class DirectoryIterator(_FileIterator):
         return None
 
 
+def _deprecated_dataframe_arguments(where: str, class_mode, kwargs: dict):
+    """Warns of and drops the legacy data-frame arguments; returns ``class_mode`` ("other" is "raw").
+
+    The warnings point at the caller of ``flow_from_dataframe``.
+    """
+    for old in ("has_ext", "sort", "drop_duplicates"):
+        if old in kwargs:
+            warnings.warn(
+                f"`{old}` is deprecated and ignored by flow_from_dataframe.",
+                DeprecationWarning,
+                stacklevel=5,
+            )
+            kwargs.pop(old)
+    unknown = sorted(set(kwargs) - set(PYDATASET_ARGUMENTS))
+    if unknown:
+        raise TypeError(f"{where}: unexpected arguments {unknown}.")
+    if class_mode == "other":
+        warnings.warn(
+            '`class_mode="other"` is deprecated, please use `class_mode="raw"`.',
+            DeprecationWarning,
+            stacklevel=5,
+        )
+        return "raw"
+    return class_mode
+
+
 class DataFrameIterator(_FileIterator):
     """Batches of images listed in a pandas data frame (``flow_from_dataframe``)."""
 
@@ -855,13 +883,14 @@ class DataFrameIterator(_FileIterator):
         save_format: str = "png",
         subset: str | None = None,
         interpolation: str = "nearest",
+        validate_filenames: bool = True,
         keep_aspect_ratio: bool = False,
         dtype: str | None = "float32",
-        validate_filenames: bool = True,
         on_error: str = "raise",
         **kwargs,
     ):
         where = "ImageDataGenerator.flow_from_dataframe"
+        class_mode = _deprecated_dataframe_arguments(where, class_mode, kwargs)
         self._set_file_options(
             where,
             image_data_generator,
@@ -883,21 +912,7 @@ class DataFrameIterator(_FileIterator):
         df = dataframe.copy()
         self._check_columns(where, df, x_col, y_col, weight_col, classes)
         if validate_filenames:
-            paths = df[x_col].map(lambda f: os.path.join(self.directory, f))
-            valid = paths.map(
-                lambda p: (
-                    p.lower().endswith(tuple("." + e for e in IMAGE_EXTENSIONS))
-                    and os.path.isfile(p)
-                )
-            )
-            invalid = int((~valid).sum())
-            if invalid:
-                warnings.warn(
-                    f'{where}: found {invalid} invalid image filename(s) in x_col="{x_col}" '
-                    "(missing files or unsupported extensions); they will be ignored.",
-                    stacklevel=3,
-                )
-            df = df[valid.to_numpy()]
+            df = self._existing_images(where, df, x_col)
         labelled = class_mode not in ("input", "multi_output", "raw", None)
         if labelled:
             df, classes = self._filter_classes(df, y_col, classes)
@@ -934,6 +949,23 @@ class DataFrameIterator(_FileIterator):
             raise ValueError(f"{where}: no usable image files in the data frame.")
         self._filepaths = [os.path.join(self.directory, f) for f in self.filenames]
         super().__init__(self.samples, batch_size, shuffle, seed, **kwargs)
+
+    def _existing_images(self, where, df, x_col):
+        """The rows of ``df`` whose file exists and has an image extension (warns of the rest)."""
+        paths = df[x_col].map(lambda f: os.path.join(self.directory, f))
+        valid = paths.map(
+            lambda p: (
+                p.lower().endswith(tuple("." + e for e in IMAGE_EXTENSIONS)) and os.path.isfile(p)
+            )
+        )
+        invalid = int((~valid).sum())
+        if invalid:
+            warnings.warn(
+                f'{where}: found {invalid} invalid image filename(s) in x_col="{x_col}" '
+                "(missing files or unsupported extensions); they will be ignored.",
+                stacklevel=4,
+            )
+        return df[valid.to_numpy()]
 
     def _check_columns(self, where, df, x_col, y_col, weight_col, classes):
         mode = self.class_mode

@@ -44,6 +44,7 @@ import tensorflow as tf
 
 from keras_augment.core import matrices
 from keras_augment.core.resample import resample
+from keras_augment.core.validation import check_number
 from keras_augment.image.ops.color import channel_shift
 
 PARAMETER_KEYS = (
@@ -87,12 +88,14 @@ def parse_shift_range(name: str, value) -> ShiftSpec:
         choices = tuple(float(v) for v in np.asarray(value, dtype="float64").ravel())
         if not choices:
             raise ValueError(f"ImageDataGenerator: `{name}` is an empty list.")
+        for choice in choices:
+            check_number("ImageDataGenerator", name, choice)
         return ShiftSpec(choices, 0.0, max(choices) < 1)
     if isinstance(value, numbers.Integral) and not isinstance(value, bool) and value > 0:
         # An int n picks a whole number of pixels in [0, n) and a random sign.
         return ShiftSpec(tuple(float(v) for v in range(int(value))), 0.0, int(value) < 1)
     if isinstance(value, numbers.Real) and not isinstance(value, bool):
-        limit = float(value)
+        limit = check_number("ImageDataGenerator", name, value)
         return ShiftSpec(None, limit, limit < 1)
     raise ValueError(
         f"ImageDataGenerator: `{name}` must be a float (fraction of the side, or pixels "

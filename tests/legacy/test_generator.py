@@ -1,5 +1,6 @@
 """ImageDataGenerator itself: constructor, parameter dicts, transforms and statistics vs legacy."""
 
+import inspect
 import warnings
 
 import numpy as np
@@ -51,7 +52,35 @@ def test_constructor_defaults_and_side_rules_match_legacy(kwargs):
     for name in ATTRIBUTES:
         assert getattr(ours, name) == getattr(legacy, name), name
     assert ours._validation_split == legacy._validation_split
+    assert ours.validation_split == legacy._validation_split
     assert len(ours_warnings) == len(legacy_warnings)
+
+
+@pytest.mark.parametrize("method", ["flow", "flow_from_directory", "flow_from_dataframe"])
+def test_flow_methods_take_the_legacy_arguments_in_the_legacy_order(method):
+    ours = list(inspect.signature(getattr(ImageDataGenerator, method)).parameters.values())
+    legacy = [
+        p
+        for p in inspect.signature(getattr(Legacy, method)).parameters.values()
+        if p.kind is not p.VAR_KEYWORD
+    ]
+    # Same names, positions and defaults, so positional legacy calls keep their meaning.
+    assert [(p.name, p.default) for p in ours[: len(legacy)]] == [
+        (p.name, p.default) for p in legacy
+    ]
+    # The additions come after them: on_error, keep_aspect_ratio, the PyDataset arguments.
+    names = [p.name for p in ours]
+    assert {"workers", "use_multiprocessing", "max_queue_size"} <= set(names)
+    assert not {"image_data_generator", "data_format", "dtype"} & set(names)
+
+
+def test_flow_methods_refuse_unknown_arguments_and_bind_positionals(small_photos):
+    gen = ImageDataGenerator()
+    with pytest.raises(TypeError, match="batch_sizes"):
+        gen.flow(small_photos, batch_sizes=4)
+    it = gen.flow(small_photos, None, 3, False)
+    assert (it.batch_size, it.shuffle, it.y) == (3, False, None)
+    assert it.data_format == gen.data_format and it.dtype == gen.dtype
 
 
 def test_side_rules_warn_and_switch_settings():
@@ -303,5 +332,5 @@ def test_fit_with_augmentation_is_seeded(small_photos):
 )
 def test_non_finite_arguments_are_refused_naming_the_argument(arguments):
     (name,) = arguments
-    with pytest.raises(ValueError, match=rf"ImageDataGenerator: `{name}` must be finite"):
+    with pytest.raises(ValueError, match=rf"ImageDataGenerator: `{name}` must be .*finite"):
         ImageDataGenerator(**arguments)
