@@ -5,8 +5,8 @@ channels]`` or single clips (rank 1 ``[time]``, or rank 2 ``[time, channels]``
 as ``load_wav`` returns; see ``rank2_layout`` for how a rank-2 input is read)
 and return the input's shape. Spectrogram layers take ``[batch, time, freq]`` or ``[time, freq]``.
 Every layer augments only when ``training`` is true (the default for direct
-calls), draws its parameters per clip, works in ``tf.data`` maps and compiles
-with XLA.
+calls), draws its parameters per clip and works in ``tf.data`` maps; every
+layer but ``Mp3Compression`` (a host call to the LAME encoder) compiles with XLA.
 """
 
 from keras_augment.audio.base import (
@@ -14,6 +14,7 @@ from keras_augment.audio.base import (
     SpectrogramAugmentation,
     WaveformAugmentation,
 )
+from keras_augment.audio.compression import Mp3Compression
 from keras_augment.audio.distortion import ClippingDistortion, TanhDistortion
 from keras_augment.audio.filters import (
     AirAbsorption,
@@ -52,6 +53,7 @@ __all__ = [
     "HighPassFilter",
     "LoudnessNormalization",
     "LowPassFilter",
+    "Mp3Compression",
     "Normalize",
     "PeakNormalization",
     "PitchShift",

@@ -12,7 +12,7 @@ Kinds and families:
 * ``"image"``: ``geometric``, ``color``, ``quality``, ``occlusion``,
   ``mixing``, ``policies``, ``preprocessing``;
 * ``"audio"``: ``waveform``, ``tempo``, ``filters``, ``distortion``, ``levels``,
-  ``codecs``, ``room``, ``spectrogram``;
+  ``compression``, ``room``, ``spectrogram``;
 * ``"text"``: ``words``, ``sentences``, ``characters``, ``translation``;
 * ``"composition"``: ``RandomApply``, ``RandomChoice``, ``RandomOrder`` and
   ``Pipeline`` (family ``"composition"``). They wrap other layers and are not
