@@ -218,6 +218,242 @@ def _decoded(jobs, load, on_error: str, failures: dict, window: int = 8):
             yield job, image, mask
 
 
+def _check_arguments(augmentation, on_error, copies_only, balance, jpeg_quality) -> None:
+    if on_error not in ON_ERROR:
+        raise ValueError(f"expand: `on_error` must be one of {ON_ERROR}; got {on_error!r}.")
+    if "seed" not in inspect.signature(augmentation.call).parameters:
+        raise ValueError(
+            f"expand: the augmentation {type(augmentation).__name__} takes no per-image seed, "
+            "which expand needs to make every output reproducible; use keras_augment layers "
+            "(or wrap the layer in keras_augment.Pipeline)."
+        )
+    if copies_only and not balance:
+        raise ValueError(
+            "expand: `copies_only` goes with `balance`; other modes write copies only."
+        )
+    if not isinstance(jpeg_quality, int) or not 1 <= jpeg_quality <= 100:
+        raise ValueError(
+            f"expand: `jpeg_quality` must be an integer in 1..100; got {jpeg_quality!r}."
+        )
+
+
+@dataclasses.dataclass
+class _Folders:
+    """The resolved folders of one ``expand`` run (the mask ones ``None`` without masks)."""
+
+    src_path: Path
+    src_root: Path
+    dst: Path
+    masks: Path | None = None
+    masks_dst: Path | None = None
+
+
+def _folders(src, dst, masks, masks_dst) -> _Folders:
+    """Resolves the folders and refuses outputs inside inputs (or the reverse)."""
+    src_path, dst_path = Path(src).resolve(), Path(dst).resolve()
+    src_root = src_path.parent if src_path.is_file() else src_path
+    if _is_within(dst_path, src_root) or _is_within(src_root, dst_path):
+        raise ValueError(
+            f"expand: the output folder {dst_path} and the source {src_root} must not contain "
+            "one another; choose an output folder outside the source."
+        )
+    folders = _Folders(src_path, src_root, dst_path)
+    if masks is None:
+        return folders
+    if masks_dst is None:
+        raise ValueError("expand: `masks` needs `masks_dst`, the folder to write masks to.")
+    folders.masks, folders.masks_dst = Path(masks).resolve(), Path(masks_dst).resolve()
+    mask_root = folders.masks_dst
+    for inner, outer in ((mask_root, src_root), (mask_root, folders.masks), (mask_root, dst_path)):
+        if _is_within(inner, outer) or _is_within(outer, inner):
+            raise ValueError(
+                f"expand: the mask output folder {mask_root} must be outside the sources, "
+                "the masks and the image output folder."
+            )
+    return folders
+
+
+def _usable_sources(sources, limit, on_error: str, src) -> tuple[list[int], dict[str, str]]:
+    """Indices of the sources whose headers decode, and ``{path: reason}`` of the others.
+
+    Headers are read first, so that the counts (total, balance) are planned
+    over usable sources.
+    """
+    unreadable: dict[str, str] = {}
+    usable = []
+    for i, (_, path) in enumerate(sources):
+        try:
+            probe_image(path, limit or 0)
+            usable.append(i)
+        except UnreadableImageError as err:
+            if on_error == "raise":
+                raise ValueError(f"expand: cannot decode {path}: {err}") from None
+            unreadable[str(path)] = str(err)
+    if not usable:
+        raise ValueError(
+            f"expand: none of the {len(sources)} images in {src} could be decoded; first: "
+            f"{next(iter(unreadable.values()))}"
+        )
+    return usable, unreadable
+
+
+def _check_distinct(writers: list[Path], outputs: list[Path]) -> None:
+    """Refuses two sources written to one name, even where the output folder ignores case."""
+    folded: dict[str, Path] = {}
+    for source, name in zip(writers, outputs):
+        other = folded.setdefault(str(name).casefold(), source)
+        if other != source:
+            raise ValueError(
+                f"expand: {other} and {source} would both be written to {name} (names that "
+                "differ only in case, or a source named like a copy); rename one of them."
+            )
+
+
+def _copy_originals(originals, sources, mask_paths, folders: _Folders, overwrite: bool) -> int:
+    """Copies the sources (and their masks) unchanged; returns how many sources it copied."""
+    copied = 0
+    for i in originals:
+        source = sources[i][1]
+        pairs = [(source, folders.dst / source.relative_to(folders.src_root))]
+        if mask_paths is not None:
+            mask = mask_paths[i]
+            pairs.append((mask, folders.masks_dst / mask.relative_to(folders.masks)))
+        for from_path, to_path in pairs:
+            if overwrite or not to_path.exists():
+                to_path.parent.mkdir(parents=True, exist_ok=True)
+                tmp = to_path.with_name(to_path.name + ".part")
+                shutil.copyfile(from_path, tmp)
+                tmp.replace(to_path)
+                copied += from_path == source
+    return copied
+
+
+def _load(limit):
+    """``load(path, is_mask)``: an RGB image, or a mask of 8-bit class ids."""
+
+    def load(path, is_mask):
+        if not is_mask:
+            return load_image(path, "rgb", dtype=None, max_pixels=limit or 0)
+        mask = load_image(path, "grayscale", dtype=None, max_pixels=limit or 0, keep_16bit=True)
+        if mask.max(initial=0) > 255:
+            raise UnreadableImageError(
+                f"Mask file '{path}' holds class ids above 255; masks are written as 8-bit PNG."
+            )
+        return mask.astype(np.uint8)
+
+    return load
+
+
+def _to_uint8(image):
+    return tf.cast(tf.clip_by_value(tf.round(image), 0, 255), tf.uint8)
+
+
+def _encoded(decoded, augmentation, jpeg: tf.Tensor, jpeg_quality: int, with_masks: bool):
+    """A dataset of ``(job, encoded image, encoded mask or "")`` from ``(job, seed, image, mask)``.
+
+    ``jpeg[job]`` says whether the job's image is written as JPEG (else PNG).
+    """
+
+    def encode(j, image):
+        image = _to_uint8(image)
+        return tf.cond(
+            jpeg[j],
+            lambda: tf.io.encode_jpeg(image, quality=jpeg_quality),
+            lambda: tf.io.encode_png(image),
+        )
+
+    def augment(j, element_seed, image, mask):
+        if not with_masks:
+            return j, encode(j, augmentation(image, training=True, seed=element_seed)), ""
+        out = augmentation(
+            {"images": image, "segmentation_masks": mask}, training=True, seed=element_seed
+        )
+        return j, encode(j, out["images"]), tf.io.encode_png(_to_uint8(out["segmentation_masks"]))
+
+    signature = (
+        tf.TensorSpec([], tf.int64),
+        tf.TensorSpec([2], tf.int64),
+        tf.TensorSpec([None, None, 3], tf.uint8),
+        tf.TensorSpec([None, None, 1], tf.uint8),
+    )
+    return (
+        tf.data.Dataset.from_generator(decoded, output_signature=signature)
+        .map(augment, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+        .prefetch(tf.data.AUTOTUNE)
+    )
+
+
+@dataclasses.dataclass
+class _Run:
+    """One ``expand`` run: job ``j`` writes copy ``plan[j][1]`` of source ``plan[j][0]`` as ``names[j]``."""
+
+    augmentation: keras.layers.Layer
+    seed: int
+    on_error: str
+    jpeg_quality: int
+    limit: int | None
+    folders: _Folders
+    sources: list
+    plan: list[tuple[int, int]]
+    names: list[Path]
+    mask_paths: list[Path] | None
+
+
+def _write_copies(run: _Run, todo: list[int], unreadable: dict, progress: bool) -> dict:
+    """Augments and writes the jobs ``todo``; returns the files written per class.
+
+    Sources that fail to decode join ``unreadable`` (or, with
+    ``on_error="raise"``, stop the run with an error naming the first).
+    """
+    sources, plan, names, mask_paths = run.sources, run.plan, run.names, run.mask_paths
+    jobs = [
+        (sources[plan[j][0]][1], None if mask_paths is None else mask_paths[plan[j][0]], j)
+        for j in todo
+    ]
+    failures: dict[str, str] = {}
+
+    def decoded():
+        for j, image, mask in _decoded(jobs, _load(run.limit), run.on_error, failures):
+            element_seed = [run.seed * 1_000_003 + plan[j][0], plan[j][1]]
+            yield j, element_seed, image, np.zeros((0, 0, 1), np.uint8) if mask is None else mask
+
+    jpeg = tf.constant([name.suffix.lower() in JPEG_SUFFIXES for name in names])
+    encoded = _encoded(
+        decoded, run.augmentation, jpeg, run.jpeg_quality, with_masks=mask_paths is not None
+    )
+    per_class: dict[str, int] = {}
+    bar = keras.utils.Progbar(len(todo), unit_name="image") if progress else None
+    for n, (j, png, mask_png) in enumerate(encoded.as_numpy_iterator(), start=1):
+        if mask_paths is not None:
+            # Masks stay PNG whatever the image's format, and go first: an output is
+            # complete when its image exists.
+            _write(run.folders.masks_dst / names[j].with_suffix(".png"), mask_png)
+        suffix = names[j].suffix.lower()
+        image = _in_source_format(png, suffix) if suffix in PIL_FORMATS else png
+        _write(run.folders.dst / names[j], image)
+        cls = sources[plan[j][0]][0]
+        per_class[cls] = per_class.get(cls, 0) + 1
+        if bar is not None:
+            bar.update(n)
+    if failures and run.on_error == "raise":
+        path, reason = next(iter(failures.items()))
+        raise ValueError(f"expand: cannot decode {path}: {reason}")
+    unreadable.update(failures)
+    return per_class
+
+
+def _planned_counts(sources, usable, plan) -> dict[str, tuple[int, int]]:
+    """``{class: (source images, augmented copies planned)}``."""
+    planned: dict[str, tuple[int, int]] = {}
+    for i in usable:
+        n, copies = planned.get(sources[i][0], (0, 0))
+        planned[sources[i][0]] = (n + 1, copies)
+    for i, _ in plan:
+        n, copies = planned[sources[i][0]]
+        planned[sources[i][0]] = (n, copies + 1)
+    return planned
+
+
 def expand(
     src: str | os.PathLike,
     dst: str | os.PathLike,
@@ -287,191 +523,35 @@ def expand(
             uses ``$KERAS_AUGMENT_MAX_IMAGE_PIXELS`` or 64 megapixels.
         progress: show a progress bar.
     """
-    if on_error not in ON_ERROR:
-        raise ValueError(f"expand: `on_error` must be one of {ON_ERROR}; got {on_error!r}.")
-    if "seed" not in inspect.signature(augmentation.call).parameters:
-        raise ValueError(
-            f"expand: the augmentation {type(augmentation).__name__} takes no per-image seed, "
-            "which expand needs to make every output reproducible; use keras_augment layers "
-            "(or wrap the layer in keras_augment.Pipeline)."
-        )
-    if copies_only and not balance:
-        raise ValueError(
-            "expand: `copies_only` goes with `balance`; other modes write copies only."
-        )
-    if not isinstance(jpeg_quality, int) or not 1 <= jpeg_quality <= 100:
-        raise ValueError(
-            f"expand: `jpeg_quality` must be an integer in 1..100; got {jpeg_quality!r}."
-        )
+    _check_arguments(augmentation, on_error, copies_only, balance, jpeg_quality)
     limit = max_image_pixels(max_pixels)
-    src_path, dst_path = Path(src).resolve(), Path(dst).resolve()
-    src_root = src_path.parent if src_path.is_file() else src_path
-    if _is_within(dst_path, src_root) or _is_within(src_root, dst_path):
-        raise ValueError(
-            f"expand: the output folder {dst_path} and the source {src_root} must not contain "
-            "one another; choose an output folder outside the source."
-        )
-    sources = list_sources(src_path)
-    mask_paths = mask_root = None
-    if masks is not None:
-        if masks_dst is None:
-            raise ValueError("expand: `masks` needs `masks_dst`, the folder to write masks to.")
-        mask_src, mask_root = Path(masks).resolve(), Path(masks_dst).resolve()
-        for inner, outer in ((mask_root, src_root), (mask_root, mask_src), (mask_root, dst_path)):
-            if _is_within(inner, outer) or _is_within(outer, inner):
-                raise ValueError(
-                    f"expand: the mask output folder {mask_root} must be outside the sources, "
-                    "the masks and the image output folder."
-                )
-        mask_paths = find_masks(sources, src_root, mask_src)
-    # Headers first, so that the counts (total, balance) are planned over usable sources.
-    unreadable: dict[str, str] = {}
-    usable = []
-    for i, (_, path) in enumerate(sources):
-        try:
-            probe_image(path, limit or 0)
-            usable.append(i)
-        except UnreadableImageError as err:
-            if on_error == "raise":
-                raise ValueError(f"expand: cannot decode {path}: {err}") from None
-            unreadable[str(path)] = str(err)
-    if not usable:
-        raise ValueError(
-            f"expand: none of the {len(sources)} images in {src} could be decoded; first: "
-            f"{next(iter(unreadable.values()))}"
-        )
+    folders = _folders(src, dst, masks, masks_dst)
+    sources = list_sources(folders.src_path)
+    mask_paths = None if masks is None else find_masks(sources, folders.src_root, folders.masks)
+    usable, unreadable = _usable_sources(sources, limit, on_error, src)
     plan = [
         (usable[i], k)
         for i, k in _plan([sources[i] for i in usable], per_image, total, per_class, balance)
     ]
-    names = [output_name(sources[i][1], src_root, k, keep_format=balance) for i, k in plan]
-    # Masks stay PNG whatever the image's format.
-    mask_names = [name.with_suffix(".png") for name in names]
+    names = [output_name(sources[i][1], folders.src_root, k, balance) for i, k in plan]
     originals = [] if not balance or copies_only else usable
-    # Distinct even where the output folder ignores case, so no file replaces another.
-    folded: dict[str, Path] = {}
-    writers = [sources[i][1] for i, _ in plan] + [sources[i][1] for i in originals]
-    outputs = names + [sources[i][1].relative_to(src_root) for i in originals]
-    for source, name in zip(writers, outputs):
-        other = folded.setdefault(str(name).casefold(), source)
-        if other != source:
-            raise ValueError(
-                f"expand: {other} and {source} would both be written to {name} (names that "
-                "differ only in case, or a source named like a copy); rename one of them."
-            )
-    copied = 0
-    for i in originals:
-        source = sources[i][1]
-        for from_path, to_path in [(source, dst_path / source.relative_to(src_root))] + (
-            []
-            if mask_paths is None
-            else [(mask_paths[i], mask_root / mask_paths[i].relative_to(Path(masks).resolve()))]
-        ):
-            if overwrite or not to_path.exists():
-                to_path.parent.mkdir(parents=True, exist_ok=True)
-                tmp = to_path.with_name(to_path.name + ".part")
-                shutil.copyfile(from_path, tmp)
-                tmp.replace(to_path)
-                copied += from_path == source
-    targets = [dst_path / name for name in names]
+    _check_distinct(
+        [sources[i][1] for i, _ in plan] + [sources[i][1] for i in originals],
+        names + [sources[i][1].relative_to(folders.src_root) for i in originals],
+    )
+    copied = _copy_originals(originals, sources, mask_paths, folders, overwrite)
     # An output is complete when its image exists: masks are written before their images.
-    todo = [j for j, t in enumerate(targets) if overwrite or not t.exists()]
-    skipped = len(plan) - len(todo)
-    per_class_counts: dict[str, int] = {}
-    written = 0
-    if todo:
-
-        def load(path, is_mask):
-            if not is_mask:
-                return load_image(path, "rgb", dtype=None, max_pixels=limit or 0)
-            mask = load_image(path, "grayscale", dtype=None, max_pixels=limit or 0, keep_16bit=True)
-            if mask.max(initial=0) > 255:
-                raise UnreadableImageError(
-                    f"Mask file '{path}' holds class ids above 255; masks are written as 8-bit PNG."
-                )
-            return mask.astype(np.uint8)
-
-        jobs = [
-            (sources[plan[j][0]][1], None if mask_paths is None else mask_paths[plan[j][0]], j)
-            for j in todo
-        ]
-        failures: dict[str, str] = {}
-
-        def decoded():
-            for j, image, mask in _decoded(jobs, load, on_error, failures):
-                element_seed = [seed * 1_000_003 + plan[j][0], plan[j][1]]
-                yield (
-                    j,
-                    element_seed,
-                    image,
-                    np.zeros((0, 0, 1), np.uint8) if mask is None else mask,
-                )
-
-        jpeg = tf.constant([name.suffix.lower() in JPEG_SUFFIXES for name in names])
-
-        def to_uint8(image):
-            return tf.cast(tf.clip_by_value(tf.round(image), 0, 255), tf.uint8)
-
-        def encode(j, image):
-            image = to_uint8(image)
-            return tf.cond(
-                jpeg[j],
-                lambda: tf.io.encode_jpeg(image, quality=jpeg_quality),
-                lambda: tf.io.encode_png(image),
-            )
-
-        def augment(j, element_seed, image, mask):
-            if mask_paths is None:
-                return j, encode(j, augmentation(image, training=True, seed=element_seed)), ""
-            out = augmentation(
-                {"images": image, "segmentation_masks": mask}, training=True, seed=element_seed
-            )
-            return (
-                j,
-                encode(j, out["images"]),
-                tf.io.encode_png(to_uint8(out["segmentation_masks"])),
-            )
-
-        signature = (
-            tf.TensorSpec([], tf.int64),
-            tf.TensorSpec([2], tf.int64),
-            tf.TensorSpec([None, None, 3], tf.uint8),
-            tf.TensorSpec([None, None, 1], tf.uint8),
-        )
-        encoded = (
-            tf.data.Dataset.from_generator(decoded, output_signature=signature)
-            .map(augment, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
-            .prefetch(tf.data.AUTOTUNE)
-        )
-        bar = keras.utils.Progbar(len(todo), unit_name="image") if progress else None
-        for n, (j, png, mask_png) in enumerate(encoded.as_numpy_iterator(), start=1):
-            if mask_root is not None:
-                _write(mask_root / mask_names[j], mask_png)
-            suffix = names[j].suffix.lower()
-            _write(targets[j], _in_source_format(png, suffix) if suffix in PIL_FORMATS else png)
-            written += 1
-            cls = sources[plan[j][0]][0]
-            per_class_counts[cls] = per_class_counts.get(cls, 0) + 1
-            if bar is not None:
-                bar.update(n)
-        if failures and on_error == "raise":
-            path, reason = next(iter(failures.items()))
-            raise ValueError(f"expand: cannot decode {path}: {reason}")
-        unreadable.update(failures)
-    planned: dict[str, tuple[int, int]] = {}
-    if balance:
-        for i in usable:
-            n, copies = planned.get(sources[i][0], (0, 0))
-            planned[sources[i][0]] = (n + 1, copies)
-        for i, _ in plan:
-            n, copies = planned[sources[i][0]]
-            planned[sources[i][0]] = (n, copies + 1)
+    todo = [j for j, name in enumerate(names) if overwrite or not (folders.dst / name).exists()]
+    run = _Run(
+        augmentation, seed, on_error, jpeg_quality, limit, folders, sources, plan, names, mask_paths
+    )
+    per_class_counts = _write_copies(run, todo, unreadable, progress) if todo else {}
     return ExpandReport(
-        written=written,
-        skipped=skipped,
+        written=sum(per_class_counts.values()),
+        skipped=len(plan) - len(todo),
         per_class=per_class_counts,
         originals=copied,
-        balance=planned,
+        balance=_planned_counts(sources, usable, plan) if balance else {},
         unreadable=unreadable,
     )
 
