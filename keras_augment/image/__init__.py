@@ -32,7 +32,7 @@ from keras_augment.image.geometric import (
 )
 from keras_augment.image.mixing import CutMix, MixUp
 from keras_augment.image.noise import ISONoise, MultiplicativeNoise
-from keras_augment.image.occlusion import GridMask, RandomErasing
+from keras_augment.image.occlusion import CoarseDropout, GridMask, RandomErasing
 from keras_augment.image.policies import AugMix, AutoAugment, RandAugment, TrivialAugmentWide
 from keras_augment.image.preprocessing import (
     CenterCrop,
@@ -94,6 +94,7 @@ __all__ = [
     "ISONoise",
     "MultiplicativeNoise",
     # occlusion
+    "CoarseDropout",
     "GridMask",
     "RandomErasing",
     # mixing

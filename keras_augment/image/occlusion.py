@@ -1,4 +1,4 @@
-"""Occlusion layers: random erasing and GridMask.
+"""Occlusion layers: random erasing, coarse dropout and GridMask.
 
 Kernels first (plain functions of images and per-sample parameters, also used
 by the policy layers), then the layers. Kernels take ``[batch, height, width,
@@ -12,18 +12,24 @@ import math
 
 import tensorflow as tf
 
+from keras_augment.core import targets as ka_targets
 from keras_augment.core.base import BaseAugmentation
 from keras_augment.core.keras_protocol import keras_value
 from keras_augment.core.registry import register
 from keras_augment.core.types import DataFormat, Range, Seed, ValueRange
 from keras_augment.core.validation import (
+    check_bool,
     check_fill_values,
     check_number,
     check_value_range,
     parse_range,
     parse_unit_range,
 )
-from keras_augment.image.ops.masks import box_mask  # noqa: F401  (importable here too)
+from keras_augment.image.ops.masks import (  # noqa: F401  (box_mask importable here too)
+    box_mask,
+    covered_fraction,
+    points_in_boxes,
+)
 
 # ----- kernels ---------------------------------------------------------------
 
@@ -130,6 +136,17 @@ def _channel_count(layer, images):
     return images.shape[-1]
 
 
+def _check_fill_channels(layer, name: str, fill, images) -> None:
+    """Refuses a per-channel ``fill`` whose length is not the images' channel count."""
+    if isinstance(fill, list) and len(fill) > 1:
+        channels = _channel_count(layer, images)
+        if channels is not None and channels != len(fill):
+            raise ValueError(
+                f"{layer.__class__.__name__}: `{name}` has {len(fill)} values but the images "
+                f"have {channels} channels."
+            )
+
+
 @register(example={"factor": 1.0, "scale": (0.1, 0.3)})
 class RandomErasing(BaseAugmentation):
     """Erases a random rectangle of each image (Random Erasing, Zhong et al. 2017).
@@ -183,13 +200,7 @@ class RandomErasing(BaseAugmentation):
         self.value_range = check_value_range(name, value_range)
 
     def _check_static_size(self, images):
-        if isinstance(self.fill_value, list) and len(self.fill_value) > 1:
-            channels = _channel_count(self, images)
-            if channels is not None and channels != len(self.fill_value):
-                raise ValueError(
-                    f"{self.__class__.__name__}: `fill_value` has {len(self.fill_value)} "
-                    f"values but the images have {channels} channels."
-                )
+        _check_fill_channels(self, "fill_value", self.fill_value, images)
 
     def get_params(self, sampler, batch):
         height = tf.cast(batch.height, tf.float32)
@@ -353,4 +364,183 @@ class GridMask(BaseAugmentation):
             "fill_value": self.fill_value,
             "erase_masks": self.erase_masks,
             "mask_fill_value": self.mask_fill_value,
+        }
+
+
+def _hole_sizes(layer: str, name: str, value) -> tuple[float, float]:
+    """Hole sides: a ``(low, high)`` pair of integers (pixels) or of floats within ``(0, 1]``."""
+    if (
+        isinstance(value, (tuple, list))
+        and len(value) == 2
+        and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+        and 1 <= value[0] <= value[1]
+    ):
+        return int(value[0]), int(value[1])
+    try:
+        return parse_range(
+            layer, name, value, low=0.0, high=1.0, low_inclusive=False, symmetric=False
+        )
+    except ValueError:
+        raise ValueError(
+            f"{layer}: `{name}` must be a (low, high) pair of integers (pixels, at least 1) or of "
+            f"fractions of the image side within (0, 1]; got {value!r}."
+        ) from None
+
+
+_RANDOM_FILLS = ("random", "random_uniform")
+
+
+@register(example={"num_holes_range": (2, 5), "hole_height_range": (0.1, 0.3)})
+class CoarseDropout(BaseAugmentation):
+    """Cuts several rectangular holes of random size out of each image.
+
+    Same arguments and defaults as albumentations' ``CoarseDropout``: each
+    sample draws its number of holes from ``num_holes_range`` (both ends
+    included), each hole its height and width (pixels for integer ranges,
+    fractions of the image side, rounded down, for float ranges) and its
+    position, uniformly within the image. Holes may overlap.
+
+    Targets: with ``fill_mask`` set, ``segmentation_masks`` get that value in
+    the holes (else they pass through); keypoints inside a hole become
+    invisible (``hide_keypoints``); boxes of which a hole leaves less than
+    ``min_box_visibility`` of their pixels, or none, are dropped (their rows
+    become padding), as albumentations filters them.
+
+    Args:
+        num_holes_range: ``(low, high)`` integers, at least 1.
+        hole_height_range, hole_width_range: ``(low, high)`` hole sides:
+            integers in pixels, or floats within ``(0, 1]`` as fractions of
+            the image's height (width).
+        fill: a number, one number per channel, ``"random"`` (uniform noise
+            within ``value_range`` in every pixel) or ``"random_uniform"``
+            (one random colour per hole).
+        fill_mask: the mask value inside holes, or ``None`` to leave masks alone.
+        hide_keypoints: mark keypoints that fall in a hole invisible.
+        min_box_visibility: the least share of a box's pixels that must stay
+            visible for the box to be kept, within ``[0, 1]``.
+        value_range: ``(low, high)`` of the input values (the range of random fills).
+        seed: integer seed.
+        data_format: ``"channels_last"`` or ``"channels_first"``.
+        bounding_box_format: the format of ``"bounding_boxes"`` inputs.
+    """
+
+    def __init__(
+        self,
+        num_holes_range: tuple[int, int] = (1, 2),
+        hole_height_range: tuple[float, float] | tuple[int, int] = (0.1, 0.2),
+        hole_width_range: tuple[float, float] | tuple[int, int] = (0.1, 0.2),
+        fill: float | list[float] | str = 0.0,
+        fill_mask: float | None = None,
+        hide_keypoints: bool = True,
+        min_box_visibility: float = 0.0,
+        value_range: ValueRange = (0, 255),
+        seed: Seed = None,
+        data_format: DataFormat = None,
+        **kwargs,
+    ):
+        super().__init__(seed=seed, data_format=data_format, **kwargs)
+        name = self.__class__.__name__
+        holes = num_holes_range
+        if not (
+            isinstance(holes, (tuple, list))
+            and len(holes) == 2
+            and all(isinstance(v, int) and not isinstance(v, bool) for v in holes)
+            and 1 <= holes[0] <= holes[1]
+        ):
+            raise ValueError(
+                f"{name}: `num_holes_range` must be a (low, high) pair of integers with "
+                f"1 <= low <= high; got {num_holes_range!r}."
+            )
+        self.num_holes_range = (int(holes[0]), int(holes[1]))
+        self.hole_height_range = _hole_sizes(name, "hole_height_range", hole_height_range)
+        self.hole_width_range = _hole_sizes(name, "hole_width_range", hole_width_range)
+        if isinstance(fill, str):
+            if fill not in _RANDOM_FILLS:
+                raise ValueError(
+                    f"{name}: `fill` must be a number, a list of numbers (one per channel), "
+                    f"'random' or 'random_uniform'; got {fill!r}."
+                )
+        else:
+            fill = check_fill_values(name, "fill", fill)
+        self.fill = fill
+        self.fill_mask = None if fill_mask is None else check_number(name, "fill_mask", fill_mask)
+        self.hide_keypoints = check_bool(name, "hide_keypoints", hide_keypoints)
+        self.min_box_visibility = check_number(
+            name, "min_box_visibility", min_box_visibility, low=0.0, high=1.0
+        )
+        self.value_range = check_value_range(name, value_range)
+
+    def _check_static_size(self, images):
+        _check_fill_channels(self, "fill", self.fill, images)
+
+    def _sides(self, sampler, value_range, size, holes):
+        low, high = value_range
+        size_f = tf.cast(size, tf.float32)
+        if isinstance(low, int):
+            sides = tf.floor(sampler.uniform(float(low), high + 1.0, extra_shape=(holes,)))
+            return tf.minimum(sides, size_f)
+        return tf.floor(sampler.uniform(low, high, extra_shape=(holes,)) * size_f)
+
+    def get_params(self, sampler, batch):
+        most = self.num_holes_range[1]
+        low = self.num_holes_range[0]
+        count = sampler.integers(low, most + 1)
+        hole_h = self._sides(sampler, self.hole_height_range, batch.height, most)
+        hole_w = self._sides(sampler, self.hole_width_range, batch.width, most)
+        height = tf.cast(batch.height, tf.float32)
+        width = tf.cast(batch.width, tf.float32)
+        top = tf.floor(sampler.uniform(0.0, 1.0, extra_shape=(most,)) * (height - hole_h + 1.0))
+        left = tf.floor(sampler.uniform(0.0, 1.0, extra_shape=(most,)) * (width - hole_w + 1.0))
+        used = tf.range(most)[None, :] < count[:, None]
+        bottom = tf.where(used, top + hole_h, top)  # unused holes are empty
+        params = {"holes": tf.stack([top, left, bottom, left + hole_w], axis=-1)}
+        channels = tf.shape(batch.images)[3]
+        low_value, high_value = self.value_range
+        if self.fill == "random":
+            shape = (batch.height, batch.width, channels)
+            params["fill"] = sampler.uniform(low_value, high_value, extra_shape=shape)
+        elif self.fill == "random_uniform":
+            params["fill"] = sampler.uniform(low_value, high_value, extra_shape=(most, channels))
+        return params
+
+    def apply_images(self, images, params):
+        holes = params["holes"]
+        if self.fill == "random_uniform":
+            out = tf.cast(images, tf.float32)
+            for h in range(self.num_holes_range[1]):
+                fill = params["fill"][:, h, None, None, :]
+                out = erase_boxes(out, holes[:, h : h + 1], fill)
+            return out
+        fill = params["fill"] if self.fill == "random" else tf.constant(self.fill)
+        return erase_boxes(images, holes, fill)
+
+    def apply_targets(self, batch, params):
+        holes = params["holes"]
+        changes = {}
+        if self.fill_mask is not None and batch.masks is not None:
+            masks = erase_boxes(batch.masks, holes, self.fill_mask)
+            changes["masks"] = tf.cast(masks, batch.masks.dtype)
+        if self.hide_keypoints and batch.keypoints is not None:
+            hidden = points_in_boxes(batch.keypoints, holes)
+            changes["visibility"] = batch.visibility & ~hidden
+        if batch.boxes is not None:
+            covered = covered_fraction(box_mask(holes, batch.height, batch.width), batch.boxes)
+            visible = 1.0 - covered
+            keep = (visible > 0.0) & (visible >= self.min_box_visibility)
+            keep = keep & ~ka_targets.is_padding(batch.box_labels)
+            boxes, labels = ka_targets.compact_boxes(batch.boxes, batch.box_labels, keep)
+            changes.update(boxes=boxes, box_labels=labels)
+        return batch.replace(**changes)
+
+    def get_config(self) -> dict:
+        return {
+            **super().get_config(),
+            "num_holes_range": self.num_holes_range,
+            "hole_height_range": self.hole_height_range,
+            "hole_width_range": self.hole_width_range,
+            "fill": self.fill,
+            "fill_mask": self.fill_mask,
+            "hide_keypoints": self.hide_keypoints,
+            "min_box_visibility": self.min_box_visibility,
+            "value_range": self.value_range,
         }
