@@ -83,16 +83,38 @@ def look_up_words(texts: tf.Tensor, thesaurus: Thesaurus | None = None) -> _Word
     return _Words(tokens, keys, index, thesaurus.count(index) > 0, direct)
 
 
-def _word_ranges(words: _Words, sources: tf.Tensor):
-    """Flat positions of the words of texts ``sources`` (one output row each).
+class _Ranges(NamedTuple):
+    """The words an operation works on: the texts ``sources``, one output row each.
 
-    Returns the positions, their output rows, the rows' lengths and starts.
+    ``positions`` are the flat word positions of those texts, in order;
+    ``rows`` the output row of each, and ``lengths``/``starts`` each row's
+    word count and first entry in ``positions``.
     """
+
+    sources: tf.Tensor
+    positions: tf.Tensor
+    rows: tf.Tensor
+    lengths: tf.Tensor
+    starts: tf.Tensor
+
+
+def _word_ranges(words: _Words, sources: tf.Tensor | None = None) -> _Ranges:
+    """The :class:`_Ranges` of texts ``sources``; ``None`` is every text once, in order."""
     tokens = words.tokens
+    if sources is None:
+        # The split already knows each word's row: nothing to gather.
+        return _Ranges(
+            tf.range(tokens.nrows()),
+            tf.range(tf.size(tokens.flat_values, tf.int64)),
+            tokens.value_rowids(),
+            tokens.row_lengths(),
+            tokens.row_starts(),
+        )
     ranges = tf.ragged.range(
         tf.gather(tokens.row_starts(), sources), tf.gather(tokens.row_limits(), sources)
     )
-    return (
+    return _Ranges(
+        sources,
         ranges.flat_values,
         ops.row_ids(ranges.row_splits),
         ranges.row_lengths(),
@@ -116,9 +138,9 @@ def _pick_in_rows(rows: tf.Tensor, budget: tf.Tensor, seed: tf.Tensor) -> tf.Ten
 
 
 def _replace_edit(
-    words: _Words, thesaurus: Thesaurus, rate: float, sources: tf.Tensor, seed, base
+    words: _Words, thesaurus: Thesaurus, rate: float, ranges: _Ranges, seed, base
 ) -> _Edit:
-    positions, rows, lengths, _ = _word_ranges(words, sources)
+    sources, positions, rows, lengths, _ = ranges
     candidates = tf.where(tf.gather(words.eligible, positions))[:, 0]
     budget = ops.count_to_change(rate, lengths)
     chosen = tf.gather(
@@ -147,9 +169,9 @@ def _replace_edit(
 
 
 def _insert_edit(
-    words: _Words, thesaurus: Thesaurus, rate: float, sources: tf.Tensor, seed, base
+    words: _Words, thesaurus: Thesaurus, rate: float, ranges: _Ranges, seed, base
 ) -> _Edit:
-    positions, rows, lengths, starts = _word_ranges(words, sources)
+    _, positions, rows, lengths, starts = ranges
     m, size = tf.size(lengths, tf.int64), tf.size(positions, tf.int64)
     eligible = tf.gather(words.eligible, positions)
     known_words = tf.boolean_mask(positions, eligible)
@@ -188,8 +210,8 @@ def _insert_edit(
     )
 
 
-def _swap_edit(words: _Words, rate: float, sources: tf.Tensor, seed) -> _Edit:
-    positions, rows, lengths, starts = _word_ranges(words, sources)
+def _swap_edit(words: _Words, rate: float, ranges: _Ranges, seed) -> _Edit:
+    sources, positions, rows, lengths, starts = ranges
     n = tf.where(lengths > 1, ops.count_to_change(rate, lengths), 0)
     # Swap j is the step[j]-th of row at[j]. Sorted by step, each step is one
     # slice holding at most one swap per row, so its updates never clash.
@@ -232,8 +254,8 @@ def _swap_edit(words: _Words, rate: float, sources: tf.Tensor, seed) -> _Edit:
     return _Edit(rows, perm, tf.zeros([0], tf.string), changed > 0)
 
 
-def _delete_edit(words: _Words, rate: float, sources: tf.Tensor, seed) -> _Edit:
-    positions, rows, lengths, starts = _word_ranges(words, sources)
+def _delete_edit(words: _Words, rate: float, ranges: _Ranges, seed) -> _Edit:
+    _, positions, rows, lengths, starts = ranges
     m = tf.size(lengths, tf.int64)
     keep = uniform01(tf.shape(positions), split_seed(seed, 1)) >= rate
     keep |= tf.gather(lengths <= 1, rows)
@@ -243,7 +265,7 @@ def _delete_edit(words: _Words, rate: float, sources: tf.Tensor, seed) -> _Edit:
         tf.floor(uniform01([m], split_seed(seed, 2)) * tf.cast(lengths, tf.float32)), tf.int64
     )
     place = tf.range(tf.size(positions, tf.int64)) - tf.gather(starts, rows)
-    keep |= tf.gather(kept == 0, rows) & tf.equal(place, tf.gather(rescue, rows))
+    keep |= tf.gather(tf.equal(kept, 0), rows) & tf.equal(place, tf.gather(rescue, rows))
     return _Edit(
         tf.boolean_mask(rows, keep),
         tf.boolean_mask(positions, keep),
@@ -271,10 +293,9 @@ def _assemble(texts: tf.Tensor, words: _Words, edits, total) -> tf.Tensor:
 
 
 def _single(texts: tf.Tensor, words: _Words, make_edit) -> tf.Tensor:
-    n = tf.size(texts, tf.int64)
-    sources = tf.range(n)
-    edit = make_edit(sources, tf.size(words.tokens.flat_values, tf.int64))
-    return _assemble(texts, words, [(sources, sources, edit)], n)
+    ranges = _word_ranges(words)
+    edit = make_edit(ranges, tf.size(words.tokens.flat_values, tf.int64))
+    return _assemble(texts, words, [(ranges.sources, ranges.sources, edit)], tf.size(texts))
 
 
 def synonym_replacement(
@@ -290,7 +311,7 @@ def synonym_replacement(
     return _single(
         texts,
         words,
-        lambda sources, base: _replace_edit(words, thesaurus, rate, sources, seed, base),
+        lambda ranges, base: _replace_edit(words, thesaurus, rate, ranges, seed, base),
     )
 
 
@@ -308,7 +329,7 @@ def random_insertion(
     return _single(
         texts,
         words,
-        lambda sources, base: _insert_edit(words, thesaurus, rate, sources, seed, base),
+        lambda ranges, base: _insert_edit(words, thesaurus, rate, ranges, seed, base),
     )
 
 
@@ -318,7 +339,7 @@ def random_swap(texts: tf.Tensor, rate: float, seed: tf.Tensor) -> tf.Tensor:
     Swaps are applied one after another, as in EDA. One-word texts are unchanged.
     """
     words = look_up_words(texts)
-    return _single(texts, words, lambda sources, base: _swap_edit(words, rate, sources, seed))
+    return _single(texts, words, lambda ranges, base: _swap_edit(words, rate, ranges, seed))
 
 
 def random_deletion(texts: tf.Tensor, rate: float, seed: tf.Tensor) -> tf.Tensor:
@@ -328,7 +349,7 @@ def random_deletion(texts: tf.Tensor, rate: float, seed: tf.Tensor) -> tf.Tensor
     texts are unchanged (as in EDA).
     """
     words = look_up_words(texts)
-    return _single(texts, words, lambda sources, base: _delete_edit(words, rate, sources, seed))
+    return _single(texts, words, lambda ranges, base: _delete_edit(words, rate, ranges, seed))
 
 
 def eda(
@@ -356,20 +377,28 @@ def eda(
     total = tf.size(slot, tf.int64)
     outputs = tf.dynamic_partition(tf.range(total), tf.reshape(slot, [-1]), len(enabled))
     base = tf.size(words.tokens.flat_values, tf.int64)
+    # When the variants split evenly, every operation makes the same number
+    # of variants of every text, in text order: one set of ranges serves all.
+    copies, uneven = divmod(num_aug, len(enabled))
+    shared = None
+    if not uneven:
+        shared = _word_ranges(
+            words, None if copies == 1 else tf.repeat(tf.range(tf.size(texts, tf.int64)), copies)
+        )
     edits = []
     for part, op in enumerate(enabled):
         out, op_seed = outputs[part], split_seed(seed, op + 1)
-        sources = out // num_aug
+        ranges = shared if shared is not None else _word_ranges(words, out // num_aug)
         if op == 0:
-            edit = _replace_edit(words, thesaurus, alphas[0], sources, op_seed, base)
+            edit = _replace_edit(words, thesaurus, alphas[0], ranges, op_seed, base)
         elif op == 1:
-            edit = _insert_edit(words, thesaurus, alphas[1], sources, op_seed, base)
+            edit = _insert_edit(words, thesaurus, alphas[1], ranges, op_seed, base)
         elif op == 2:
-            edit = _swap_edit(words, alphas[2], sources, op_seed)
+            edit = _swap_edit(words, alphas[2], ranges, op_seed)
         else:
-            edit = _delete_edit(words, alphas[3], sources, op_seed)
+            edit = _delete_edit(words, alphas[3], ranges, op_seed)
         base += tf.size(edit.new, tf.int64)
-        edits.append((out, sources, edit))
+        edits.append((out, ranges.sources, edit))
     return tf.reshape(_assemble(texts, words, edits, total), [n, num_aug])
 
 
