@@ -7,8 +7,11 @@ zoom up to 20%, on float32 and uint8 inputs. Systems:
 - ours: ``keras_augment.Pipeline`` (the CLI's ``default_pipeline``), fused;
 - the same four layers from ``keras.layers`` in a ``keras.Sequential``;
 - the legacy ``ImageDataGenerator`` through ``.flow``;
-- albumentations (HorizontalFlip + Affine, OpenCV) in one process and with
-  one process per core;
+- albumentations (HorizontalFlip + Affine, OpenCV single-threaded) three
+  ways: inside the same kind of ``tf.data`` pipeline (``tf.numpy_function``
+  per image, parallel ``map``, ``batch``), called in a loop in this process,
+  and on a warm pool of one worker process per core (``common.py`` says
+  what is timed);
 - a NumPy copy of the batch: the floor no augmentation can beat.
 
 The TensorFlow systems run three ways: mapped over ``tf.data`` (``map`` with
@@ -29,7 +32,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime
-import multiprocessing
 import os
 import platform
 import statistics
@@ -39,6 +41,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from common import (  # noqa: E402
+    albumentations_pool_steps,
+    albumentations_tf_data_steps,
+    has_albumentations,
+)
 
 BATCH = 32
 SIZE = 224
@@ -52,8 +61,9 @@ TF_DATA = "tf.data map+prefetch"
 DIRECT = "direct call (eager)"
 TF_FUNCTION = "inside tf.function"
 FLOW = ".flow iterator"
+ALB_TF_DATA = "tf.data map+batch, numpy_function per image"
 ONE_PROCESS = "direct, 1 process, 1 thread"
-POOL = "direct, {n} processes"
+POOL = "warm pool of {n} processes, shared-memory output"
 COPY = "np.copy"
 
 
@@ -203,60 +213,18 @@ def albumentations_transform():
     )
 
 
-# Pool workers: each process keeps the batch and the transform and augments
-# the slice of the batch it is given. Top-level functions, so that "spawn"
-# can find them (forking a process that has TensorFlow threads is unsafe).
-_WORKER: dict = {}
-
-
-def _init_worker(array) -> None:
-    import cv2
-
-    cv2.setNumThreads(1)
-    _WORKER["array"] = array
-    _WORKER["transform"] = albumentations_transform()
-
-
-def _augment_share(bounds: tuple[int, int]):
-    import numpy as np
-
-    transform, array = _WORKER["transform"], _WORKER["array"]
-    return np.stack([transform(image=image)["image"] for image in array[bounds[0] : bounds[1]]])
-
-
 @contextlib.contextmanager
-def albumentations_steps(array, processes: int) -> Iterator[Callable[[], object]]:
-    import cv2
-    import numpy as np
+def albumentations_one_process_steps(array) -> Iterator[Callable[[], object]]:
+    from common import single_threaded_opencv
 
-    if processes == 1:
-        threads = cv2.getNumThreads()
-        cv2.setNumThreads(1)
-        _init_worker(array)
-        try:
-            yield lambda: _augment_share((0, len(array)))
-        finally:
-            cv2.setNumThreads(threads)
-        return
-    edges = np.linspace(0, len(array), processes + 1).astype(int)
-    shares = list(zip(edges[:-1].tolist(), edges[1:].tolist(), strict=True))
-    context = multiprocessing.get_context("spawn")
-    with context.Pool(processes, initializer=_init_worker, initargs=(array,)) as pool:
-        yield lambda: np.concatenate(pool.map(_augment_share, shares))
+    transform = albumentations_transform()
+    with single_threaded_opencv():
+        yield lambda: [transform(image=image)["image"] for image in array]
 
 
 @contextlib.contextmanager
 def numpy_copy_steps(array) -> Iterator[Callable[[], object]]:
     yield array.copy
-
-
-def has_albumentations() -> bool:
-    try:
-        import albumentations  # noqa: F401
-        import cv2  # noqa: F401
-    except ImportError:
-        return False
-    return True
 
 
 def build_cases(processes: int) -> list[Case]:
@@ -298,20 +266,32 @@ def build_cases(processes: int) -> list[Case]:
             )
         )
         if has_albumentations():
-            cases.append(
+            cases += [
                 Case(
-                    "albumentations", ONE_PROCESS, dtype, lambda a=array: albumentations_steps(a, 1)
-                )
-            )
-            if processes > 1:
-                cases.append(
-                    Case(
-                        "albumentations",
-                        POOL.format(n=processes),
-                        dtype,
-                        lambda a=array: albumentations_steps(a, processes),
-                    )
-                )
+                    "albumentations",
+                    ALB_TF_DATA,
+                    dtype,
+                    lambda a=array: albumentations_tf_data_steps(albumentations_transform, a),
+                    warmup=3,
+                    compare_with=TF_DATA,
+                ),
+                Case(
+                    "albumentations",
+                    ONE_PROCESS,
+                    dtype,
+                    lambda a=array: albumentations_one_process_steps(a),
+                ),
+                Case(
+                    "albumentations",
+                    POOL.format(n=processes),
+                    dtype,
+                    lambda a=array: albumentations_pool_steps(
+                        albumentations_transform, a, processes
+                    ),
+                    warmup=2,
+                    compare_with=TF_DATA,
+                ),
+            ]
         cases.append(Case("NumPy copy (floor)", COPY, dtype, lambda a=array: numpy_copy_steps(a)))
     return cases
 

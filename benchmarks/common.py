@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 
 import numpy as np
-import tensorflow as tf
+
+# TensorFlow is imported where it is used: pool workers import this module and need only NumPy.
 
 
 def measure(step, batches: int, repeats: int, warmup: int = 2, batch_size: int = 32) -> list[float]:
@@ -32,6 +34,8 @@ def direct_step(layer, images):
 
 def tf_data_step(layer, images):
     """One batch out of a ``tf.data`` pipeline mapping ``layer`` (AUTOTUNE, prefetch)."""
+    import tensorflow as tf
+
     ds = (
         tf.data.Dataset.from_tensors(images)
         .repeat()
@@ -44,3 +48,139 @@ def tf_data_step(layer, images):
         next(iterator).numpy()
 
     return step
+
+
+# ----------------------------------------------------------------------------
+# Peers: albumentations (OpenCV) inside tf.data, and on a pool of worker processes.
+#
+# Both take ``make_transform``, a module-level function (so that worker processes
+# started with "spawn" can import it) returning an albumentations transform, and a
+# NumPy batch ``[n, h, w, c]``. OpenCV runs single-threaded in every process, as in
+# a PyTorch DataLoader worker: the parallelism comes from tf.data or from the pool.
+
+
+def has_albumentations() -> bool:
+    try:
+        import albumentations  # noqa: F401
+        import cv2  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+@contextlib.contextmanager
+def single_threaded_opencv():
+    """OpenCV without its own thread pool in this process, restored on exit."""
+    import cv2
+
+    threads = cv2.getNumThreads()
+    cv2.setNumThreads(0)
+    try:
+        yield
+    finally:
+        cv2.setNumThreads(threads)
+
+
+@contextlib.contextmanager
+def albumentations_tf_data_steps(make_transform, array: np.ndarray):
+    """Yields a step pulling one batch from a ``tf.data`` pipeline that runs albumentations.
+
+    The pipeline is what a Keras user writes: one image at a time through
+    ``tf.numpy_function``, ``map(num_parallel_calls=AUTOTUNE)``, ``batch``,
+    ``prefetch``. It is built once and kept (the caller warms it), so a step
+    times augmentation plus tf.data's hand-over, as the rows of ours do.
+    """
+    import tensorflow as tf
+
+    transform = make_transform()
+    dtype = tf.as_dtype(array.dtype)
+    shape = array.shape[1:]
+
+    def augment_one(image):
+        return transform(image=image)["image"]
+
+    def map_fn(image):
+        out = tf.numpy_function(augment_one, [image], dtype, stateful=True)
+        out.set_shape(shape)
+        return out
+
+    with single_threaded_opencv():
+        dataset = (
+            tf.data.Dataset.from_tensor_slices(array)
+            .repeat()
+            .map(map_fn, num_parallel_calls=tf.data.AUTOTUNE)
+            .batch(len(array))
+            .prefetch(tf.data.AUTOTUNE)
+        )
+        iterator = iter(dataset)
+
+        yield lambda: next(iterator).numpy()
+
+
+# State of a pool worker (see albumentations_pool_steps).
+_WORKER: dict = {}
+
+
+def _pool_worker_init(make_transform, array, shm_name: str) -> None:
+    from multiprocessing import shared_memory
+
+    import cv2
+
+    cv2.setNumThreads(0)
+    # The parent owns and unlinks the block (spawned workers share its resource tracker).
+    shm = shared_memory.SharedMemory(name=shm_name)
+    _WORKER.update(
+        transform=make_transform(),
+        images=array,
+        shm=shm,
+        out=np.ndarray(array.shape, array.dtype, buffer=shm.buf),
+    )
+
+
+def _pool_worker_share(bounds: tuple[int, int]) -> int:
+    transform, images, out = _WORKER["transform"], _WORKER["images"], _WORKER["out"]
+    for i in range(*bounds):
+        out[i] = transform(image=images[i])["image"]
+    return bounds[1] - bounds[0]
+
+
+@contextlib.contextmanager
+def albumentations_pool_steps(make_transform, array: np.ndarray, processes: int):
+    """Yields a step that augments the batch on ``processes`` warm worker processes.
+
+    What a step times: each worker augments its share of the batch (images it
+    received once, at start-up) and writes the results into one shared-memory
+    batch that this process reads, as a DataLoader's workers hand batches over
+    in shared memory. No pixels are pickled per batch; only the share's bounds
+    go out and its size comes back. The pool (one process per core, started
+    with "spawn") lives for the whole measurement.
+    """
+    import multiprocessing
+    from multiprocessing import shared_memory
+
+    shm = shared_memory.SharedMemory(create=True, size=max(array.nbytes, 1))
+    # The view is dropped before the block closes (a live view keeps it open).
+    views = {"out": np.ndarray(array.shape, array.dtype, buffer=shm.buf)}
+    # A few shares per process, so that a worker slowed by other load takes fewer.
+    edges = np.linspace(0, len(array), 4 * processes + 1).astype(int).tolist()
+    shares = list(zip(edges[:-1], edges[1:], strict=True))
+    context = multiprocessing.get_context("spawn")
+    try:
+        with context.Pool(
+            processes, initializer=_pool_worker_init, initargs=(make_transform, array, shm.name)
+        ) as pool:
+
+            def step():
+                # A timeout, so that workers that cannot start (the pool restarts them
+                # forever) fail the measurement instead of hanging it.
+                done = sum(pool.map_async(_pool_worker_share, shares, 1).get(timeout=300))
+                if done != len(array):
+                    raise RuntimeError(f"the pool augmented {done} of {len(array)} images")
+                return views["out"]
+
+            yield step
+    finally:
+        views.clear()
+        with contextlib.suppress(BufferError):  # a caller still holding the batch
+            shm.close()
+        shm.unlink()
