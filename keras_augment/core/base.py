@@ -39,7 +39,8 @@ class BaseAugmentation(KerasProtocol, AugmentationLayer):
     integer or floating dtype, or a dict with ``"images"`` and optionally
     ``"labels"``. Outputs have the layer's compute dtype (``float32`` unless a
     dtype policy says otherwise) with values on the input's scale: a
-    ``uint8`` image in ``[0, 255]`` comes out as ``float32`` in ``[0, 255]``.
+    ``uint8`` image in ``[0, 255]`` comes out as ``float32`` in ``[0, 255]``;
+    ``output_dtype`` asks for another dtype.
 
     Targets: a dict input may also carry, for one draw of parameters applied
     to all of them (see ``keras_augment.core.targets``):
@@ -76,6 +77,13 @@ class BaseAugmentation(KerasProtocol, AugmentationLayer):
             ``"xyxy"``, ``"xywh"``, ``"center_xywh"``, ``"rel_xyxy"``,
             ``"rel_xywh"``, ``"rel_center_xywh"``, ``"yxyx"`` (``rel_`` formats
             are fractions of the image size); needed only with boxes.
+        output_dtype: the dtype of the returned images, e.g. ``"uint8"``;
+            ``None`` (the default) returns the compute dtype. Integer dtypes
+            get values rounded to the nearest integer and saturated to the
+            dtype's range. ``uint8`` in and ``uint8`` out lets some layers
+            (the geometric ones, and ``Pipeline`` runs of them) work on
+            ``uint8`` pixels without a ``float32`` copy of the batch. Inside a
+            ``Pipeline`` only the pipeline's own ``output_dtype`` counts.
     """
 
     layer_kind = "image"
@@ -94,9 +102,11 @@ class BaseAugmentation(KerasProtocol, AugmentationLayer):
         batchwise: bool = False,
         data_format: str | None = None,
         bounding_box_format: str | None = None,
+        output_dtype: str | None = None,
         **kwargs,
     ):
         super().__init__(seed=seed, **kwargs)
+        self.output_dtype = check_output_dtype(self.__class__.__name__, output_dtype)
         self.batchwise = bool(batchwise)
         if data_format is None:
             data_format = keras.config.image_data_format()
@@ -270,7 +280,9 @@ class BaseAugmentation(KerasProtocol, AugmentationLayer):
             batch = batch.replace(matrix=matrices.identity(batch.batch_size))
         out = self._switch_batch(batch, training, seed, bool(return_params))
         out_images = ka_batch.set_static_shape(out.images, internal, self.output_image_size)
-        result = ka_batch.from_internal(layout, out_images, unbatched, self.compute_dtype)
+        dtype = self.result_dtype(internal.dtype)
+        out_images = cast_images(out_images, dtype)
+        result = ka_batch.from_internal(layout, out_images, unbatched, dtype)
         if is_dict:
             result = ka_batch.dict_result(layout, inputs, out, result, unbatched, shared)
         if return_params:
@@ -321,21 +333,47 @@ class BaseAugmentation(KerasProtocol, AugmentationLayer):
         key = (with_params, shared, channel_count(batch.images))
         return Batch.from_structure(self.traced(key, training_path)(batch.to_structure(), seed))
 
+    def result_dtype(self, input_dtype: tf.DType) -> tf.DType:
+        """The dtype this layer returns for images of ``input_dtype``."""
+        return tf.as_dtype(self.output_dtype or self.compute_dtype)
+
+    def augment_to(self, batch: Batch, seed: tf.Tensor | None, dtype: tf.DType) -> Batch:
+        """``augment_batch`` with the images returned as ``dtype`` (see ``cast_images``).
+
+        The layer's own call ends here; layers with a faster way to reach
+        ``dtype`` (e.g. resampling ``uint8`` straight to ``uint8``) override it.
+        """
+        out = self.augment_batch(batch, seed)
+        return out.replace(images=cast_images(out.images, dtype))
+
     def _run(self, batch: Batch, training: bool, seed=None) -> Batch:
+        dtype = self.result_dtype(batch.images.dtype)
         if not training:
-            return self.infer_batch(batch)
+            out = self.infer_batch(batch)
+            return out.replace(images=cast_images(out.images, dtype))
         if seed is not None:
             seed = ka_random.check_seed(self._name_for_errors, seed)
         empty = ka_batch.empty_result(self.layout, batch, self.output_image_size)
         if empty is not None:
-            return empty
-        return self.augment_batch(batch, seed)
+            return empty.replace(images=cast_images(empty.images, dtype))
+        return self.augment_to(batch, seed, dtype)
 
     def _check_static_size(self, images):
         """Hook for layers that must refuse some image sizes before tracing."""
 
     def compute_output_shape(self, input_shape):
         return ka_batch.output_shapes(self.layout, input_shape, self.output_image_size)
+
+    def compute_output_spec(self, *args, **kwargs):
+        spec = super().compute_output_spec(*args, **kwargs)
+        if self.output_dtype is None:
+            return spec
+        if isinstance(spec, dict) and "images" in spec:
+            images = spec["images"]
+            return {**spec, "images": keras.KerasTensor(images.shape, dtype=self.output_dtype)}
+        if isinstance(spec, keras.KerasTensor):
+            return keras.KerasTensor(spec.shape, dtype=self.output_dtype)
+        return spec
 
     def get_config(self) -> dict:
         config = super().get_config()
@@ -344,6 +382,36 @@ class BaseAugmentation(KerasProtocol, AugmentationLayer):
                 "batchwise": self.batchwise,
                 "data_format": self.data_format,
                 "bounding_box_format": self.bounding_box_format,
+                "output_dtype": self.output_dtype,
             }
         )
         return config
+
+
+def check_output_dtype(layer: str, value) -> str | None:
+    """``value`` as a dtype name (``None`` stays ``None``); a real dtype or an error."""
+    if value is None:
+        return None
+    try:
+        # tf.as_dtype also takes enum numbers: a number here is a mistake, not a dtype.
+        dtype = None if isinstance(value, (int, float)) else tf.as_dtype(value)
+    except TypeError:
+        dtype = None
+    if dtype is None or not (dtype.is_integer or dtype.is_floating):
+        raise ValueError(
+            f"{layer}: `output_dtype` must be None or a real dtype such as 'uint8' or "
+            f"'float32'; got {value!r}."
+        )
+    return dtype.name
+
+
+def cast_images(images: tf.Tensor, dtype) -> tf.Tensor:
+    """``images`` as ``dtype``: rounded to the nearest integer and saturated for integer dtypes."""
+    dtype = tf.as_dtype(dtype)
+    if images.dtype == dtype:
+        return images
+    if dtype.is_integer and images.dtype.is_floating:
+        images = tf.round(images)
+    if dtype.is_integer:
+        return tf.saturate_cast(images, dtype)
+    return tf.cast(images, dtype)

@@ -7,7 +7,7 @@ import tensorflow as tf
 from keras_augment.core import batch as ka_batch
 from keras_augment.core import matrices
 from keras_augment.core import targets as ka_targets
-from keras_augment.core.base import BaseAugmentation, Batch
+from keras_augment.core.base import BaseAugmentation, Batch, cast_images
 from keras_augment.core.resample import resample
 from keras_augment.core.validation import (
     check_fill_mode,
@@ -164,7 +164,8 @@ def invert_batch(layer, outputs, params: dict, interpolation: str, fill_value: f
     out = move_targets(
         batch, backwards, (size[0], size[1]), "constant", mask_fill, threshold, displacement
     )
-    out_images = ka_batch.from_internal(layout, out_images, unbatched, layer.compute_dtype)
+    dtype = layer.result_dtype(internal.dtype)
+    out_images = ka_batch.from_internal(layout, cast_images(out_images, dtype), unbatched, dtype)
     if not is_dict:
         return out_images
     result = dict(outputs)

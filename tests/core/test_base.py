@@ -131,6 +131,50 @@ def test_dtypes_come_out_as_float32_on_the_input_scale(images, dtype):
     )
 
 
+# ----- output_dtype --------------------------------------------------------------------------
+
+
+def test_output_dtype_rounds_and_saturates_the_float_result(images):
+    x = tf.cast(images, "uint8")
+    as_float = rotation(seed=6)(x).numpy()
+    out = rotation(seed=6, output_dtype="uint8")(x)
+    assert out.dtype == tf.uint8
+    np.testing.assert_array_equal(out.numpy(), np.clip(np.round(as_float), 0, 255))
+    # Values outside the dtype's range saturate instead of wrapping around.
+    shifted = ka.RandomFlip(seed=0, output_dtype="uint8")(images * 2.0 - 100.0).numpy()
+    flipped = ka.RandomFlip(seed=0)(images * 2.0 - 100.0).numpy()
+    np.testing.assert_array_equal(shifted, np.clip(flipped, 0, 255))
+    assert shifted.min() == 0 and shifted.max() == 255
+
+
+def test_output_dtype_at_inference_is_the_input_cast(images):
+    x = tf.cast(images, "uint8")
+    np.testing.assert_array_equal(
+        rotation(output_dtype="uint8")(x, training=False).numpy(), x.numpy()
+    )
+    out = rotation(output_dtype="float16")(x, training=False)
+    assert out.dtype == tf.float16
+    np.testing.assert_array_equal(out.numpy(), images)
+    layer = rotation(output_dtype="uint8")
+    fn = tf.function(lambda x, t: layer(x, training=t))
+    assert fn(x, tf.constant(False)).dtype == tf.uint8
+
+
+def test_output_dtype_in_a_functional_model_and_a_dict(images):
+    layer = rotation(output_dtype="uint8")
+    inputs = keras.Input(images.shape[1:], dtype="uint8")
+    model = keras.Model(inputs, layer(inputs))
+    assert model.outputs[0].dtype == "uint8"
+    out = layer({"images": tf.cast(images, "uint8"), "labels": tf.range(4)})
+    assert out["images"].dtype == tf.uint8 and out["labels"].dtype == tf.int32
+
+
+@pytest.mark.parametrize("bad", ["uint9", "bool", "complex64", 3])
+def test_bad_output_dtype_fails_at_construction(bad):
+    with pytest.raises(ValueError, match="RandomRotation: `output_dtype` must be None or a real"):
+        rotation(output_dtype=bad)
+
+
 def test_bad_inputs_raise_clear_errors(images):
     layer = rotation()
     with pytest.raises(TypeError, match=r"RandomRotation.*bool"):
@@ -271,7 +315,7 @@ def test_keras_file_round_trip_keeps_config_and_seed_state(images, tmp_path):
     layers = [
         ka.RandomFlip("horizontal", seed=3),
         ka.RandomRotation(0.2, fill_mode="constant", fill_value=9.0, seed=4),
-        ka.RandomZoom(0.1, seed=None),
+        ka.RandomZoom(0.1, seed=None, output_dtype="uint8"),
     ]
     model = keras.Sequential([keras.Input(images.shape[1:]), *layers])
     for _ in range(3):  # advance the counters so the saved state is not the initial one
@@ -285,6 +329,7 @@ def test_keras_file_round_trip_keeps_config_and_seed_state(images, tmp_path):
         np.testing.assert_array_equal(restored._seed_state.numpy(), original._seed_state.numpy())
     assert loaded.layers[0]._seed_state.numpy()[0] > 0  # not the initial state
     assert loaded.layers[1]._seed_state.numpy()[2] == 4  # the key is the seed
+    assert loaded.layers[2].output_dtype == "uint8" and loaded.layers[0].output_dtype is None
     # The restored model continues the same sequence of augmentations.
     for _ in range(2):
         np.testing.assert_array_equal(
