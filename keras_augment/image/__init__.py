@@ -1,6 +1,7 @@
 """Image augmentation layers, one module per family."""
 
 from keras_augment.image.blur import DefocusBlur, MotionBlur, ZoomBlur
+from keras_augment.image.clahe import ContrastLimitedAdaptiveHistogramEqualization, RandomCLAHE
 from keras_augment.image.color import (
     AutoContrast,
     Equalization,
@@ -66,7 +67,9 @@ __all__ = [
     "Resizing",
     # colour
     "AutoContrast",
+    "ContrastLimitedAdaptiveHistogramEqualization",
     "Equalization",
+    "RandomCLAHE",
     "RandomBrightness",
     "RandomChannelShift",
     "RandomColorDegeneration",

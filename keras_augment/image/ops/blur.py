@@ -17,7 +17,7 @@ from keras_augment.core import matrices
 from keras_augment.core.resample import resample
 
 
-def _reflect_101(index: tf.Tensor, size) -> tf.Tensor:
+def reflect_101_index(index: tf.Tensor, size) -> tf.Tensor:
     """Folds integer positions into ``[0, size)`` mirroring about the edge pixels."""
     period = tf.maximum(2 * (size - 1), 1)
     index = tf.math.floormod(index, period)
@@ -40,8 +40,8 @@ def filter2d(images: tf.Tensor, kernels: tf.Tensor) -> tf.Tensor:
     radius = kernels.shape[-1] // 2
     shape = tf.shape(images)
     batch, height, width, channels = shape[0], shape[1], shape[2], shape[3]
-    rows = _reflect_101(tf.range(-radius, height + radius), height)
-    cols = _reflect_101(tf.range(-radius, width + radius), width)
+    rows = reflect_101_index(tf.range(-radius, height + radius), height)
+    cols = reflect_101_index(tf.range(-radius, width + radius), width)
     padded = tf.gather(tf.gather(images, rows, axis=1), cols, axis=2)
     # One depthwise convolution over the batch folded into the channels lets
     # every sample have its own kernel.

@@ -1,0 +1,140 @@
+"""CLAHE layers: contrast-limited adaptive histogram equalization.
+
+Both layers call ``keras_augment.image.ops.clahe.clahe`` (OpenCV's
+algorithm, per channel): ``ContrastLimitedAdaptiveHistogramEqualization``
+is Keras' layer of that name, fixed and active at inference too;
+``RandomCLAHE`` draws a clip limit per sample and acts in training only.
+Pixels do not move, so masks, boxes and keypoints pass through unchanged.
+"""
+
+from __future__ import annotations
+
+from keras_augment.core.base import BaseAugmentation
+from keras_augment.core.registry import register
+from keras_augment.core.types import DataFormat, Range, Seed, ValueRange
+from keras_augment.core.validation import check_number, check_value_range, parse_range
+from keras_augment.image.ops.clahe import clahe
+
+
+def _tile_grid(layer: str, value) -> tuple[int, int]:
+    if not (
+        isinstance(value, (tuple, list))
+        and len(value) == 2
+        and all(isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in value)
+    ):
+        raise ValueError(
+            f"{layer}: `tile_grid_size` must be a (rows, columns) pair of positive integers; "
+            f"got {value!r}."
+        )
+    return int(value[0]), int(value[1])
+
+
+@register(
+    example={"clip_limit": 2.0, "tile_grid_size": (4, 4)},
+    family="color",
+    exempt={
+        "inference_identity": "active at inference too, as in Keras",
+        "per_sample": "deterministic: equalizes each image by its own tiles",
+        "seeded": "deterministic: draws nothing",
+    },
+)
+class ContrastLimitedAdaptiveHistogramEqualization(BaseAugmentation):
+    """Equalizes the histogram of each tile of each channel, limiting the contrast gain.
+
+    Same arguments, meaning and defaults as
+    ``keras.layers.ContrastLimitedAdaptiveHistogramEqualization``, and, as
+    in Keras, active at inference too. The values are OpenCV's
+    (``cv2.createCLAHE(clip_limit, tile_grid_size[::-1]).apply`` on each
+    channel, to rounding; see ``keras_augment.image.ops.clahe.clahe``):
+    Keras' own layer spreads the clipped counts and normalises the mapping
+    differently and gives values several levels away from OpenCV's.
+    Histograms are segment sums rather than Keras' one-hot sums, so memory
+    stays proportional to the image, and the layer compiles with XLA.
+
+    Args:
+        value_range: ``(low, high)`` of the input values, mapped to 256 levels.
+        clip_limit: the contrast limit: a tile's histogram is clipped at
+            ``clip_limit`` times its mean bin count (0 or less: no clipping).
+        tile_grid_size: ``(rows, columns)`` of tiles.
+        data_format: ``"channels_last"`` or ``"channels_first"``.
+    """
+
+    def __init__(
+        self,
+        value_range: ValueRange = (0, 255),
+        clip_limit: float = 4.0,
+        tile_grid_size: tuple[int, int] = (8, 8),
+        data_format: DataFormat = None,
+        **kwargs,
+    ):
+        super().__init__(data_format=data_format, **kwargs)
+        name = self.__class__.__name__
+        self.value_range = check_value_range(name, value_range)
+        self.clip_limit = check_number(name, "clip_limit", clip_limit)
+        self.tile_grid_size = _tile_grid(name, tile_grid_size)
+
+    def apply_images(self, images, params):
+        return clahe(images, self.clip_limit, self.tile_grid_size, self.value_range)
+
+    def inference_images(self, images):
+        return self.apply_images(images, {})
+
+    def get_config(self) -> dict:
+        return {
+            **super().get_config(),
+            "value_range": self.value_range,
+            "clip_limit": self.clip_limit,
+            "tile_grid_size": self.tile_grid_size,
+        }
+
+
+@register(example={"clip_limit": (1.0, 8.0), "tile_grid_size": (2, 2)}, family="color")
+class RandomCLAHE(BaseAugmentation):
+    """CLAHE with a clip limit drawn per sample, in training only.
+
+    albumentations' ``CLAHE`` (same arguments and defaults), applied to
+    every channel as ``ContrastLimitedAdaptiveHistogramEqualization`` does;
+    albumentations equalizes the lightness of RGB images in Lab space
+    instead. Values are OpenCV's for each sample's clip limit, which OpenCV
+    turns into a whole count per histogram bin: on small tiles, nearby
+    limits give the same result.
+
+    Args:
+        clip_limit: ``(low, high)`` range of the contrast limit (at least 1),
+            or a number ``f`` for ``(1, f)``.
+        tile_grid_size: ``(rows, columns)`` of tiles.
+        value_range: ``(low, high)`` of the input values, mapped to 256 levels.
+        seed: integer seed.
+        data_format: ``"channels_last"`` or ``"channels_first"``.
+    """
+
+    def __init__(
+        self,
+        clip_limit: Range = (1.0, 4.0),
+        tile_grid_size: tuple[int, int] = (8, 8),
+        value_range: ValueRange = (0, 255),
+        seed: Seed = None,
+        data_format: DataFormat = None,
+        **kwargs,
+    ):
+        super().__init__(seed=seed, data_format=data_format, **kwargs)
+        name = self.__class__.__name__
+        if isinstance(clip_limit, (int, float)) and not isinstance(clip_limit, bool):
+            clip_limit = (1.0, clip_limit)
+        self.clip_limit = parse_range(name, "clip_limit", clip_limit, low=1.0, symmetric=False)
+        self.tile_grid_size = _tile_grid(name, tile_grid_size)
+        self.value_range = check_value_range(name, value_range)
+
+    def get_params(self, sampler, batch):
+        return {"clip_limit": sampler.uniform(*self.clip_limit)}
+
+    def apply_images(self, images, params):
+        return clahe(images, params["clip_limit"], self.tile_grid_size, self.value_range)
+
+    def get_config(self) -> dict:
+        return {
+            **super().get_config(),
+            "clip_limit": self.clip_limit,
+            "tile_grid_size": self.tile_grid_size,
+            "value_range": self.value_range,
+        }
