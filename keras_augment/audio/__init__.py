@@ -25,6 +25,7 @@ from keras_augment.audio.filters import (
 )
 from keras_augment.audio.io import load_wav
 from keras_augment.audio.levels import LoudnessNormalization, Normalize, PeakNormalization
+from keras_augment.audio.room import RoomSimulator
 from keras_augment.audio.spectrogram import (
     FrequencyMasking,
     SpecAugment,
@@ -59,6 +60,7 @@ __all__ = [
     "PitchShift",
     "PolarityInversion",
     "Reverb",
+    "RoomSimulator",
     "SevenBandParametricEQ",
     "SpecAugment",
     "SpectrogramAugmentation",

@@ -31,6 +31,7 @@ WAVEFORM_LAYERS = {
     "Reverb": lambda **k: A.Reverb(rt60=(0.05, 0.2), **k),
     "SevenBandParametricEQ": lambda **k: A.SevenBandParametricEQ(**k),
     "AirAbsorption": lambda **k: A.AirAbsorption(distance=(100.0, 1000.0), **k),
+    "RoomSimulator": lambda **k: A.RoomSimulator(max_order=4, **k),
     "PeakNormalization": lambda **k: A.PeakNormalization(peak_db=(-20.0, 0.0), **k),
     "LoudnessNormalization": lambda **k: A.LoudnessNormalization(**k),
 }
