@@ -17,11 +17,7 @@ from keras_augment.core import random as ka_random
 from keras_augment.core import targets as ka_targets
 from keras_augment.core.batch import SUPPORTED_KEYS, Batch, Layout, as_tensors  # noqa: F401
 from keras_augment.core.compiled import channel_count
-from keras_augment.core.keras_protocol import (
-    KerasProtocol,
-    box_labels_as_given,
-    box_labels_per_box,
-)
+from keras_augment.core.keras_protocol import KerasProtocol
 from keras_augment.core.layer import AugmentationLayer
 from keras_augment.core.registry import IMAGE_TARGETS, TARGET_DICT_KEYS
 
@@ -156,20 +152,9 @@ class BaseAugmentation(KerasProtocol, AugmentationLayer):
     def __call__(self, inputs, *args, **kwargs):
         # Keras refuses a dict that mixes tensors with NumPy arrays or lists;
         # Keras' own image layers accept it, so convert those entries first.
-        labels_shape = None
         if isinstance(inputs, dict):
             inputs = {key: as_tensors(value) for key, value in inputs.items()}
-            # Box labels in another layout Keras reads ([1, n] with [n, 4] boxes).
-            boxes, labels_shape = box_labels_per_box(inputs.get("bounding_boxes"))
-            if labels_shape is not None:
-                inputs["bounding_boxes"] = boxes
-        out = super().__call__(inputs, *args, **kwargs)
-        if labels_shape is not None and isinstance(out, dict):
-            out = {
-                **out,
-                "bounding_boxes": box_labels_as_given(out["bounding_boxes"], labels_shape),
-            }
-        return out
+        return super().__call__(inputs, *args, **kwargs)
 
     @property
     def supports_targets(self) -> bool:
@@ -211,12 +196,6 @@ class BaseAugmentation(KerasProtocol, AugmentationLayer):
 
     def _from_internal(self, images, unbatched):
         return ka_batch.from_internal(self.layout, images, unbatched, self.compute_dtype)
-
-    def _attach_targets(self, batch: Batch, targets: dict, unbatched: bool) -> Batch:
-        return ka_batch.attach_targets(self.layout, batch, targets, unbatched)
-
-    def _pack_targets(self, result: dict, batch: Batch, unbatched: bool) -> dict:
-        return ka_batch.pack_targets(self.layout, result, batch, unbatched)
 
     def check_targets_supported(self, batch: Batch) -> None:
         """Refuses masks, boxes and keypoints outside ``supported_targets``."""

@@ -145,6 +145,29 @@ class Batch:
         return self._side(2)
 
 
+def _box_labels_per_box(boxes):
+    """Box labels reshaped to one per box, and the shape they came in.
+
+    Keras' layers also read one image's boxes ``[n, 4]`` with labels ``[1, n]``,
+    and boxes ``[1, n, 4]`` with labels ``[n]``. Returns the boxes dict with
+    labels shaped as the coordinates' leading axes, and the labels' own shape
+    (None when they already were); ``dict_result`` gives them back in it.
+    """
+    if not isinstance(boxes, dict) or "labels" not in boxes or "boxes" not in boxes:
+        return boxes, None
+    coords = tf.convert_to_tensor(boxes["boxes"])
+    labels = tf.convert_to_tensor(boxes["labels"])
+    per_box = coords.shape[:-1]
+    if (
+        labels.shape.rank is None
+        or labels.shape.rank == per_box.rank
+        or not per_box.is_fully_defined()
+        or labels.shape.num_elements() != per_box.num_elements()
+    ):
+        return boxes, None
+    return {**boxes, "labels": tf.reshape(labels, per_box)}, labels.shape
+
+
 def unpack(layout: Layout, inputs):
     """``(images, labels, targets, is_dict)`` from a call's input (an image tensor or a dict)."""
     if isinstance(inputs, dict):
@@ -159,6 +182,8 @@ def unpack(layout: Layout, inputs):
                 f"{layout.name}: a dict input needs an 'images' entry; got keys {sorted(inputs)}."
             )
         targets = {k: inputs[k] for k in TARGET_KEYS if inputs.get(k) is not None}
+        if "bounding_boxes" in targets:
+            targets["bounding_boxes"], _ = _box_labels_per_box(targets["bounding_boxes"])
         return inputs["images"], inputs.get("labels"), targets, True
     return inputs, None, {}, False
 
@@ -379,6 +404,15 @@ def dict_result(
     if shared:
         # Boxes given once for every image come back once.
         result["bounding_boxes"] = {k: v[0] for k, v in result["bounding_boxes"].items()}
+    if out.boxes is not None:
+        # Box labels in another layout Keras reads come back in that layout.
+        _, labels_shape = _box_labels_per_box(inputs["bounding_boxes"])
+        if labels_shape is not None:
+            boxes = result["bounding_boxes"]
+            result["bounding_boxes"] = {
+                **boxes,
+                "labels": tf.reshape(boxes["labels"], labels_shape),
+            }
     return result
 
 

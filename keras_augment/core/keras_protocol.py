@@ -18,7 +18,9 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
+from keras_augment.core import batch as ka_batch
 from keras_augment.core import random as ka_random
+from keras_augment.core.batch import Batch
 
 
 class KerasProtocol:
@@ -154,8 +156,6 @@ class KerasProtocol:
 
     def _transform_target(self, key: str, value, transformation, training: bool):
         """Moves one target with a drawn transformation, through the layer's own targets path."""
-        from keras_augment.core.base import Batch
-
         if transformation is None:
             if not training:
                 return value
@@ -169,50 +169,19 @@ class KerasProtocol:
         unbatched = tf.convert_to_tensor(
             value["boxes"] if key == "bounding_boxes" else value
         ).shape.rank == (2 if key == "bounding_boxes" else 3)
-        labels_layout = None
-        if key == "bounding_boxes":
-            value, labels_layout = box_labels_per_box(value)
-        # Only the images' size matters to the targets: a one-channel stand-in carries it.
+        # The dict conversion of a call, with a one-channel stand-in for the images:
+        # only their size matters to the targets.
+        given = {"images": None, key: value}
+        _, _, targets, _ = ka_batch.unpack(self.layout, given)
         stand_in = tf.zeros(tf.concat([shape[:3], [1]], 0), tf.uint8)
-        batch = self._attach_targets(Batch(stand_in), {key: value}, unbatched)
+        batch = ka_batch.attach_targets(self.layout, Batch(stand_in), targets, unbatched)
         self.check_targets_supported(batch)
         moved = self.apply_targets(batch, params)
         out_h, out_w = self.output_image_size(shape[1], shape[2])
         moved = moved.replace(images=tf.zeros(tf.stack([shape[0], out_h, out_w, 1]), tf.uint8))
-        out = self._pack_targets({}, moved, unbatched)[key]
-        return box_labels_as_given(out, labels_layout) if key == "bounding_boxes" else out
+        return ka_batch.dict_result(self.layout, given, moved, None, unbatched, False)[key]
 
 
 def keras_value(transformation: dict, key: str, dtype) -> tf.Tensor:
     """One entry of a transformation written with Keras' keys, as a tensor of ``dtype``."""
     return tf.cast(tf.convert_to_tensor(transformation[key]), dtype)
-
-
-def box_labels_per_box(boxes):
-    """Box labels reshaped to one per box, and how to give them back as they came.
-
-    Keras' layers also read one image's boxes ``[n, 4]`` with labels ``[1, n]``,
-    and boxes ``[1, n, 4]`` with labels ``[n]``. Returns the boxes dict with
-    labels shaped as the coordinates' leading axes, and the labels' own shape
-    (None when they already were).
-    """
-    if not isinstance(boxes, dict) or "labels" not in boxes or "boxes" not in boxes:
-        return boxes, None
-    coords = tf.convert_to_tensor(boxes["boxes"])
-    labels = tf.convert_to_tensor(boxes["labels"])
-    per_box = coords.shape[:-1]
-    if (
-        labels.shape.rank is None
-        or labels.shape.rank == per_box.rank
-        or not per_box.is_fully_defined()
-        or labels.shape.num_elements() != per_box.num_elements()
-    ):
-        return boxes, None
-    return {**boxes, "labels": tf.reshape(labels, per_box)}, labels.shape
-
-
-def box_labels_as_given(boxes, labels_shape):
-    """The inverse of ``box_labels_per_box`` on a layer's output boxes."""
-    if labels_shape is None or not isinstance(boxes, dict):
-        return boxes
-    return {**boxes, "labels": tf.reshape(boxes["labels"], labels_shape)}
