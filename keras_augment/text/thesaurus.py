@@ -268,6 +268,11 @@ class Thesaurus:
                 values[form] = self._form_base + row[lemma]
         # Stop words point at the sentinel row: found, with no synonyms.
         values.update({w: self.size for w in stop_words if not _edged(w)})
+        if self.ascii:
+            # Capitalised words find their row as they are, so most words
+            # need no lower-casing before the look-up.
+            for key, value in list(values.items()):
+                values.setdefault(key[:1].upper() + key[1:], value)
         # Tables must live outside any function being traced, whoever builds them.
         with tf.init_scope():
             initializer = tf.lookup.KeyValueTensorInitializer(
@@ -281,6 +286,9 @@ class Thesaurus:
 
     def index(self, keys: tf.Tensor, morphology: bool = True) -> tf.Tensor:
         """Row of each lower-case key (``int64``, ``-1`` when absent).
+
+        In an ASCII thesaurus a key with a capital first letter (``"Dog"``)
+        finds the row of its lower-case form too.
 
         With ``morphology``, an inflected form finds its lemma by WordNet's
         suffix rules (``dogs`` -> ``dog``): the forms are worked out when the

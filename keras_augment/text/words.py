@@ -37,13 +37,12 @@ class _Words(NamedTuple):
     """The words of a batch of texts and, for the synonym operations, what the thesaurus says.
 
     ``tokens`` is ragged ``[n, (words)]``. The rest is flat, one entry per
-    word, and ``None`` when no operation needs it: ``keys`` (lower-cased),
-    ``index`` (thesaurus row, ``-1`` when unknown), ``eligible`` (a word
-    with synonyms, so not a stop word) and ``direct`` (found without stripping punctuation).
+    word, and ``None`` when no operation needs it: ``index`` (thesaurus row,
+    ``-1`` when unknown), ``eligible`` (a word with synonyms, so not a stop
+    word) and ``direct`` (found without stripping punctuation).
     """
 
     tokens: tf.RaggedTensor
-    keys: tf.Tensor | None = None
     index: tf.Tensor | None = None
     eligible: tf.Tensor | None = None
     direct: tf.Tensor | None = None
@@ -71,16 +70,16 @@ def look_up_words(texts: tf.Tensor, thesaurus: Thesaurus | None = None) -> _Word
     if thesaurus is None:
         return _Words(tokens)
     flat = tokens.flat_values
-    # Most words (stop words included) are found as they are; only the
-    # others lose their edge punctuation (a regex, the costly part) and are
-    # looked up again.
-    keys = ops.lookup_key(flat, thesaurus.ascii)
-    index = thesaurus.index(keys)
+    # Most words (stop words included) are found as they are (an ASCII
+    # thesaurus holds capitalised keys too); only the others are lower-cased
+    # and lose their edge punctuation (a regex, the costly part) for a
+    # second look-up.
+    index = thesaurus.index(flat if thesaurus.ascii else ops.lookup_key(flat))
     direct = index >= 0
     retry = tf.where(~direct)
     core_keys = ops.lookup_key(ops.word_core(tf.gather_nd(flat, retry)), thesaurus.ascii)
     index = tf.tensor_scatter_nd_update(index, retry, thesaurus.index(core_keys))
-    return _Words(tokens, keys, index, thesaurus.count(index) > 0, direct)
+    return _Words(tokens, index, thesaurus.count(index) > 0, direct)
 
 
 class _Ranges(NamedTuple):
@@ -153,7 +152,9 @@ def _replace_edit(
     # A lower-case word without punctuation is replaced by the synonym as it
     # is; the others have their punctuation and capitals copied onto it.
     tokens = tf.gather(words.tokens.flat_values, word)
-    plain = tf.gather(words.direct, word) & tf.equal(tf.gather(words.keys, word), tokens)
+    plain = tf.gather(words.direct, word) & tf.equal(
+        ops.lookup_key(tokens, thesaurus.ascii), tokens
+    )
     shaped = tf.where(~plain)
     styled = ops.replace_core(
         tf.gather_nd(tokens, shaped), tf.gather_nd(synonyms, shaped), thesaurus.ascii

@@ -207,6 +207,21 @@ def test_one_look_up_tells_stop_words_known_words_and_unknown_words_apart():
     assert decode(picked) == ["", "fast", "", "sprint", "", ""]
 
 
+def test_capitalised_words_are_found_as_they_are_and_replaced_in_their_case():
+    from keras_augment.text.thesaurus import Thesaurus
+
+    ascii_words = Thesaurus({"quick": ["fast"], "dog": ["hound"]}, stop_words=["the"])
+    rows = ascii_words.index(tf.constant(["Quick", "quick", "Dogs", "The", "QUICK", "qUick"]))
+    # Lower-case and capitalised words share a row; other mixes of case are
+    # lower-cased before a second look-up (see look_up_words).
+    assert rows.numpy().tolist() == [0, 0, 1, 2, -1, -1]
+    # Whichever way a word is found, its replacement takes its case.
+    for mapping in ({"quick": ["fast"]}, {"quick": ["fast"], "café": ["bistro"]}):
+        layer = kt.SynonymReplacement(rate=1.0, thesaurus=mapping, stop_words=[], seed=0)
+        out = layer(tf.constant(["Quick!", "QUICK", "qUick", "quick"]), training=True)
+        assert decode(out) == ["Fast!", "FAST", "fast", "fast"], mapping
+
+
 def test_ascii_case_matching_agrees_with_unicode_case_matching():
     from keras_augment.text.ops import match_case
 
