@@ -8,6 +8,7 @@ marker.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 
@@ -75,3 +76,18 @@ def test_sections_run(sections, tmp_path):
         timeout=300,
     )
     assert run.returncode == 0, f"{sections[0].id} and after failed:\n{run.stderr[-4000:]}"
+
+
+def test_the_readme_layer_tables_are_the_registry():
+    """The tables list every registered layer: ``python scripts/layer_table.py`` rewrites them."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        import layer_table
+    finally:
+        sys.path.remove(str(ROOT / "scripts"))
+    import keras_augment as ka
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert layer_table.with_tables(readme) == readme, "run python scripts/layer_table.py"
+    listed = set(re.findall(r"^\| `(\w+)` \|", layer_table.layer_tables(), flags=re.MULTILINE))
+    assert listed == {info.name for info in ka.registered_layers()}

@@ -1,34 +1,17 @@
-"""Every exported layer, found from the package's exports, with a way to build it.
+"""Every registered layer (``keras_augment.registered_layers()``), with a way to build it.
 
-Layers are discovered from ``keras_augment.__all__``, ``keras_augment.audio.__all__``
-and ``keras_augment.text.__all__``, so a new layer joins the fuzz suite without
-being listed here. Required constructor arguments are filled by parameter name;
-a layer with a required argument not named below fails ``test_every_layer_builds``.
+A new layer joins the fuzz suite by being registered, without being listed
+here. Required constructor arguments are filled by parameter name; a layer
+with a required argument not named below fails ``test_every_layer_builds``.
 """
 
 from __future__ import annotations
 
 import inspect
 
-import keras
 import numpy as np
 
 import keras_augment as ka
-from keras_augment.audio.base import AudioAugmentation, SpectrogramAugmentation
-from keras_augment.core.base import BaseAugmentation
-from keras_augment.text.base import TextAugmentation
-
-# Base classes and wrappers of other layers: exported, but not layers one calls alone.
-_ABSTRACT = {
-    BaseAugmentation,
-    ka.GeometricAugmentation,
-    AudioAugmentation,
-    ka.audio.WaveformAugmentation,
-    SpectrogramAugmentation,
-    TextAugmentation,
-}
-# Compositions take other layers; they are fuzzed around one inner layer.
-_WRAPPERS = {ka.Pipeline, ka.RandomApply, ka.RandomChoice, ka.RandomOrder}
 
 # Values for required constructor arguments, by parameter name: the first a layer accepts.
 _REQUIRED = {
@@ -44,27 +27,20 @@ _REQUIRED = {
 }
 
 
-def _exported_layers() -> dict[str, type]:
-    found = {}
-    for module in (ka, ka.audio, ka.text):
-        for name in module.__all__:
-            obj = getattr(module, name)
-            if inspect.isclass(obj) and issubclass(obj, keras.layers.Layer):
-                if obj not in _ABSTRACT:
-                    found[name] = obj
-    return found
-
-
-LAYERS = _exported_layers()
-IMAGE_LAYERS = sorted(
-    n for n, c in LAYERS.items() if issubclass(c, BaseAugmentation) and c not in _WRAPPERS
-)
-WRAPPERS = sorted(n for n, c in LAYERS.items() if c in _WRAPPERS)
-WAVEFORM_LAYERS = sorted(
-    n for n, c in LAYERS.items() if issubclass(c, ka.audio.WaveformAugmentation)
-)
-SPECTROGRAM_LAYERS = sorted(n for n, c in LAYERS.items() if issubclass(c, SpectrogramAugmentation))
-TEXT_LAYERS = sorted(n for n, c in LAYERS.items() if issubclass(c, TextAugmentation))
+REGISTERED = ka.registered_layers()
+LAYERS = {info.name: info.cls for info in REGISTERED}
+# Image layers on the augmentation base. Rescaling and MaxNumBoundingBoxes, Keras'
+# utilities kept with Keras' lenient behaviour, are not fuzzed.
+IMAGE_LAYERS = [
+    info.name
+    for info in REGISTERED
+    if info.kind == "image" and issubclass(info.cls, ka.core.base.BaseAugmentation)
+]
+# Compositions take other layers; they are fuzzed around one inner layer.
+WRAPPERS = [info.name for info in REGISTERED if info.kind == "composition"]
+WAVEFORM_LAYERS = [info.name for info in REGISTERED if "waveforms" in info.targets]
+SPECTROGRAM_LAYERS = [info.name for info in REGISTERED if "spectrograms" in info.targets]
+TEXT_LAYERS = [info.name for info in REGISTERED if info.kind == "text"]
 
 
 def required_args(cls: type) -> dict:
@@ -90,7 +66,7 @@ def _candidates(cls: type) -> list[dict]:
 def build(name: str, **kwargs):
     """Builds the exported layer ``name`` with its required arguments plus ``kwargs``."""
     cls = LAYERS[name]
-    if cls in _WRAPPERS:
+    if name in WRAPPERS:
         # The inner layer shares the wrapper's layout (a Pipeline refuses mixed layouts).
         inner = ka.RandomFlip(seed=1, data_format=kwargs.get("data_format"))
         first = "layer" if cls is ka.RandomApply else "layers"
