@@ -50,7 +50,13 @@ NEEDS = {
     "bench_geometric": {"scipy": "scipy"},  # the legacy ImageDataGenerator row
     "bench_legacy": {"scipy": "scipy"},
     "bench_text": {"chatterbot_corpus": "chatterbot-corpus", "yaml": "pyyaml"},
-    "bench_audio": {"audiomentations": "audiomentations"},
+    "bench_audio": {
+        "audiomentations": "audiomentations",
+        "loudness": "loudness",
+        "fast_mp3_augment": "fast-mp3-augment",
+        "lameenc": "lameenc",
+        "pyroomacoustics": "pyroomacoustics",
+    },
     "eda_experiment": {"chatterbot_corpus": "chatterbot-corpus", "yaml": "pyyaml"},
     "synonym_quality": {"chatterbot_corpus": "chatterbot-corpus", "yaml": "pyyaml"},
     "bench_backends": {"jax": "jax", "torch": "torch"},
