@@ -126,3 +126,29 @@ class TracedOnce:
                 concrete = self._function.get_concrete_function(*exact_specs)
                 traced[exact_key] = concrete
         return concrete(first, *rest)
+
+
+def compiled_kernel(kernel: Callable) -> Callable:
+    """``kernel(images, *args)`` compiled with XLA, one function per channel count.
+
+    Integer images (uint8 above all) are cast to float32 inside the compiled
+    function, so the cast costs no extra pass over the pixels; other float
+    types are cast before it, so one compiled float32 kernel serves them
+    all. Python arguments (sizes, value ranges) are static: each value
+    traces once.
+    """
+
+    def run(images, *args):
+        return kernel(tf.cast(images, tf.float32), *args)
+
+    run.__name__ = f"{kernel.__name__}_xla"
+    compiled = per_channel_count(run, jit_compile=True, reduce_retracing=True)
+
+    @functools.wraps(kernel)
+    def call(images, *args):
+        images = tf.convert_to_tensor(images)
+        if images.dtype.is_floating and images.dtype != tf.float32:
+            images = tf.cast(images, tf.float32)
+        return compiled(images, *args)
+
+    return call

@@ -27,7 +27,7 @@ import tensorflow as tf
 
 from keras_augment.core.base import BaseAugmentation
 from keras_augment.core.color_fusion import LinearColorAugmentation, affine_color_matrix
-from keras_augment.core.compiled import per_channel_count
+from keras_augment.core.compiled import compiled_kernel as _compiled
 from keras_augment.core.keras_protocol import keras_value
 from keras_augment.core.registry import register
 from keras_augment.core.types import DataFormat, Range, Seed
@@ -69,29 +69,6 @@ from keras_augment.image.ops.common import clip_to_range, per_sample
 # --------------------------------------------------------------------------
 # XLA entry points used by the layers
 # --------------------------------------------------------------------------
-
-
-def _compiled(kernel):
-    """``kernel(images, *args)`` compiled with XLA; ``images`` may arrive in any real dtype.
-
-    Integer images (uint8 above all) are cast inside the compiled function, so
-    the cast costs no extra pass; other float types are cast before it, so one
-    compiled float32 kernel serves them all.
-    """
-
-    def run(images, *args):
-        return kernel(tf.cast(images, tf.float32), *args)
-
-    run.__name__ = f"{kernel.__name__}_xla"
-    compiled = per_channel_count(run, jit_compile=True, reduce_retracing=True)
-
-    def call(images, *args):
-        images = tf.convert_to_tensor(images)
-        if images.dtype.is_floating and images.dtype != tf.float32:
-            images = tf.cast(images, tf.float32)
-        return compiled(images, *args)
-
-    return call
 
 
 def _select(images, apply, changed):

@@ -10,15 +10,15 @@ from __future__ import annotations
 import tensorflow as tf
 
 from keras_augment.core.base import BaseAugmentation
+from keras_augment.core.compiled import compiled_kernel
 from keras_augment.core.registry import register
 from keras_augment.core.types import DataFormat, Range, Seed, ValueRange
 from keras_augment.core.validation import check_bool, check_value_range, parse_range
-from keras_augment.image.ops.noise import (
-    iso_noise,
-    lightness_stddev,
-    multiply,
-    poisson_from_uniform,
-)
+from keras_augment.image.ops.noise import multiply, random_iso_noise
+
+# The kernels compiled with XLA (several times faster than op by op on CPU).
+_random_iso_noise = compiled_kernel(random_iso_noise)
+_multiply = compiled_kernel(multiply)
 
 
 @register(example={"color_shift": (0.03, 0.08), "intensity": (0.4, 0.8)}, family="quality")
@@ -79,11 +79,14 @@ class ISONoise(BaseAugmentation):
         }
 
     def apply_images(self, images, params):
-        intensity = params["intensity"][:, None, None]
-        hue_noise = params["hue"] * (params["color_shift"][:, None, None] * intensity * 360.0)
-        rate = lightness_stddev(images, self.value_range)[:, None, None] * intensity
-        luminance = poisson_from_uniform(rate, params["count"]) * intensity
-        return iso_noise(images, hue_noise, luminance, self.value_range)
+        return _random_iso_noise(
+            images,
+            params["color_shift"],
+            params["intensity"],
+            params["hue"],
+            params["count"],
+            self.value_range,
+        )
 
     def get_config(self) -> dict:
         return {
@@ -138,7 +141,7 @@ class MultiplicativeNoise(BaseAugmentation):
         return {"multiplier": sampler.uniform(*self.multiplier, extra_shape=shape)}
 
     def apply_images(self, images, params):
-        return multiply(images, params["multiplier"], self.value_range)
+        return _multiply(images, params["multiplier"], self.value_range)
 
     def get_config(self) -> dict:
         return {

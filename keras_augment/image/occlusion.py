@@ -14,6 +14,7 @@ import tensorflow as tf
 
 from keras_augment.core import targets as ka_targets
 from keras_augment.core.base import BaseAugmentation
+from keras_augment.core.compiled import compiled_kernel
 from keras_augment.core.keras_protocol import keras_value
 from keras_augment.core.registry import register
 from keras_augment.core.types import DataFormat, Range, Seed, ValueRange
@@ -388,6 +389,8 @@ def _hole_sizes(layer: str, name: str, value) -> tuple[float, float]:
 
 
 _RANDOM_FILLS = ("random", "random_uniform")
+# Compiled with XLA: several times faster than op by op on CPU.
+_erase_boxes = compiled_kernel(erase_boxes)
 
 
 @register(example={"num_holes_range": (2, 5), "hole_height_range": (0.1, 0.3)})
@@ -512,7 +515,7 @@ class CoarseDropout(BaseAugmentation):
                 out = erase_boxes(out, holes[:, h : h + 1], fill)
             return out
         fill = params["fill"] if self.fill == "random" else tf.constant(self.fill)
-        return erase_boxes(images, holes, fill)
+        return _erase_boxes(images, holes, fill)
 
     def apply_targets(self, batch, params):
         holes = params["holes"]

@@ -43,6 +43,8 @@ def filter2d(images: tf.Tensor, kernels: tf.Tensor) -> tf.Tensor:
     rows = reflect_101_index(tf.range(-radius, height + radius), height)
     cols = reflect_101_index(tf.range(-radius, width + radius), width)
     padded = tf.gather(tf.gather(images, rows, axis=1), cols, axis=2)
+    if kernels.shape[-1] >= FFT_FROM:
+        return _correlate_fft(padded, kernels, height, width)
     # One depthwise convolution over the batch folded into the channels lets
     # every sample have its own kernel.
     folded = tf.transpose(padded, [1, 2, 0, 3])
@@ -51,6 +53,38 @@ def filter2d(images: tf.Tensor, kernels: tf.Tensor) -> tf.Tensor:
     out = tf.nn.depthwise_conv2d(folded, taps[..., None], [1, 1, 1, 1], "VALID")
     out = tf.reshape(out, tf.stack([height, width, batch, channels]))
     return tf.transpose(out, [2, 0, 1, 3])
+
+
+def _correlate_fft(padded: tf.Tensor, kernels: tf.Tensor, height, width) -> tf.Tensor:
+    """``filter2d`` on already padded images, through the FFT (for large kernels).
+
+    The kernel is laid on the padded grid with its centre at the origin, so
+    the circular correlation equals the plain one on the ``height x width``
+    window that never wraps.
+    """
+    size = kernels.shape[-1]
+    radius = size // 2
+    shape = tf.shape(padded)
+    padded_h, padded_w = shape[1], shape[2]
+    planes = tf.transpose(padded, [0, 3, 1, 2])  # [batch, channels, hp, wp]
+    laid = tf.pad(
+        tf.cast(kernels, tf.float32),
+        tf.stack([[0, 0], [0, padded_h - size], [0, padded_w - size]]),
+    )
+    laid = tf.roll(laid, shift=[-radius, -radius], axis=[1, 2])
+    lengths = tf.stack([padded_h, padded_w])
+    spectrum = (
+        tf.signal.rfft2d(planes, lengths) * tf.math.conj(tf.signal.rfft2d(laid, lengths))[:, None]
+    )
+    out = tf.signal.irfft2d(spectrum, lengths)[
+        :, :, radius : radius + height, radius : radius + width
+    ]
+    return tf.transpose(out, [0, 2, 3, 1])
+
+
+# Kernels of this size and up are applied through the FFT: for a defocus disk
+# of radius 10 (25 x 25 taps) that is several times faster than direct taps.
+FFT_FROM = 11
 
 
 def _kernel_grid(size: int) -> tuple[tf.Tensor, tf.Tensor]:

@@ -101,6 +101,30 @@ def poisson_from_uniform(rate: tf.Tensor, uniform: tf.Tensor, terms: int = 12) -
     return count
 
 
+def random_iso_noise(
+    images: tf.Tensor, color_shift, intensity, hue_draw, uniform_draw, value_range
+) -> tf.Tensor:
+    """``iso_noise`` with albumentations' noise fields, built from standard draws.
+
+    Args:
+        images: ``[batch, height, width, 3]`` RGB within ``value_range``.
+        color_shift, intensity: ``float32[batch]``.
+        hue_draw: ``float32[batch, height, width]`` standard normal draws; the
+            hue noise is ``hue_draw * color_shift * intensity`` turns.
+        uniform_draw: ``float32[batch, height, width]`` uniform draws in
+            ``[0, 1)``; the lightness noise is ``n * intensity`` with ``n``
+            Poisson of rate ``intensity`` times the image's lightness
+            standard deviation.
+        value_range: ``(low, high)`` of the pixel values.
+    """
+    intensity = tf.cast(intensity, tf.float32)[:, None, None]
+    color_shift = tf.cast(color_shift, tf.float32)[:, None, None]
+    hue_noise = hue_draw * (color_shift * intensity * 360.0)
+    rate = lightness_stddev(images, value_range)[:, None, None] * intensity
+    luminance = poisson_from_uniform(rate, uniform_draw) * intensity
+    return iso_noise(images, hue_noise, luminance, value_range)
+
+
 def multiply(images: tf.Tensor, multiplier: tf.Tensor, value_range) -> tf.Tensor:
     """``images * multiplier`` clipped to ``value_range``; ``multiplier`` broadcasts."""
     out = tf.cast(images, tf.float32) * tf.cast(multiplier, tf.float32)

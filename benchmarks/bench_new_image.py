@@ -1,0 +1,211 @@
+"""Speed of the blur, noise, distortion, dropout and CLAHE layers beside albumentations, on uint8.
+
+Workload: batches of 32 images of 224x224x3 uint8 (a real photograph, the
+shipped ``flower.jpg`` resized), each layer with albumentations' default
+arguments (``p=1``) and ours with the same ones. Per layer, four rows:
+
+- ours mapped over ``tf.data`` (``map`` with ``num_parallel_calls=AUTOTUNE``,
+  then ``prefetch``), one persistent pipeline;
+- albumentations in the same kind of ``tf.data`` pipeline (one image per
+  ``tf.numpy_function`` call, ``AUTOTUNE``), OpenCV single-threaded;
+- ours called directly (``layer(images)``);
+- albumentations called image by image in this process (one core).
+
+The ratio is ours divided by albumentations, tf.data against tf.data and
+direct against direct: above 1 we are faster. Every number is warm and the
+median of ``--repeats`` runs of ``--batches`` batches. The machine load
+(``os.getloadavg``) is printed before and after, since these machines are shared.
+
+Run from the repository root::
+
+    python benchmarks/bench_new_image.py                 # about ten minutes on 2 cores
+    python benchmarks/bench_new_image.py --only ZoomBlur  # one layer
+    python benchmarks/bench_new_image.py --quick         # smoke run, not a measurement
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import platform
+import statistics
+import sys
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+from common import (  # noqa: E402
+    albumentations_tf_data_steps,
+    direct_step,
+    has_albumentations,
+    measure,
+    single_threaded_opencv,
+    tf_data_step,
+)
+
+import keras_augment as ka  # noqa: E402
+from keras_augment.datasets import load_sample_image  # noqa: E402
+
+BATCH = 32
+SIZE = 224
+
+
+def _ours():
+    """Our layer for each row, with albumentations' defaults (or the stated arguments).
+
+    Every layer returns uint8 (``output_dtype="uint8"``: rounded, saturated),
+    as albumentations does.
+    """
+    out = {"seed": 1, "output_dtype": "uint8"}
+    return {
+        "MotionBlur": lambda: ka.MotionBlur(**out),
+        "DefocusBlur": lambda: ka.DefocusBlur(**out),
+        "ZoomBlur": lambda: ka.ZoomBlur(**out),
+        "ISONoise": lambda: ka.ISONoise(**out),
+        "MultiplicativeNoise": lambda: ka.MultiplicativeNoise(
+            per_channel=True, elementwise=True, **out
+        ),
+        "OpticalDistortion": lambda: ka.OpticalDistortion(**out),
+        "GridDistortion": lambda: ka.GridDistortion(**out),
+        "CoarseDropout": lambda: ka.CoarseDropout((1, 8), (0.05, 0.2), (0.05, 0.2), **out),
+        "CLAHE": lambda: ka.RandomCLAHE(**out),
+    }
+
+
+# albumentations' transforms, module level so that they can be rebuilt anywhere.
+def motion_blur():
+    import albumentations as A
+
+    return A.MotionBlur(blur_limit=(3, 7), allow_shifted=False, p=1.0)
+
+
+def defocus_blur():
+    import albumentations as A
+
+    return A.Defocus(p=1.0)
+
+
+def zoom_blur():
+    import albumentations as A
+
+    return A.ZoomBlur(p=1.0)
+
+
+def iso_noise():
+    import albumentations as A
+
+    return A.ISONoise(p=1.0)
+
+
+def multiplicative_noise():
+    import albumentations as A
+
+    return A.MultiplicativeNoise(per_channel=True, elementwise=True, p=1.0)
+
+
+def optical_distortion():
+    import albumentations as A
+
+    return A.OpticalDistortion(p=1.0)
+
+
+def grid_distortion():
+    import albumentations as A
+
+    return A.GridDistortion(p=1.0)
+
+
+def coarse_dropout():
+    import albumentations as A
+
+    return A.CoarseDropout((1, 8), (0.05, 0.2), (0.05, 0.2), p=1.0)
+
+
+def clahe():
+    import albumentations as A
+
+    return A.CLAHE(p=1.0)
+
+
+THEIRS = {
+    "MotionBlur": motion_blur,
+    "DefocusBlur": defocus_blur,
+    "ZoomBlur": zoom_blur,
+    "ISONoise": iso_noise,
+    "MultiplicativeNoise": multiplicative_noise,
+    "OpticalDistortion": optical_distortion,
+    "GridDistortion": grid_distortion,
+    "CoarseDropout": coarse_dropout,
+    "CLAHE": clahe,
+}
+
+
+def _load() -> str:
+    one, five, _ = os.getloadavg()
+    return f"load average {one:.1f} (1 min), {five:.1f} (5 min)"
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--batches", type=int, default=4)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--only", action="append", choices=sorted(THEIRS), help="layers to run")
+    parser.add_argument("--quick", action="store_true", help="1 batch, 1 repeat: a smoke run")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.batches, args.repeats = 1, 1
+    if not has_albumentations():
+        raise SystemExit("bench_new_image needs albumentations (pip install albumentations)")
+
+    photo = load_sample_image("flower.jpg")
+    resized = tf.cast(tf.round(tf.image.resize(photo, (SIZE, SIZE))), tf.uint8).numpy()
+    batch = np.stack([np.roll(resized, 7 * i, axis=1) for i in range(BATCH)])
+    tensor = tf.constant(batch)
+    before = _load()
+
+    def median(step):
+        return statistics.median(measure(step, args.batches, args.repeats, batch_size=BATCH))
+
+    rows = []  # (layer, ours tf.data, theirs tf.data, ours direct, theirs direct)
+    for name in args.only or list(THEIRS):
+        layer = _ours()[name]()
+        ours_data = median(tf_data_step(layer, tensor))
+        with albumentations_tf_data_steps(THEIRS[name], batch) as step:
+            theirs_data = median(step)
+        ours_direct = median(direct_step(layer, tensor))
+        transform = THEIRS[name]()
+        with single_threaded_opencv():
+            theirs_direct = median(
+                lambda transform=transform: [transform(image=image)["image"] for image in batch]
+            )
+        rows.append((name, ours_data, theirs_data, ours_direct, theirs_direct))
+        print(f"... {name}: {ours_data:,.0f} / {theirs_data:,.0f} images/s", file=sys.stderr)
+
+    import albumentations
+    import cv2
+
+    print(f"# New image layers beside albumentations, {BATCH} x {SIZE}x{SIZE}x3 uint8 per batch\n")
+    print(
+        f"{datetime.date.today()}, {platform.processor() or platform.machine()}, "
+        f"{os.cpu_count()} cores, TensorFlow {tf.__version__}, Keras {keras.__version__}, "
+        f"albumentations {albumentations.__version__}, OpenCV {cv2.__version__}; "
+        f"median of {args.repeats} x {args.batches} batches; {before} before, {_load()} after.\n"
+    )
+    print(
+        "| layer | ours, tf.data | albumentations, tf.data | ratio | ours, direct "
+        "| albumentations, 1 process | ratio |"
+    )
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for name, ours_data, theirs_data, ours_direct, theirs_direct in rows:
+        print(
+            f"| {name} | {ours_data:,.0f} | {theirs_data:,.0f} | {ours_data / theirs_data:.2f}x "
+            f"| {ours_direct:,.0f} | {theirs_direct:,.0f} | {ours_direct / theirs_direct:.2f}x |"
+        )
+
+
+if __name__ == "__main__":
+    main()
