@@ -20,6 +20,9 @@ from keras_augment.core.compiled import channel_count
 from keras_augment.core.keras_protocol import KerasProtocol
 from keras_augment.core.layer import AugmentationLayer
 from keras_augment.core.registry import IMAGE_TARGETS, TARGET_DICT_KEYS
+from keras_augment.core.validation import DATA_FORMATS, check_choice, check_output_dtype
+
+cast_images = ka_batch.cast_images  # where core.geometry reads it
 
 
 class BaseAugmentation(KerasProtocol, AugmentationLayer):
@@ -102,19 +105,13 @@ class BaseAugmentation(KerasProtocol, AugmentationLayer):
         **kwargs,
     ):
         super().__init__(seed=seed, **kwargs)
-        self.output_dtype = check_output_dtype(self.__class__.__name__, output_dtype)
+        name = self.__class__.__name__
+        self.output_dtype = check_output_dtype(name, output_dtype)
         self.batchwise = bool(batchwise)
         if data_format is None:
             data_format = keras.config.image_data_format()
-        if data_format not in ("channels_last", "channels_first"):
-            raise ValueError(
-                f"{self.__class__.__name__}: `data_format` must be 'channels_last' or "
-                f"'channels_first'; got {data_format!r}."
-            )
-        self.data_format = data_format
-        self.bounding_box_format = ka_targets.check_box_format(
-            self.__class__.__name__, bounding_box_format
-        )
+        self.data_format = check_choice(name, "data_format", data_format, DATA_FORMATS)
+        self.bounding_box_format = ka_targets.check_box_format(name, bounding_box_format)
 
     # ----- what subclasses implement -------------------------------------
 
@@ -187,16 +184,6 @@ class BaseAugmentation(KerasProtocol, AugmentationLayer):
             self._name_for_errors, self.data_format, self.bounding_box_format, self.channel_counts
         )
 
-    # The conversions of keras_augment.core.batch for this layer's layout.
-    def _check_images(self, images, check_channels: bool = True) -> tf.Tensor:
-        return ka_batch.check_images(self.layout, images, check_channels)
-
-    def _to_internal(self, images):
-        return ka_batch.to_internal(self.layout, images)
-
-    def _from_internal(self, images, unbatched):
-        return ka_batch.from_internal(self.layout, images, unbatched, self.compute_dtype)
-
     def check_targets_supported(self, batch: Batch) -> None:
         """Refuses masks, boxes and keypoints outside ``supported_targets``."""
         ka_batch.check_targets(self.layout, batch, self.supported_targets)
@@ -260,7 +247,7 @@ class BaseAugmentation(KerasProtocol, AugmentationLayer):
         out = self._switch_batch(batch, training, seed, bool(return_params))
         out_images = ka_batch.set_static_shape(out.images, internal, self.output_image_size)
         dtype = self.result_dtype(internal.dtype)
-        out_images = cast_images(out_images, dtype)
+        out_images = ka_batch.cast_images(out_images, dtype)
         result = ka_batch.from_internal(layout, out_images, unbatched, dtype)
         if is_dict:
             result = ka_batch.dict_result(layout, inputs, out, result, unbatched, shared)
@@ -323,18 +310,18 @@ class BaseAugmentation(KerasProtocol, AugmentationLayer):
         ``dtype`` (e.g. resampling ``uint8`` straight to ``uint8``) override it.
         """
         out = self.augment_batch(batch, seed)
-        return out.replace(images=cast_images(out.images, dtype))
+        return out.replace(images=ka_batch.cast_images(out.images, dtype))
 
     def _run(self, batch: Batch, training: bool, seed=None) -> Batch:
         dtype = self.result_dtype(batch.images.dtype)
         if not training:
             out = self.infer_batch(batch)
-            return out.replace(images=cast_images(out.images, dtype))
+            return out.replace(images=ka_batch.cast_images(out.images, dtype))
         if seed is not None:
             seed = ka_random.check_seed(self._name_for_errors, seed)
         empty = ka_batch.empty_result(self.layout, batch, self.output_image_size)
         if empty is not None:
-            return empty.replace(images=cast_images(empty.images, dtype))
+            return empty.replace(images=ka_batch.cast_images(empty.images, dtype))
         return self.augment_to(batch, seed, dtype)
 
     def _check_static_size(self, images):
@@ -345,14 +332,7 @@ class BaseAugmentation(KerasProtocol, AugmentationLayer):
 
     def compute_output_spec(self, *args, **kwargs):
         spec = super().compute_output_spec(*args, **kwargs)
-        if self.output_dtype is None:
-            return spec
-        if isinstance(spec, dict) and "images" in spec:
-            images = spec["images"]
-            return {**spec, "images": keras.KerasTensor(images.shape, dtype=self.output_dtype)}
-        if isinstance(spec, keras.KerasTensor):
-            return keras.KerasTensor(spec.shape, dtype=self.output_dtype)
-        return spec
+        return ka_batch.spec_with_dtype(spec, self.output_dtype)
 
     def get_config(self) -> dict:
         config = super().get_config()
@@ -365,32 +345,3 @@ class BaseAugmentation(KerasProtocol, AugmentationLayer):
             }
         )
         return config
-
-
-def check_output_dtype(layer: str, value) -> str | None:
-    """``value`` as a dtype name (``None`` stays ``None``); a real dtype or an error."""
-    if value is None:
-        return None
-    try:
-        # tf.as_dtype also takes enum numbers: a number here is a mistake, not a dtype.
-        dtype = None if isinstance(value, (int, float)) else tf.as_dtype(value)
-    except TypeError:
-        dtype = None
-    if dtype is None or not (dtype.is_integer or dtype.is_floating):
-        raise ValueError(
-            f"{layer}: `output_dtype` must be None or a real dtype such as 'uint8' or "
-            f"'float32'; got {value!r}."
-        )
-    return dtype.name
-
-
-def cast_images(images: tf.Tensor, dtype) -> tf.Tensor:
-    """``images`` as ``dtype``: rounded to the nearest integer and saturated for integer dtypes."""
-    dtype = tf.as_dtype(dtype)
-    if images.dtype == dtype:
-        return images
-    if dtype.is_integer and images.dtype.is_floating:
-        images = tf.round(images)
-    if dtype.is_integer:
-        return tf.saturate_cast(images, dtype)
-    return tf.cast(images, dtype)

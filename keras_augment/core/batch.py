@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+import keras
 import numpy as np
 import tensorflow as tf
 
@@ -502,3 +503,26 @@ def check_targets(layout: Layout, batch: Batch, supported: tuple[str, ...]) -> N
             f"dict with 'images' and 'labels' only; use the geometric layers or a "
             f"Pipeline of them for segmentation, detection or keypoint targets."
         )
+
+
+def cast_images(images: tf.Tensor, dtype) -> tf.Tensor:
+    """``images`` as ``dtype``: rounded to the nearest integer and saturated for integer dtypes."""
+    dtype = tf.as_dtype(dtype)
+    if images.dtype == dtype:
+        return images
+    if dtype.is_integer and images.dtype.is_floating:
+        images = tf.round(images)
+    if dtype.is_integer:
+        return tf.saturate_cast(images, dtype)
+    return tf.cast(images, dtype)
+
+
+def spec_with_dtype(spec, dtype: str | None):
+    """A layer's symbolic output (a ``KerasTensor`` or a dict of them) with images of ``dtype``."""
+    if dtype is None:
+        return spec
+    if isinstance(spec, dict) and "images" in spec:
+        return {**spec, "images": keras.KerasTensor(spec["images"].shape, dtype=dtype)}
+    if isinstance(spec, keras.KerasTensor):
+        return keras.KerasTensor(spec.shape, dtype=dtype)
+    return spec

@@ -59,7 +59,8 @@ class KerasProtocol:
         if not training:
             return None
         images = data["images"] if isinstance(data, dict) else data
-        internal, _ = self._to_internal(self._check_images(images, check_channels=False))
+        checked = ka_batch.check_images(self.layout, images, check_channels=False)
+        internal, _ = ka_batch.to_internal(self.layout, checked)
         params = self.draw_params(Batch(internal), self._keras_seed(seed))
         shape = tf.shape(internal)
         keras_view = self.keras_transformation(params, shape)
@@ -68,13 +69,14 @@ class KerasProtocol:
     def transform_images(self, images, transformation, training: bool = True):
         """Applies ``transformation`` to images in ``data_format`` layout (Keras' signature)."""
         applies = bool(training and transformation is not None)
-        internal, unbatched = self._to_internal(self._check_images(images, check_channels=applies))
+        checked = ka_batch.check_images(self.layout, images, check_channels=applies)
+        internal, unbatched = ka_batch.to_internal(self.layout, checked)
         if applies:
             params, _ = self._unpack_transformation(transformation, tf.shape(internal))
             out = self.apply_images(internal, params)
         else:
             out = self.inference_images(internal)
-        return self._from_internal(out, unbatched)
+        return ka_batch.from_internal(self.layout, out, unbatched, self.compute_dtype)
 
     def transform_labels(self, labels, transformation, training: bool = True):
         """Applies ``transformation`` to labels (Keras' signature)."""
@@ -143,7 +145,7 @@ class KerasProtocol:
         if self.data_format == "channels_first":
             user = tf.transpose(images, [0, 3, 1, 2])
         out = tf.convert_to_tensor(self.transform_images(user, transformation, training=True))
-        return self._to_internal(out)[0]
+        return ka_batch.to_internal(self.layout, out)[0]
 
     def _keras_seed(self, seed):
         if seed is None:

@@ -8,12 +8,17 @@ from __future__ import annotations
 import math
 import numbers
 
+import tensorflow as tf
+
 from keras_augment.core.resample import FILL_MODES, INTERPOLATIONS
 
 # Decibel arguments (gains, signal-to-noise ratios) are limited to +-120 dB: a
 # factor of 10**6 in amplitude, beyond any recording's dynamic range, and far
 # from where float32 overflows.
 DB_LIMIT = 120.0
+
+
+DATA_FORMATS = ("channels_last", "channels_first")
 
 
 class UnsupportedOptionError(ValueError, NotImplementedError):
@@ -210,3 +215,20 @@ def parse_unit_range(
             )
         value = (0.0, value)
     return parse_range(layer, name, value, low=0.0, high=high, symmetric=False, sort=sort)
+
+
+def check_output_dtype(layer: str, value) -> str | None:
+    """``value`` as a dtype name (``None`` stays ``None``); a real dtype or an error."""
+    if value is None:
+        return None
+    try:
+        # tf.as_dtype also takes enum numbers: a number here is a mistake, not a dtype.
+        dtype = None if isinstance(value, (int, float)) else tf.as_dtype(value)
+    except TypeError:
+        dtype = None
+    if dtype is None or not (dtype.is_integer or dtype.is_floating):
+        raise ValueError(
+            f"{layer}: `output_dtype` must be None or a real dtype such as 'uint8' or "
+            f"'float32'; got {value!r}."
+        )
+    return dtype.name

@@ -43,6 +43,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_augment.core.random import default_seed
+from keras_augment.core.validation import check_choice
 from keras_augment.image.io import (
     COLOR_MODES,
     IMAGE_EXTENSIONS,
@@ -124,11 +125,6 @@ class _ReadAhead:
 
 class _IndexOutOfRange(IndexError, ValueError):
     """Raised for a batch index past the end (a ValueError, as in the legacy class)."""
-
-
-def _check_choice(where: str, name: str, value, choices) -> None:
-    if value not in choices:
-        raise ValueError(f"{where}: `{name}` must be one of {tuple(choices)}; got {value!r}.")
 
 
 def _check_batch_size(where: str, batch_size) -> int:
@@ -510,7 +506,7 @@ class NumpyArrayIterator(Iterator):
                     f"x.shape = {x.shape}, sample_weight.shape = {sample_weight.shape}."
                 )
         if subset is not None:
-            _check_choice(where, "subset", subset, ("training", "validation"))
+            check_choice(where, "subset", subset, ("training", "validation"))
             split = int(len(x) * image_data_generator.validation_split)
             if (
                 y is not None
@@ -598,22 +594,13 @@ class _FileIterator(Iterator):
 
     _hash_range = 10**7
 
-    def _set_file_options(
-        self,
-        where,
-        image_data_generator,
-        target_size,
-        color_mode,
-        data_format,
-        save_to_dir,
-        save_prefix,
-        save_format,
-        subset,
-        interpolation,
-        keep_aspect_ratio,
-        dtype,
-        on_error,
-    ):
+    def _set_file_options(self, where: str, arguments: dict) -> None:
+        """Checks and keeps the options both file iterators take, by name from ``arguments``."""
+        target_size, color_mode = arguments["target_size"], arguments["color_mode"]
+        save_to_dir, save_prefix = arguments["save_to_dir"], arguments["save_prefix"]
+        save_format, interpolation = arguments["save_format"], arguments["interpolation"]
+        on_error, subset = arguments["on_error"], arguments["subset"]
+        image_data_generator = arguments["image_data_generator"]
         if (
             not isinstance(target_size, (tuple, list))
             or len(target_size) != 2
@@ -626,14 +613,14 @@ class _FileIterator(Iterator):
                 f"{where}: `target_size` must be a (height, width) pair of positive ints; "
                 f"got {target_size!r}."
             )
-        _check_choice(where, "color_mode", color_mode, tuple(COLOR_MODES))
-        _check_choice(where, "interpolation", interpolation, RESIZE_METHODS)
-        _check_choice(where, "on_error", on_error, ON_ERROR)
+        check_choice(where, "color_mode", color_mode, tuple(COLOR_MODES))
+        check_choice(where, "interpolation", interpolation, RESIZE_METHODS)
+        check_choice(where, "on_error", on_error, ON_ERROR)
         _check_save(where, save_to_dir, save_prefix, save_format)
         self.image_data_generator = image_data_generator
         self.target_size = (int(target_size[0]), int(target_size[1]))
         self.color_mode = color_mode
-        self.data_format = data_format or keras.config.image_data_format()
+        self.data_format = arguments["data_format"] or keras.config.image_data_format()
         channels = COLOR_MODES[color_mode]
         if self.data_format == "channels_last":
             self.image_shape = self.target_size + (channels,)
@@ -643,13 +630,13 @@ class _FileIterator(Iterator):
         self.save_prefix = save_prefix
         self.save_format = save_format
         self.interpolation = interpolation
-        self.keep_aspect_ratio = bool(keep_aspect_ratio)
-        self.dtype = dtype or keras.config.floatx()
+        self.keep_aspect_ratio = bool(arguments["keep_aspect_ratio"])
+        self.dtype = arguments["dtype"] or keras.config.floatx()
         self.on_error = on_error
         self.skipped_files: list[str] = []
         self._skip_lock = threading.Lock()
         if subset is not None:
-            _check_choice(where, "subset", subset, ("training", "validation"))
+            check_choice(where, "subset", subset, ("training", "validation"))
             fraction = image_data_generator.validation_split
             self.split = (0.0, fraction) if subset == "validation" else (fraction, 1.0)
         else:
@@ -754,22 +741,8 @@ class DirectoryIterator(_FileIterator):
         **kwargs,
     ):
         where = "ImageDataGenerator.flow_from_directory"
-        self._set_file_options(
-            where,
-            image_data_generator,
-            target_size,
-            color_mode,
-            data_format,
-            save_to_dir,
-            save_prefix,
-            save_format,
-            subset,
-            interpolation,
-            keep_aspect_ratio,
-            dtype,
-            on_error,
-        )
-        _check_choice(where, "class_mode", class_mode, self.allowed_class_modes)
+        self._set_file_options(where, locals())
+        check_choice(where, "class_mode", class_mode, self.allowed_class_modes)
         self.class_mode = class_mode
         directory = os.fspath(directory)
         self.directory = directory
@@ -891,22 +864,8 @@ class DataFrameIterator(_FileIterator):
     ):
         where = "ImageDataGenerator.flow_from_dataframe"
         class_mode = _deprecated_dataframe_arguments(where, class_mode, kwargs)
-        self._set_file_options(
-            where,
-            image_data_generator,
-            target_size,
-            color_mode,
-            data_format,
-            save_to_dir,
-            save_prefix,
-            save_format,
-            subset,
-            interpolation,
-            keep_aspect_ratio,
-            dtype,
-            on_error,
-        )
-        _check_choice(where, "class_mode", class_mode, self.allowed_class_modes)
+        self._set_file_options(where, locals())
+        check_choice(where, "class_mode", class_mode, self.allowed_class_modes)
         self.class_mode = class_mode
         self.directory = "" if directory is None else os.fspath(directory)
         df = dataframe.copy()
