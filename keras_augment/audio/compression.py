@@ -55,8 +55,9 @@ def _codec_modules(layer: str):
 def mp3_roundtrip(clip: np.ndarray, sample_rate: int, bitrate: int, quality: int = 7) -> np.ndarray:
     """One clip ``float32[time, channels]`` encoded to MP3 at ``bitrate`` kbit/s and decoded.
 
-    Samples are quantised to 16 bits for the encoder; a clip whose peak is
-    above 1 is scaled down before and back up after. Mono and stereo clips are
+    Samples are quantised to 16 bits for the encoder (non-finite samples
+    become 0); a clip whose peak is above 1 is scaled down before and back up
+    after. Mono and stereo clips are
     encoded as they are, clips of more channels channel by channel. Returns
     ``float32[time, channels]``, aligned with the input.
     """
@@ -68,6 +69,7 @@ def mp3_roundtrip(clip: np.ndarray, sample_rate: int, bitrate: int, quality: int
             for c in range(channels)
         ]
         return np.concatenate(parts, axis=1)
+    clip = np.where(np.isfinite(clip), clip, 0.0)  # NaN and inf have no 16-bit value
     peak = float(np.max(np.abs(clip))) if clip.size else 0.0
     scale = peak if peak > 1.0 else 1.0
     pcm = np.round(np.clip(clip / scale, -1.0, 1.0) * 32767.0).astype("<i2")
