@@ -447,6 +447,19 @@ class Iterator(keras.utils.PyDataset, *_keras2_sequence()):
         return None
 
 
+def _same_length(where: str, x: np.ndarray, values, name: str, pair: str):
+    """``values`` as an array (None stays None), refused when its length is not ``len(x)``."""
+    if values is None:
+        return None
+    values = np.asarray(values)
+    if len(values) != len(x):
+        raise ValueError(
+            f"{where}: {pair} must have the same length; got "
+            f"x.shape = {x.shape}, {name}.shape = {values.shape}."
+        )
+    return values
+
+
 class NumpyArrayIterator(Iterator):
     """Batches from in-memory arrays (``ImageDataGenerator.flow``)."""
 
@@ -491,20 +504,10 @@ class NumpyArrayIterator(Iterator):
                     f"{where}: every array in `x` must have the same length; got "
                     f"{len(x)} images and an extra array of length {len(extra)}."
                 )
-        if y is not None:
-            y = np.asarray(y)
-            if len(y) != len(x):
-                raise ValueError(
-                    f"{where}: `x` (images) and `y` (labels) must have the same length; got "
-                    f"x.shape = {x.shape}, y.shape = {y.shape}."
-                )
-        if sample_weight is not None:
-            sample_weight = np.asarray(sample_weight)
-            if len(sample_weight) != len(x):
-                raise ValueError(
-                    f"{where}: `x` and `sample_weight` must have the same length; got "
-                    f"x.shape = {x.shape}, sample_weight.shape = {sample_weight.shape}."
-                )
+        y = _same_length(where, x, y, "y", "`x` (images) and `y` (labels)")
+        sample_weight = _same_length(
+            where, x, sample_weight, "sample_weight", "`x` and `sample_weight`"
+        )
         if subset is not None:
             check_choice(where, "subset", subset, ("training", "validation"))
             split = int(len(x) * image_data_generator.validation_split)
