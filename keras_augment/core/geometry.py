@@ -339,6 +339,45 @@ class GeometricAugmentation(BaseAugmentation):
         return config
 
 
+class DeterministicGeometry(GeometricAugmentation):
+    """A geometric layer that draws nothing and acts the same in training and at inference.
+
+    Subclasses give ``fixed_matrix`` and ``output_image_size`` (by default the
+    ``height`` and ``width`` attributes); the matrix serves both paths.
+    """
+
+    deterministic = True
+    contract_exempt = {
+        "inference_identity": "resizes or crops at inference too, as in Keras",
+        "per_sample": "deterministic: the same for every image",
+        "seeded": "deterministic: draws nothing",
+    }
+
+    def get_params(self, sampler, batch):
+        return {"batch_size": tf.cast(batch.batch_size, tf.int32)}
+
+    def output_image_size(self, height, width):
+        return self.height, self.width
+
+    def fixed_matrix(self, height, width, batch_size) -> tf.Tensor:
+        raise NotImplementedError
+
+    def get_matrix(self, params, height, width):
+        return self.fixed_matrix(height, width, params["batch_size"])
+
+    def inference_matrix(self, height, width, batch_size):
+        return self.fixed_matrix(height, width, batch_size)
+
+    def inference_images(self, images):
+        return self.apply_images(images, {"batch_size": tf.shape(images)[0]})
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        for key in ("seed", "batchwise", "mask_fill_value", "min_box_visibility"):
+            config.pop(key, None)
+        return config
+
+
 def shared_sampling_options(layers) -> tuple | None:
     """The ``(interpolation, fill_mode, fill_value)`` one resample can use for all ``layers``.
 

@@ -48,6 +48,7 @@ from keras_augment.image.quality import (
     RandomJpegQuality,
     RandomSharpness,
 )
+from keras_augment.image.sizing import Letterbox, LongestMaxSize, PadIfNeeded, SmallestMaxSize
 
 __all__ = [
     # geometry
@@ -65,6 +66,11 @@ __all__ = [
     "RandomTranslation",
     "RandomZoom",
     "Resizing",
+    # sizing
+    "Letterbox",
+    "LongestMaxSize",
+    "PadIfNeeded",
+    "SmallestMaxSize",
     # colour
     "AutoContrast",
     "ContrastLimitedAdaptiveHistogramEqualization",

@@ -19,7 +19,9 @@ from keras_augment.core import matrices
 from keras_augment.core.backend import SeededLayer
 from keras_augment.core.base import Batch, as_tensors
 from keras_augment.core.geometry import (
-    GeometricAugmentation,
+    DeterministicGeometry as _Deterministic,
+)
+from keras_augment.core.geometry import (
     center_crop_box,
     center_crop_resize,
 )
@@ -74,41 +76,6 @@ def resize_matrix(
         m = matrices.crop_and_resize(0, 0, height, width, target_h, target_w)
     m = tf.reshape(m, [-1, 3, 3])[:1]
     return tf.tile(m, [batch_size, 1, 1])
-
-
-class _Deterministic(GeometricAugmentation):
-    """A geometric layer that draws nothing and acts the same in training and at inference."""
-
-    deterministic = True
-    contract_exempt = {
-        "inference_identity": "resizes or crops at inference too, as in Keras",
-        "per_sample": "deterministic: the same for every image",
-        "seeded": "deterministic: draws nothing",
-    }
-
-    def get_params(self, sampler, batch):
-        return {"batch_size": tf.cast(batch.batch_size, tf.int32)}
-
-    def output_image_size(self, height, width):
-        return self.height, self.width
-
-    def fixed_matrix(self, height, width, batch_size) -> tf.Tensor:
-        raise NotImplementedError
-
-    def get_matrix(self, params, height, width):
-        return self.fixed_matrix(height, width, params["batch_size"])
-
-    def inference_matrix(self, height, width, batch_size):
-        return self.fixed_matrix(height, width, batch_size)
-
-    def inference_images(self, images):
-        return self.apply_images(images, {"batch_size": tf.shape(images)[0]})
-
-    def get_config(self) -> dict:
-        config = super().get_config()
-        for key in ("seed", "batchwise", "mask_fill_value", "min_box_visibility"):
-            config.pop(key, None)
-        return config
 
 
 @register(example={"height": 24, "width": 24})
