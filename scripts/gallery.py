@@ -44,7 +44,7 @@ class Entry:
     """One layer of the gallery."""
 
     name: str
-    kind: str  # "image", "waveform", "spectrogram" or "text"
+    kind: str  # "image", "clip", "waveform", "spectrogram" or "text"
     family: str
     layer: object
     call: str  # how the layer was built, as shown on the page
@@ -71,6 +71,8 @@ def gallery_layers(bank: np.ndarray, sample_rate: int) -> list[Entry]:
             continue
         if info.kind == "audio":
             kind = "spectrogram" if "spectrograms" in info.targets else "waveform"
+        elif getattr(info.cls, "video", None) == "only":
+            kind = "clip"  # layers of the frame axis
         else:
             kind = info.kind
         accepted = inspect.signature(info.cls).parameters
@@ -127,6 +129,34 @@ def image_figure(entry: Entry, photo: np.ndarray, partner: np.ndarray) -> bytes:
             out = entry.layer(batch, training=True)
         pictures.append(_thumbnail(np.asarray(out)[0]))
     return _strip(pictures)
+
+
+CLIP_FRAMES = 6
+
+
+def clip_figure(entry: Entry, photo: np.ndarray) -> bytes:
+    """A clip panning across the photograph (top row), then ``DRAWS - 2`` draws of the layer
+    on it, one row of frames each."""
+    from PIL import Image
+
+    size = photo.shape[0] // 2
+    step = (photo.shape[1] - size) // (CLIP_FRAMES - 1)
+    clip = np.stack([photo[:size, t * step : t * step + size] for t in range(CLIP_FRAMES)])
+    clip = clip.astype("float32")
+    rows = [[_thumbnail(frame) for frame in clip]]
+    for _ in range(DRAWS - 2):
+        rows.append([_thumbnail(frame) for frame in np.asarray(entry.layer(clip, training=True))])
+    strips = [Image.open(io.BytesIO(_strip(row))) for row in rows]
+    gap = 4
+    height = sum(strip.height for strip in strips) + gap * (len(strips) - 1)
+    grid = Image.new("RGB", (max(strip.width for strip in strips), height), "white")
+    y = 0
+    for strip in strips:
+        grid.paste(strip, (0, y))
+        y += strip.height + gap
+    out = io.BytesIO()
+    grid.save(out, format="PNG", optimize=True)
+    return out.getvalue()
 
 
 def _spectrogram_picture(spectrogram: np.ndarray, low: float, high: float):
@@ -198,11 +228,17 @@ def speak(text: str, folder: Path, name: str) -> tuple[np.ndarray, int]:
 
 _KIND_TITLES = {
     "image": "Image layers",
+    "clip": "Temporal layers on clips",
     "waveform": "Audio layers on waveforms",
     "spectrogram": "Audio layers on spectrograms",
     "text": "Text layers",
 }
 _KIND_NOTES = {
+    "clip": (
+        f"A clip of {CLIP_FRAMES} frames panning across the shipped photograph (top row), "
+        f"then {DRAWS - 2} calls of the layer on it with `training=True`, one row of frames "
+        "each. Image layers take clips too (one draw per clip, see Video in the README)."
+    ),
     "image": (
         f"The shipped photograph (left), then {DRAWS} calls of the layer on it with "
         "`training=True`: every call draws new parameters. Mixing layers blend in the "
@@ -268,6 +304,8 @@ def write_gallery(out_dir: Path, open_file: Callable = open) -> list[Entry]:
                 continue
             if kind == "image":
                 png = image_figure(entry, photo, partner)
+            elif kind == "clip":
+                png = clip_figure(entry, photo)
             elif kind == "waveform":
                 png = waveform_figure(entry.layer, clip, rate)
             else:

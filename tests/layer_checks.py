@@ -88,7 +88,7 @@ def check_unbatched(layer, images):
 
 
 def check_bad_rank(layer):
-    for shape in ((8, 8), (1, 2, 8, 8, 3)):
+    for shape in ((8, 8), (1, 1, 2, 8, 8, 3)):
         try:
             layer(np.zeros(shape, "float32"))
         except ValueError as err:

@@ -67,11 +67,27 @@ def inputs(photo) -> dict:
     texts = np.array([". ".join(sentences[i % 3 :] + sentences[: i % 3]) for i in range(BATCH)])
     texts = np.char.upper(texts.astype(str)).astype(object)
     texts[::2] = [t.lower() for t in texts[::2]]
-    data = {"image": images, "waveforms": waves, "spectrograms": spectrograms, "text": texts}
+    # Eight clips of four 16x16 frames: a window panning across the photograph.
+    clips = np.stack(
+        [
+            np.stack([photo[r : r + 16, c + 4 * f : c + 4 * f + 16] for f in range(4)])
+            for r, c in corners
+        ]
+        + [np.stack([photo[200:216, 300 - 4 * f : 316 - 4 * f] for f in range(4)])]
+    ).astype("float32")
+    data = {
+        "image": images,
+        "video": clips,
+        "waveforms": waves,
+        "spectrograms": spectrograms,
+        "text": texts,
+    }
     return {key: (value, np.repeat(value[:1], BATCH, axis=0)) for key, value in data.items()}
 
 
 def _data_key(info) -> str:
+    if getattr(info.cls, "video", None) == "only":
+        return "video"  # layers of the frame axis take clips
     if info.kind in ("image", "composition"):
         return "image"
     return info.targets[0]  # waveforms, spectrograms or text
@@ -162,8 +178,9 @@ def _check_unbatched(info, state, batch, copies, tmp_path):
 
 def _check_channels_first(info, state, batch, copies, tmp_path):
     layer = build(info, seed=7, data_format="channels_first")
-    out = _np(layer(np.transpose(copies, (0, 3, 1, 2)), training=True))
-    np.testing.assert_allclose(np.transpose(out, (0, 2, 3, 1)), state["calls"][0], atol=1e-3)
+    first = (0, 3, 1, 2) if copies.ndim == 4 else (0, 1, 4, 2, 3)  # images or clips
+    out = _np(layer(np.transpose(copies, first), training=True))
+    np.testing.assert_allclose(np.transpose(out, np.argsort(first)), state["calls"][0], atol=1e-3)
 
 
 def _check_xla(info, state, batch, copies, tmp_path):
@@ -181,7 +198,7 @@ def _check_bad_input(info, state, batch, copies, tmp_path):
     elif info.kind in ("image", "composition"):
         wrong = [
             (tf.constant([[["a"]]]), TypeError, "string"),
-            (np.zeros((1, 2, 8, 8, 3), "float32"), ValueError, "rank"),
+            (np.zeros((1, 1, 2, 8, 8, 3), "float32"), ValueError, "rank"),
         ]
     else:
         wrong = [

@@ -56,6 +56,16 @@ class BaseAugmentation(KerasProtocol, AugmentationLayer):
 
     Layers that do not move pixels pass these targets through unchanged.
 
+    Video: a rank-5 input ``[batch, frames, height, width, channels]`` (or
+    ``[batch, frames, channels, height, width]`` channels first) is a batch of
+    clips. By default each clip gets one draw of parameters, applied to all its
+    frames; ``temporal="independent"`` draws for every frame. Targets are then
+    per frame: masks ``[batch, frames, height, width, c]``, boxes
+    ``{"boxes": [batch, frames, n, 4], "labels": [batch, frames, n]}`` and
+    keypoints ``[batch, frames, k, 2]``; ``"labels"`` belong to the clip and
+    pass through. A rank-4 input is always a batch of images, so one clip
+    goes in as ``clip[None]``.
+
     Args:
         seed: integer seed. Two layers built with the same seed produce the
             same sequence of augmentations. ``None`` draws one at random.
@@ -76,6 +86,9 @@ class BaseAugmentation(KerasProtocol, AugmentationLayer):
             ``"xyxy"``, ``"xywh"``, ``"center_xywh"``, ``"rel_xyxy"``,
             ``"rel_xywh"``, ``"rel_center_xywh"``, ``"yxyx"`` (``rel_`` formats
             are fractions of the image size); needed only with boxes.
+        temporal: on video inputs, ``"consistent"`` (the default) draws one
+            set of parameters per clip, ``"independent"`` one per frame.
+            ``RandomGaussianNoise`` draws its noise per frame either way.
         output_dtype: the dtype of the returned images, e.g. ``"uint8"``;
             ``None`` (the default) returns the compute dtype. Integer dtypes
             get values rounded to the nearest integer and saturated to the
@@ -94,6 +107,10 @@ class BaseAugmentation(KerasProtocol, AugmentationLayer):
     # in training and at inference.
     # The channel counts a layer's operations are defined for (None: any).
     channel_counts: tuple[int, ...] | None = None
+    # What the layer takes of clips (see core.batch.fold_frames): "clips" for
+    # image layers, "no" for layers that mix the samples of a batch (their
+    # pairs would be frames), "only" for layers of the frame axis.
+    video = "clips"
 
     def __init__(
         self,
@@ -102,11 +119,13 @@ class BaseAugmentation(KerasProtocol, AugmentationLayer):
         data_format: str | None = None,
         bounding_box_format: str | None = None,
         output_dtype: str | None = None,
+        temporal: str = "consistent",
         **kwargs,
     ):
         super().__init__(seed=seed, **kwargs)
         name = self.__class__.__name__
         self.output_dtype = check_output_dtype(name, output_dtype)
+        self.temporal = check_choice(name, "temporal", temporal, ("consistent", "independent"))
         self.batchwise = bool(batchwise)
         if data_format is None:
             data_format = keras.config.image_data_format()
@@ -142,6 +161,14 @@ class BaseAugmentation(KerasProtocol, AugmentationLayer):
     def output_image_size(self, height, width):
         """The ``(height, width)`` this layer returns for an input of the given size."""
         return height, width
+
+    def empty_result(self, batch: Batch) -> Batch | None:
+        """The result for images without pixels, or None (see ``core.batch.empty_result``)."""
+        return ka_batch.empty_result(self.layout, batch, self.output_image_size)
+
+    def output_frame_count(self, frames: int) -> int:
+        """The number of frames this layer returns for clips of ``frames`` frames."""
+        return frames
 
     # ----- the machinery ---------------------------------------------------
 
@@ -194,7 +221,10 @@ class BaseAugmentation(KerasProtocol, AugmentationLayer):
             seed = tf.zeros([2], tf.int64)  # a deterministic layer draws nothing
         elif seed is None:
             seed = ka_random.next_seed(self._seed_state)
-        sampler = ka_random.Sampler(seed, batch.batch_size, self.batchwise or batch.batchwise)
+        frames = 1 if self.temporal == "independent" else batch.frames
+        sampler = ka_random.Sampler(
+            seed, batch.batch_size, self.batchwise or batch.batchwise, frames
+        )
         return self.get_params(sampler, batch)
 
     def augment_batch(self, batch: Batch, seed: tf.Tensor | None = None) -> Batch:
@@ -223,6 +253,11 @@ class BaseAugmentation(KerasProtocol, AugmentationLayer):
     def call(self, inputs, training=True, seed=None, return_params=False):
         layout = self.layout
         images, labels, targets, is_dict = ka_batch.unpack(layout, inputs)
+        images, targets, clips = ka_batch.fold_frames(layout, images, targets, self.video)
+        frames = None if clips is None else clips.frames
+        clip_labels = labels
+        if frames is not None:
+            labels = None  # a clip's labels: its frames cannot carry them
         images = ka_batch.check_images(layout, images, check_channels=training is not False)
         self._check_static_size(images)
         internal, unbatched = ka_batch.to_internal(layout, images)
@@ -234,7 +269,7 @@ class BaseAugmentation(KerasProtocol, AugmentationLayer):
             targets["bounding_boxes"] = ka_batch.broadcast_boxes(
                 targets["bounding_boxes"], internal
             )
-        batch = Batch(internal, labels, batchwise=shared)
+        batch = Batch(internal, labels, batchwise=shared, frames=frames or 1)
         batch = ka_batch.attach_targets(layout, batch, targets, unbatched)
         self.check_targets_supported(batch)
         if return_params:
@@ -245,12 +280,21 @@ class BaseAugmentation(KerasProtocol, AugmentationLayer):
                 )
             batch = batch.replace(matrix=matrices.identity(batch.batch_size))
         out = self._switch_batch(batch, training, seed, bool(return_params))
-        out_images = ka_batch.set_static_shape(out.images, internal, self.output_image_size)
+        reference = internal
+        if clips is not None:
+            clips = clips._replace(frames=self.output_frame_count(frames))
+        if clips is not None and clips.frames != frames:
+            reference = tf.TensorSpec([None, *internal.shape[1:]])  # another batch of frames
+        out_images = ka_batch.set_static_shape(out.images, reference, self.output_image_size)
         dtype = self.result_dtype(internal.dtype)
         out_images = ka_batch.cast_images(out_images, dtype)
         result = ka_batch.from_internal(layout, out_images, unbatched, dtype)
+        if clips is not None:
+            result = ka_batch.unfold_frames(result, clips)
         if is_dict:
             result = ka_batch.dict_result(layout, inputs, out, result, unbatched, shared)
+            if clips is not None:
+                result = ka_batch.unfold_targets(result, out, clips, clip_labels)
         if return_params:
             return result, ka_batch.returned_params(layout, out, internal)
         return result
@@ -261,7 +305,7 @@ class BaseAugmentation(KerasProtocol, AugmentationLayer):
         def eager():
             # Traced as one function, unless there is nothing to augment (a
             # relaxed trace would no longer see the empty axis).
-            empty = ka_batch.empty_result(self.layout, batch, self.output_image_size)
+            empty = self.empty_result(batch)
             if empty is not None:
                 return empty
             return self._traced_training_path(batch, seed, with_params)
@@ -285,10 +329,10 @@ class BaseAugmentation(KerasProtocol, AugmentationLayer):
         )
 
     def _traced_training_path(self, batch: Batch, seed, with_params: bool = False):
-        shared = batch.batchwise
+        shared, frames = batch.batchwise, batch.frames
 
         def training_path(structure, seed):
-            batch = Batch.from_structure(structure, batchwise=shared)
+            batch = Batch.from_structure(structure, batchwise=shared, frames=frames)
             out = self._run(batch, True, seed).to_structure()
             if not with_params:
                 out.pop("params", None)  # returned only when asked for
@@ -296,7 +340,7 @@ class BaseAugmentation(KerasProtocol, AugmentationLayer):
 
         # A batch-wide draw is traced apart, and so is each channel count (a
         # relaxed trace would lose the channel axis).
-        key = (with_params, shared, channel_count(batch.images))
+        key = (with_params, shared, frames, channel_count(batch.images))
         return Batch.from_structure(self.traced(key, training_path)(batch.to_structure(), seed))
 
     def result_dtype(self, input_dtype: tf.DType) -> tf.DType:
@@ -319,7 +363,7 @@ class BaseAugmentation(KerasProtocol, AugmentationLayer):
             return out.replace(images=ka_batch.cast_images(out.images, dtype))
         if seed is not None:
             seed = ka_random.check_seed(self._name_for_errors, seed)
-        empty = ka_batch.empty_result(self.layout, batch, self.output_image_size)
+        empty = self.empty_result(batch)
         if empty is not None:
             return empty.replace(images=ka_batch.cast_images(empty.images, dtype))
         return self.augment_to(batch, seed, dtype)
@@ -328,7 +372,9 @@ class BaseAugmentation(KerasProtocol, AugmentationLayer):
         """Hook for layers that must refuse some image sizes before tracing."""
 
     def compute_output_shape(self, input_shape):
-        return ka_batch.output_shapes(self.layout, input_shape, self.output_image_size)
+        return ka_batch.output_shapes(
+            self.layout, input_shape, self.output_image_size, self.output_frame_count, self.video
+        )
 
     def compute_output_spec(self, *args, **kwargs):
         spec = super().compute_output_spec(*args, **kwargs)
@@ -342,6 +388,7 @@ class BaseAugmentation(KerasProtocol, AugmentationLayer):
                 "data_format": self.data_format,
                 "bounding_box_format": self.bounding_box_format,
                 "output_dtype": self.output_dtype,
+                "temporal": self.temporal,
             }
         )
         return config

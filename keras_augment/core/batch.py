@@ -11,7 +11,7 @@ layer declares (:class:`Layout`).
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import Any, NamedTuple
 
 import keras
 import numpy as np
@@ -75,6 +75,7 @@ class Batch:
         matrix=None,
         params=None,
         batchwise: bool = False,
+        frames: int = 1,
     ):
         self.images = images
         self.labels = labels
@@ -91,16 +92,20 @@ class Batch:
         # True when this call draws one set of parameters for the whole batch
         # (boxes given once for every image); layers read it in draw_params.
         self.batchwise = batchwise
+        # Frames per clip when clips were folded into the batch (see `fold_frames`):
+        # consecutive groups of `frames` samples share one draw of parameters.
+        self.frames = frames
 
     def replace(self, **changes) -> Batch:
         """A copy with some fields changed (the size override is not carried)."""
         fields = {name: getattr(self, name) for name in (*self.FIELDS, "params")}
         images = changes.pop("images", self.images)
+        frames = changes.pop("frames", self.frames)
         unknown = set(changes) - set(fields)
         if unknown:
             raise TypeError(f"Batch.replace: unknown fields {sorted(unknown)}.")
         fields.update(changes)
-        return Batch(images, batchwise=self.batchwise, **fields)
+        return Batch(images, batchwise=self.batchwise, frames=frames, **fields)
 
     @property
     def has_targets(self) -> bool:
@@ -123,8 +128,8 @@ class Batch:
         return out
 
     @classmethod
-    def from_structure(cls, structure: dict, batchwise: bool = False) -> Batch:
-        return cls(**structure, batchwise=batchwise)
+    def from_structure(cls, structure: dict, batchwise: bool = False, frames: int = 1) -> Batch:
+        return cls(**structure, batchwise=batchwise, frames=frames)
 
     @property
     def batch_size(self) -> tf.Tensor:
@@ -216,8 +221,8 @@ def check_images(layout: Layout, images, check_channels: bool = True) -> tf.Tens
     if rank not in (3, 4):
         raise ValueError(
             f"Expected the input image to be rank 3 or 4. {layout.name}: "
-            f"expected images of rank 3 (one image) or "
-            f"rank 4 (a batch); got rank {rank} with shape {images.shape}."
+            f"expected images of rank 3 (one image), rank 4 (a batch) or rank 5 (a "
+            f"batch of clips); got rank {rank} with shape {images.shape}."
         )
     channels = images.shape[-1 if layout.data_format == "channels_last" else rank - 3]
     if not check_channels or layout.channel_counts is None:
@@ -432,19 +437,29 @@ def returned_params(layout: Layout, out: Batch, internal: tf.Tensor) -> dict:
     return params
 
 
-def output_shapes(layout: Layout, input_shape, output_image_size):
-    """``compute_output_shape`` of an image layer for an image shape or a dict of shapes."""
+def output_shapes(
+    layout: Layout, input_shape, output_image_size, output_frame_count=None, video="clips"
+):
+    """``compute_output_shape`` of an image layer for an image shape or a dict of shapes.
+
+    On clips, ``output_frame_count`` gives the frame axis (axis 1; axis 0 of
+    one clip given to a layer of the frame axis, ``video="only"``).
+    """
+    args = (output_image_size, output_frame_count, video)
     if isinstance(input_shape, dict):
         result = dict(input_shape)
         for key in ("images", "segmentation_masks"):
             if key in input_shape:
-                result[key] = output_shapes(layout, input_shape[key], output_image_size)
+                result[key] = output_shapes(layout, input_shape[key], *args)
         if "keypoints" in input_shape:
             result["keypoint_visibility"] = tuple(input_shape["keypoints"])[:-1]
         return result
     shape = list(input_shape)
     h_axis = len(shape) - (2 if layout.data_format == "channels_first" else 3)
     shape[h_axis], shape[h_axis + 1] = output_image_size(shape[h_axis], shape[h_axis + 1])
+    f_axis = {5: 1, 4: 0 if video == "only" else None}.get(len(shape))
+    if output_frame_count is not None and f_axis is not None and shape[f_axis] is not None:
+        shape[f_axis] = output_frame_count(shape[f_axis])
     return tuple(shape)
 
 
@@ -526,3 +541,111 @@ def spec_with_dtype(spec, dtype: str | None):
     if isinstance(spec, keras.KerasTensor):
         return keras.KerasTensor(spec.shape, dtype=dtype)
     return spec
+
+
+# ----- video: clips folded into a batch of frames ------------------------------------
+
+
+class ClipShape(NamedTuple):
+    """How clips were folded: ``count`` clips (a scalar tensor) of ``frames``
+    frames, ``one`` when a single clip came without a batch axis."""
+
+    count: tf.Tensor
+    frames: int
+    one: bool
+
+
+def fold_frames(layout: Layout, images, targets: dict, video: str = "clips"):
+    """Clips ``[batch, frames, ...]`` folded into frames ``[batch * frames, ...]``.
+
+    Returns ``(images, targets, clips)``: ``clips`` is a :class:`ClipShape`, or
+    None (and nothing changes) for inputs of rank other than 5. Per-frame targets fold
+    alike: masks ``[batch, frames, ...]``, boxes ``[batch, frames, n, 4]`` with
+    labels ``[batch, frames, n]``, keypoints ``[batch, frames, k, 2]`` with
+    visibility ``[batch, frames, k]``. ``video`` is what the layer takes:
+    ``"clips"`` (rank 5; rank 4 is a batch of images), ``"only"`` (a layer of
+    the frame axis: rank 4 is one clip) or ``"no"`` (rank 5 is refused).
+    """
+    if isinstance(images, (tf.RaggedTensor, tf.SparseTensor)) or not hasattr(images, "shape"):
+        return images, targets, None
+    one_clip = video == "only" and len(images.shape) == 4
+    if one_clip:
+        images = tf.convert_to_tensor(images)[None]
+        targets = tf.nest.map_structure(lambda t: tf.convert_to_tensor(t)[None], targets)
+    if len(images.shape) != 5:
+        return images, targets, None
+    images = tf.convert_to_tensor(images)
+    frames = images.shape[1]
+    if video == "no":
+        raise ValueError(
+            f"{layout.name}: got a rank-5 input {images.shape} (clips of frames); this layer "
+            f"mixes the samples of a batch and takes images [batch, height, width, channels] only."
+        )
+    if not frames:
+        raise ValueError(
+            f"{layout.name}: got clips of shape {images.shape}; expected a static number of "
+            f"frames (axis 1) of at least one, e.g. from a tf.data pipeline that batches "
+            f"clips of one length."
+        )
+
+    def fold(value, what, rank, per_frame):
+        value = tf.convert_to_tensor(value)
+        if value.shape.rank != rank or value.shape[1] not in (None, frames):
+            raise ValueError(
+                f"{layout.name}: with clips of {frames} frames, expected {what} of shape "
+                f"[batch, frames, {per_frame}] with {frames} frames; got shape {value.shape}."
+            )
+        return tf.reshape(value, tf.concat([[-1], tf.shape(value)[2:]], 0))
+
+    folded = {}
+    for key, value in targets.items():
+        if key == "segmentation_masks":
+            folded[key] = fold(value, key, 5, "height, width, c")
+        elif (
+            key == "bounding_boxes"
+            and isinstance(value, dict)
+            and set(value) == {"boxes", "labels"}
+        ):
+            folded[key] = {
+                **value,
+                "boxes": fold(value["boxes"], "bounding box coordinates", 4, "n, 4"),
+                "labels": fold(value["labels"], "bounding box labels", 3, "n"),
+            }
+        elif key == "keypoints":
+            folded[key] = fold(value, key, 4, "k, 2")
+        elif key == "keypoint_visibility":
+            folded[key] = fold(value, key, 3, "k")
+        else:
+            folded[key] = value
+    folded_images = tf.reshape(images, tf.concat([[-1], tf.shape(images)[2:]], 0))
+    n = images.shape[0]
+    folded_images.set_shape([None if n is None else n * frames, *images.shape[2:]])
+    return folded_images, folded, ClipShape(tf.shape(images)[0], frames, one_clip)
+
+
+def unfold_frames(value: tf.Tensor, clips: ClipShape) -> tf.Tensor:
+    """``[batch * frames, ...]`` back to ``[batch, frames, ...]`` (``[frames, ...]`` for one clip)."""
+    static = value.shape[1:]
+    value = tf.reshape(value, tf.concat([[clips.count, clips.frames], tf.shape(value)[1:]], 0))
+    value.set_shape([None, clips.frames, *static])
+    return value[0] if clips.one else value
+
+
+def unfold_targets(result: dict, out: Batch, clips: ClipShape, labels) -> dict:
+    """The targets ``out`` carried unfolded in an output dict; the clips' ``labels`` put back."""
+    result = dict(result)
+    if out.masks is not None:
+        result["segmentation_masks"] = unfold_frames(result["segmentation_masks"], clips)
+    if out.keypoints is not None:
+        for key in ("keypoints", "keypoint_visibility"):
+            result[key] = unfold_frames(result[key], clips)
+    boxes = result.get("bounding_boxes")
+    if out.boxes is not None:
+        result["bounding_boxes"] = {
+            **boxes,
+            "boxes": unfold_frames(boxes["boxes"], clips),
+            "labels": unfold_frames(boxes["labels"], clips),
+        }
+    if labels is not None:
+        result["labels"] = labels
+    return result

@@ -87,7 +87,9 @@ def select_batches(choose: tf.Tensor, if_true: Batch, if_false: Batch) -> Batch:
     images = select_per_sample(
         choose, if_true.images, tf.cast(if_false.images, if_true.images.dtype)
     )
-    return Batch(images, matrix=matrix, batchwise=if_true.batchwise, **fields)
+    return Batch(
+        images, matrix=matrix, batchwise=if_true.batchwise, frames=if_true.frames, **fields
+    )
 
 
 def categorical_from_uniform(u: tf.Tensor, weights: Sequence[float]) -> tf.Tensor:
@@ -603,7 +605,12 @@ class RandomOrder(_Composition):
         k = len(self.layers)
         for j, (layer, resizing) in enumerate(zip(self.layers, resizes, strict=True)):
             params = layer.draw_params(
-                Batch(batch.images, size=(height, width), batchwise=batch.batchwise),
+                Batch(
+                    batch.images,
+                    size=(height, width),
+                    batchwise=batch.batchwise,
+                    frames=batch.frames,
+                ),
                 part_seed(seed, j + 1),
             )
             at_input.append(layer.get_matrix(params, height, width))
@@ -612,7 +619,7 @@ class RandomOrder(_Composition):
             if fixed is not None and sum(resizes) - int(resizing) > 0:
                 # This layer may come after a crop: it then sees the cropped size.
                 params = layer.draw_params(
-                    Batch(batch.images, size=fixed, batchwise=batch.batchwise),
+                    Batch(batch.images, size=fixed, batchwise=batch.batchwise, frames=batch.frames),
                     part_seed(seed, k + j + 1),
                 )
                 at_fixed.append(layer.get_matrix(params, *fixed))

@@ -181,6 +181,12 @@ class Pipeline(OtherKinds, BaseAugmentation):
                 height, width = self._foreign_output_size(layer, height, width)
         return height, width
 
+    def output_frame_count(self, frames: int) -> int:
+        for layer in self.layers:
+            if isinstance(layer, BaseAugmentation):
+                frames = layer.output_frame_count(frames)
+        return frames
+
     def _foreign_output_size(self, layer, height, width):
         """The static size a Keras layer (e.g. ``Resizing``) returns; ``None`` where unknown."""
         h = height if isinstance(height, int) else None
@@ -227,7 +233,9 @@ class Pipeline(OtherKinds, BaseAugmentation):
         height, width = batch.height, batch.width
         composed = None
         for layer in run:
-            sized = Batch(batch.images, size=(height, width), batchwise=batch.batchwise)
+            sized = Batch(
+                batch.images, size=(height, width), batchwise=batch.batchwise, frames=batch.frames
+            )
             params = layer.draw_params(sized, seeds[id(layer)])
             m = layer.get_matrix(params, height, width)
             composed = m if composed is None else matrices.compose(composed, m)

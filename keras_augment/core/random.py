@@ -158,13 +158,17 @@ class Sampler:
 
     Each draw folds a running index into the seed, so draws are independent
     and the same seed always yields the same parameters. With
-    ``batchwise=True`` one value is drawn and shared by the whole batch.
+    ``batchwise=True`` one value is drawn and shared by the whole batch. With
+    ``frames > 1`` the batch is clips folded frame by frame (``batch_size``
+    is clips times ``frames``): one value is drawn per clip and repeated for
+    each of its frames.
     """
 
-    def __init__(self, seed: tf.Tensor, batch_size, batchwise: bool = False):
+    def __init__(self, seed: tf.Tensor, batch_size, batchwise: bool = False, frames: int = 1):
         self._seed = tf.cast(seed, tf.int64)
         self._batch_size = batch_size
         self._batchwise = batchwise
+        self._frames = frames
         self._draws = 0
 
     @property
@@ -176,11 +180,12 @@ class Sampler:
         return tf.random.experimental.stateless_fold_in(self._seed, self._draws)
 
     def _per_sample(self, draw, extra_shape):
-        n = 1 if self._batchwise else self._batch_size
-        values = draw([n, *extra_shape])
         if self._batchwise:
-            values = tf.repeat(values, self._batch_size, axis=0)
-        return values
+            return tf.repeat(draw([1, *extra_shape]), self._batch_size, axis=0)
+        if isinstance(self._frames, int) and self._frames == 1:
+            return draw([self._batch_size, *extra_shape])
+        values = draw([self._batch_size // self._frames, *extra_shape])
+        return tf.repeat(values, self._frames, axis=0)
 
     def uniform(self, low, high, extra_shape=()) -> tf.Tensor:
         """Uniform float32 values in ``[low, high)``, shape ``[batch, *extra_shape]``."""

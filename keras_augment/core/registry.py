@@ -10,7 +10,8 @@ registry, so a new layer is one class (plus a test of what is special about it).
 Kinds and families:
 
 * ``"image"``: ``geometric``, ``color``, ``quality``, ``occlusion``,
-  ``mixing``, ``policies``, ``preprocessing``;
+  ``mixing``, ``policies``, ``preprocessing``, ``temporal`` (the frame axis
+  of clips);
 * ``"audio"``: ``waveform``, ``tempo``, ``filters``, ``distortion``, ``levels``,
   ``compression``, ``room``, ``spectrogram``;
 * ``"text"``: ``words``, ``sentences``, ``characters``, ``translation``;

@@ -49,6 +49,11 @@ from keras_augment.image.quality import (
     RandomSharpness,
 )
 from keras_augment.image.sizing import Letterbox, LongestMaxSize, PadIfNeeded, SmallestMaxSize
+from keras_augment.image.temporal import (
+    RandomFrameRate,
+    RandomTemporalCrop,
+    RandomTemporalReverse,
+)
 
 __all__ = [
     # geometry
@@ -114,4 +119,8 @@ __all__ = [
     "AutoAugment",
     "RandAugment",
     "TrivialAugmentWide",
+    # temporal (clips)
+    "RandomFrameRate",
+    "RandomTemporalCrop",
+    "RandomTemporalReverse",
 ]

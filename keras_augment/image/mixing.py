@@ -174,6 +174,8 @@ class _Mixing(BaseAugmentation):
     as one-hot.
     """
 
+    video = "no"
+
     def __init__(self, same_class: bool = False, num_classes=None, **kwargs):
         super().__init__(**kwargs)
         name = self.__class__.__name__

@@ -181,7 +181,7 @@ def test_bad_inputs_raise_clear_errors(images):
         layer(tf.zeros([2, 4, 4, 1], tf.bool))
     with pytest.raises(TypeError, match=r"RandomRotation.*string"):
         layer(tf.constant([[["a"]]]))
-    for shape in ((4, 4), (1, 2, 4, 4, 3)):
+    for shape in ((4, 4), (1, 1, 2, 4, 4, 3)):  # rank 5 is a batch of clips
         with pytest.raises(ValueError, match=r"RandomRotation.*rank"):
             layer(np.zeros(shape, "float32"))
 

@@ -23,6 +23,7 @@ _REQUIRED = {
     "shift_range": 0.2,
     "scale": 0.5,
     "max_number": 4,
+    "frames": 2,
     "bank": np.random.default_rng(0).uniform(-0.1, 0.1, (2, 400)).astype("float32"),
 }
 
