@@ -53,7 +53,7 @@ def make_pipeline() -> ka.Pipeline:
                 value_range=(0, 255),
                 brightness_factor=0.2,
                 contrast_factor=0.2,
-                saturation_factor=(0.5, 1.5),
+                saturation_factor=(0.3, 0.7),
                 seed=3,
             ),
         ]
