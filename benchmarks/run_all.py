@@ -61,6 +61,7 @@ NEEDS = {
     "synonym_quality": {"chatterbot_corpus": "chatterbot-corpus", "yaml": "pyyaml"},
     "bench_backends": {"jax": "jax", "torch": "torch"},
     "audio_efficacy": {"matplotlib": "matplotlib"},
+    "bench_new_image": {"albumentations": "albumentations"},  # every row has it as the peer
 }
 # Peers a script compares against where they are installed; it leaves out their rows otherwise.
 PEERS = {

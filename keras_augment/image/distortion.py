@@ -22,6 +22,10 @@ from keras_augment.core.types import DataFormat, FillMode, Range, Seed
 from keras_augment.core.validation import check_bool, check_choice, check_size, parse_range
 from keras_augment.image.ops.distortion import grid_field, optical_field
 
+# The fields compiled with XLA (about ten times faster than op by op on CPU).
+_optical_field = tf.function(optical_field, jit_compile=True, reduce_retracing=True)
+_grid_field = tf.function(grid_field, jit_compile=True, reduce_retracing=True)
+
 
 class _FieldAugmentation(GeometricAugmentation):
     """A geometric layer whose whole effect is a displacement field (the matrix is identity)."""
@@ -72,7 +76,7 @@ class OpticalDistortion(_FieldAugmentation):
         return {"k": sampler.uniform(*self.distort_limit)}
 
     def get_displacement(self, params, out_height, out_width):
-        return optical_field(out_height, out_width, params["k"], self.mode)
+        return _optical_field(out_height, out_width, params["k"], self.mode)
 
     def get_config(self) -> dict:
         return {**super().get_config(), "distort_limit": self.distort_limit, "mode": self.mode}
@@ -126,7 +130,7 @@ class GridDistortion(_FieldAugmentation):
         }
 
     def get_displacement(self, params, out_height, out_width):
-        return grid_field(
+        return _grid_field(
             out_height,
             out_width,
             params["steps_x"],
