@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from keras_augment import audio as A
 from tests.audio.signals import rms, tone
@@ -74,3 +75,21 @@ def test_silence_stays_silent():
 def test_bad_arguments_fail_at_construction(build, message):
     with pytest.raises(ValueError, match=message):
         build()
+
+
+def test_percentile_kernel_matches_numpy():
+    """Exact order statistics (no sort) on rows with repeats, signs and zeros, any q."""
+    from keras_augment.audio.dsp import percentile
+
+    rng = np.random.default_rng(5)
+    rows = np.stack(
+        [
+            rng.normal(size=501),
+            np.round(rng.normal(size=501), 1),  # many repeats
+            np.concatenate([np.zeros(250), -np.zeros(1), rng.uniform(-1, 0, 250)]),
+            np.full(501, 0.25),
+        ]
+    ).astype("float32")
+    for q in (0.0, 0.3, 12.5, 50.0, 87.1, 100.0):
+        ours = np.asarray(percentile(tf.constant(rows), tf.fill([4], q)))
+        np.testing.assert_allclose(ours, np.percentile(rows, q, axis=1), rtol=1e-6, atol=1e-7)
