@@ -144,8 +144,11 @@ def invert_batch(layer, outputs, params: dict, interpolation: str, fill_value: f
         )
     layout = layer.layout
     images, labels, targets, is_dict = ka_batch.unpack(layout, outputs)
+    images, targets, clips = ka_batch.fold_frames(layout, images, targets, layer.video)
     images = ka_batch.check_images(layout, images)
     internal, unbatched = ka_batch.to_internal(layout, images)
+    if clips is not None:
+        labels = None  # the clips' labels pass through
     batch = ka_batch.attach_targets(layout, Batch(internal, labels), targets, unbatched)
     matrix = tf.convert_to_tensor(params["matrix"], tf.float32)
     if batch.visibility is not None:
@@ -166,11 +169,15 @@ def invert_batch(layer, outputs, params: dict, interpolation: str, fill_value: f
     )
     dtype = layer.result_dtype(internal.dtype)
     out_images = ka_batch.from_internal(layout, cast_images(out_images, dtype), unbatched, dtype)
+    user_images = out_images if clips is None else ka_batch.unfold_frames(out_images, clips)
     if not is_dict:
-        return out_images
+        return user_images
     result = dict(outputs)
-    result["images"] = out_images
-    return ka_batch.pack_targets(layout, result, out.replace(images=out_images), unbatched)
+    result = ka_batch.pack_targets(layout, result, out.replace(images=out_images), unbatched)
+    if clips is not None:
+        result = ka_batch.unfold_targets(result, out, clips, None)
+    result["images"] = user_images
+    return result
 
 
 class GeometricAugmentation(BaseAugmentation):

@@ -144,3 +144,20 @@ def test_bad_clip_inputs_are_refused_with_the_layer_name(clips):
     boxes = {"boxes": np.zeros((CLIPS, 2, 4)), "labels": np.zeros((CLIPS, 2))}
     with pytest.raises(ValueError, match=r"RandomFlip: with clips of 4 frames, expected bounding"):
         ka.RandomFlip(bounding_box_format="xyxy")({"images": clips, "bounding_boxes": boxes})
+
+
+def test_params_and_inverse_on_clips(clips):
+    """``return_params`` gives one matrix per frame (equal within a clip); ``inverse`` undoes them."""
+    boxes = np.tile(np.array([[2.0, 3.0, 9.0, 12.0]], "float32"), (CLIPS, FRAMES, 1, 1))
+    data = {
+        "images": clips,
+        "bounding_boxes": {"boxes": boxes, "labels": np.zeros((CLIPS, FRAMES, 1), "int32")},
+    }
+    layer = ka.Pipeline([ka.RandomFlip(seed=1)], bounding_box_format="xyxy")
+    out, params = layer(data, training=True, return_params=True)
+    matrices = np.asarray(params["matrix"]).reshape(CLIPS, FRAMES, 3, 3)
+    np.testing.assert_array_equal(matrices, np.repeat(matrices[:, :1], FRAMES, axis=1))
+    assert not np.array_equal(out["images"], clips)  # some clips were flipped
+    back = layer.inverse(out, params)
+    np.testing.assert_allclose(back["images"], clips, atol=1e-3)
+    np.testing.assert_allclose(back["bounding_boxes"]["boxes"], boxes, atol=1e-4)
