@@ -18,6 +18,7 @@ from keras_augment.image.color import (
     RandomSaturation,
     Solarization,
 )
+from keras_augment.image.detection import AtLeastOneBBoxRandomCrop, RandomSizedBBoxSafeCrop
 from keras_augment.image.distortion import GridDistortion, OpticalDistortion
 from keras_augment.image.geometric import (
     RandomAffine,
@@ -72,6 +73,8 @@ __all__ = [
     "RandomZoom",
     "Resizing",
     # sizing
+    "AtLeastOneBBoxRandomCrop",
+    "RandomSizedBBoxSafeCrop",
     "Letterbox",
     "LongestMaxSize",
     "PadIfNeeded",
