@@ -97,6 +97,14 @@ def crop_and_resize(top, left, crop_h, crop_w, out_h, out_w) -> tf.Tensor:
     return from_rows(sx, 0.0, tx, 0.0, sy, ty)
 
 
+def window_resize(window: dict, out_h, out_w) -> tf.Tensor:
+    """``crop_and_resize`` of a window given as a dict of per-sample ``"top"``, ``"left"``,
+    ``"box_height"`` and ``"box_width"`` (the parameters of the random resized crops)."""
+    return crop_and_resize(
+        window["top"], window["left"], window["box_height"], window["box_width"], out_h, out_w
+    )
+
+
 def homography(source_points: tf.Tensor, target_points: tf.Tensor) -> tf.Tensor:
     """The projective matrix that sends each of four ``target_points`` to its ``source_points``.
 

@@ -130,14 +130,7 @@ class RandomSizedBBoxSafeCrop(_BoxCrop):
         return {"top": top, "left": left, "box_height": crop_h, "box_width": crop_w}
 
     def get_matrix(self, params, height, width):
-        return matrices.crop_and_resize(
-            params["top"],
-            params["left"],
-            params["box_height"],
-            params["box_width"],
-            self.height,
-            self.width,
-        )
+        return matrices.window_resize(params, self.height, self.width)
 
     def inference_matrix(self, height, width, batch_size):
         m = matrices.crop_and_resize(0, 0, height, width, self.height, self.width)

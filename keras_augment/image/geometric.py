@@ -579,14 +579,7 @@ class RandomResizedCrop(_CropLayer):
         return {"top": top, "left": left, "box_height": box_h, "box_width": box_w}
 
     def get_matrix(self, params, height, width):
-        return matrices.crop_and_resize(
-            params["top"],
-            params["left"],
-            params["box_height"],
-            params["box_width"],
-            self.height,
-            self.width,
-        )
+        return matrices.window_resize(params, self.height, self.width)
 
     def get_config(self) -> dict:
         config = super().get_config()
