@@ -32,7 +32,7 @@ from keras_augment.image.geometric import (
     RandomTranslation,
     RandomZoom,
 )
-from keras_augment.image.mixing import CutMix, MixUp
+from keras_augment.image.mixing import CutMix, MixUp, Mosaic
 from keras_augment.image.noise import ISONoise, MultiplicativeNoise
 from keras_augment.image.occlusion import CoarseDropout, GridMask, RandomErasing
 from keras_augment.image.policies import AugMix, AutoAugment, RandAugment, TrivialAugmentWide
@@ -117,6 +117,7 @@ __all__ = [
     # mixing
     "CutMix",
     "MixUp",
+    "Mosaic",
     # policies
     "AugMix",
     "AutoAugment",

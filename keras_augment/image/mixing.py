@@ -24,6 +24,12 @@ from keras_augment.core.targets import TARGET_KEYS
 from keras_augment.core.types import DataFormat, Range, Seed
 from keras_augment.core.validation import check_concentration, check_number, parse_range
 from keras_augment.image.ops.masks import box_mask  # noqa: F401  (importable here too)
+from keras_augment.image.ops.mosaic import (
+    cycle_sources,
+    mosaic_boxes,
+    mosaic_images,
+    quadrant_shares,
+)
 
 
 def partner_indices(
@@ -566,8 +572,161 @@ class CutMix(_Mixing):
         }
 
 
+@register(example={"center_range": (0.3, 0.7)})
+class Mosaic(_Mixing):
+    """Tiles four images of the batch into each output: a random centre and four quadrants.
+
+    The YOLO-style mosaic at the input's size: each sample draws a centre
+    point (``center_range`` gives its position as a fraction of the height
+    and width, per axis) that splits the output into four quadrants; one
+    quadrant, chosen at random, shows a window of the sample's own image and
+    the three others windows of the three samples that follow it in a random
+    cyclic order of the batch (so the four sources differ whenever the batch
+    has four samples; with ``same_class=True``, three partner permutations
+    within the sample's class, which may repeat an image). Each window has its quadrant's size and a random place in its
+    source image. Pixels are copied, not resampled.
+
+    Labels are mixed by area share, as ``CutMix`` mixes them:
+    ``sum_q share_q * y[source_q]``, with ``share_q`` the fraction of the
+    output quadrant ``q`` covers (one-hot or soft labels, or class indices
+    with ``num_classes``; see ``MixUp``). For detection, bounding boxes are
+    kept per box: each quadrant's source boxes move with its window, are
+    clipped to the quadrant and kept when some of them (and at least
+    ``min_box_visibility`` of their area) remains, with their own box
+    labels. The row count stays ``n``: boxes quadrant by quadrant (top-left,
+    top-right, bottom-left, bottom-right), padding after, rows beyond ``n``
+    dropped, so pad ``n`` to room for four images' boxes
+    (``MaxNumBoundingBoxes``). Segmentation masks are tiled like the pixels.
+    Keypoints are not taken (the mosaic of four images' keypoints has no
+    fixed count). At inference the inputs pass through unchanged.
+
+    Args:
+        center_range: ``(low, high)`` within ``[0, 1]``: where the centre may
+            fall, as a fraction of the height and of the width. Default
+            ``(0.25, 0.75)``.
+        min_box_visibility: see above; default 0.
+        same_class, num_classes: as in ``MixUp`` (partners from the sample's
+            own class with ``same_class=True``).
+        seed: integer seed.
+        data_format: ``"channels_last"`` or ``"channels_first"``.
+
+    Example:
+        >>> layer = keras_augment.Mosaic(bounding_box_format="xyxy", seed=1)
+        >>> out = layer({"images": images, "labels": one_hot, "bounding_boxes": boxes})
+    """
+
+    supported_targets = ("images", "labels", "masks", "boxes")
+    keras_transformation_keys = ()
+
+    def __init__(
+        self,
+        center_range: tuple[float, float] | list[float] = (0.25, 0.75),
+        min_box_visibility: float = 0.0,
+        same_class: bool = False,
+        num_classes: int | None = None,
+        seed: Seed = None,
+        data_format: DataFormat = None,
+        **kwargs,
+    ):
+        super().__init__(
+            same_class=same_class,
+            num_classes=num_classes,
+            seed=seed,
+            data_format=data_format,
+            **kwargs,
+        )
+        name = self.__class__.__name__
+        self.center_range = parse_range(
+            name, "center_range", center_range, low=0.0, high=1.0, symmetric=False
+        )
+        self.min_box_visibility = check_number(
+            name, "min_box_visibility", min_box_visibility, low=0.0, high=1.0
+        )
+
+    def get_params(self, sampler, batch):
+        if batch.labels is not None:
+            self._check_labels(batch.labels, batch)
+        n = batch.batch_size
+        if self.same_class:  # three partner permutations within each class
+            partners = [self._draw_partners(sampler, batch) for _ in range(3)]
+            candidates = tf.stack([tf.range(n), *partners], axis=1)
+        else:  # the next three samples of a random cycle: four different images
+            keys = sampler.uniform(0.0, 1.0, extra_shape=(n,))[0]
+            candidates = cycle_sources(keys)
+        # The sample's own image goes to a random quadrant; the partners fill the others.
+        turn = sampler.integers(0, 4)
+        order = tf.math.floormod(tf.range(4)[None, :] - turn[:, None], 4)
+        sources = tf.gather(candidates, order, batch_dims=1)
+        height, width = batch.height, batch.width
+        h = tf.cast(height, tf.float32)
+        w = tf.cast(width, tf.float32)
+        center = sampler.uniform(*self.center_range, extra_shape=(2,))
+        cy = tf.cast(tf.clip_by_value(tf.round(center[:, 0] * h), 0.0, h), tf.int32)
+        cx = tf.cast(tf.clip_by_value(tf.round(center[:, 1] * w), 0.0, w), tf.int32)
+        q_h = tf.stack([cy, cy, height - cy, height - cy], axis=1)
+        q_w = tf.stack([cx, width - cx, cx, width - cx], axis=1)
+        u = sampler.uniform(0.0, 1.0, extra_shape=(2, 4))
+        tops = tf.cast(tf.floor(u[:, 0] * tf.cast(height - q_h + 1, tf.float32)), tf.int32)
+        lefts = tf.cast(tf.floor(u[:, 1] * tf.cast(width - q_w + 1, tf.float32)), tf.int32)
+        return {
+            "sources": sources,
+            "center_y": cy,
+            "center_x": cx,
+            "tops": tf.minimum(tops, height - q_h),
+            "lefts": tf.minimum(lefts, width - q_w),
+            "shares": quadrant_shares(height, width, cy, cx),
+        }
+
+    def _placement(self, params):
+        return (
+            params["sources"],
+            params["center_y"],
+            params["center_x"],
+            params["tops"],
+            params["lefts"],
+        )
+
+    def apply_images(self, images, params):
+        return tf.cast(mosaic_images(images, *self._placement(params)), tf.float32)
+
+    def apply_labels(self, labels, params):
+        labels = tf.convert_to_tensor(labels)
+        mixable = self._as_mixable(labels)
+        if mixable is None:
+            return labels
+        shares = tf.cast(params["shares"], mixable.dtype)
+        sources = params["sources"]
+        return sum(shares[:, q, None] * tf.gather(mixable, sources[:, q]) for q in range(4))
+
+    def keras_transformation(self, params, image_shape):
+        return {}
+
+    def apply_targets(self, batch, params):
+        changes = {}
+        if batch.boxes is not None:
+            changes["boxes"], changes["box_labels"] = mosaic_boxes(
+                batch.boxes,
+                batch.box_labels,
+                *self._placement(params),
+                batch.height,
+                batch.width,
+                self.min_box_visibility,
+            )
+        if batch.masks is not None:
+            changes["masks"] = mosaic_images(batch.masks, *self._placement(params))
+        return batch.replace(**changes)
+
+    def get_config(self) -> dict:
+        return {
+            **super().get_config(),
+            "center_range": self.center_range,
+            "min_box_visibility": self.min_box_visibility,
+        }
+
+
 __all__ = [
     "CutMix",
+    "Mosaic",
     "MixUp",
     "box_mask",
     "mix_images",
