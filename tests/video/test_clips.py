@@ -161,3 +161,34 @@ def test_params_and_inverse_on_clips(clips):
     back = layer.inverse(out, params)
     np.testing.assert_allclose(back["images"], clips, atol=1e-3)
     np.testing.assert_allclose(back["bounding_boxes"]["boxes"], boxes, atol=1e-4)
+
+
+# Layers whose random field is drawn per frame whatever `temporal` says (documented).
+PER_FRAME_FIELDS = {"RandomGaussianNoise"}
+IMAGE_INFOS = [
+    info
+    for info in ka.registered_layers(kind="image")
+    if getattr(info.cls, "video", "clips") != "only"
+]
+
+
+@pytest.mark.parametrize("info", IMAGE_INFOS, ids=[info.name for info in IMAGE_INFOS])
+def test_every_image_layer_keeps_a_still_clip_still(info, photo):
+    """Two clips of three identical 32x32 frames: each clip's frames come out identical."""
+    frames = [photo[:32, :32], photo[100:132, 200:232]]
+    still = np.repeat(np.stack(frames)[:, None], 3, axis=1).astype("float32")
+    try:
+        layer = info.build(seed=3)
+    except ValueError:  # a layer without randomness takes no seed
+        layer = info.build()
+    if getattr(info.cls, "video", "clips") == "no":
+        with pytest.raises(ValueError, match=f"{info.name}: got a rank-5 input"):
+            layer(still)
+        return
+    out = np.asarray(layer(still, training=True))
+    assert out.shape[:2] == (2, 3)
+    spread = np.abs(out - out[:, :1]).max()
+    if info.name in PER_FRAME_FIELDS:
+        assert spread > 1.0
+    else:
+        assert spread < 1e-3, f"{info.name}: frames of one clip differ by {spread}"
