@@ -198,6 +198,7 @@ def _check_bad_input(info, state, batch, copies, tmp_path):
     elif info.kind in ("image", "composition"):
         wrong = [
             (tf.constant([[["a"]]]), TypeError, "string"),
+            (np.zeros((8, 8), "float32"), ValueError, "rank"),
             (np.zeros((1, 1, 2, 8, 8, 3), "float32"), ValueError, "rank"),
         ]
     else:
