@@ -152,7 +152,7 @@ class DefocusBlur(BaseAugmentation):
         return {**super().get_config(), "radius": self.radius, "alias_blur": self.alias_blur}
 
 
-@register(example={"max_factor": (1.1, 1.3), "step_factor": (0.02, 0.03)}, family="quality")
+@register(example={"max_factor": (1.15, 1.2), "step_factor": (0.05, 0.07)}, family="quality")
 class ZoomBlur(BaseAugmentation):
     """Blurs images radially, as zooming the lens during the exposure does.
 
