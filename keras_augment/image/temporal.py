@@ -117,8 +117,8 @@ class RandomTemporalCrop(TemporalAugmentation):
 
     Example:
         >>> layer = keras_augment.RandomTemporalCrop(8, seed=1)
-        >>> layer(clips).shape  # clips [batch, 16, height, width, channels]
-        TensorShape([batch, 8, height, width, channels])
+        >>> layer(np.zeros((2, 16, 112, 112, 3))).shape
+        TensorShape([2, 8, 112, 112, 3])
     """
 
     def __init__(self, frames: int, seed: Seed = None, **kwargs):
