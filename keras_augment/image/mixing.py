@@ -326,14 +326,23 @@ class _Mixing(BaseAugmentation):
             return labels
         return mix_labels(mixable, params["partner"], self.label_weight(params))
 
-    def infer_batch(self, batch: Batch) -> Batch:
-        # Labels leave in the same form in training and inference.
+    def _labels_out(self, batch: Batch):
+        # Labels leave in one form in training, inference and empty batches.
         labels = batch.labels
         if labels is not None:
             labels = self._check_labels(labels, batch)
             mixable = self._as_mixable(labels)
             labels = labels if mixable is None else mixable
-        return batch.replace(images=self.inference_images(batch.images), labels=labels)
+        return labels
+
+    def infer_batch(self, batch: Batch) -> Batch:
+        return batch.replace(
+            images=self.inference_images(batch.images), labels=self._labels_out(batch)
+        )
+
+    def empty_result(self, batch: Batch) -> Batch | None:
+        empty = super().empty_result(batch)
+        return None if empty is None else empty.replace(labels=self._labels_out(empty))
 
     def get_config(self) -> dict:
         config = super().get_config()

@@ -339,3 +339,17 @@ def test_mixup_weights_are_distributed_as_in_keras():
     theirs = shares(keras.layers.MixUp(alpha=0.4, seed=1))
     assert st.ks_2samp(ours, theirs).pvalue > 1e-3
     assert st.ks_2samp(ours, st.beta(0.4, 0.4).rvs(2000, random_state=0)).pvalue > 1e-3
+
+
+@pytest.mark.parametrize("layer_class", [MixUp, CutMix])
+def test_an_empty_batch_gives_labels_in_the_form_of_every_other_batch(layer_class):
+    # A tf.data pipeline's last batch may be empty; its labels must have the
+    # shape and dtype of the others (one-hot float), in training and inference.
+    layer = layer_class(num_classes=3, seed=1)
+    for n in (0, 2):
+        for training in (True, False):
+            out = layer(
+                {"images": tf.zeros([n, 8, 8, 3]), "labels": tf.zeros([n], tf.int32)},
+                training=training,
+            )
+            assert out["labels"].shape == (n, 3) and out["labels"].dtype == tf.float32
