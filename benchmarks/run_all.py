@@ -62,6 +62,7 @@ NEEDS = {
     "bench_backends": {"jax": "jax", "torch": "torch"},
     "audio_efficacy": {"matplotlib": "matplotlib"},
     "bench_new_image": {"albumentations": "albumentations"},  # every row has it as the peer
+    "bench_sizing": {"albumentations": "albumentations"},  # likewise
 }
 # Peers a script compares against where they are installed; it leaves out their rows otherwise.
 PEERS = {

@@ -259,11 +259,25 @@ class PadIfNeeded(_Sized):
         height = height if height is not None else tf.shape(images)[1]
         width = width if width is not None else tf.shape(images)[2]
         out_h, out_w = self.output_image_size(height, width)
+        if self.fill_mode == "constant" and (inference or "top" not in params):
+            return self._pad(images, height, width, out_h, out_w, inference)
         if inference:
             matrix = self.inference_matrix(height, width, params["batch_size"])
         else:
             matrix = self.get_matrix(params, height, width)
         return resample(images, matrix, tf.stack([out_h, out_w]), None, *self.sampling_options())
+
+    def _pad(self, images, height, width, out_h, out_w, inference: bool):
+        """A fixed constant padding, alone: copied with ``tf.pad`` (no resampling)."""
+        position = "center" if inference and self.position == "random" else self.position
+        _, _, top, left = self.placement(height, width, position)
+        dtype = images.dtype
+        fill = self.fill_value
+        # Integer images keep their dtype when the fill value is one of theirs.
+        if not dtype.is_floating and not (dtype.min <= fill <= dtype.max and fill == int(fill)):
+            images = tf.cast(images, tf.float32)
+        paddings = [[0, 0], [top, out_h - height - top], [left, out_w - width - left], [0, 0]]
+        return tf.pad(images, paddings, constant_values=tf.cast(fill, images.dtype))
 
     def get_config(self) -> dict:
         config = super().get_config()
