@@ -33,7 +33,6 @@ from keras_augment.core.validation import (
 )
 from keras_augment.image.ops.sizing import (
     fit_shape,
-    inside_window,
     max_size_shape,
     pad_before,
     padded_size,
@@ -362,12 +361,18 @@ class Letterbox(_Sized):
         width = width if width is not None else tf.shape(images)[2]
         inner_h, inner_w, top, left = self.placement(height, width)
         n = tf.shape(images)[0]
-        matrix = placement_matrix(height, width, inner_h, inner_w, top, left, n)
-        size = tf.constant([self.height, self.width])
-        # Edge-clamped reads give the resize's own edge; the frame is filled after.
-        resized = resample(images, matrix, size, None, self.interpolation, "nearest", 0.0)
-        inside = inside_window(self.height, self.width, top, left, inner_h, inner_w, n)
-        return tf.where(inside, resized, tf.cast(self.fill_value, resized.dtype))
+        matrix = placement_matrix(height, width, inner_h, inner_w, 0, 0, n)
+        # The resize reads its own edge (clamped), then the frame is padded on.
+        resized = resample(
+            images, matrix, tf.stack([inner_h, inner_w]), None, self.interpolation, "nearest", 0.0
+        )
+        paddings = [
+            [0, 0],
+            [top, self.height - inner_h - top],
+            [left, self.width - inner_w - left],
+            [0, 0],
+        ]
+        return tf.pad(resized, paddings, constant_values=self.fill_value)
 
     def get_config(self) -> dict:
         config = super().get_config()

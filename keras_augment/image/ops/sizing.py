@@ -102,19 +102,8 @@ def placement_matrix(height, width, inner_h, inner_w, top, left, batch_size) -> 
     return matrices.compose(resize, shift)
 
 
-def inside_window(out_h, out_w, top, left, inner_h, inner_w, batch_size) -> tf.Tensor:
-    """``bool[batch, out_h, out_w, 1]``: true on the pixels the placed image covers."""
-    rows = tf.range(out_h)[None, :, None, None]
-    cols = tf.range(out_w)[None, None, :, None]
-    ones = tf.ones([batch_size], tf.int32)
-    top = tf.reshape(tf.cast(top, tf.int32) * ones, [-1, 1, 1, 1])
-    left = tf.reshape(tf.cast(left, tf.int32) * ones, [-1, 1, 1, 1])
-    return (rows >= top) & (rows < top + inner_h) & (cols >= left) & (cols < left + inner_w)
-
-
 __all__ = [
     "fit_shape",
-    "inside_window",
     "max_size_scale",
     "max_size_shape",
     "pad_before",
