@@ -229,9 +229,23 @@ class BaseAugmentation(KerasProtocol, AugmentationLayer):
 
     def augment_batch(self, batch: Batch, seed: tf.Tensor | None = None) -> Batch:
         """The training path on internal-layout data (used by ``Pipeline`` too)."""
+        return self._augment(batch, seed, None)
+
+    def apply_images_as(self, images: tf.Tensor, params: dict, dtype: tf.DType) -> tf.Tensor:
+        """``apply_images`` returning ``dtype`` (see ``core.batch.cast_images``).
+
+        Layers that reach ``dtype`` without a ``float32`` copy of the batch
+        (e.g. resampling ``uint8`` to ``uint8``) override this.
+        """
+        return ka_batch.cast_images(self._images_through_protocol(images, params), dtype)
+
+    def _augment(self, batch: Batch, seed: tf.Tensor | None, dtype: tf.DType | None) -> Batch:
         self.check_targets_supported(batch)
         params = self.draw_params(batch, seed)
-        images = self._images_through_protocol(batch.images, params)
+        if dtype is None:
+            images = self._images_through_protocol(batch.images, params)
+        else:
+            images = self.apply_images_as(batch.images, params, dtype)
         labels = batch.labels
         if labels is not None:
             if type(self).transform_labels is BaseAugmentation.transform_labels:
@@ -350,9 +364,12 @@ class BaseAugmentation(KerasProtocol, AugmentationLayer):
     def augment_to(self, batch: Batch, seed: tf.Tensor | None, dtype: tf.DType) -> Batch:
         """``augment_batch`` with the images returned as ``dtype`` (see ``cast_images``).
 
-        The layer's own call ends here; layers with a faster way to reach
-        ``dtype`` (e.g. resampling ``uint8`` straight to ``uint8``) override it.
+        The layer's own call ends here. A layer that keeps the usual training
+        path gets its images from ``apply_images_as``; one that overrides
+        ``augment_batch`` overrides this too, or its images are cast after.
         """
+        if type(self).augment_batch is BaseAugmentation.augment_batch:
+            return self._augment(batch, seed, dtype)
         out = self.augment_batch(batch, seed)
         return out.replace(images=ka_batch.cast_images(out.images, dtype))
 

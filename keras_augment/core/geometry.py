@@ -8,7 +8,7 @@ from keras_augment.core import batch as ka_batch
 from keras_augment.core import matrices
 from keras_augment.core import targets as ka_targets
 from keras_augment.core.base import BaseAugmentation, Batch, cast_images
-from keras_augment.core.resample import resample
+from keras_augment.core.resample import resample, resample_dtype
 from keras_augment.core.validation import (
     check_fill_mode,
     check_interpolation,
@@ -260,17 +260,31 @@ class GeometricAugmentation(BaseAugmentation):
         return None
 
     def apply_images(self, images, params):
+        return self.finalize_images(self._resample(images, params, None))
+
+    def apply_images_as(self, images, params, dtype):
+        cls = type(self)
+        if (
+            cls.finalize_images is not GeometricAugmentation.finalize_images
+            or cls.apply_images is not GeometricAugmentation.apply_images
+            or cls.transform_images is not BaseAugmentation.transform_images
+        ):
+            return super().apply_images_as(images, params, dtype)
+        # The rounding happens inside the resampler: no float32 batch is written.
+        return self._resample(images, params, resample_dtype(dtype))
+
+    def _resample(self, images, params, output_dtype):
         batch = Batch(images)
         height, width = batch.height, batch.width
         out_h, out_w = self.output_image_size(height, width)
-        out = resample(
+        return resample(
             images,
             self.get_matrix(params, height, width),
             tf.stack([out_h, out_w]),
             self.get_displacement(params, out_h, out_w),
             *self.sampling_options(),
+            output_dtype=output_dtype,
         )
-        return self.finalize_images(out)
 
     def apply_targets(self, batch: Batch, params: dict) -> Batch:
         if not batch.has_targets and batch.matrix is None:

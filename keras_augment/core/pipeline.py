@@ -9,6 +9,7 @@ import tensorflow as tf
 
 from keras_augment.core import matrices
 from keras_augment.core.base import BaseAugmentation, Batch
+from keras_augment.core.batch import cast_images
 from keras_augment.core.color_fusion import (
     LinearColorAugmentation,
     compatible_clip_ranges,
@@ -25,7 +26,7 @@ from keras_augment.core.geometry import (
 from keras_augment.core.layer import AugmentationLayer, common_kind
 from keras_augment.core.random import split_seed
 from keras_augment.core.registry import register
-from keras_augment.core.resample import resample
+from keras_augment.core.resample import resample, resample_dtype
 from keras_augment.core.types import DataFormat, Seed
 
 
@@ -229,7 +230,7 @@ class Pipeline(OtherKinds, BaseAugmentation):
         # Its geometry is unknown: nothing is recorded past it.
         return batch.replace(images=out_images, labels=labels, matrix=None)
 
-    def _fused(self, run, batch: Batch, seeds) -> Batch:
+    def _fused(self, run, batch: Batch, seeds, dtype: tf.DType | None = None) -> Batch:
         height, width = batch.height, batch.width
         composed = None
         for layer in run:
@@ -244,7 +245,16 @@ class Pipeline(OtherKinds, BaseAugmentation):
         last = run[-1]
         displacement = last.get_displacement(last_params, height, width)
         options = shared_sampling_options(run)
-        images = resample(batch.images, composed, tf.stack([height, width]), displacement, *options)
+        if type(last).finalize_images is not GeometricAugmentation.finalize_images:
+            dtype = None  # the hook sees float32 pixels; the result is cast after
+        images = resample(
+            batch.images,
+            composed,
+            tf.stack([height, width]),
+            displacement,
+            *options,
+            output_dtype=resample_dtype(dtype),
+        )
         mask_fill, threshold = shared_target_options(run)
         moved = move_targets(
             batch,
@@ -255,21 +265,36 @@ class Pipeline(OtherKinds, BaseAugmentation):
             threshold,
             displacement,
         )
-        return moved.replace(images=last.finalize_images(images), params=None)
+        if dtype is None:
+            images = last.finalize_images(images)
+        return moved.replace(images=images, params=None)
 
     def augment_batch(self, batch: Batch, seed: tf.Tensor | None = None) -> Batch:
+        return self._augment_runs(batch, seed, None)
+
+    def augment_to(self, batch: Batch, seed: tf.Tensor | None, dtype: tf.DType) -> Batch:
+        out = self._augment_runs(batch, seed, dtype)
+        return out.replace(images=cast_images(out.images, dtype))
+
+    def _augment_runs(self, batch: Batch, seed, dtype: tf.DType | None) -> Batch:
+        """The training path; the last run returns ``dtype`` when given (the others float)."""
         # With a call-time seed, layer i draws from fold_in(seed, i); otherwise
         # each layer uses its own counter.
         seeds = {
             id(layer): None if seed is None else split_seed(seed, i)
             for i, layer in enumerate(self.layers)
         }
-        for run in fusable_runs(self.layers):
+        runs = fusable_runs(self.layers)
+        for i, run in enumerate(runs):
+            # Only the last run may round: earlier rounding would add error.
+            last_dtype = dtype if i == len(runs) - 1 else None
             if len(run) > 1 and isinstance(run[0], LinearColorAugmentation):
                 colored = fused_color(run, batch, seeds)
                 batch = batch.replace(images=colored.images, labels=colored.labels)
             elif len(run) > 1:
-                batch = self._fused(run, batch, seeds)
+                batch = self._fused(run, batch, seeds, last_dtype)
+            elif isinstance(run[0], BaseAugmentation) and last_dtype is not None:
+                batch = run[0].augment_to(batch, seeds[id(run[0])], last_dtype)
             elif isinstance(run[0], BaseAugmentation):
                 batch = run[0].augment_batch(batch, seeds[id(run[0])])
             else:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import tensorflow as tf
 
+from keras_augment.core.batch import cast_images
 from keras_augment.core.compiled import per_channel_count
 
 INTERPOLATIONS = ("bilinear", "nearest")
@@ -66,6 +67,7 @@ def resample(
     fill_mode: str = "reflect",
     fill_value: float = 0.0,
     batch_indices: tf.Tensor | None = None,
+    output_dtype: str | None = None,
 ) -> tf.Tensor:
     """Warps a batch of images through per-sample homographies in one pass.
 
@@ -84,10 +86,42 @@ def resample(
         batch_indices: optional ``int32[batch]``: output ``b`` is read from
             ``images[batch_indices[b]]``. The same as passing
             ``tf.gather(images, batch_indices)``, without writing that copy.
+        output_dtype: the dtype of the result (``None``: ``float32``); integer
+            dtypes are rounded and saturated (``batch.cast_images``) inside
+            the compiled function, so ``uint8`` in and out never writes a
+            ``float32`` batch.
 
     Returns:
-        ``float32[batch, out_h, out_w, channels]``.
+        ``[batch, out_h, out_w, channels]`` of ``output_dtype``.
     """
+    warped = _warp(
+        images,
+        matrices,
+        output_size,
+        displacement,
+        interpolation,
+        fill_mode,
+        fill_value,
+        batch_indices,
+    )
+    return warped if output_dtype is None else cast_images(warped, output_dtype)
+
+
+def resample_dtype(dtype) -> str | None:
+    """The ``output_dtype`` to give ``resample`` for a result of ``dtype``.
+
+    ``None`` for ``float32`` (and ``None``), the resampler's own result, so that
+    both spellings share one compiled function.
+    """
+    if dtype is None or tf.as_dtype(dtype) == tf.float32:
+        return None
+    return tf.as_dtype(dtype).name
+
+
+def _warp(
+    images, matrices, output_size, displacement, interpolation, fill_mode, fill_value, batch_indices
+) -> tf.Tensor:
+    """The body of ``resample``: ``float32`` results."""
     shape = tf.shape(images)
     height, width = shape[1], shape[2]
     if batch_indices is None:

@@ -268,6 +268,68 @@ def test_pipeline_in_a_model_trains_with_xla_and_round_trips(smooth, tmp_path):
     )
 
 
+@pytest.mark.parametrize("interpolation", ["bilinear", "nearest"])
+def test_uint8_output_matches_the_float_pipeline(smooth, interpolation):
+    images = np.round(smooth).astype("uint8")
+
+    def build(**kwargs):
+        return ka.Pipeline(
+            [
+                ka.RandomFlip(seed=1),
+                ka.RandomRotation(0.05, seed=2, interpolation=interpolation),
+                ka.RandomZoom(0.2, seed=4, interpolation=interpolation),
+            ],
+            **kwargs,
+        )
+
+    as_float = build()(images).numpy()
+    out = build(output_dtype="uint8")(images)
+    assert out.dtype == tf.uint8
+    if interpolation == "nearest":
+        np.testing.assert_array_equal(out.numpy(), as_float)
+    else:
+        assert np.abs(out.numpy() - as_float).max() <= 0.5 + 1e-3
+
+    # Flips alone move whole pixels: exact, for any input dtype.
+    def flips(**kwargs):
+        return ka.Pipeline([ka.RandomFlip(seed=1), ka.RandomFlip("vertical", seed=2)], **kwargs)
+
+    flipped = flips(output_dtype="uint8")(images)
+    assert not np.array_equal(flipped.numpy(), images)
+    np.testing.assert_array_equal(flipped.numpy(), flips()(images).numpy())
+    # At inference nothing changes: the input comes back as it was given.
+    np.testing.assert_array_equal(
+        build(output_dtype="uint8")(images, training=False).numpy(), images
+    )
+
+
+def test_uint8_output_rounds_once_after_a_later_layer(smooth):
+    """A geometric run before a colour layer keeps float pixels; only the result is rounded."""
+    images = np.round(smooth).astype("uint8")
+
+    def build(**kwargs):
+        return ka.Pipeline(
+            [
+                ka.RandomRotation(0.05, seed=2),
+                ka.RandomZoom(0.2, seed=4),
+                ka.Solarization(0.5, seed=3),
+            ],
+            **kwargs,
+        )
+
+    expected = np.clip(np.round(build()(images).numpy()), 0, 255)
+    np.testing.assert_array_equal(build(output_dtype="uint8")(images).numpy(), expected)
+
+
+def test_output_dtype_round_trips_in_the_config(smooth):
+    pipeline = ka.Pipeline(geometric_layers()[:2], output_dtype="uint8")
+    config = pipeline.get_config()
+    assert config["output_dtype"] == "uint8"
+    restored = ka.Pipeline.from_config(config)
+    assert restored.output_dtype == "uint8"
+    assert restored(np.round(smooth).astype("uint8")).dtype == tf.uint8
+
+
 def test_bad_arguments_fail_at_construction():
     with pytest.raises(ValueError, match=r"Pipeline.*non-empty list"):
         ka.Pipeline([])

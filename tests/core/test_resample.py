@@ -188,6 +188,22 @@ def test_uint8_input_gives_float_results(images, warps):
     np.testing.assert_array_equal(out_int, out_float)
 
 
+@pytest.mark.parametrize("fill_mode", ["reflect", "constant"])
+def test_uint8_output_is_the_float_result_rounded(images, warps, fill_mode):
+    as_uint8 = np.round(images).astype("uint8")
+    args = ([9, 11], None, "bilinear", fill_mode, 300.0)  # a fill above 255 saturates
+    out = run(as_uint8, warps, *args, output_dtype="uint8")
+    as_float = run(as_uint8.astype("float32"), warps, *args)
+    assert out.dtype == np.uint8
+    np.testing.assert_array_equal(out, np.clip(np.round(as_float), 0, 255))
+    # Within half a grey level of the float result, where that is in range.
+    assert np.abs(out - np.clip(as_float, 0, 255)).max() <= 0.5 + 1e-3
+    nearest = run(as_uint8, warps, [9, 11], None, "nearest", fill_mode, output_dtype="uint8")
+    np.testing.assert_array_equal(
+        nearest, run(as_uint8.astype("float32"), warps, [9, 11], None, "nearest", fill_mode)
+    )
+
+
 def test_samples_use_their_own_matrix(images, warps):
     together = run(images, warps, [9, 11], None, "bilinear", "reflect")
     for i in range(3):
@@ -215,6 +231,7 @@ def test_compiles_with_xla(images, warps):
         "bilinear",
         "reflect",
         0.0,
+        None,
         None,
     )(stage="hlo")
     assert "gather" in compiled
