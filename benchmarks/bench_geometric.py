@@ -65,6 +65,15 @@ ALB_TF_DATA = "tf.data map+batch, numpy_function per image"
 ONE_PROCESS = "direct, 1 process, 1 thread"
 POOL = "warm pool of {n} processes, shared-memory output"
 COPY = "np.copy"
+OURS = "ours (Pipeline)"
+OURS_UINT8 = "ours (Pipeline, output_dtype='uint8')"
+RATIO_NOTE = (
+    f"ratio to ours = images/s of the row / images/s of ours on the same input dtype: against "
+    f"ours in {TF_DATA!r} for tf.data rows, {FLOW!r} and the albumentations pool, ours "
+    f"{TF_FUNCTION!r} for tf.function rows, ours {DIRECT!r} for every other row; on uint8 the "
+    f"albumentations rows compare with {OURS_UINT8!r}. Outputs are float32 except ours with "
+    "output_dtype='uint8', albumentations and the copy, which return uint8 on uint8 input."
+)
 
 
 # ----------------------------------------------------------------------------
@@ -106,6 +115,7 @@ class Case:
     slow: bool = False
     warmup: int = 1
     compare_with: str = DIRECT
+    reference: str = OURS
     rates: list[float] = field(default_factory=list)
 
     @property
@@ -129,6 +139,15 @@ def ours():
     from keras_augment.cli import default_pipeline
 
     pipeline = default_pipeline(seed=0)
+    return lambda images: pipeline(images, training=True)
+
+
+def ours_uint8():
+    """The same pipeline returning uint8 (``output_dtype="uint8"``), as albumentations does."""
+    import keras_augment as ka
+    from keras_augment.cli import default_pipeline
+
+    pipeline = ka.Pipeline(default_pipeline(seed=0).layers, output_dtype="uint8")
     return lambda images: pipeline(images, training=True)
 
 
@@ -238,10 +257,11 @@ def build_cases(processes: int) -> list[Case]:
             (DIRECT, direct_steps, 1),
             (TF_FUNCTION, tf_function_steps, 1),
         ):
-            for system, make_fn, slow in (
-                ("ours (Pipeline)", ours, False),
-                ("keras.layers", keras_layers, True),
-            ):
+            systems = [(OURS, ours, False)]
+            if dtype == "uint8":
+                systems.append((OURS_UINT8, ours_uint8, False))
+            systems.append(("keras.layers", keras_layers, True))
+            for system, make_fn, slow in systems:
                 cases.append(
                     Case(
                         system,
@@ -265,6 +285,8 @@ def build_cases(processes: int) -> list[Case]:
                 compare_with=TF_DATA,
             )
         )
+        # albumentations returns the input dtype: on uint8, ours returning uint8 is the match.
+        peer_reference = OURS_UINT8 if dtype == "uint8" else OURS
         if has_albumentations():
             cases += [
                 Case(
@@ -274,12 +296,14 @@ def build_cases(processes: int) -> list[Case]:
                     lambda a=array: albumentations_tf_data_steps(albumentations_transform, a),
                     warmup=3,
                     compare_with=TF_DATA,
+                    reference=peer_reference,
                 ),
                 Case(
                     "albumentations",
                     ONE_PROCESS,
                     dtype,
                     lambda a=array: albumentations_one_process_steps(a),
+                    reference=peer_reference,
                 ),
                 Case(
                     "albumentations",
@@ -290,6 +314,7 @@ def build_cases(processes: int) -> list[Case]:
                     ),
                     warmup=2,
                     compare_with=TF_DATA,
+                    reference=peer_reference,
                 ),
             ]
         cases.append(Case("NumPy copy (floor)", COPY, dtype, lambda a=array: numpy_copy_steps(a)))
@@ -320,6 +345,18 @@ def breakdown_cases() -> list[Case]:
         return composed
 
     size = tf.constant([SIZE, SIZE])
+
+    # Floors: what XLA needs to read and write the batch once, and to gather it
+    # once at computed indices (the resampler gathers four corners per pixel).
+    copy_xla = tf.function(lambda x: x + tf.zeros([], x.dtype), jit_compile=True)
+
+    @tf.function(jit_compile=True)
+    def gather_xla(x):
+        flat = tf.reshape(x, [-1, CHANNELS])
+        index = tf.range(tf.shape(flat)[0])
+        # Reversed rows: indices computed at run time, every pixel read once.
+        return tf.gather(flat, tf.reverse(index, [0]))
+
     cases = []
     for dtype in DTYPES:
         images = tf.constant(make_batch(dtype))
@@ -338,6 +375,20 @@ def breakdown_cases() -> list[Case]:
         @contextlib.contextmanager
         def resample_only(images=images, fixed=fixed):
             yield lambda: resample(images, fixed, size, None, "bilinear", "reflect", 0.0).numpy()
+
+        @contextlib.contextmanager
+        def resample_to_input_dtype(images=images, fixed=fixed, dtype=dtype):
+            yield lambda: resample(
+                images, fixed, size, None, "bilinear", "reflect", 0.0, output_dtype=dtype
+            ).numpy()
+
+        @contextlib.contextmanager
+        def xla_copy(images=images):
+            yield lambda: copy_xla(images).numpy()
+
+        @contextlib.contextmanager
+        def xla_gather(images=images):
+            yield lambda: gather_xla(images).numpy()
 
         @contextlib.contextmanager
         def projective_transform(images=images, fixed=fixed):
@@ -360,7 +411,15 @@ def breakdown_cases() -> list[Case]:
         cases += [
             Case("ours: draw params + matrices", "eager", dtype, params_eager),
             Case("ours: draw params + matrices", "tf.function", dtype, params_graph),
-            Case("ours: resample only (XLA)", "direct", dtype, resample_only),
+            Case("ours: resample only (XLA), float32 out", "direct", dtype, resample_only),
+            Case(
+                "ours: resample only (XLA), input dtype out",
+                "direct",
+                dtype,
+                resample_to_input_dtype,
+            ),
+            Case("XLA: one read + write of the batch (floor)", "direct", dtype, xla_copy),
+            Case("XLA: one gather of every pixel (floor)", "direct", dtype, xla_gather),
             Case("tf.raw_ops.ImageProjectiveTransformV3", "direct", dtype, projective_transform),
             Case("tf.data overhead (cast only)", TF_DATA, dtype, tf_data_identity, warmup=3),
         ]
@@ -417,7 +476,7 @@ def run(cases: list[Case], repeats: int, batches: int, slow_batches: int) -> Non
 def ours_for(cases: list[Case], case: Case) -> Case | None:
     for other in cases:
         if (
-            other.system.startswith("ours")
+            other.system == case.reference
             and other.workload == case.compare_with
             and other.dtype == case.dtype
         ):
@@ -448,6 +507,14 @@ def table(cases: list[Case], with_ratio: bool = True) -> str:
 def summary(cases: list[Case], target: float = 10.0) -> str:
     lines = []
     for case in cases:
+        if case.system == "albumentations" and case.compare_with == TF_DATA:
+            reference = ours_for(cases, case)
+            speedup = reference.median / case.median
+            verdict = "meets" if speedup >= 1.0 else "misses"
+            lines.append(
+                f"- {reference.system}, {TF_DATA} / albumentations, {case.workload}, "
+                f"{case.dtype}: {speedup:.2f}x ({verdict} the 1.0x goal)"
+            )
         if case.system != "keras.layers":
             continue
         reference = ours_for(cases, case)
@@ -490,6 +557,7 @@ def main(argv: list[str] | None = None) -> int:
     print("# Geometric augmentation speed\n")
     print(f"- date: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC")
     print(f"- CPU: {cpu_model()}, {os.cpu_count()} cores")
+    print(f"- 1-minute load average at the start: {os.getloadavg()[0]:.1f}")
     print("- versions: " + ", ".join(f"{k} {v}" for k, v in found.items()))
     print(
         f"- workload: batch {BATCH} x {SIZE}x{SIZE}x{CHANNELS}, horizontal flip + rotation 20 deg "
@@ -506,13 +574,9 @@ def main(argv: list[str] | None = None) -> int:
     cases = build_cases(args.processes)
     run(cases, args.repeats, args.batches, args.slow_batches)
     print(table(cases))
-    print(
-        "\nratio to ours = images/s of the row / images/s of ours on the same input dtype, "
-        f"against ours in {TF_DATA!r} for tf.data rows and {FLOW!r}, ours {TF_FUNCTION!r} for "
-        f"tf.function rows, ours {DIRECT!r} for every other row. Outputs are float32 except "
-        "albumentations and the copy, which keep the input dtype.\n"
-    )
+    print(f"\n{RATIO_NOTE}\n")
     print(summary(cases))
+    print(f"- 1-minute load average at the end of the table: {os.getloadavg()[0]:.1f}")
 
     if args.breakdown:
         parts = breakdown_cases()
