@@ -87,33 +87,4 @@ def check_unbatched(layer, images):
     assert out.shape.rank == 3
 
 
-def check_bad_rank(layer):
-    for shape in ((8, 8), (1, 1, 2, 8, 8, 3)):
-        try:
-            layer(np.zeros(shape, "float32"))
-        except ValueError as err:
-            assert layer.__class__.__name__ in str(err) and "rank" in str(err)
-        else:
-            raise AssertionError(f"{layer.name} accepted rank {len(shape)}")
-
-
-def check_bad_dtype(layer):
-    try:
-        layer(tf.constant([[["a"]]]))
-    except TypeError as err:
-        assert layer.__class__.__name__ in str(err) and "string" in str(err)
-    else:
-        raise AssertionError(f"{layer.name} accepted strings")
-
-
-def check_model_save_load(layer, images, tmp_path):
-    """A model holding the layer saves and loads as .keras with safe_mode=True."""
-    model = keras.Sequential([keras.Input(images.shape[1:]), layer])
-    path = tmp_path / "model.keras"
-    model.save(path)
-    loaded = keras.models.load_model(path, safe_mode=True)
-    assert isinstance(loaded.layers[0], type(layer))
-    np.testing.assert_allclose(loaded.predict(images, verbose=0), model.predict(images, verbose=0))
-
-
 __all__ = [name for name in dir() if name.startswith("check_")] + ["ka"]
