@@ -55,6 +55,15 @@ from keras_augment.image.temporal import (
     RandomTemporalCrop,
     RandomTemporalReverse,
 )
+from keras_augment.image.weather import (
+    PlasmaBrightnessContrast,
+    PlasmaShadow,
+    RandomFog,
+    RandomRain,
+    RandomShadow,
+    RandomSnow,
+    RandomSunFlare,
+)
 
 __all__ = [
     # geometry
@@ -96,6 +105,14 @@ __all__ = [
     "RandomPosterization",
     "RandomSaturation",
     "Solarization",
+    # weather and lighting
+    "PlasmaBrightnessContrast",
+    "PlasmaShadow",
+    "RandomFog",
+    "RandomRain",
+    "RandomShadow",
+    "RandomSnow",
+    "RandomSunFlare",
     # values and boxes
     "MaxNumBoundingBoxes",
     "Rescaling",
