@@ -135,20 +135,22 @@ def compiled_kernel(kernel: Callable) -> Callable:
     function, so the cast costs no extra pass over the pixels; other float
     types are cast before it, so one compiled float32 kernel serves them
     all. Python arguments (sizes, value ranges) are static: each value
-    traces once.
+    traces once. ``output_dtype="uint8"`` rounds and saturates the result
+    inside the same function (no float32 batch is written).
     """
 
-    def run(images, *args):
-        return kernel(tf.cast(images, tf.float32), *args)
+    def run(images, *args, output_dtype="float32"):
+        out = kernel(tf.cast(images, tf.float32), *args)
+        return tf.saturate_cast(tf.round(out), tf.uint8) if output_dtype == "uint8" else out
 
     run.__name__ = f"{kernel.__name__}_xla"
     compiled = per_channel_count(run, jit_compile=True, reduce_retracing=True)
 
     @functools.wraps(kernel)
-    def call(images, *args):
+    def call(images, *args, output_dtype="float32"):
         images = tf.convert_to_tensor(images)
         if images.dtype.is_floating and images.dtype != tf.float32:
             images = tf.cast(images, tf.float32)
-        return compiled(images, *args)
+        return compiled(images, *args, output_dtype=output_dtype)
 
     return call

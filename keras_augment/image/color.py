@@ -31,12 +31,14 @@ from keras_augment.core.compiled import compiled_kernel as _compiled
 from keras_augment.core.keras_protocol import keras_value
 from keras_augment.core.registry import register
 from keras_augment.core.types import DataFormat, Range, Seed
+from keras_augment.core.uint8_output import Uint8Output
 from keras_augment.core.validation import (
     check_number,
     check_size,
     check_value_range,
     parse_range,
 )
+from keras_augment.image.ops import tables
 from keras_augment.image.ops.color import (  # noqa: F401  (the kernels, importable here too)
     LUMA_WEIGHTS,
     ValueRange,
@@ -440,7 +442,7 @@ class RandomGrayscale(LinearColorAugmentation):
         "hue_factor": 0.1,
     }
 )
-class RandomColorJitter(_ValueRangeMixin, BaseAugmentation):
+class RandomColorJitter(Uint8Output, _ValueRangeMixin, BaseAugmentation):
     """Randomly changes brightness, contrast, saturation and hue, in that order.
 
     Same arguments, meaning and defaults as ``keras.layers.RandomColorJitter``:
@@ -505,9 +507,10 @@ class RandomColorJitter(_ValueRangeMixin, BaseAugmentation):
             params["hue"] = sign * sampler.uniform(*self.hue_factor) * 0.5
         return params
 
-    def apply_images(self, images, params):
+    def apply_images(self, images, params, output_dtype="float32"):
         if not params:
-            return tf.cast(images, tf.float32)
+            images = tf.cast(images, tf.float32)
+            return tables.quantize(images) if output_dtype == "uint8" else images
         return _XLA["_color_jitter"](
             images,
             params.get("brightness"),
@@ -515,6 +518,7 @@ class RandomColorJitter(_ValueRangeMixin, BaseAugmentation):
             params.get("saturation"),
             params.get("hue"),
             self.value_range,
+            output_dtype=output_dtype,
         )
 
     def get_config(self) -> dict:

@@ -40,6 +40,7 @@ from keras_augment.core.random import Sampler, sample_beta, sample_log_gamma
 from keras_augment.core.registry import IMAGE_TARGETS, register
 from keras_augment.core.resample import resample
 from keras_augment.core.types import DataFormat, FillMode, Interpolation, Range, Seed
+from keras_augment.core.uint8_output import Uint8Output
 from keras_augment.core.validation import (
     check_choice,
     check_concentration,
@@ -49,7 +50,7 @@ from keras_augment.core.validation import (
     check_value_range,
     parse_range,
 )
-from keras_augment.image.ops import color, quality
+from keras_augment.image.ops import color, quality, tables
 
 ValueRange = tuple[float, float]
 
@@ -73,11 +74,19 @@ class PolicyOp:
             geometric operation (maps output pixels to input pixels).
         color: ``color(images, args, value_range) -> images`` for a colour
             operation; ``args`` holds ``float32[batch]`` tensors.
+        table: for a colour operation that maps each channel value on its
+            own, the same operation on uint8 lookup tables:
+            ``table(values, counts, args, value_range) -> values`` (see
+            ``keras_augment.image.ops.tables``).
+        reads_histogram: whether ``table`` reads ``counts`` (a statistic of
+            the image: a mean, the extremes, the histogram).
     """
 
     name: str
     matrix: Callable | None = None
     color: Callable | None = None
+    table: Callable | None = None
+    reads_histogram: bool = False
 
 
 def _shear_matrix(args, height, width):
@@ -149,20 +158,52 @@ def _invert(images, args, value_range):
     return color.invert(images, value_range)
 
 
+# The same operations on lookup tables (``counts``: each level's pixel count).
+def _channel_contrast_table(values, counts, args, value_range):
+    return tables.adjust_contrast(values, counts, args["factor"], value_range, per_channel=True)
+
+
+def _gray_contrast_table(values, counts, args, value_range):
+    return tables.adjust_contrast(values, counts, args["factor"], value_range, per_channel=False)
+
+
+def _auto_contrast_table(values, counts, args, value_range):
+    return tables.auto_contrast(values, counts, value_range)
+
+
+def _equalize_table(values, counts, args, value_range):
+    return tables.equalize(values, counts, value_range)
+
+
 # The operations of keras.layers.RandAugment and keras.layers.AugMix, named as
 # their sub-layers are, with the magnitudes those sub-layers draw.
 KERAS_OPS = {
     "random_shear": PolicyOp("random_shear", matrix=_shear_matrix),
     "random_translation": PolicyOp("random_translation", matrix=_translation_matrix),
     "random_rotation": PolicyOp("random_rotation", matrix=_rotation_matrix),
-    "random_brightness": PolicyOp("random_brightness", color=_add_brightness),
+    "random_brightness": PolicyOp(
+        "random_brightness", color=_add_brightness, table=tables.pointwise(_add_brightness)
+    ),
     "random_color_degeneration": PolicyOp("random_color_degeneration", color=_degenerate_color),
-    "random_contrast": PolicyOp("random_contrast", color=_channel_contrast),
+    "random_contrast": PolicyOp(
+        "random_contrast",
+        color=_channel_contrast,
+        table=_channel_contrast_table,
+        reads_histogram=True,
+    ),
     "random_sharpness": PolicyOp("random_sharpness", color=_sharpness),
-    "random_posterization": PolicyOp("random_posterization", color=_posterize),
-    "solarization": PolicyOp("solarization", color=_add_and_solarize),
-    "auto_contrast": PolicyOp("auto_contrast", color=_auto_contrast),
-    "equalization": PolicyOp("equalization", color=_equalize),
+    "random_posterization": PolicyOp(
+        "random_posterization", color=_posterize, table=tables.pointwise(_posterize)
+    ),
+    "solarization": PolicyOp(
+        "solarization", color=_add_and_solarize, table=tables.pointwise(_add_and_solarize)
+    ),
+    "auto_contrast": PolicyOp(
+        "auto_contrast", color=_auto_contrast, table=_auto_contrast_table, reads_histogram=True
+    ),
+    "equalization": PolicyOp(
+        "equalization", color=_equalize, table=_equalize_table, reads_histogram=True
+    ),
 }
 
 # Keras' orders (op indices refer to them).
@@ -203,15 +244,21 @@ PIL_OPS = {
     "TranslateX": PolicyOp("TranslateX", matrix=_translation_matrix),
     "TranslateY": PolicyOp("TranslateY", matrix=_translation_matrix),
     "Rotate": PolicyOp("Rotate", matrix=_rotation_matrix),
-    "Brightness": PolicyOp("Brightness", color=_scale_brightness),
+    "Brightness": PolicyOp(
+        "Brightness", color=_scale_brightness, table=tables.pointwise(_scale_brightness)
+    ),
     "Color": PolicyOp("Color", color=_degenerate_color),
-    "Contrast": PolicyOp("Contrast", color=_gray_contrast),
+    "Contrast": PolicyOp(
+        "Contrast", color=_gray_contrast, table=_gray_contrast_table, reads_histogram=True
+    ),
     "Sharpness": PolicyOp("Sharpness", color=_sharpness),
-    "Posterize": PolicyOp("Posterize", color=_posterize),
-    "Solarize": PolicyOp("Solarize", color=_solarize),
-    "AutoContrast": PolicyOp("AutoContrast", color=_auto_contrast),
-    "Equalize": PolicyOp("Equalize", color=_equalize),
-    "Invert": PolicyOp("Invert", color=_invert),
+    "Posterize": PolicyOp("Posterize", color=_posterize, table=tables.pointwise(_posterize)),
+    "Solarize": PolicyOp("Solarize", color=_solarize, table=tables.pointwise(_solarize)),
+    "AutoContrast": PolicyOp(
+        "AutoContrast", color=_auto_contrast, table=_auto_contrast_table, reads_histogram=True
+    ),
+    "Equalize": PolicyOp("Equalize", color=_equalize, table=_equalize_table, reads_histogram=True),
+    "Invert": PolicyOp("Invert", color=_invert, table=tables.pointwise(_invert)),
 }
 ALL_OPS = {**KERAS_OPS, **PIL_OPS}
 
@@ -241,64 +288,77 @@ def policy_matrix(
     return composed
 
 
-def apply_policy_ops(
-    images: tf.Tensor,
-    op_indices: tf.Tensor,
-    args: list,
-    ops: list,
-    value_range: ValueRange,
-    interpolation: str = "bilinear",
-    fill_mode: str = "reflect",
-    fill_value: float = 0.0,
-) -> tf.Tensor:
-    """Applies one chosen operation per slot to every sample, evaluating only what it chose.
-
-    All geometric choices of a sample are multiplied into one matrix and
-    applied first, in one resample of the batch (skipped when no sample
-    chose geometry); the colour choices follow, slot by slot. An index that
-    matches no operation (e.g. -1) leaves the sample unchanged in that slot.
-
-    The colour operations run sample by sample in a loop (``tf.map_fn``; an
-    XLA while loop when compiled) with one ``tf.switch_case`` per slot, so
-    each sample pays only for its own operations instead of every candidate.
-
-    Args:
-        images: float32 ``[batch, height, width, channels]``.
-        op_indices: ``int32[batch, slots]``, indices into ``ops``.
-        args: one dict per slot, mapping each operation's ``name`` to its
-            arguments (dicts of ``float32[batch]`` tensors).
-        ops: the table, a sequence of ``PolicyOp``.
-        value_range: ``(low, high)`` of the pixel values.
-        interpolation, fill_mode, fill_value: resampling options.
-
-    Returns:
-        float32 ``[batch, height, width, channels]``.
-    """
-    images = tf.cast(images, tf.float32)
-    op_indices = tf.cast(op_indices, tf.int32)
-    batch = Batch(images)
-    height, width = batch.height, batch.width
-    n = batch.batch_size
-    slots = len(args)
+def _geometry(op_indices, args, ops, height, width) -> tuple[bool, tf.Tensor, tf.Tensor]:
+    """``(any_geometric_op, moves, matrix)``: whether the table has geometry, which samples
+    chose some (``bool[batch]``) and each sample's composed matrix (``float32[batch, 3, 3]``)."""
     valid = (op_indices >= 0) & (op_indices < len(ops))
     clipped = tf.clip_by_value(op_indices, 0, len(ops) - 1)
-
-    geometric = [(k, op) for k, op in enumerate(ops) if op.matrix is not None]
-    composed = policy_matrix(op_indices, args, ops, height, width)
     is_geometric = tf.constant([op.matrix is not None for op in ops])
     moves = tf.reduce_any(valid & tf.gather(is_geometric, clipped), axis=1)
-    size = tf.stack([height, width])
+    matrix = policy_matrix(op_indices, args, ops, height, width)
+    return any(op.matrix is not None for op in ops), moves, matrix
 
-    colour, branches = _colour_branches(ops, valid, clipped)
 
-    if geometric:
-        # One vectorised pass: compiles far faster than a resample inside the loop.
-        images = tf.cond(
-            tf.reduce_any(moves),
-            lambda: _resample(images, composed, size, None, interpolation, fill_mode, fill_value),
-            lambda: images,
-        )
+def _branches(op_indices, ops, in_branch) -> tuple[list, tf.Tensor]:
+    """The ops ``in_branch`` selects, and each slot's branch among them (``int32[batch, slots]``).
 
+    Branch 0 means the sample chose none of them there; branch ``j + 1`` the ``j``-th.
+    """
+    valid = (op_indices >= 0) & (op_indices < len(ops))
+    clipped = tf.clip_by_value(op_indices, 0, len(ops) - 1)
+    chosen = [op for op in ops if in_branch(op)]
+    branch_of_op = [1 + chosen.index(op) if in_branch(op) else 0 for op in ops]
+    return chosen, tf.where(valid, tf.gather(branch_of_op, clipped), 0)
+
+
+def _members(mask: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+    """``(members, count)``: the indices where ``bool[batch]`` ``mask`` holds, in order, first.
+
+    Built with a one-hot sum instead of a sort or a boolean mask, whose
+    shapes XLA cannot keep static.
+    """
+    n = tf.shape(mask)[0]
+    rank = tf.cumsum(tf.cast(mask, tf.int32)) - 1
+    slot = tf.range(n)
+    hit = mask[None, :] & tf.equal(rank[None, :], slot[:, None])
+    members = tf.reduce_sum(tf.where(hit, slot[None, :], 0), axis=1)
+    return members, tf.reduce_sum(tf.cast(mask, tf.int32))
+
+
+def _row(tensor, i):
+    """``tensor[i][None]`` as a gather: a slice at a computed index would make XLA
+    treat the index as a compile-time constant and recompile for every batch."""
+    return tf.gather(tensor, i[None])
+
+
+def _replace_row(tensor, i, row):
+    """``tensor`` with row ``i`` replaced by ``row`` (shaped ``[1, ...]``); in place under XLA."""
+    return tf.tensor_scatter_nd_update(tensor, [[i]], row)
+
+
+def _for_each_member(mask, state, body):
+    """Runs ``state = body(i, state)`` for every sample ``i`` where ``mask`` holds, in order."""
+    members, count = _members(mask)
+
+    def step(k, state):
+        return k + 1, body(tf.gather(members, k), state)
+
+    return tf.while_loop(lambda k, _: k < count, step, (0, state))[1]
+
+
+def _colour_of(image, own, branch, ops, value_range):
+    """The colour operation ``branch`` (1-based, among ``ops``) on ``image``, with ``own`` args."""
+    candidates = [lambda op=op: op.color(image, own.get(op.name, {}), value_range) for op in ops]
+    out = tf.switch_case(branch - 1, candidates)
+    out.set_shape(image.shape)
+    return out
+
+
+def _apply_on_floats(images, op_indices, args, ops, value_range, warp):
+    """``apply_policy_ops`` on float32 images: a loop over the samples runs each one's choices."""
+    images = warp(tf.cast(images, tf.float32))
+    colour, branches = _branches(op_indices, ops, lambda op: op.color is not None)
+    slots = len(args)
     if not slots or not colour:
         return images
     # Slots share one switch (a loop over slots): each operation is compiled once.
@@ -316,7 +376,187 @@ def apply_policy_ops(
         return image[0]
 
     return tf.map_fn(
-        one_sample, tf.range(n), fn_output_signature=tf.TensorSpec(images.shape[1:], tf.float32)
+        one_sample,
+        tf.range(tf.shape(images)[0]),
+        fn_output_signature=tf.TensorSpec(images.shape[1:], tf.float32),
+    )
+
+
+def _reads_histogram(table_ops: list, table_branches: tf.Tensor) -> tf.Tensor:
+    """``bool[batch, slots]``: where a sample's choice reads the histogram of its pixels."""
+    reads = tf.constant([False] + [op.reads_histogram for op in table_ops])
+    return tf.gather(reads, table_branches)
+
+
+def _select_tables(candidates: list, branch: tf.Tensor) -> tf.Tensor:
+    """Each sample's table among ``candidates`` (each ``[batch, c, 256]``) by ``branch[batch]``."""
+    stacked = tf.stack(candidates, axis=1)  # [batch, candidates, c, 256]
+    return tf.gather(stacked, branch, batch_dims=1)
+
+
+def _other_ops_on_tables(state, branch, later, slot_args, ops, value_range):
+    """One slot's colour operations that are not tables, on the samples that chose them.
+
+    A loop over the samples (``tf.map_fn``) applies a chooser's table, runs
+    its operation, rounds the result to uint8 and resets its table; where a
+    later slot reads the histogram (``later``), its pixels are counted again.
+    The other samples pass through unchanged.
+    """
+    channels = state[0].shape[-1]
+
+    def one_sample(element):
+        image, values, counts, branch, own, later = element
+        image, values, counts = image[None], values[None], counts[None]
+        own = tf.nest.map_structure(lambda t: t[None], own)
+
+        def run(op):
+            out = op.color(tables.apply_tables(image, values), own.get(op.name, {}), value_range)
+            out = tables.quantize(out)
+            if later is None:
+                return out, tables.identity_tables(1, channels), counts
+            counted = tf.cond(later, lambda: tables.histogram(out), lambda: counts)
+            return out, tables.identity_tables(1, channels), counted
+
+        candidates = [lambda: (image, values, counts)]
+        candidates += [lambda op=op: run(op) for op in ops]
+        out = tf.switch_case(branch, candidates)
+        return tuple(t[0] for t in out)
+
+    if later is None:
+        later_elems = tf.zeros_like(branch, tf.bool)
+    else:
+        later_elems = later
+    elems = (*state, branch, slot_args, later_elems)
+    specs = tuple(tf.TensorSpec(t.shape[1:], t.dtype) for t in state)
+    if later is None:
+        return tf.map_fn(lambda e: one_sample((*e[:5], None)), elems, fn_output_signature=specs)
+    return tf.map_fn(one_sample, elems, fn_output_signature=specs)
+
+
+def _apply_on_tables(images, op_indices, args, ops, value_range, warp):
+    """``apply_policy_ops`` on uint8 images in ``[0, 255]`` to uint8, pointwise operations as tables.
+
+    The pixels stay uint8 throughout. Resampled samples are rounded to the
+    nearest level; the pointwise colour operations of every slot compose into
+    one table per sample and channel (``keras_augment.image.ops.tables``),
+    computed from one histogram without touching the pixels. A sample that
+    chose another colour operation (colour degeneration, sharpness) has its
+    table applied, that operation run and the result rounded, alone. The
+    tables are read once at the end.
+    """
+    channels = images.shape[-1]
+    images = warp(images)
+    table_ops, table_branches = _branches(op_indices, ops, lambda op: op.table is not None)
+    other_ops, other_branches = _branches(
+        op_indices, ops, lambda op: op.color is not None and op.table is None
+    )
+    values = tables.identity_tables(tf.shape(images)[0], channels)
+    # Which slots read a histogram: pixels are counted only where a later slot needs them.
+    stat_slots = _reads_histogram(table_ops, table_branches)  # bool[batch, slots]
+    reads_counts = any(op.reads_histogram for op in table_ops)
+    counts = tf.zeros_like(values)
+    if reads_counts:
+        counts = tf.cond(
+            tf.reduce_any(stat_slots),
+            lambda: tables.histogram(images),
+            lambda: counts,
+        )
+    for s, slot_args in enumerate(args):
+        candidates = [values] + [
+            op.table(values, counts, slot_args.get(op.name, {}), value_range) for op in table_ops
+        ]
+        values = _select_tables(candidates, table_branches[:, s])
+        if not other_ops:
+            continue
+
+        later = tf.reduce_any(stat_slots[:, s + 1 :], axis=1) if reads_counts else None
+        images, values, counts = _other_ops_on_tables(
+            (images, values, counts), other_branches[:, s], later, slot_args, other_ops, value_range
+        )
+    return tables.apply_tables(images, tables.quantize(values))
+
+
+def apply_policy_ops(
+    images: tf.Tensor,
+    op_indices: tf.Tensor,
+    args: list,
+    ops: list,
+    value_range: ValueRange,
+    interpolation: str = "bilinear",
+    fill_mode: str = "reflect",
+    fill_value: float = 0.0,
+    output_dtype: str = "float32",
+) -> tf.Tensor:
+    """Applies one chosen operation per slot to every sample, evaluating only what it chose.
+
+    All geometric choices of a sample are multiplied into one matrix and
+    applied first, in one resample of the batch (skipped when no sample
+    chose geometry); the colour choices follow, slot by slot. An index that
+    matches no operation (e.g. -1) leaves the sample unchanged in that slot.
+
+    On float images the colour operations run sample by sample in a loop
+    (``tf.map_fn``; an XLA while loop when compiled) with one
+    ``tf.switch_case`` per slot, so each sample pays only for its own
+    operations instead of every candidate.
+
+    uint8 images with ``value_range=(0, 255)``, asked for uint8 output,
+    take a faster path (``_apply_on_tables``): the pointwise operations (brightness, contrast,
+    posterize, solarize, invert, auto-contrast, equalize) of all slots become
+    one lookup table per sample and channel, read once. Its results equal
+    the float path's up to rounding: a resampled sample, or one after colour
+    degeneration or sharpness, is rounded to whole levels before the
+    operations that follow.
+
+    Args:
+        images: ``[batch, height, width, channels]``, float32 or uint8.
+        op_indices: ``int32[batch, slots]``, indices into ``ops``.
+        args: one dict per slot, mapping each operation's ``name`` to its
+            arguments (dicts of ``float32[batch]`` tensors).
+        ops: the table, a sequence of ``PolicyOp``.
+        value_range: ``(low, high)`` of the pixel values.
+        interpolation, fill_mode, fill_value: resampling options.
+        output_dtype: ``"float32"`` or ``"uint8"``.
+
+    Returns:
+        ``[batch, height, width, channels]`` in ``output_dtype``.
+    """
+    op_indices = tf.cast(op_indices, tf.int32)
+    batch = Batch(images)
+    geometric, moves, matrix = _geometry(op_indices, args, ops, batch.height, batch.width)
+    size = tf.stack([batch.height, batch.width])
+    on_tables = uses_tables(images, value_range, output_dtype)
+
+    def warp(images):
+        if not geometric:
+            return images
+
+        def moved():
+            # One vectorised pass: compiles far faster than a resample inside a loop.
+            out = _resample(images, matrix, size, None, interpolation, fill_mode, fill_value)
+            if on_tables:
+                out = tf.where(moves[:, None, None, None], tables.quantize(out), images)
+            return out
+
+        return tf.cond(tf.reduce_any(moves), moved, lambda: images)
+
+    if on_tables:
+        return _apply_on_tables(images, op_indices, args, ops, value_range, warp)
+    out = _apply_on_floats(images, op_indices, args, ops, value_range, warp)
+    return tables.quantize(out) if output_dtype == "uint8" else out
+
+
+def uses_tables(images: tf.Tensor, value_range: ValueRange, output_dtype: str) -> bool:
+    """Whether ``apply_policy_ops`` takes the lookup-table path: uint8 in ``[0, 255]`` in and out.
+
+    Measured on 2 CPU cores, 224x224 RGB, batches of 32: RandAugment's two
+    operations cost about a third less CPU time on tables than on floats
+    when the output is uint8; with float32 output, writing four times the
+    bytes through the table gather made the table path the slower one.
+    """
+    return (
+        images.dtype == tf.uint8
+        and output_dtype == "uint8"
+        and tuple(float(v) for v in value_range) == (0.0, 255.0)
     )
 
 
@@ -406,12 +646,34 @@ def _check_count(layer: str, name: str, value, minimum: int) -> int:
 # configuration (table names and Python options are part of the cache key).
 @per_channel_count(jit_compile=True, reduce_retracing=True, autograph=False)
 def _compiled_ops(
-    images, op_indices, args, names, value_range, interpolation, fill_mode, fill_value
+    images,
+    op_indices,
+    args,
+    names,
+    value_range,
+    interpolation,
+    fill_mode,
+    fill_value,
+    output_dtype="float32",
 ):
     ops = [ALL_OPS[name] for name in names]
     return apply_policy_ops(
-        images, op_indices, args, ops, value_range, interpolation, fill_mode, fill_value
+        images,
+        op_indices,
+        args,
+        ops,
+        value_range,
+        interpolation,
+        fill_mode,
+        fill_value,
+        output_dtype,
     )
+
+
+def _policy_input(images: tf.Tensor) -> tf.Tensor:
+    """uint8 images stay uint8 (cast, if at all, inside the compiled function); others float32."""
+    images = tf.convert_to_tensor(images)
+    return images if images.dtype == tf.uint8 else tf.cast(images, tf.float32)
 
 
 @per_channel_count(jit_compile=True, reduce_retracing=True, autograph=False)
@@ -420,7 +682,7 @@ def _compiled_aug_mix(images, params, names, num_chains, chain_depth, value_rang
     return aug_mix(images, params, ops, num_chains, chain_depth, value_range, interpolation)
 
 
-class _PolicyBase(BaseAugmentation):
+class _PolicyBase(Uint8Output, BaseAugmentation):
     """Checks the arguments every policy shares."""
 
     # Policies whose geometric choices form one matrix per sample (RandAugment,
@@ -536,9 +798,9 @@ class RandAugment(_PolicyBase):
         # The operations drawn, by index, as Keras names them (one row per sample here).
         return {"layer_idxes": params["op_indices"]}
 
-    def apply_images(self, images, params):
+    def apply_images(self, images, params, output_dtype="float32"):
         return _compiled_ops(
-            tf.cast(images, tf.float32),
+            _policy_input(images),
             params["op_indices"],
             params["args"],
             RAND_AUGMENT_OPS,
@@ -546,6 +808,7 @@ class RandAugment(_PolicyBase):
             self.interpolation,
             "reflect",
             0.0,
+            output_dtype,
         )
 
     def get_config(self) -> dict:
@@ -822,7 +1085,7 @@ class AugMix(_PolicyBase):
             ),
         }
 
-    def apply_images(self, images, params):
+    def apply_images(self, images, params, output_dtype="float32"):
         images = tf.cast(images, tf.float32)
 
         def run(part, part_params):
@@ -841,13 +1104,15 @@ class AugMix(_PolicyBase):
         # side; every sample's result is the same either way.
         n = images.shape[0]
         if n is None or n < _SPLIT_AT or n % 2:
-            return run(images, params)
+            out = run(images, params)
+            return tables.quantize(out) if output_dtype == "uint8" else out
         half = n // 2
         parts = [
             run(images[a:b], tf.nest.map_structure(lambda t, a=a, b=b: t[a:b], params))
             for a, b in ((0, half), (half, n))
         ]
-        return tf.concat(parts, axis=0)
+        out = tf.concat(parts, axis=0)
+        return tables.quantize(out) if output_dtype == "uint8" else out
 
     def get_config(self) -> dict:
         return {
@@ -930,9 +1195,9 @@ class _PilPolicy(_PolicyBase):
         self.fill_mode = check_fill_mode(name, fill_mode)
         self.fill_value = check_number(name, "fill_value", fill_value)
 
-    def apply_images(self, images, params):
+    def apply_images(self, images, params, output_dtype="float32"):
         return _compiled_ops(
-            tf.cast(images, tf.float32),
+            _policy_input(images),
             params["op_indices"],
             params["args"],
             self._names,
@@ -940,6 +1205,7 @@ class _PilPolicy(_PolicyBase):
             self.interpolation,
             self.fill_mode,
             self.fill_value,
+            output_dtype,
         )
 
     def get_config(self) -> dict:

@@ -488,3 +488,17 @@ def test_color_matrix_matches_kernel_for_each_layer(photos):
         matrix = layer.get_color_matrix(params, means)
         fused = color_fusion.apply_color_matrix(x, matrix, layer.color_clip_range())
         np.testing.assert_allclose(fused, direct, atol=2e-3, err_msg=layer.name)
+
+
+def test_color_jitter_uint8_output_is_the_float_result_rounded(small_photos):
+    """``output_dtype="uint8"`` rounds inside the kernel: the float result, rounded and saturated."""
+    kwargs = dict(brightness_factor=0.3, contrast_factor=0.4, saturation_factor=0.6, hue_factor=0.2)
+    images = small_photos.astype("uint8")
+    as_uint8 = RandomColorJitter(**kwargs, seed=30, output_dtype="uint8")(images)
+    as_float = RandomColorJitter(**kwargs, seed=30)(images)
+    assert as_uint8.dtype == tf.uint8
+    expected = np.clip(np.round(np.asarray(as_float)), 0, 255)
+    np.testing.assert_array_equal(np.asarray(as_uint8), expected)
+    assert np.abs(np.asarray(as_uint8, int) - images).mean() > 1.0
+    inferred = RandomColorJitter(**kwargs, seed=30, output_dtype="uint8")(images, training=False)
+    np.testing.assert_array_equal(np.asarray(inferred), images)

@@ -335,3 +335,93 @@ def test_bad_arguments_name_the_layer(make, message):
     text = str(err.value)
     assert message in text
     assert any(name in text for name in LAYERS)
+
+
+# ----- uint8 in, uint8 out: pointwise operations as lookup tables --------------------------
+
+_OPS = [policies.ALL_OPS[name] for name in policies.RAND_AUGMENT_OPS]
+
+
+def _rounded_float_reference(layer, images, params, pairs):
+    """The float kernels, rounded to whole levels where the table path rounds.
+
+    The table path keeps pixels uint8: it rounds after the resample and after
+    each colour operation that is not a table (colour degeneration,
+    sharpness), and the composed tables once at the end.
+    """
+
+    def run(x, ops):
+        return np.asarray(layer.apply_images(x, _forced(params, ops)))
+
+    geometry = [[k if _OPS[k].matrix else -1 for k in pair] for pair in pairs]
+    x = np.round(run(images, geometry))
+    for s in range(2):
+        step = [
+            [pair[s] if t == s and _OPS[pair[s]].color else -1 for t in range(2)] for pair in pairs
+        ]
+        x = run(x, step)
+        other = np.array(
+            [_OPS[pair[s]].color is not None and _OPS[pair[s]].table is None for pair in pairs]
+        )
+        x = np.where(other[:, None, None, None], np.round(x), x)
+    return np.clip(np.round(x), 0, 255).astype(int)
+
+
+def test_uint8_path_equals_the_float_kernels_rounded_where_it_rounds(small_photos):
+    """Every pair of the eleven operations, each sample its own pair.
+
+    Pointwise operations compose as tables holding the float kernels' values,
+    so the only differences are the roundings of uint8 pixels (after the
+    resample, after colour degeneration or sharpness). With the reference
+    rounded at the same points the pixels agree, but for a value that lands
+    on a half level in one order of float arithmetic and not the other.
+    """
+    layer = RandAugment(seed=20)
+    params = _draw(layer, small_photos)
+    uint8_images = tf.constant(small_photos.astype("uint8"))
+    assert policies.uses_tables(uint8_images, (0, 255), "uint8")
+    k = len(_OPS)
+    pairs = [(a, b) for a in range(k) for b in range(k)]
+    for start in range(0, len(pairs), 4):
+        chosen = (pairs[start : start + 4] * 4)[:4]
+        got = layer.apply_images(uint8_images, _forced(params, chosen), output_dtype="uint8")
+        assert got.dtype == tf.uint8
+        expected = _rounded_float_reference(layer, small_photos, params, chosen)
+        difference = np.abs(np.asarray(got, int) - expected)
+        assert difference.max() <= 1 and np.mean(difference == 0) > 0.999, chosen
+    # Each sample gets its own pair: swapping two samples' choices swaps the results.
+    chosen = [(10, 2), (4, 7), (6, 9), (3, 8)]
+    swapped = [chosen[1], chosen[0], *chosen[2:]]
+    first = np.asarray(
+        layer.apply_images(uint8_images, _forced(params, chosen), output_dtype="uint8")
+    )
+    second = np.asarray(
+        layer.apply_images(uint8_images, _forced(params, swapped), output_dtype="uint8")
+    )
+    np.testing.assert_array_equal(first[2:], second[2:])
+    assert np.abs(first[0].astype(int) - second[0]).mean() > 1.0
+
+
+def test_uint8_output_at_inference_returns_the_input(small_photos):
+    images = small_photos.astype("uint8")
+    layer = RandAugment(seed=22, output_dtype="uint8")
+    out = layer(images, training=False)
+    assert out.dtype == tf.uint8
+    np.testing.assert_array_equal(np.asarray(out), images)
+    trained = layer(images, training=True)
+    assert trained.dtype == tf.uint8 and np.abs(np.asarray(trained, int) - images).mean() > 1.0
+
+
+def test_op_frequencies_follow_the_uniform_choice():
+    """Chi-square of the drawn operations over 4096 samples and 2 slots against uniform.
+
+    10 degrees of freedom: 29.6 is exceeded with probability 0.001 by a
+    uniform draw; a choice biased by 3 points for one operation exceeds it.
+    """
+    layer = RandAugment(seed=23)
+    ops = np.asarray(_draw(layer, np.zeros((4096, 4, 4, 3)))["op_indices"]).ravel()
+    k = len(policies.RAND_AUGMENT_OPS)
+    counts = np.bincount(ops, minlength=k)
+    expected = len(ops) / k
+    chi_square = np.sum((counts - expected) ** 2 / expected)
+    assert chi_square < 29.6, counts

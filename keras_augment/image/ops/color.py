@@ -238,6 +238,22 @@ def auto_contrast(images: tf.Tensor, value_range: ValueRange) -> tf.Tensor:
     return tf.where(spread > 0, clip_to_range(stretched, value_range), images)
 
 
+def equalization_table(histogram: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+    """``(table, single_bin)`` of histogram equalisation for ``histogram[rows, bins]``.
+
+    ``table[r, k]`` is the level in ``[0, 255]`` that bin ``k`` of row ``r``
+    maps to, ``round(255 * (cdf - cdf_min) / (n - cdf_min))``;
+    ``single_bin[r]`` is true where the row uses at most one bin (left unchanged).
+    """
+    cdf = tf.cumsum(histogram, axis=-1)
+    cdf_min = tf.reduce_min(tf.where(cdf > 0, cdf, tf.reduce_max(cdf)), axis=-1, keepdims=True)
+    denominator = cdf[:, -1:] - cdf_min
+    denominator = tf.where(denominator == 0, tf.ones_like(denominator), denominator)
+    table = tf.clip_by_value(tf.round((cdf - cdf_min) * 255.0 / denominator), 0.0, 255.0)
+    used_bins = tf.reduce_sum(tf.cast(histogram > 0, tf.int32), axis=-1)
+    return table, used_bins <= 1
+
+
 def equalize(images: tf.Tensor, value_range: ValueRange, bins: int = 256) -> tf.Tensor:
     """Histogram equalisation of each channel of each image (the algorithm of ``keras.layers.Equalization``).
 
@@ -259,15 +275,9 @@ def equalize(images: tf.Tensor, value_range: ValueRange, bins: int = 256) -> tf.
     histogram = tf.math.unsorted_segment_sum(
         tf.cast(tf.math.is_finite(scaled), tf.float32), segments, num_segments=count * bins
     )
-    histogram = tf.reshape(histogram, [count, bins])
-    cdf = tf.cumsum(histogram, axis=-1)
-    cdf_min = tf.reduce_min(tf.where(cdf > 0, cdf, tf.reduce_max(cdf)), axis=-1, keepdims=True)
-    denominator = cdf[:, -1:] - cdf_min
-    denominator = tf.where(denominator == 0, tf.ones_like(denominator), denominator)
-    table = tf.clip_by_value(tf.round((cdf - cdf_min) * 255.0 / denominator), 0.0, 255.0)
+    table, single_bin = equalization_table(tf.reshape(histogram, [count, bins]))
     equalized = tf.gather(tf.reshape(table, [-1]), segments)
-    used_bins = tf.reduce_sum(tf.cast(histogram > 0, tf.int32), axis=-1)
-    keep = tf.reshape(used_bins <= 1, [batch, 1, 1, channels])
+    keep = tf.reshape(single_bin, [batch, 1, 1, channels])
     out = tf.where(keep, images, _from_255(equalized, value_range))
     return tf.where(tf.math.is_nan(images), images, out)
 

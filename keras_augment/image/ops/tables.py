@@ -1,0 +1,158 @@
+"""Pointwise colour operations on uint8 images as per-sample lookup tables.
+
+A channel of a uint8 image takes one of 256 levels. An operation that maps
+each value on its own, given statistics of its image (brightness, contrast,
+posterize, solarize, invert, auto-contrast, equalize, gamma), is then a table
+of 256 entries per image and channel: ``values[b, c, v]`` is what level ``v``
+of channel ``c`` of image ``b`` has become. Tables compose without touching
+the pixels (the next operation runs on the 256 entries), and the statistics
+an operation needs (channel means, extremes, a histogram) come from the
+channel's histogram weighted over the entries. So a chain of such operations
+reads the pixels once for the histogram and once to apply the table, whatever
+its length, and each entry holds exactly the value the float kernels of
+``keras_augment.image.ops.color`` give that level.
+
+Tensors: ``values`` is ``float32[batch, channels, 256]`` (pixel units of the
+value range), ``counts`` is ``float32[batch, channels, 256]``, the number of
+pixels at each level. Every function uses only ops with XLA kernels.
+"""
+
+from __future__ import annotations
+
+import tensorflow as tf
+
+from keras_augment.image.ops import color
+from keras_augment.image.ops.common import ValueRange, clip_to_range, per_sample
+
+LEVELS = 256
+
+
+def identity_tables(batch_size, channels: int) -> tf.Tensor:
+    """``float32[batch, channels, 256]``: every level maps to itself."""
+    levels = tf.range(LEVELS, dtype=tf.float32)
+    return tf.broadcast_to(levels, tf.stack([batch_size, channels, LEVELS]))
+
+
+def _flat_levels(images: tf.Tensor) -> tf.Tensor:
+    """``int32[batch, h, w, c]``: each pixel's index into the flattened ``[batch * c * 256]`` tables."""
+    shape = tf.shape(images)
+    owner = tf.reshape(tf.range(shape[0] * shape[3]), [shape[0], 1, 1, shape[3]])
+    return owner * LEVELS + tf.cast(images, tf.int32)
+
+
+def histogram(images: tf.Tensor) -> tf.Tensor:
+    """``float32[batch, channels, 256]``: how many pixels of each channel sit at each level.
+
+    ``images`` is uint8 ``[batch, height, width, channels]``.
+    """
+    shape = tf.shape(images)
+    channels = images.shape[-1]
+    segments = _flat_levels(images)
+    ones = tf.ones_like(segments)
+    counts = tf.math.unsorted_segment_sum(ones, segments, shape[0] * channels * LEVELS)
+    return tf.cast(tf.reshape(counts, [shape[0], channels, LEVELS]), tf.float32)
+
+
+def apply_tables(images: tf.Tensor, tables: tf.Tensor) -> tf.Tensor:
+    """Reads every pixel of uint8 ``images`` through its image's and channel's table.
+
+    Returns ``[batch, height, width, channels]`` in the tables' dtype (one
+    gather: cast the tables to uint8 first for a uint8 result).
+    """
+    return tf.gather(tf.reshape(tables, [-1]), _flat_levels(images))
+
+
+def quantize(images: tf.Tensor) -> tf.Tensor:
+    """Float pixel values in ``[0, 255]`` rounded to the nearest uint8 level."""
+    return tf.cast(tf.round(tf.clip_by_value(images, 0.0, 255.0)), tf.uint8)
+
+
+def as_image(values: tf.Tensor) -> tf.Tensor:
+    """The tables as a ``[batch, 1, 256, channels]`` image, to run a pointwise kernel on them."""
+    return tf.transpose(values, [0, 2, 1])[:, None]
+
+
+def from_image(image: tf.Tensor) -> tf.Tensor:
+    """The inverse of ``as_image``."""
+    return tf.transpose(image[:, 0], [0, 2, 1])
+
+
+def pointwise(kernel):
+    """A table version of ``kernel(images, args, value_range)`` that maps each value on its own."""
+
+    def on_tables(values, counts, args, value_range):
+        return from_image(kernel(as_image(values), args, value_range))
+
+    return on_tables
+
+
+def channel_means(values: tf.Tensor, counts: tf.Tensor) -> tf.Tensor:
+    """``float32[batch, channels]``: the mean of each channel, its levels weighted by their counts."""
+    total = tf.reduce_sum(counts, axis=-1)
+    return tf.reduce_sum(values * counts, axis=-1) / tf.maximum(total, 1.0)
+
+
+def extremes(values: tf.Tensor, counts: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+    """``(smallest, largest)``, ``float32[batch, channels]``: the extremes of the levels present."""
+    present = counts > 0
+    smallest = tf.reduce_min(tf.where(present, values, values.dtype.max), axis=-1)
+    largest = tf.reduce_max(tf.where(present, values, values.dtype.min), axis=-1)
+    return smallest, largest
+
+
+def adjust_contrast(
+    values: tf.Tensor, counts: tf.Tensor, factor, value_range: ValueRange, per_channel: bool = True
+) -> tf.Tensor:
+    """``color.adjust_contrast`` on tables: the mean of each channel, or of the luma, stays put."""
+    means = channel_means(values, counts)
+    if not per_channel:
+        weights = color.grayscale_matrix(values.shape[1])[0]
+        means = tf.broadcast_to(
+            tf.reduce_sum(means * weights, axis=-1, keepdims=True), tf.shape(means)
+        )
+    factor = per_sample(factor, values)[:, None, None]
+    return clip_to_range(values * factor + means[..., None] * (1.0 - factor), value_range)
+
+
+def auto_contrast(values: tf.Tensor, counts: tf.Tensor, value_range: ValueRange) -> tf.Tensor:
+    """``color.auto_contrast`` on tables: each channel's extremes stretched to ``value_range``."""
+    low, high = value_range
+    smallest, largest = extremes(values, counts)
+    smallest, largest = smallest[..., None], largest[..., None]
+    spread = largest * 0.5 - smallest * 0.5
+    stretched = (values * 0.5 - smallest * 0.5) * tf.math.divide_no_nan(high - low, spread) + low
+    return tf.where(spread > 0, clip_to_range(stretched, value_range), values)
+
+
+def equalize(
+    values: tf.Tensor, counts: tf.Tensor, value_range: ValueRange, bins: int = 256
+) -> tf.Tensor:
+    """``color.equalize`` on tables: each channel's histogram of bins, built from the counts."""
+    shape = tf.shape(values)
+    rows = shape[0] * shape[1]
+    scaled = color._to_255(values, value_range)
+    index = tf.clip_by_value(tf.cast(scaled * ((bins - 1) / 255.0), tf.int32), 0, bins - 1)
+    owner = tf.reshape(tf.range(rows), [shape[0], shape[1], 1])
+    segments = owner * bins + index
+    histogram = tf.math.unsorted_segment_sum(counts, segments, num_segments=rows * bins)
+    table, single_bin = color.equalization_table(tf.reshape(histogram, [rows, bins]))
+    equalized = tf.gather(tf.reshape(table, [-1]), segments)
+    keep = tf.reshape(single_bin, [shape[0], shape[1], 1])
+    return tf.where(keep, values, color._from_255(equalized, value_range))
+
+
+__all__ = [
+    "LEVELS",
+    "adjust_contrast",
+    "apply_tables",
+    "as_image",
+    "auto_contrast",
+    "channel_means",
+    "equalize",
+    "extremes",
+    "from_image",
+    "histogram",
+    "identity_tables",
+    "pointwise",
+    "quantize",
+]
