@@ -1,4 +1,4 @@
-"""Speed of the blur, noise, distortion, dropout and CLAHE layers beside albumentations, on uint8.
+"""Speed of the blur, noise, distortion, dropout, CLAHE and weather layers beside albumentations, on uint8.
 
 Workload: batches of 32 images of 224x224x3 uint8 (a real photograph, the
 shipped ``flower.jpg`` resized), each layer with albumentations' default
@@ -73,6 +73,13 @@ def _ours():
         "GridDistortion": lambda: ka.GridDistortion(**out),
         "CoarseDropout": lambda: ka.CoarseDropout((1, 8), (0.05, 0.2), (0.05, 0.2), **out),
         "CLAHE": lambda: ka.RandomCLAHE(**out),
+        "RandomRain": lambda: ka.RandomRain(blur=7, **out),
+        "RandomFog": lambda: ka.RandomFog(**out),
+        "RandomSnow": lambda: ka.RandomSnow(**out),
+        "RandomSunFlare": lambda: ka.RandomSunFlare(**out),
+        "RandomShadow": lambda: ka.RandomShadow(**out),
+        "PlasmaBrightnessContrast": lambda: ka.PlasmaBrightnessContrast(**out),
+        "PlasmaShadow": lambda: ka.PlasmaShadow(**out),
     }
 
 
@@ -131,6 +138,40 @@ def clahe():
     return A.CLAHE(p=1.0)
 
 
+def _albumentations(name: str, **kwargs):
+    import albumentations as A
+
+    return getattr(A, name)(p=1.0, **kwargs)
+
+
+def random_rain():
+    return _albumentations("RandomRain")
+
+
+def random_fog():
+    return _albumentations("RandomFog")
+
+
+def random_snow():
+    return _albumentations("RandomSnow", method="bleach")
+
+
+def random_sun_flare():
+    return _albumentations("RandomSunFlare", method="overlay")
+
+
+def random_shadow():
+    return _albumentations("RandomShadow")
+
+
+def plasma_brightness_contrast():
+    return _albumentations("PlasmaBrightnessContrast")
+
+
+def plasma_shadow():
+    return _albumentations("PlasmaShadow")
+
+
 THEIRS = {
     "MotionBlur": motion_blur,
     "DefocusBlur": defocus_blur,
@@ -141,6 +182,13 @@ THEIRS = {
     "GridDistortion": grid_distortion,
     "CoarseDropout": coarse_dropout,
     "CLAHE": clahe,
+    "RandomRain": random_rain,
+    "RandomFog": random_fog,
+    "RandomSnow": random_snow,
+    "RandomSunFlare": random_sun_flare,
+    "RandomShadow": random_shadow,
+    "PlasmaBrightnessContrast": plasma_brightness_contrast,
+    "PlasmaShadow": plasma_shadow,
 }
 
 
