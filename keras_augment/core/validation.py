@@ -146,6 +146,23 @@ def check_pair(layer: str, name: str, value) -> tuple[float, float]:
     return float(value[0]), float(value[1])
 
 
+def check_int_range(layer: str, name: str, value, low: int, odd: bool = False) -> tuple[int, int]:
+    """An integer, or a ``(low, high)`` pair of integers, each at least ``low`` (and odd)."""
+    pair = value if isinstance(value, (tuple, list)) else (value, value)
+    if (
+        len(pair) != 2
+        or not all(isinstance(v, int) and not isinstance(v, bool) for v in pair)
+        or not all(v >= low and (v % 2 == 1 or not odd) for v in pair)
+        or pair[0] > pair[1]
+    ):
+        kind = "an odd integer" if odd else "an integer"
+        raise ValueError(
+            f"{layer}: `{name}` must be {kind} of at least {low} or a (low, high) pair "
+            f"of them with low <= high; got {value!r}."
+        )
+    return int(pair[0]), int(pair[1])
+
+
 def check_size(layer: str, name: str, value) -> int:
     if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 1:
         raise ValueError(f"{layer}: `{name}` must be a positive integer; got {value!r}.")

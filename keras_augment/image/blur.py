@@ -14,7 +14,7 @@ import tensorflow as tf
 from keras_augment.core.base import BaseAugmentation
 from keras_augment.core.registry import register
 from keras_augment.core.types import DataFormat, Range, Seed
-from keras_augment.core.validation import parse_range
+from keras_augment.core.validation import check_int_range, parse_range
 from keras_augment.image.ops.blur import (
     defocus_kernel,
     filter2d,
@@ -22,23 +22,6 @@ from keras_augment.image.ops.blur import (
     zoom_blur,
     zoom_count,
 )
-
-
-def _int_range(layer: str, name: str, value, low: int, odd: bool = False) -> tuple[int, int]:
-    """An integer, or a ``(low, high)`` pair of integers, each at least ``low`` (and odd)."""
-    pair = value if isinstance(value, (tuple, list)) else (value, value)
-    if (
-        len(pair) != 2
-        or not all(isinstance(v, int) and not isinstance(v, bool) for v in pair)
-        or not all(v >= low and (v % 2 == 1 or not odd) for v in pair)
-        or pair[0] > pair[1]
-    ):
-        kind = "an odd integer" if odd else "an integer"
-        raise ValueError(
-            f"{layer}: `{name}` must be {kind} of at least {low} or a (low, high) pair "
-            f"of them with low <= high; got {value!r}."
-        )
-    return int(pair[0]), int(pair[1])
 
 
 @register(example={"kernel_size": (5, 9)}, family="quality")
@@ -75,7 +58,7 @@ class MotionBlur(BaseAugmentation):
     ):
         super().__init__(seed=seed, data_format=data_format, **kwargs)
         name = self.__class__.__name__
-        self.kernel_size = _int_range(name, "kernel_size", kernel_size, 3, odd=True)
+        self.kernel_size = check_int_range(name, "kernel_size", kernel_size, 3, odd=True)
         self.angle = parse_range(name, "angle", angle, symmetric=False)
         self.direction = parse_range(
             name, "direction", direction, low=-1.0, high=1.0, symmetric=False
@@ -134,7 +117,7 @@ class DefocusBlur(BaseAugmentation):
     ):
         super().__init__(seed=seed, data_format=data_format, **kwargs)
         name = self.__class__.__name__
-        self.radius = _int_range(name, "radius", radius, 1)
+        self.radius = check_int_range(name, "radius", radius, 1)
         self.alias_blur = parse_range(name, "alias_blur", alias_blur, low=0.0, symmetric=False)
 
     def get_params(self, sampler, batch):

@@ -15,8 +15,12 @@ from keras_augment.core.base import BaseAugmentation
 from keras_augment.core.compiled import compiled_kernel
 from keras_augment.core.registry import register
 from keras_augment.core.types import DataFormat, Range, Seed, ValueRange
-from keras_augment.core.validation import check_size, check_value_range, parse_range
-from keras_augment.image.blur import _int_range
+from keras_augment.core.validation import (
+    check_int_range,
+    check_size,
+    check_value_range,
+    parse_range,
+)
 from keras_augment.image.ops.weather import (
     fog,
     plasma_brightness_contrast,
@@ -447,8 +451,8 @@ class RandomShadow(BaseAugmentation):
         super().__init__(seed=seed, data_format=data_format, **kwargs)
         name = self.__class__.__name__
         self.region = _check_region(name, "region", region)
-        self.count = _int_range(name, "count", count, 1)
-        self.vertices = _int_range(name, "vertices", vertices, 3)[0]
+        self.count = check_int_range(name, "count", count, 1)
+        self.vertices = check_int_range(name, "vertices", vertices, 3)[0]
         self.intensity = parse_range(
             name, "intensity", intensity, low=0.0, high=1.0, symmetric=False
         )
@@ -533,7 +537,7 @@ class RandomSunFlare(BaseAugmentation):
             name, "radius", radius, low=0.0, high=2.0, low_inclusive=False, symmetric=False
         )
         self.angle = parse_range(name, "angle", angle, symmetric=False)
-        self.circles = _int_range(name, "circles", circles, 0)
+        self.circles = check_int_range(name, "circles", circles, 0)
         self.color = _check_color(name, color)
         self.value_range = check_value_range(name, value_range)
 
