@@ -43,6 +43,7 @@ from collections.abc import Callable
 import tensorflow as tf
 
 from keras_augment.core import random as ka_random
+from keras_augment.core.batch import check_dense
 from keras_augment.core.layer import AugmentationLayer
 from keras_augment.core.types import Range, Seed
 from keras_augment.core.validation import check_choice, parse_range
@@ -146,13 +147,15 @@ class AudioAugmentation(AugmentationLayer):
 
     def _check_input(self, inputs) -> tf.Tensor:
         name = self.__class__.__name__
-        if isinstance(inputs, (tf.RaggedTensor, tf.SparseTensor)):
-            raise TypeError(
-                f"{name}: got {self._input_name} as a {type(inputs).__name__}; expected a "
-                f"dense tensor. Clips of different lengths cannot share one batch tensor: pad "
-                f"or crop them to one length before batching (e.g. .padded_batch()), or map "
-                f"this layer over single clips before .ragged_batch()."
-            )
+        check_dense(
+            name,
+            self._input_name,
+            inputs,
+            "a dense tensor",
+            "Clips of different lengths cannot share one batch tensor: pad or crop them to "
+            "one length before batching (e.g. .padded_batch()), or map this layer over "
+            "single clips before .ragged_batch().",
+        )
         inputs = tf.convert_to_tensor(inputs)
         dtype = inputs.dtype
         if dtype.is_integer:

@@ -8,19 +8,16 @@ A layer checks its constructor arguments, draws parameters for a batch
 
 from __future__ import annotations
 
-import keras
 import tensorflow as tf
 
 from keras_augment.core import batch as ka_batch
-from keras_augment.core import matrices
 from keras_augment.core import random as ka_random
 from keras_augment.core import targets as ka_targets
 from keras_augment.core.batch import SUPPORTED_KEYS, Batch, Layout, as_tensors  # noqa: F401
-from keras_augment.core.compiled import channel_count
 from keras_augment.core.keras_protocol import KerasProtocol
 from keras_augment.core.layer import AugmentationLayer
 from keras_augment.core.registry import IMAGE_TARGETS, TARGET_DICT_KEYS
-from keras_augment.core.validation import DATA_FORMATS, check_choice, check_output_dtype
+from keras_augment.core.validation import check_choice, check_data_format, check_output_dtype
 
 cast_images = ka_batch.cast_images  # where core.geometry reads it
 
@@ -127,9 +124,7 @@ class BaseAugmentation(KerasProtocol, AugmentationLayer):
         self.output_dtype = check_output_dtype(name, output_dtype)
         self.temporal = check_choice(name, "temporal", temporal, ("consistent", "independent"))
         self.batchwise = bool(batchwise)
-        if data_format is None:
-            data_format = keras.config.image_data_format()
-        self.data_format = check_choice(name, "data_format", data_format, DATA_FORMATS)
+        self.data_format = check_data_format(name, data_format)
         self.bounding_box_format = ka_targets.check_box_format(name, bounding_box_format)
 
     # ----- what subclasses implement -------------------------------------
@@ -176,8 +171,7 @@ class BaseAugmentation(KerasProtocol, AugmentationLayer):
     def __call__(self, inputs, *args, **kwargs):
         # Keras refuses a dict that mixes tensors with NumPy arrays or lists;
         # Keras' own image layers accept it, so convert those entries first.
-        if isinstance(inputs, dict):
-            inputs = {key: as_tensors(value) for key, value in inputs.items()}
+        inputs = as_tensors(inputs) if isinstance(inputs, dict) else inputs
         return super().__call__(inputs, *args, **kwargs)
 
     @property
@@ -248,12 +242,7 @@ class BaseAugmentation(KerasProtocol, AugmentationLayer):
             images = self.apply_images_as(batch.images, params, dtype)
         labels = batch.labels
         if labels is not None:
-            if type(self).transform_labels is BaseAugmentation.transform_labels:
-                labels = self.apply_labels(labels, params)
-            else:  # a subclass written against Keras' protocol
-                labels = self.transform_labels(
-                    labels, {"params": params, "image_shape": tf.shape(batch.images)}, training=True
-                )
+            labels = self._labels_through_protocol(labels, params, batch.images)
         if not self.supports_targets:
             # A layer that refuses targets may move pixels: its geometry is unknown.
             batch = batch.replace(matrix=None)
@@ -266,49 +255,23 @@ class BaseAugmentation(KerasProtocol, AugmentationLayer):
 
     def call(self, inputs, training=True, seed=None, return_params=False):
         layout = self.layout
-        images, labels, targets, is_dict = ka_batch.unpack(layout, inputs)
-        images, targets, clips = ka_batch.fold_frames(layout, images, targets, self.video)
-        frames = None if clips is None else clips.frames
-        clip_labels = labels
-        if frames is not None:
-            labels = None  # a clip's labels: its frames cannot carry them
-        images = ka_batch.check_images(layout, images, check_channels=training is not False)
-        self._check_static_size(images)
-        internal, unbatched = ka_batch.to_internal(layout, images)
-        if self.passes_targets_through:
-            targets = {}  # returned as given, via dict(inputs), in any layout (as Keras does)
-        # Boxes [n, 4] belong to every image (as in Keras): one draw for the batch.
-        shared = ka_batch.shared_boxes(targets, unbatched)
-        if shared:
-            targets["bounding_boxes"] = ka_batch.broadcast_boxes(
-                targets["bounding_boxes"], internal
-            )
-        batch = Batch(internal, labels, batchwise=shared, frames=frames or 1)
-        batch = ka_batch.attach_targets(layout, batch, targets, unbatched)
+        given = ka_batch.read_call(
+            layout,
+            inputs,
+            self.video,
+            check_channels=training is not False,
+            check_size=self._check_static_size,
+            keep_targets=not self.passes_targets_through,
+        )
+        batch, internal = given.batch, given.batch.images
         self.check_targets_supported(batch)
         if return_params:
-            if not isinstance(training, bool):
-                raise ValueError(
-                    f"{self._name_for_errors}: return_params=True needs training to be True or "
-                    f"False; got {training!r}."
-                )
-            batch = batch.replace(matrix=matrices.identity(batch.batch_size))
+            batch = ka_batch.tracking_matrix(layout, batch, training)
         out = self._switch_batch(batch, training, seed, bool(return_params))
-        reference = internal
-        if clips is not None:
-            clips = clips._replace(frames=self.output_frame_count(frames))
-        if clips is not None and clips.frames != frames:
-            reference = tf.TensorSpec([None, *internal.shape[1:]])  # another batch of frames
-        out_images = ka_batch.set_static_shape(out.images, reference, self.output_image_size)
         dtype = self.result_dtype(internal.dtype)
-        out_images = ka_batch.cast_images(out_images, dtype)
-        result = ka_batch.from_internal(layout, out_images, unbatched, dtype)
-        if clips is not None:
-            result = ka_batch.unfold_frames(result, clips)
-        if is_dict:
-            result = ka_batch.dict_result(layout, inputs, out, result, unbatched, shared)
-            if clips is not None:
-                result = ka_batch.unfold_targets(result, out, clips, clip_labels)
+        result = ka_batch.call_result(
+            layout, inputs, given, out, self.output_image_size, self.output_frame_count, dtype
+        )
         if return_params:
             return result, ka_batch.returned_params(layout, out, internal)
         return result
@@ -322,7 +285,7 @@ class BaseAugmentation(KerasProtocol, AugmentationLayer):
             empty = self.empty_result(batch)
             if empty is not None:
                 return empty
-            return self._traced_training_path(batch, seed, with_params)
+            return ka_batch.run_traced(self.traced, self._run, batch, seed, with_params)
 
         if isinstance(training, bool) or training is None:
             return self.switch(
@@ -331,31 +294,8 @@ class BaseAugmentation(KerasProtocol, AugmentationLayer):
                 lambda: self._run(batch, False, seed),
                 eager,
             )
-
-        # A symbolic `training` flag: both branches must give equal shapes.
-        def branch(flag):
-            structure = self._run(batch, flag, seed).to_structure()
-            structure.pop("params", None)
-            return structure
-
-        return Batch.from_structure(
-            self.switch(training, lambda: branch(True), lambda: branch(False))
-        )
-
-    def _traced_training_path(self, batch: Batch, seed, with_params: bool = False):
-        shared, frames = batch.batchwise, batch.frames
-
-        def training_path(structure, seed):
-            batch = Batch.from_structure(structure, batchwise=shared, frames=frames)
-            out = self._run(batch, True, seed).to_structure()
-            if not with_params:
-                out.pop("params", None)  # returned only when asked for
-            return out
-
-        # A batch-wide draw is traced apart, and so is each channel count (a
-        # relaxed trace would lose the channel axis).
-        key = (with_params, shared, frames, channel_count(batch.images))
-        return Batch.from_structure(self.traced(key, training_path)(batch.to_structure(), seed))
+        # A symbolic `training` flag: both branches run under tf.cond.
+        return ka_batch.run_either(self.switch, training, self._run, batch, seed)
 
     def result_dtype(self, input_dtype: tf.DType) -> tf.DType:
         """The dtype this layer returns for images of ``input_dtype``."""
@@ -370,19 +310,17 @@ class BaseAugmentation(KerasProtocol, AugmentationLayer):
         """
         if type(self).augment_batch is BaseAugmentation.augment_batch:
             return self._augment(batch, seed, dtype)
-        out = self.augment_batch(batch, seed)
-        return out.replace(images=ka_batch.cast_images(out.images, dtype))
+        return ka_batch.cast_batch(self.augment_batch(batch, seed), dtype)
 
     def _run(self, batch: Batch, training: bool, seed=None) -> Batch:
         dtype = self.result_dtype(batch.images.dtype)
         if not training:
-            out = self.infer_batch(batch)
-            return out.replace(images=ka_batch.cast_images(out.images, dtype))
+            return ka_batch.cast_batch(self.infer_batch(batch), dtype)
         if seed is not None:
             seed = ka_random.check_seed(self._name_for_errors, seed)
         empty = self.empty_result(batch)
         if empty is not None:
-            return empty.replace(images=ka_batch.cast_images(empty.images, dtype))
+            return ka_batch.cast_batch(empty, dtype)
         return self.augment_to(batch, seed, dtype)
 
     def _check_static_size(self, images):

@@ -17,7 +17,9 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from keras_augment.core import matrices
 from keras_augment.core import targets as ka_targets
+from keras_augment.core.compiled import channel_count
 from keras_augment.core.registry import TARGET_DICT_KEYS
 from keras_augment.core.targets import TARGET_KEYS
 
@@ -194,29 +196,42 @@ def unpack(layout: Layout, inputs):
     return inputs, None, {}, False
 
 
+def check_dense(layer: str, what: str, value, expected: str, hint: str) -> None:
+    """Refuses a ragged or sparse ``value``; ``hint`` says how to batch such inputs."""
+    if isinstance(value, (tf.RaggedTensor, tf.SparseTensor)):
+        raise TypeError(
+            f"{layer}: got {what} as a {type(value).__name__}; expected {expected}. {hint}"
+        )
+
+
+def check_real_dtype(layer: str, value: tf.Tensor, expected: str) -> tf.Tensor:
+    """``value`` if its dtype is an integer or floating one (not bool), else a TypeError."""
+    dtype = value.dtype
+    if not (dtype.is_floating or dtype.is_integer) or dtype == tf.bool:
+        raise TypeError(f"{layer}: expected {expected}; got dtype {dtype.name}.")
+    return value
+
+
 def check_images(layout: Layout, images, check_channels: bool = True) -> tf.Tensor:
     """``images`` as a dense tensor of rank 3 or 4, refusing other dtypes, ranks and channels.
 
     The channel count is checked only with ``check_channels``: inference and
     drawing parameters do not read the channels, so there (as in Keras) any count passes.
     """
-    if isinstance(images, (tf.RaggedTensor, tf.SparseTensor)):
-        raise TypeError(
-            f"{layout.name}: got images as a {type(images).__name__}; expected "
-            f"a dense rank-3 image or rank-4 batch. Images of different sizes cannot "
-            f"share one batch tensor: resize them to one size before batching (e.g. "
-            f"tf.image.resize in the map before .batch()), or map this layer over "
-            f"single images before .ragged_batch()."
-        )
+    check_dense(
+        layout.name,
+        "images",
+        images,
+        "a dense rank-3 image or rank-4 batch",
+        "Images of different sizes cannot share one batch tensor: resize them to one size "
+        "before batching (e.g. tf.image.resize in the map before .batch()), or map this "
+        "layer over single images before .ragged_batch().",
+    )
     if not isinstance(images, (tf.Tensor, tf.Variable)) and not hasattr(images, "dtype"):
         images = tf.convert_to_tensor(images)
     images = tf.convert_to_tensor(images)
-    dtype = images.dtype
-    if not (dtype.is_floating or dtype.is_integer) or dtype == tf.bool:
-        raise TypeError(
-            f"{layout.name}: expected images of a real numeric dtype "
-            f"(integer or floating); got dtype {dtype.name}."
-        )
+    expected = "images of a real numeric dtype (integer or floating)"
+    images = check_real_dtype(layout.name, images, expected)
     rank = images.shape.rank
     if rank not in (3, 4):
         raise ValueError(
@@ -532,6 +547,11 @@ def cast_images(images: tf.Tensor, dtype) -> tf.Tensor:
     return tf.cast(images, dtype)
 
 
+def cast_batch(batch: Batch, dtype) -> Batch:
+    """``batch`` with its images cast to ``dtype`` (see :func:`cast_images`)."""
+    return batch.replace(images=cast_images(batch.images, dtype))
+
+
 def spec_with_dtype(spec, dtype: str | None):
     """A layer's symbolic output (a ``KerasTensor`` or a dict of them) with images of ``dtype``."""
     if dtype is None:
@@ -649,3 +669,129 @@ def unfold_targets(result: dict, out: Batch, clips: ClipShape, labels) -> dict:
     if labels is not None:
         result["labels"] = labels
     return result
+
+
+# ----- a layer's call: its inputs read, its result written -------------------------
+
+
+class CallInput(NamedTuple):
+    """A call's inputs in internal layout (see :func:`read_call`)."""
+
+    batch: Batch  # images [n, height, width, channels] and their targets
+    unbatched: bool  # a single image came without a batch axis
+    shared: bool  # boxes [n, 4] given once for every image
+    clips: ClipShape | None  # how clips were folded into frames, or None
+    clip_labels: object  # the clips' labels, which their frames cannot carry
+    is_dict: bool
+
+
+def read_call(
+    layout: Layout, inputs, video: str, check_channels: bool, check_size, keep_targets: bool
+) -> CallInput:
+    """A layer call's ``inputs`` (images or a dict, images or clips) as one internal batch.
+
+    ``check_size`` is called on the checked images before they are converted;
+    without ``keep_targets`` the targets are left in the input dict (a layer
+    that passes them through returns them as given, in any layout, as Keras does).
+    """
+    images, labels, targets, is_dict = unpack(layout, inputs)
+    images, targets, clips = fold_frames(layout, images, targets, video)
+    clip_labels = labels
+    if clips is not None:
+        labels = None
+    images = check_images(layout, images, check_channels=check_channels)
+    check_size(images)
+    internal, unbatched = to_internal(layout, images)
+    if not keep_targets:
+        targets = {}
+    # Boxes [n, 4] belong to every image (as in Keras): one draw for the batch.
+    shared = shared_boxes(targets, unbatched)
+    if shared:
+        targets["bounding_boxes"] = broadcast_boxes(targets["bounding_boxes"], internal)
+    frames = 1 if clips is None else clips.frames
+    batch = Batch(internal, labels, batchwise=shared, frames=frames)
+    batch = attach_targets(layout, batch, targets, unbatched)
+    return CallInput(batch, unbatched, shared, clips, clip_labels, is_dict)
+
+
+def call_result(
+    layout: Layout,
+    inputs,
+    given: CallInput,
+    out: Batch,
+    output_image_size,
+    output_frame_count,
+    dtype,
+):
+    """The result of a call on ``inputs`` read as ``given``: ``out`` in the inputs' layout.
+
+    Images come back as ``dtype`` with the static shape the layer gives
+    (``output_image_size``, and ``output_frame_count`` on clips); a dict input
+    comes back with its entries kept and the augmented ones replaced.
+    """
+    internal, clips = given.batch.images, given.clips
+    reference = internal
+    if clips is not None:
+        frames = output_frame_count(clips.frames)
+        if frames != clips.frames:
+            reference = tf.TensorSpec([None, *internal.shape[1:]])  # another batch of frames
+        clips = clips._replace(frames=frames)
+    out_images = set_static_shape(out.images, reference, output_image_size)
+    out_images = cast_images(out_images, dtype)
+    result = from_internal(layout, out_images, given.unbatched, dtype)
+    if clips is not None:
+        result = unfold_frames(result, clips)
+    if given.is_dict:
+        result = dict_result(layout, inputs, out, result, given.unbatched, given.shared)
+        if clips is not None:
+            result = unfold_targets(result, out, clips, given.clip_labels)
+    return result
+
+
+def tracking_matrix(layout: Layout, batch: Batch, training) -> Batch:
+    """``batch`` with an identity ``matrix`` for a call with ``return_params=True``.
+
+    The layers it goes through compose their matrices onto it.
+    """
+    if not isinstance(training, bool):
+        raise ValueError(
+            f"{layout.name}: return_params=True needs training to be True or "
+            f"False; got {training!r}."
+        )
+    return batch.replace(matrix=matrices.identity(batch.batch_size))
+
+
+def run_traced(traced, run, batch: Batch, seed, with_params: bool) -> Batch:
+    """``run(batch, True, seed)`` as one traced function of ``batch``'s tensors.
+
+    ``traced`` (a layer's ``traced``) keeps one function per kind of batch: a
+    batch-wide draw is traced apart, and so is each channel count (a relaxed
+    trace would lose the channel axis). The drawn params come back only
+    ``with_params``.
+    """
+    shared, frames = batch.batchwise, batch.frames
+
+    def training_path(structure, seed):
+        batch = Batch.from_structure(structure, batchwise=shared, frames=frames)
+        out = run(batch, True, seed).to_structure()
+        if not with_params:
+            out.pop("params", None)  # returned only when asked for
+        return out
+
+    key = (with_params, shared, frames, channel_count(batch.images))
+    return Batch.from_structure(traced(key, training_path)(batch.to_structure(), seed))
+
+
+def run_either(switch, training: tf.Tensor, run, batch: Batch, seed) -> Batch:
+    """``run(batch, flag, seed)`` for a symbolic ``training`` flag, through ``switch``.
+
+    Both branches run under ``tf.cond``, so they must give equal shapes; the
+    drawn params are left out.
+    """
+
+    def branch(flag):
+        structure = run(batch, flag, seed).to_structure()
+        structure.pop("params", None)
+        return structure
+
+    return Batch.from_structure(switch(training, lambda: branch(True), lambda: branch(False)))

@@ -147,6 +147,13 @@ class KerasProtocol:
         out = tf.convert_to_tensor(self.transform_images(user, transformation, training=True))
         return ka_batch.to_internal(self.layout, out)[0]
 
+    def _labels_through_protocol(self, labels, params: dict, images: tf.Tensor):
+        """``apply_labels``, or a subclass's Keras-style ``transform_labels`` when it has one."""
+        if type(self).transform_labels is KerasProtocol.transform_labels:
+            return self.apply_labels(labels, params)
+        transformation = {"params": params, "image_shape": tf.shape(images)}
+        return self.transform_labels(labels, transformation, training=True)
+
     def _keras_seed(self, seed):
         if seed is None:
             return None

@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 import numbers
 
+import keras
 import tensorflow as tf
 
 from keras_augment.core.resample import FILL_MODES, INTERPOLATIONS
@@ -101,6 +102,13 @@ def check_choice(layer: str, name: str, value, choices) -> str:
     if value not in choices:
         raise ValueError(f"{layer}: `{name}` must be one of {tuple(choices)}; got {value!r}.")
     return value
+
+
+def check_data_format(layer: str, value: str | None) -> str:
+    """``value`` checked, or the Keras config's ``image_data_format()`` for None."""
+    if value is None:
+        value = keras.config.image_data_format()
+    return check_choice(layer, "data_format", value, DATA_FORMATS)
 
 
 def check_interpolation(layer: str, value) -> str:

@@ -36,7 +36,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_augment.core.random import default_seed
-from keras_augment.core.validation import check_choice, check_number, check_pair
+from keras_augment.core.validation import check_choice, check_data_format, check_number, check_pair
 from keras_augment.legacy import transforms
 from keras_augment.legacy.iterators import (
     PYDATASET_ARGUMENTS,
@@ -48,7 +48,6 @@ from keras_augment.legacy.iterators import (
 
 _NAME = "ImageDataGenerator"
 _FILL_MODES = ("nearest", "reflect", "constant", "wrap")
-_DATA_FORMATS = ("channels_last", "channels_first")
 # What a flow* method passes to its iterator from the generator itself.
 _FROM_GENERATOR = ("image_data_generator", "data_format", "dtype")
 
@@ -253,10 +252,8 @@ class ImageDataGenerator:
         self._draws = 0
 
     def _set_layout(self, data_format: str | None, dtype: str | None) -> None:
-        if data_format is None:
-            data_format = keras.config.image_data_format()
-        self.data_format = check_choice(_NAME, "data_format", data_format, _DATA_FORMATS)
-        if data_format == "channels_first":
+        self.data_format = check_data_format(_NAME, data_format)
+        if self.data_format == "channels_first":
             self.channel_axis, self.row_axis, self.col_axis = 1, 2, 3
         else:
             self.channel_axis, self.row_axis, self.col_axis = 3, 1, 2
