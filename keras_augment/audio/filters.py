@@ -57,8 +57,27 @@ class _Filter(WaveformAugmentation):
         return config
 
 
+class _CutoffFilter(_Filter):
+    """A Butterworth filter (``_kernel``) at a cut-off drawn log-uniformly from ``cutoff_hz``."""
+
+    _kernel = None  # dsp.lowpass or dsp.highpass
+
+    def __init__(self, cutoff_hz: Range, sample_rate: float, order: int, **kwargs):
+        super().__init__(sample_rate=sample_rate, order=order, **kwargs)
+        self.cutoff_hz = self._cutoff_range("cutoff_hz", cutoff_hz)
+
+    def get_params(self, sampler: Sampler, waves: tf.Tensor) -> dict:
+        return {"cutoff_hz": _log_uniform(sampler, *self.cutoff_hz)}
+
+    def transform(self, waves: tf.Tensor, params: dict) -> tf.Tensor:
+        return self._kernel(waves, params["cutoff_hz"], self.sample_rate, self.order)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "cutoff_hz": list(self.cutoff_hz)}
+
+
 @register(example={"cutoff_hz": (500.0, 2000.0)})
-class LowPassFilter(_Filter):
+class LowPassFilter(_CutoffFilter):
     """Removes the frequencies above a random cut-off.
 
     Args:
@@ -68,6 +87,8 @@ class LowPassFilter(_Filter):
         seed, batchwise, rank2_layout: see :class:`WaveformAugmentation`.
     """
 
+    _kernel = staticmethod(dsp.lowpass)
+
     def __init__(
         self,
         cutoff_hz: Range = (150.0, 7500.0),
@@ -75,23 +96,11 @@ class LowPassFilter(_Filter):
         order: int = 4,
         **kwargs,
     ):
-        super().__init__(sample_rate=sample_rate, order=order, **kwargs)
-        self.cutoff_hz = self._cutoff_range("cutoff_hz", cutoff_hz)
-
-    def get_params(self, sampler: Sampler, waves: tf.Tensor) -> dict:
-        return {"cutoff_hz": _log_uniform(sampler, *self.cutoff_hz)}
-
-    def transform(self, waves: tf.Tensor, params: dict) -> tf.Tensor:
-        return dsp.lowpass(waves, params["cutoff_hz"], self.sample_rate, self.order)
-
-    def get_config(self) -> dict:
-        config = super().get_config()
-        config["cutoff_hz"] = list(self.cutoff_hz)
-        return config
+        super().__init__(cutoff_hz, sample_rate, order, **kwargs)
 
 
 @register(example={"cutoff_hz": (500.0, 2000.0)})
-class HighPassFilter(_Filter):
+class HighPassFilter(_CutoffFilter):
     """Removes the frequencies below a random cut-off.
 
     Args:
@@ -101,6 +110,8 @@ class HighPassFilter(_Filter):
         seed, batchwise, rank2_layout: see :class:`WaveformAugmentation`.
     """
 
+    _kernel = staticmethod(dsp.highpass)
+
     def __init__(
         self,
         cutoff_hz: Range = (20.0, 2400.0),
@@ -108,19 +119,7 @@ class HighPassFilter(_Filter):
         order: int = 4,
         **kwargs,
     ):
-        super().__init__(sample_rate=sample_rate, order=order, **kwargs)
-        self.cutoff_hz = self._cutoff_range("cutoff_hz", cutoff_hz)
-
-    def get_params(self, sampler: Sampler, waves: tf.Tensor) -> dict:
-        return {"cutoff_hz": _log_uniform(sampler, *self.cutoff_hz)}
-
-    def transform(self, waves: tf.Tensor, params: dict) -> tf.Tensor:
-        return dsp.highpass(waves, params["cutoff_hz"], self.sample_rate, self.order)
-
-    def get_config(self) -> dict:
-        config = super().get_config()
-        config["cutoff_hz"] = list(self.cutoff_hz)
-        return config
+        super().__init__(cutoff_hz, sample_rate, order, **kwargs)
 
 
 @register(example={"center_hz": (500.0, 2000.0)})

@@ -17,6 +17,7 @@ import tensorflow as tf
 
 from keras_augment.core import targets as ka_targets
 from keras_augment.core.base import BaseAugmentation, Batch
+from keras_augment.core.batch import check_real_dtype
 from keras_augment.core.keras_protocol import keras_value
 from keras_augment.core.random import Sampler, sample_beta, sample_log_gamma  # noqa: F401
 from keras_augment.core.registry import register
@@ -232,13 +233,9 @@ class _Mixing(BaseAugmentation):
 
     def _check_labels(self, labels, batch: Batch) -> tf.Tensor:
         name = self._name_for_errors
-        labels = tf.convert_to_tensor(labels)
+        expected = "numeric labels (integer class indices or one-hot)"
+        labels = check_real_dtype(name, tf.convert_to_tensor(labels), expected)
         dtype = labels.dtype
-        if not (dtype.is_floating or dtype.is_integer) or dtype == tf.bool:
-            raise TypeError(
-                f"{name}: expected numeric labels (integer class indices or one-hot); "
-                f"got dtype {dtype.name}."
-            )
         rank = labels.shape.rank
         if rank not in (1, 2) or (rank == 1 and dtype.is_floating):
             raise ValueError(
@@ -350,12 +347,12 @@ class _Mixing(BaseAugmentation):
         return config
 
 
-@register(
-    example={"alpha": 0.4},
-    exempt={
-        "per_sample": "mixes each image with another of its batch: copies of one image mix into themselves"
-    },
-)
+def _mixes_copies(what: str, verb: str) -> dict:
+    """Why a layer that ``what`` of its batch is exempt from the per-sample check."""
+    return {"per_sample": f"{what} of its batch: copies of one image {verb} into themselves"}
+
+
+@register(example={"alpha": 0.4}, exempt=_mixes_copies("mixes each image with another", "mix"))
 class MixUp(_Mixing):
     """Blends every sample with a partner from its batch, images and labels alike.
 
@@ -412,13 +409,7 @@ class MixUp(_Mixing):
         num_classes: int | None = None,
         **kwargs,
     ):
-        super().__init__(
-            same_class=same_class,
-            num_classes=num_classes,
-            data_format=data_format,
-            seed=seed,
-            **kwargs,
-        )
+        super().__init__(same_class, num_classes, data_format=data_format, seed=seed, **kwargs)
         name = self.__class__.__name__
         self.alpha = check_concentration(name, "alpha", alpha)
 
@@ -437,13 +428,27 @@ class MixUp(_Mixing):
         return {**super().get_config(), "alpha": self.alpha}
 
 
-@register(
-    example={"factor": 1.0},
-    exempt={
-        "per_sample": "pastes a patch of another image of its batch: copies of one image paste into themselves"
-    },
-)
-class CutMix(_Mixing):
+class _BoxMixing(_Mixing):
+    """A mixing layer that pastes regions: boxes keep ``min_box_visibility`` of their area."""
+
+    def __init__(
+        self,
+        same_class: bool = False,
+        num_classes=None,
+        min_box_visibility: float = 0.0,
+        **kwargs,
+    ):
+        super().__init__(same_class, num_classes, **kwargs)
+        self.min_box_visibility = check_number(
+            self.__class__.__name__, "min_box_visibility", min_box_visibility, low=0.0, high=1.0
+        )
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "min_box_visibility": self.min_box_visibility}
+
+
+@register(example={"factor": 1.0}, exempt=_mixes_copies("pastes a patch of another image", "paste"))
+class CutMix(_BoxMixing):
     """Pastes a box from a partner image into every sample and mixes labels by its area.
 
     Same arguments, meaning and defaults as ``keras.layers.CutMix``: a
@@ -488,13 +493,8 @@ class CutMix(_Mixing):
         min_box_visibility: float = 0.0,
         **kwargs,
     ):
-        super().__init__(
-            same_class=same_class,
-            num_classes=num_classes,
-            seed=seed,
-            data_format=data_format,
-            **kwargs,
-        )
+        kwargs.update(seed=seed, data_format=data_format)
+        super().__init__(same_class, num_classes, min_box_visibility, **kwargs)
         name = self.__class__.__name__
         if isinstance(factor, (tuple, list)) and len(factor) == 2:
             if all(isinstance(f, (int, float)) and not isinstance(f, bool) for f in factor):
@@ -503,9 +503,6 @@ class CutMix(_Mixing):
         else:
             f = check_number(name, "factor", factor, low=0.0, high=1.0)
             self.factor = (0.0, f)
-        self.min_box_visibility = check_number(
-            name, "min_box_visibility", min_box_visibility, low=0.0, high=1.0
-        )
 
     def get_params(self, sampler, batch):
         params = super().get_params(sampler, batch)
@@ -577,12 +574,11 @@ class CutMix(_Mixing):
         return {
             **super().get_config(),
             "factor": self.factor,
-            "min_box_visibility": self.min_box_visibility,
         }
 
 
 @register(example={"center_range": (0.3, 0.7)})
-class Mosaic(_Mixing):
+class Mosaic(_BoxMixing):
     """Tiles four images of the batch into each output: a random centre and four quadrants.
 
     The YOLO-style mosaic at the input's size: each sample draws a centre
@@ -637,19 +633,11 @@ class Mosaic(_Mixing):
         data_format: DataFormat = None,
         **kwargs,
     ):
-        super().__init__(
-            same_class=same_class,
-            num_classes=num_classes,
-            seed=seed,
-            data_format=data_format,
-            **kwargs,
-        )
+        kwargs.update(seed=seed, data_format=data_format)
+        super().__init__(same_class, num_classes, min_box_visibility, **kwargs)
         name = self.__class__.__name__
         self.center_range = parse_range(
             name, "center_range", center_range, low=0.0, high=1.0, symmetric=False
-        )
-        self.min_box_visibility = check_number(
-            name, "min_box_visibility", min_box_visibility, low=0.0, high=1.0
         )
 
     def get_params(self, sampler, batch):
@@ -726,11 +714,7 @@ class Mosaic(_Mixing):
         return batch.replace(**changes)
 
     def get_config(self) -> dict:
-        return {
-            **super().get_config(),
-            "center_range": self.center_range,
-            "min_box_visibility": self.min_box_visibility,
-        }
+        return {**super().get_config(), "center_range": self.center_range}
 
 
 __all__ = [

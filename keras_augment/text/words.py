@@ -561,8 +561,19 @@ class RandomInsertion(_RateThesaurusLayer):
         return random_insertion(strings, self._thesaurus, self.rate, seed)
 
 
+class _RateLayer(TextAugmentation):
+    """A word edit whose amount is ``rate``, a fraction in ``[0, 1]``."""
+
+    def __init__(self, rate: float = 0.1, seed: Seed = None, **kwargs):
+        super().__init__(seed=seed, **kwargs)
+        self.rate = _check_rate(self.__class__.__name__, rate)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "rate": self.rate}
+
+
 @register(example={"rate": 0.3})
-class RandomSwap(TextAugmentation):
+class RandomSwap(_RateLayer):
     """Swaps two random words of each text, ``max(1, floor(rate * words))`` times.
 
     Input ``tf.string`` of any shape; output the same shape. One-word texts
@@ -573,21 +584,12 @@ class RandomSwap(TextAugmentation):
         seed: integer seed, or ``None``.
     """
 
-    def __init__(self, rate: float = 0.1, seed: Seed = None, **kwargs):
-        super().__init__(seed=seed, **kwargs)
-        self.rate = _check_rate(self.__class__.__name__, rate)
-
     def augment_strings(self, strings: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
         return random_swap(strings, self.rate, seed)
 
-    def get_config(self) -> dict:
-        config = super().get_config()
-        config["rate"] = self.rate
-        return config
-
 
 @register(example={"rate": 0.3})
-class RandomDeletion(TextAugmentation):
+class RandomDeletion(_RateLayer):
     """Deletes each word of each text with probability ``rate``.
 
     A non-empty text never comes out empty: when every word would go, one
@@ -599,17 +601,8 @@ class RandomDeletion(TextAugmentation):
         seed: integer seed, or ``None``.
     """
 
-    def __init__(self, rate: float = 0.1, seed: Seed = None, **kwargs):
-        super().__init__(seed=seed, **kwargs)
-        self.rate = _check_rate(self.__class__.__name__, rate)
-
     def augment_strings(self, strings: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
         return random_deletion(strings, self.rate, seed)
-
-    def get_config(self) -> dict:
-        config = super().get_config()
-        config["rate"] = self.rate
-        return config
 
 
 @register(example={"num_aug": 2})
