@@ -13,6 +13,7 @@ from keras_augment.core.validation import (
     check_fill_mode,
     check_interpolation,
     check_number,
+    check_size,
 )
 
 
@@ -358,6 +359,18 @@ class GeometricAugmentation(BaseAugmentation):
             }
         )
         return config
+
+
+class FixedSizeGeometry(GeometricAugmentation):
+    """A geometric layer whose output has a fixed ``(height, width)``, set by ``_init_size``."""
+
+    def _init_size(self, height, width) -> None:
+        name = self.__class__.__name__
+        self.height = check_size(name, "height", height)
+        self.width = check_size(name, "width", width)
+
+    def output_image_size(self, height, width):
+        return self.height, self.width
 
 
 class DeterministicGeometry(GeometricAugmentation):

@@ -14,11 +14,11 @@ from __future__ import annotations
 import tensorflow as tf
 
 from keras_augment.core import matrices
-from keras_augment.core.geometry import GeometricAugmentation
+from keras_augment.core.geometry import FixedSizeGeometry
 from keras_augment.core.registry import register
 from keras_augment.core.resample import resample
 from keras_augment.core.types import DataFormat, Interpolation, Seed
-from keras_augment.core.validation import check_number, check_size
+from keras_augment.core.validation import check_number
 from keras_augment.image.ops.detection import (
     box_union,
     containing_start,
@@ -28,20 +28,12 @@ from keras_augment.image.ops.detection import (
 )
 
 
-class _BoxCrop(GeometricAugmentation):
+class _BoxCrop(FixedSizeGeometry):
     """Shared: a fixed ``(height, width)`` output and windows drawn from the current boxes."""
 
     # The window is drawn from the boxes this layer receives: it cannot be
     # multiplied into a run whose earlier layers have not moved them yet.
     fusable = False
-
-    def _init_size(self, height, width):
-        name = self.__class__.__name__
-        self.height = check_size(name, "height", height)
-        self.width = check_size(name, "width", width)
-
-    def output_image_size(self, height, width):
-        return self.height, self.width
 
     def _live(self, batch):
         if batch.boxes is None:
