@@ -373,7 +373,7 @@ class FixedSizeGeometry(GeometricAugmentation):
         return self.height, self.width
 
 
-class DeterministicGeometry(GeometricAugmentation):
+class DeterministicGeometry(FixedSizeGeometry):
     """A geometric layer that draws nothing and acts the same in training and at inference.
 
     Subclasses give ``fixed_matrix`` and ``output_image_size`` (by default the
@@ -389,9 +389,6 @@ class DeterministicGeometry(GeometricAugmentation):
 
     def get_params(self, sampler, batch):
         return {"batch_size": tf.cast(batch.batch_size, tf.int32)}
-
-    def output_image_size(self, height, width):
-        return self.height, self.width
 
     def fixed_matrix(self, height, width, batch_size) -> tf.Tensor:
         raise NotImplementedError

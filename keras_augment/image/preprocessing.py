@@ -136,8 +136,7 @@ class Resizing(_Deterministic):
             data_format=data_format,
             **kwargs,
         )
-        self.height = check_size(name, "height", height)
-        self.width = check_size(name, "width", width)
+        self._init_size(height, width)
         self.crop_to_aspect_ratio = bool(crop_to_aspect_ratio)
         self.pad_to_aspect_ratio = bool(pad_to_aspect_ratio)
         self.antialias = bool(antialias)
@@ -224,9 +223,7 @@ class CenterCrop(_Deterministic):
         kwargs.setdefault("interpolation", "bilinear")
         kwargs.setdefault("fill_mode", "nearest")
         super().__init__(data_format=data_format, **kwargs)
-        name = self.__class__.__name__
-        self.height = check_size(name, "height", height)
-        self.width = check_size(name, "width", width)
+        self._init_size(height, width)
 
     def fixed_matrix(self, height, width, batch_size):
         h = tf.cast(height, tf.int32)
