@@ -172,11 +172,16 @@ def _saturation_multiplier(factor: tf.Tensor) -> tf.Tensor:
 
 
 class _ValueRangeMixin:
+    """A layer with a ``value_range`` argument, and most with a ``factor``: both in its config."""
+
     def _set_value_range(self, value_range):
         self.value_range = check_value_range(self.__class__.__name__, value_range)
 
-    def _value_range_config(self):
-        return {"value_range": self.value_range}
+    def get_config(self) -> dict:
+        config = {**super().get_config(), "value_range": self.value_range}
+        if hasattr(self, "factor"):
+            config["factor"] = self.factor
+        return config
 
 
 @register(example={"factor": 0.3})
@@ -230,9 +235,6 @@ class RandomBrightness(_ValueRangeMixin, LinearColorAugmentation):
         shift = params["delta"][:, None] * (high - low) + tf.zeros_like(channel_means)
         n = tf.shape(channel_means)[0]
         return affine_color_matrix(tf.eye(channel_means.shape[-1], batch_shape=[n]), shift)
-
-    def get_config(self) -> dict:
-        return {**super().get_config(), "factor": self.factor, **self._value_range_config()}
 
 
 @register(example={"factor": 0.5})
@@ -291,9 +293,6 @@ class RandomContrast(_ValueRangeMixin, LinearColorAugmentation):
         linear = tf.linalg.diag(contrast + tf.zeros_like(channel_means))
         return affine_color_matrix(linear, (1.0 - contrast) * channel_means)
 
-    def get_config(self) -> dict:
-        return {**super().get_config(), "factor": self.factor, **self._value_range_config()}
-
 
 @register(example={"factor": (0.2, 0.8)})
 class RandomSaturation(_ValueRangeMixin, BaseAugmentation):
@@ -335,9 +334,6 @@ class RandomSaturation(_ValueRangeMixin, BaseAugmentation):
         _check_rgb(images, self.__class__.__name__)
         return _XLA["adjust_saturation"](images, params["saturation"], self.value_range)
 
-    def get_config(self) -> dict:
-        return {**super().get_config(), "factor": self.factor, **self._value_range_config()}
-
 
 @register(example={"factor": 0.3})
 class RandomHue(_ValueRangeMixin, BaseAugmentation):
@@ -376,9 +372,6 @@ class RandomHue(_ValueRangeMixin, BaseAugmentation):
     def apply_images(self, images, params):
         _check_rgb(images, self.__class__.__name__)
         return _XLA["adjust_hue"](images, params["hue"], self.value_range)
-
-    def get_config(self) -> dict:
-        return {**super().get_config(), "factor": self.factor, **self._value_range_config()}
 
 
 @register(example={"factor": 0.5})
@@ -524,7 +517,6 @@ class RandomColorJitter(Uint8Output, _ValueRangeMixin, BaseAugmentation):
     def get_config(self) -> dict:
         return {
             **super().get_config(),
-            **self._value_range_config(),
             "brightness_factor": self.brightness_factor,
             "contrast_factor": self.contrast_factor,
             "saturation_factor": self.saturation_factor,
@@ -577,9 +569,6 @@ class RandomColorDegeneration(_ValueRangeMixin, LinearColorAugmentation):
         linear = (1.0 - f) * tf.eye(channels, batch_shape=[n]) + f * grayscale_matrix(channels)
         return affine_color_matrix(linear, tf.zeros_like(channel_means))
 
-    def get_config(self) -> dict:
-        return {**super().get_config(), "factor": self.factor, **self._value_range_config()}
-
 
 @register(example={"factor": 0.5})
 class RandomInvert(_ValueRangeMixin, LinearColorAugmentation):
@@ -630,9 +619,6 @@ class RandomInvert(_ValueRangeMixin, LinearColorAugmentation):
     def color_clip_range(self):
         return None  # the negative of an in-range image is in range
 
-    def get_config(self) -> dict:
-        return {**super().get_config(), "factor": self.factor, **self._value_range_config()}
-
 
 @register(example={"factor": (2, 4)})
 class RandomPosterization(_ValueRangeMixin, BaseAugmentation):
@@ -682,9 +668,6 @@ class RandomPosterization(_ValueRangeMixin, BaseAugmentation):
 
     def apply_images(self, images, params):
         return _XLA["posterize"](images, params["bits"], self.value_range)
-
-    def get_config(self) -> dict:
-        return {**super().get_config(), "factor": self.factor, **self._value_range_config()}
 
 
 @register(example={"addition_factor": 0.2, "threshold_factor": 0.5})
@@ -741,7 +724,6 @@ class Solarization(_ValueRangeMixin, BaseAugmentation):
             **super().get_config(),
             "addition_factor": self.addition_factor,
             "threshold_factor": self.threshold_factor,
-            **self._value_range_config(),
         }
 
 
@@ -777,9 +759,6 @@ class AutoContrast(_ValueRangeMixin, BaseAugmentation):
 
     def inference_images(self, images):
         return self.apply_images(images, {})
-
-    def get_config(self) -> dict:
-        return {**super().get_config(), **self._value_range_config()}
 
 
 @register(
@@ -821,7 +800,7 @@ class Equalization(_ValueRangeMixin, BaseAugmentation):
         return _XLA["equalize"](images, self.value_range, self.bins)
 
     def get_config(self) -> dict:
-        return {**super().get_config(), **self._value_range_config(), "bins": self.bins}
+        return {**super().get_config(), "bins": self.bins}
 
 
 @register(example={"shift_range": 0.3})
@@ -874,7 +853,6 @@ class RandomChannelShift(_ValueRangeMixin, LinearColorAugmentation):
         return {
             **super().get_config(),
             "shift_range": self.shift_range,
-            **self._value_range_config(),
         }
 
 
@@ -928,7 +906,6 @@ class RandomGamma(_ValueRangeMixin, BaseAugmentation):
         return {
             **super().get_config(),
             "gamma_range": self.gamma_range,
-            **self._value_range_config(),
         }
 
 

@@ -21,6 +21,7 @@ import tensorflow as tf
 
 from keras_augment.core import matrices
 from keras_augment.core.geometry import (
+    FixedSizeGeometry,
     GeometricAugmentation,
     center_crop_box,
     center_crop_matrix,
@@ -33,7 +34,6 @@ from keras_augment.core.types import DataFormat, FillMode, Interpolation, Range,
 from keras_augment.core.validation import (
     check_choice,
     check_number,
-    check_size,
     check_value_range,
     parse_range,
     parse_unit_range,
@@ -398,16 +398,8 @@ class RandomShear(GeometricAugmentation):
         return {**super().get_config(), "x_factor": self.x_factor, "y_factor": self.y_factor}
 
 
-class _CropLayer(GeometricAugmentation):
+class _CropLayer(FixedSizeGeometry):
     """Shared by layers whose output has a fixed ``(height, width)``."""
-
-    def _init_size(self, height, width):
-        name = self.__class__.__name__
-        self.height = check_size(name, "height", height)
-        self.width = check_size(name, "width", width)
-
-    def output_image_size(self, height, width):
-        return self.height, self.width
 
     def inference_images(self, images):
         return center_crop_resize(images, self.height, self.width, self.interpolation)
