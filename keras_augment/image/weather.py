@@ -44,6 +44,9 @@ _sun_flare = compiled_kernel(sun_flare)
 # The spectral exponent of fog patches: smooth, cloud-like.
 _FOG_EXPONENT = 3.0
 
+# The longest rain streak, its widest slant and the widest blur, in pixels.
+MAX_STREAK = 256
+
 
 def _check_region(layer: str, name: str, value) -> tuple[float, float, float, float]:
     """A ``(x_min, y_min, x_max, y_max)`` region in fractions of the image size."""
@@ -334,14 +337,15 @@ class RandomRain(BaseAugmentation):
 
     Args:
         slant: ``(low, high)`` range of the horizontal run in pixels, or a
-            number ``f`` for ``(-f, f)``.
-        length: ``(low, high)`` range of the vertical drop in pixels (above 0).
+            number ``f`` for ``(-f, f)``; within ``[-256, 256]``.
+        length: ``(low, high)`` range of the vertical drop in pixels, above 0
+            and at most 256.
         density: ``(low, high)`` range within ``[0, 1]`` of the chance that a
             pixel starts a drop (albumentations: about ``1 / 600``).
         drop_value: streak brightness within ``[0, 1]`` of the value range.
         darken: ``(low, high)`` range within ``[0, 1]`` of the brightness
             factor, or a number.
-        blur: odd box blur size (1: sharp streaks).
+        blur: odd box blur size, at most 256 (1: sharp streaks).
         value_range: ``(low, high)`` of the input values; outputs stay within it.
         seed: integer seed.
         data_format: ``"channels_last"`` or ``"channels_first"``.
@@ -362,9 +366,9 @@ class RandomRain(BaseAugmentation):
     ):
         super().__init__(seed=seed, data_format=data_format, **kwargs)
         name = self.__class__.__name__
-        self.slant = parse_range(name, "slant", slant)
+        self.slant = parse_range(name, "slant", slant, low=-MAX_STREAK, high=MAX_STREAK)
         self.length = parse_range(
-            name, "length", length, low=0.0, low_inclusive=False, symmetric=False
+            name, "length", length, low=0.0, high=MAX_STREAK, low_inclusive=False, symmetric=False
         )
         self.density = parse_range(name, "density", density, low=0.0, high=1.0, symmetric=False)
         self.drop_value = parse_range(
@@ -372,8 +376,10 @@ class RandomRain(BaseAugmentation):
         )[0]
         self.darken = parse_range(name, "darken", darken, low=0.0, high=1.0, symmetric=False)
         self.blur = check_size(name, "blur", blur)
-        if self.blur % 2 == 0:
-            raise ValueError(f"{name}: `blur` must be an odd integer; got {blur!r}.")
+        if self.blur % 2 == 0 or self.blur > MAX_STREAK:
+            raise ValueError(
+                f"{name}: `blur` must be an odd integer of at most {MAX_STREAK}; got {blur!r}."
+            )
         self.value_range = check_value_range(name, value_range)
         reach = math.hypot(max(abs(v) for v in self.slant), self.length[1])
         self._window = 2 * math.ceil(reach) + 3

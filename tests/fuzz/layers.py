@@ -24,6 +24,7 @@ _REQUIRED = {
     "scale": 0.5,
     "max_number": 4,
     "frames": 2,
+    "max_size": 8,
     "bank": np.random.default_rng(0).uniform(-0.1, 0.1, (2, 400)).astype("float32"),
 }
 
@@ -91,7 +92,10 @@ _WORKING: dict[type, dict] = {}
 def _working_args(cls: type) -> dict:
     """The first filling of the required arguments that ``cls`` accepts."""
     if cls not in _WORKING:
-        candidates = _candidates(cls)
+        # Then the registry's example, for layers that need one of several
+        # optional arguments (PadIfNeeded: a minimum size or a divisor).
+        example = next(info.example_args() for info in REGISTERED if info.cls is cls)
+        candidates = _candidates(cls) + [{**required_args(cls), **example}]
         for i, args in enumerate(candidates):
             try:
                 cls(**args)

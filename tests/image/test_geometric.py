@@ -655,8 +655,9 @@ def test_bad_constructor_arguments_fail_at_construction(make, fragments):
 @pytest.mark.parametrize("name", ["RandomRotation", "RandomCrop"])
 def test_bad_inputs_are_described(name):
     layer = FACTORIES[name]()
-    for shape in ((32, 40), (1, 2, 32, 40, 3)):
-        with pytest.raises(ValueError, match=rf"{name}: expected .*rank 4.*got rank {len(shape)}"):
+    # Rank 5 is a batch of clips; rank 6 is nothing.
+    for shape in ((32, 40), (1, 1, 2, 32, 40, 3)):
+        with pytest.raises(ValueError, match=rf"{name}: expected .*rank 5.*got rank {len(shape)}"):
             layer(np.zeros(shape, "float32"))
     with pytest.raises(TypeError, match=rf"{name}: expected .*numeric.*got dtype bool"):
         layer(np.zeros((2, 32, 40, 3), bool))
