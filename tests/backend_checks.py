@@ -363,6 +363,16 @@ SMOKE_ARGS = {
     "RandomSaturation": (0.5,),
     "RandomSharpness": (0.5,),
 }
+# Layers built from keyword arguments (sizes that fit the 16x16 test images).
+SMOKE_KWARGS = {
+    "LongestMaxSize": {"max_size": 12},
+    "SmallestMaxSize": {"max_size": 12},
+    "PadIfNeeded": {"min_height": 20, "min_width": 20},
+    "Letterbox": {"height": 12},
+    "RandomSizedBBoxSafeCrop": {"height": 12, "width": 12},
+    "AtLeastOneBBoxRandomCrop": {"height": 12, "width": 12},
+    "RandomTemporalCrop": {"frames": 2},
+}
 NOT_LAYERS = {"AudioAugmentation", "WaveformAugmentation", "SpectrogramAugmentation"}
 NOT_LAYERS |= {"TextAugmentation", "Thesaurus", "ApertiumTranslator"}
 
@@ -373,7 +383,7 @@ def smoke_layer(module, name):
         return cls([chirp(1, 0.5)[0][::-1].tolist()])
     if name == "BackTranslation":
         return cls(translator=lambda texts, source, target: [t.upper() for t in texts])
-    return cls(*SMOKE_ARGS.get(name, ()))
+    return cls(*SMOKE_ARGS.get(name, ()), **SMOKE_KWARGS.get(name, {}))
 
 
 @check
@@ -391,6 +401,8 @@ def every_exported_layer_runs_in_tf_data():
             try:
                 layer = smoke_layer(module, name)
                 element = inputs[module]
+                if getattr(layer, "video", None) == "only":  # layers of the frame axis
+                    element = np.repeat(IMAGES[:2, None], 4, axis=1)
                 if module is ka.audio and isinstance(layer, ka.audio.SpectrogramAugmentation):
                     element = np.abs(np.random.default_rng(1).normal(size=(2, 40, 24))).astype(
                         "float32"
