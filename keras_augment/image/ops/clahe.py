@@ -20,13 +20,33 @@ def _clip_histograms(hist: tf.Tensor, limit: tf.Tensor) -> tf.Tensor:
     Every bin gets ``excess // 256``; the remaining ``r`` counts go one each
     to bins ``0, s, 2 s, ...`` with ``s = max(256 // r, 1)``.
     """
-    excess = tf.reduce_sum(tf.nn.relu(hist - limit), axis=-1, keepdims=True)
+    # A product with ones rather than reduce_sum: XLA on CPU would fuse the sum
+    # into every bin's use of it and recompute it 256 times.
+    excess = tf.einsum("...b,b->...", tf.nn.relu(hist - limit), tf.ones([BINS]))[..., None]
     share = tf.floor(excess / BINS)
     residual = excess - share * BINS
     step = tf.maximum(tf.floor(BINS / tf.maximum(residual, 1.0)), 1.0)
     bins = tf.range(BINS, dtype=tf.float32)[None]
-    extra = (tf.math.floormod(bins, step) == 0.0) & (tf.floor(bins / step) < residual)
+    # The quotient, not floormod: XLA on CPU computes floormod of floats slowly.
+    quotient = tf.floor(bins / step)
+    extra = (quotient * step == bins) & (quotient < residual)
     return tf.minimum(hist, limit) + share + tf.cast(extra, tf.float32)
+
+
+def _cumsum_bins(hist: tf.Tensor) -> tf.Tensor:
+    """Running sums of ``[n, BINS]`` counts along the bins, as two small matrix products.
+
+    XLA on CPU lowers ``tf.cumsum`` to a window over all earlier bins (``BINS``
+    times the work). Here the bins go in 16 blocks of 16: sums within each
+    block, plus the totals of the blocks before it. Counts are whole numbers
+    below 2**24, so float32 sums are exact in any order.
+    """
+    block = 16
+    upper = tf.linalg.band_part(tf.ones([block, block]), 0, -1)  # [i, j] = i <= j
+    blocks = tf.reshape(hist, [-1, BINS // block, block])
+    within = tf.einsum("nbi,ij->nbj", blocks, upper)
+    before = tf.einsum("nb,bc->nc", within[..., -1], upper - tf.eye(block))
+    return tf.reshape(within + before[..., None], tf.shape(hist))
 
 
 def clahe(images: tf.Tensor, clip_limit, tile_grid_size: tuple[int, int], value_range) -> tf.Tensor:
@@ -64,22 +84,37 @@ def clahe(images: tf.Tensor, clip_limit, tile_grid_size: tuple[int, int], value_
     pad_w = tf.where(divides, 0, grid_x - width % grid_x)
     tile_h = (height + pad_h) // grid_y
     tile_w = (width + pad_w) // grid_x
-    padded = tf.gather(codes, reflect_101_index(tf.range(height + pad_h), height), axis=1)
-    padded = tf.gather(padded, reflect_101_index(tf.range(width + pad_w), width), axis=2)
 
-    # One histogram per (sample, tile row, tile column, channel): segment sums.
-    tile_row = tf.range(height + pad_h) // tile_h
-    tile_col = tf.range(width + pad_w) // tile_w
-    tile = tile_row[:, None] * grid_x + tile_col[None, :]  # [hp, wp]
-    sample = tf.range(batch)[:, None, None, None]
-    channel = tf.range(channels)[None, None, None, :]
+    # One histogram per (sample, tile, channel): a segment sum over the pixels
+    # and the mirrored strips OpenCV pads with (empty when the sizes divide),
+    # so the image itself is never copied.
+    def tile_of(rows, cols):
+        return (rows // tile_h)[:, None] * grid_x + (cols // tile_w)[None, :]
+
+    def segments(pixels, tiles):
+        sample = tf.range(tf.shape(pixels)[0])[:, None, None, None]
+        channel = tf.range(channels)[None, None, None, :]
+        index = ((sample * (grid_y * grid_x) + tiles[None, :, :, None]) * channels + channel) * BINS
+        return tf.reshape(index + pixels, [-1])
+
+    rows, cols = tf.range(height), tf.range(width)
+    extra_rows = tf.range(height, height + pad_h)
+    all_cols = tf.range(width + pad_w)
+    extra_cols = tf.range(width, width + pad_w)
+    bottom = tf.gather(codes, reflect_101_index(extra_rows, height), axis=1)
+    bottom = tf.gather(bottom, reflect_101_index(all_cols, width), axis=2)
+    right = tf.gather(codes, reflect_101_index(extra_cols, width), axis=2)
+    segment = tf.concat(
+        [
+            segments(codes, tile_of(rows, cols)),
+            segments(bottom, tile_of(extra_rows, all_cols)),
+            segments(right, tile_of(rows, extra_cols)),
+        ],
+        axis=0,
+    )
     histograms = batch * grid_y * grid_x * channels
-    segment = ((sample * (grid_y * grid_x) + tile[None, :, :, None]) * channels + channel) * BINS
-    segment = segment + padded
     hist = tf.math.unsorted_segment_sum(
-        tf.ones_like(tf.reshape(segment, [-1]), tf.float32),
-        tf.reshape(segment, [-1]),
-        histograms * BINS,
+        tf.ones_like(segment, tf.float32), segment, histograms * BINS
     )
     hist = tf.reshape(hist, tf.stack([batch, grid_y * grid_x * channels, BINS]))
 
@@ -88,7 +123,7 @@ def clahe(images: tf.Tensor, clip_limit, tile_grid_size: tuple[int, int], value_
     limit = tf.maximum(tf.floor(clip_limit * area / BINS), 1.0)
     limit = tf.where(clip_limit > 0.0, limit, tf.float32.max)[:, None, None]
     hist = _clip_histograms(hist, limit)
-    luts = tf.round(tf.cumsum(hist, axis=-1) * ((BINS - 1) / area))
+    luts = tf.round(_cumsum_bins(hist) * ((BINS - 1) / area))
     luts = tf.reshape(tf.minimum(luts, BINS - 1.0), [-1])
 
     def neighbours(size, tile_size, grid):
@@ -100,6 +135,8 @@ def clahe(images: tf.Tensor, clip_limit, tile_grid_size: tuple[int, int], value_
 
     y1, y2, wy = neighbours(height, tile_h, grid_y)
     x1, x2, wx = neighbours(width, tile_w, grid_x)
+    sample = tf.range(batch)[:, None, None, None]
+    channel = tf.range(channels)[None, None, None, :]
     # Index of bin `code` in the LUT of (sample, tile, channel).
     base = (sample * (grid_y * grid_x) * channels + channel) * BINS + codes
 
