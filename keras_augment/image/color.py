@@ -28,6 +28,7 @@ import tensorflow as tf
 from keras_augment.core.base import BaseAugmentation
 from keras_augment.core.color_fusion import LinearColorAugmentation, affine_color_matrix
 from keras_augment.core.compiled import compiled_kernel as _compiled
+from keras_augment.core.compiled import per_channel_count
 from keras_augment.core.keras_protocol import keras_value
 from keras_augment.core.registry import register
 from keras_augment.core.types import DataFormat, Range, Seed
@@ -57,6 +58,7 @@ from keras_augment.image.ops.color import (  # noqa: F401  (the kernels, importa
     auto_contrast,
     blend,
     channel_shift,
+    color_jitter,
     degenerate_color,
     equalize,
     grayscale_matrix,
@@ -90,18 +92,10 @@ def _solarization(images, addition, threshold, value_range):
     return solarize(clip_to_range(added, value_range), threshold, value_range)
 
 
-def _color_jitter(images, brightness, contrast, saturation, hue, value_range):
-    # Keras order and clipping: brightness, contrast, saturation, hue, each clipped.
-    if brightness is not None:
-        images = adjust_brightness(images, brightness, value_range)
-    if contrast is not None:
-        images = adjust_contrast(images, contrast, value_range)
-    if saturation is not None or hue is not None:
-        # Saturation then hue share one HSV decomposition; the clip Keras does
-        # between them never acts (scaling saturation keeps values in range).
-        _check_rgb(images, "RandomColorJitter")
-        images = _adjust_hsv(images, saturation, hue, value_range)
-    return images
+@per_channel_count(jit_compile=True, reduce_retracing=True)
+def _color_jitter_xla(images, brightness, contrast, saturation, hue, value_range, output_dtype):
+    # Integer images reach the kernel uncast: it reads them once and knows them finite.
+    return color_jitter(images, brightness, contrast, saturation, hue, value_range, output_dtype)
 
 
 _XLA = {
@@ -120,7 +114,6 @@ _XLA = {
         _grayscale_where,
         _invert_where,
         _solarization,
-        _color_jitter,
     )
 }
 
@@ -504,14 +497,17 @@ class RandomColorJitter(Uint8Output, _ValueRangeMixin, BaseAugmentation):
         if not params:
             images = tf.cast(images, tf.float32)
             return tables.quantize(images) if output_dtype == "uint8" else images
-        return _XLA["_color_jitter"](
+        images = tf.convert_to_tensor(images)
+        if images.dtype.is_floating:
+            images = tf.cast(images, tf.float32)
+        return _color_jitter_xla(
             images,
             params.get("brightness"),
             params.get("contrast"),
             params.get("saturation"),
             params.get("hue"),
             self.value_range,
-            output_dtype=output_dtype,
+            output_dtype,
         )
 
     def get_config(self) -> dict:

@@ -490,6 +490,18 @@ def test_color_matrix_matches_kernel_for_each_layer(photos):
         np.testing.assert_allclose(fused, direct, atol=2e-3, err_msg=layer.name)
 
 
+def test_color_jitter_on_uint8_input_is_within_one_level_of_float_input(small_photos):
+    """uint8 input takes a faster kernel (plain channel means, packed output); the same
+    values given as float32 give the same image within one grey level."""
+    kwargs = dict(brightness_factor=0.3, contrast_factor=0.5, saturation_factor=0.7, hue_factor=0.3)
+    images = small_photos.astype("uint8")
+    fast = RandomColorJitter(**kwargs, seed=31, output_dtype="uint8")(images)
+    slow = RandomColorJitter(**kwargs, seed=31)(images.astype("float32"))
+    difference = np.abs(np.asarray(fast, int) - np.round(np.asarray(slow)))
+    assert difference.max() <= 1
+    assert np.abs(np.asarray(fast, int) - images).mean() > 2.0
+
+
 def test_color_jitter_uint8_output_is_the_float_result_rounded(small_photos):
     """``output_dtype="uint8"`` rounds inside the kernel: the float result, rounded and saturated."""
     kwargs = dict(brightness_factor=0.3, contrast_factor=0.4, saturation_factor=0.6, hue_factor=0.2)

@@ -9,6 +9,8 @@ the policies and the legacy generator call them.
 
 from __future__ import annotations
 
+import sys
+
 import tensorflow as tf
 
 from keras_augment.core.stats import finite_mean, finite_min_max
@@ -66,9 +68,31 @@ def adjust_contrast(
             shared by all channels.
     """
     source = images if per_channel else to_grayscale(images)
-    mean = finite_mean(source)
+    return _contrast_about(images, factor, finite_mean(source), value_range)
+
+
+def _contrast_about(images: tf.Tensor, factor, mean: tf.Tensor, value_range: ValueRange):
     factor = per_sample(factor, images, keepdims=True)
     return clip_to_range(images * factor + mean * (1.0 - factor), value_range)
+
+
+def _mean_of_finite(images: tf.Tensor) -> tf.Tensor:
+    """``float32[batch, 1, 1, C]``: each channel's mean, for images with no NaN or infinity.
+
+    Sums ``[batch, rows, k * C]`` blocks over the rows first: with whole
+    pixels in each row, the reduction runs along contiguous memory and
+    vectorises, where summing over height and width directly (stride ``C``)
+    does not. About twice as fast as ``finite_mean`` on 224x224 RGB.
+    """
+    height, width, channels = images.shape[1], images.shape[2], images.shape[3]
+    if height is None or width is None:
+        pixels, k = tf.shape(images)[1] * tf.shape(images)[2], 1
+    else:
+        pixels = height * width
+        k = next(k for k in (64, 32, 16, 8, 4, 2, 1) if pixels % k == 0)
+    sums = tf.reduce_sum(tf.reshape(images, [tf.shape(images)[0], -1, k * channels]), axis=1)
+    sums = tf.reduce_sum(tf.reshape(sums, [-1, k, channels]), axis=1)
+    return (sums / tf.cast(pixels, tf.float32))[:, None, None, :]
 
 
 def _check_rgb(images: tf.Tensor, what: str) -> None:
@@ -76,8 +100,8 @@ def _check_rgb(images: tf.Tensor, what: str) -> None:
         raise ValueError(f"{what}: expected RGB images with 3 channels; got shape {images.shape}.")
 
 
-def _adjust_hsv(images: tf.Tensor, saturation, delta, value_range: ValueRange) -> tf.Tensor:
-    """Scales HSV saturation and/or turns HSV hue, computed in RGB without converting to HSV.
+def _hsv_planes(r, g, b, saturation, delta) -> list:
+    """The three channel planes after scaling the HSV saturation and turning the hue.
 
     With ``M``, ``m`` and ``C = M - m`` the largest channel, the smallest
     and the chroma of a pixel (relative to ``low``), HSV keeps ``M`` as the
@@ -85,13 +109,18 @@ def _adjust_hsv(images: tf.Tensor, saturation, delta, value_range: ValueRange) -
     channel between ``m`` and ``M`` as the hue. Scaling the saturation by
     ``k`` (capped at 1) scales ``C`` by ``min(k, M / C)`` with ``M`` fixed;
     turning the hue keeps ``M`` and ``m`` and moves the channels between
-    them (``tf.image.hsv_to_rgb``'s formula with ``v * s = C``). The three
-    channel planes are computed separately, which XLA turns into one loop
-    without repeating the per-pixel work for each channel.
+    them (``tf.image.hsv_to_rgb``'s formula with ``v * s = C``).
+
+    Args:
+        r, g, b: float32 ``[batch, height, width]``, relative to ``low``.
+        saturation, delta: ``[batch]`` (or scalars), either ``None``.
+
+    Returns:
+        The three planes, relative to ``low`` and not clipped. Each is
+        written from per-pixel values shared by the three, so a caller that
+        writes them in one loop (``interleave_uint8``) does the per-pixel
+        work once.
     """
-    low = value_range[0]
-    shifted = images - low
-    r, g, b = shifted[..., 0], shifted[..., 1], shifted[..., 2]
     largest = tf.maximum(tf.maximum(r, g), b)
     smallest = tf.minimum(tf.minimum(r, g), b)
     chroma = largest - smallest
@@ -101,8 +130,7 @@ def _adjust_hsv(images: tf.Tensor, saturation, delta, value_range: ValueRange) -
         scale = tf.minimum(factor, tf.math.divide_no_nan(largest, chroma))
     if delta is None:
         # Hue unchanged: each channel keeps its place between m and M.
-        out = largest[..., None] - (largest[..., None] - shifted) * scale[..., None]
-        return clip_to_range(out + low, value_range)
+        return [largest - (largest - c) * scale for c in (r, g, b)]
     inv = tf.math.divide_no_nan(1.0, 6.0 * chroma)
     hue = tf.where(
         tf.equal(largest, r),
@@ -119,8 +147,82 @@ def _adjust_hsv(images: tf.Tensor, saturation, delta, value_range: ValueRange) -
         tf.clip_by_value(2.0 - tf.abs(sector - 2.0), 0.0, 1.0),
         tf.clip_by_value(2.0 - tf.abs(sector - 4.0), 0.0, 1.0),
     )
-    out = tf.stack([smallest + chroma * w for w in weights], axis=-1)
-    return clip_to_range(out + low, value_range)
+    return [smallest + chroma * w for w in weights]
+
+
+def interleave_uint8(planes: list) -> tf.Tensor:
+    """uint8 ``[..., 3]`` from three float planes ``[...]``, rounded and saturated.
+
+    The three levels of a pixel are packed into one 32-bit word and the
+    words reinterpreted as bytes, so a compiled function computes each
+    pixel's planes in one loop over pixels. Stacking the planes instead
+    makes a loop over channel values, which evaluates the shared per-pixel
+    work once per channel and does not vectorise: a colour jitter ran about
+    2.5 times slower that way (224x224 RGB, batches of 32, 2 CPU cores).
+    """
+    levels = [tf.round(tf.clip_by_value(p, 0.0, 255.0)) for p in planes]
+    if sys.byteorder == "big":
+        levels = levels[::-1]
+    # Exact in float32: the word is below 2 ** 24.
+    word = tf.cast(levels[0] + levels[1] * 256.0 + levels[2] * 65536.0, tf.int32)
+    return tf.bitcast(word, tf.uint8)[..., :3]
+
+
+def _adjust_hsv(
+    images: tf.Tensor, saturation, delta, value_range: ValueRange, output_dtype: str = "float32"
+) -> tf.Tensor:
+    """Scales HSV saturation and/or turns HSV hue, computed in RGB without converting to HSV.
+
+    See ``_hsv_planes``. Returns ``output_dtype``: uint8 is rounded and
+    saturated, written through ``interleave_uint8``.
+    """
+    low = value_range[0]
+    shifted = images - low
+    planes = _hsv_planes(shifted[..., 0], shifted[..., 1], shifted[..., 2], saturation, delta)
+    planes = [clip_to_range(p + low, value_range) for p in planes]
+    if output_dtype == "uint8":
+        return interleave_uint8(planes)
+    return tf.stack(planes, axis=-1)
+
+
+def color_jitter(
+    images: tf.Tensor,
+    brightness,
+    contrast,
+    saturation,
+    hue,
+    value_range: ValueRange,
+    output_dtype: str = "float32",
+) -> tf.Tensor:
+    """``keras.layers.RandomColorJitter``'s steps: brightness, contrast, saturation, hue.
+
+    Each step is that of ``adjust_brightness``, ``adjust_contrast``,
+    ``adjust_saturation`` and ``adjust_hue``, clipped to ``value_range`` as
+    in Keras; a ``None`` parameter skips its step. Saturation and hue share
+    one HSV decomposition (the clip Keras does between them never acts).
+
+    Args:
+        images: ``[batch, height, width, channels]``, float32 or an integer
+            type (cast here; its contrast mean skips the finite-value mask).
+            RGB when ``saturation`` or ``hue`` is given.
+        brightness, contrast, saturation, hue: ``[batch]`` or ``None``.
+        value_range: ``(low, high)``.
+        output_dtype: ``"float32"``, or ``"uint8"`` for the float result
+            rounded and saturated (written without a float32 batch).
+    """
+    integer = images.dtype.is_integer
+    images = tf.cast(images, tf.float32)
+    if brightness is not None:
+        images = adjust_brightness(images, brightness, value_range)
+    if contrast is not None:
+        mean = _mean_of_finite(images) if integer else finite_mean(images)
+        images = _contrast_about(images, contrast, mean, value_range)
+    if saturation is not None or hue is not None:
+        _check_rgb(images, "RandomColorJitter")
+        return _adjust_hsv(images, saturation, hue, value_range, output_dtype)
+    if output_dtype == "uint8":
+        return tf.saturate_cast(tf.round(images), tf.uint8)
+    return images
 
 
 def adjust_saturation(images: tf.Tensor, factor, value_range: ValueRange) -> tf.Tensor:
