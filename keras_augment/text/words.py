@@ -197,10 +197,12 @@ def _insert_edit(
     # by the insertions in the gaps up to its own, an insertion sits after
     # the words and the insertions of the gaps before it.
     slot = tf.gather(starts, at) + at + gap
-    per_slot = tf.math.unsorted_segment_sum(tf.ones_like(slot), slot, size + m)
-    index = tf.range(size)
-    word_place = index + tf.gather(tf.cumsum(per_slot), index + rows)
     order = tf.argsort(tf.cast(slot, tf.float64), stable=True)
+    # (A binary search in the sorted slots counts them: no scan over all gaps.)
+    index = tf.range(size)
+    word_place = index + tf.searchsorted(
+        tf.gather(slot, order), index + rows, side="right", out_type=tf.int64
+    )
     insert_place = tf.gather(slot - at, order) + tf.range(count)
     places = [tf.cast(word_place, tf.int32), tf.cast(insert_place, tf.int32)]
     return _Edit(
@@ -265,8 +267,10 @@ def _delete_edit(words: _Words, rate: float, ranges: _Ranges, seed) -> _Edit:
     rescue = tf.cast(
         tf.floor(uniform01([m], split_seed(seed, 2)) * tf.cast(lengths, tf.float32)), tf.int64
     )
-    place = tf.range(tf.size(positions, tf.int64)) - tf.gather(starts, rows)
-    keep |= tf.gather(tf.equal(kept, 0), rows) & tf.equal(place, tf.gather(rescue, rows))
+    # (Few texts lose every word: their kept word is set by a small scatter.)
+    emptied = tf.where((kept == 0) & (lengths > 0))
+    rescued = tf.gather_nd(starts + rescue, emptied)
+    keep = tf.tensor_scatter_nd_update(keep, rescued[:, None], tf.ones_like(rescued, tf.bool))
     return _Edit(
         tf.boolean_mask(rows, keep),
         tf.boolean_mask(positions, keep),
@@ -281,12 +285,23 @@ def _assemble(texts: tf.Tensor, words: _Words, edits, total) -> tf.Tensor:
     ``edits`` are ``(outputs, sources, edit)``: the edit's row ``r`` is
     output ``outputs[r]``, made from text ``sources[r]``.
     """
-    pool = tf.concat([words.tokens.flat_values] + [edit.new for _, _, edit in edits], axis=0)
+    flat = words.tokens.flat_values
     segments = tf.concat([tf.gather(out, edit.rows) for out, _, edit in edits], axis=0)
     positions = tf.concat([edit.words for _, _, edit in edits], axis=0)
-    joined = tf.strings.unsorted_segment_join(
-        tf.gather(pool, positions), segments, total, separator=" "
+    # New words (synonyms) are few: the texts' words are gathered (a new
+    # word's place gets the last word) and the new ones written over them,
+    # so no pool of all the words plus the new ones is copied first.
+    base = tf.size(flat, tf.int64)
+    added = tf.where(positions >= base)
+    pieces = tf.tensor_scatter_nd_update(
+        tf.gather(flat, tf.minimum(positions, base - 1)),
+        added,
+        tf.gather(
+            tf.concat([edit.new for _, _, edit in edits], axis=0),
+            tf.gather_nd(positions, added) - base,
+        ),
     )
+    joined = tf.strings.unsorted_segment_join(pieces, segments, total, separator=" ")
     # Outputs that did not change are their text, byte for byte.
     kept = tf.concat([tf.boolean_mask(out, ~edit.changed) for out, _, edit in edits], axis=0)
     originals = tf.concat([tf.boolean_mask(src, ~edit.changed) for _, src, edit in edits], axis=0)
