@@ -12,7 +12,16 @@ arguments (``p=1``) and ours with the same ones. Per layer, four rows:
 - albumentations called image by image in this process (one core).
 
 The ratio is ours divided by albumentations, tf.data against tf.data and
-direct against direct: above 1 we are faster. Every number is warm and the
+direct against direct: above 1 we are faster.
+
+A second table times, in the same run and on the same batch, the pieces no
+layer here can beat, each called directly: a copy of the batch (one read and
+one write), one compiled XLA pass (uint8 in, uint8 out), one bilinear
+resample through the shared resampler (with and without a displacement
+field, as the distortion layers use it), one per-sample 7x7 filter (the
+motion blur's convolution), and one uniform draw per value of the batch (the
+element-wise multiplicative noise). Each layer row names the floor that
+bounds it. Every number is warm and the
 median of ``--repeats`` runs of ``--batches`` batches. The machine load
 (``os.getloadavg``) is printed before and after, since these machines are shared.
 
@@ -172,6 +181,67 @@ def plasma_shadow():
     return _albumentations("PlasmaShadow")
 
 
+# The floor that bounds each layer (a row of the floor table), and how many times it runs.
+LIMITS = {
+    "MotionBlur": ("one per-sample 7x7 filter", 1),
+    "DefocusBlur": ("one per-sample 7x7 filter", 1),
+    "ZoomBlur": ("one resample", "one per zoomed copy (up to 31; the batch's largest count)"),
+    "ISONoise": ("one XLA pass", 1),
+    "MultiplicativeNoise": ("one uniform draw per value", 1),
+    "OpticalDistortion": ("one resample through a displacement field", 1),
+    "GridDistortion": ("one resample through a displacement field", 1),
+    "CoarseDropout": ("one XLA pass", 1),
+    "CLAHE": ("one XLA pass", "plus a histogram and 4 look-ups per value"),
+    "RandomRain": ("one uniform draw per pixel", "the drop field, plus one XLA pass"),
+    "RandomFog": ("one XLA pass", "plus an FFT of the pattern"),
+    "RandomSnow": ("one XLA pass", 1),
+    "RandomSunFlare": ("one XLA pass", 1),
+    "RandomShadow": ("one XLA pass", 1),
+    "PlasmaBrightnessContrast": ("one XLA pass", "plus an FFT of the pattern"),
+    "PlasmaShadow": ("one XLA pass", "plus an FFT of the pattern"),
+}
+
+
+def floor_steps(tensor: tf.Tensor, batch: np.ndarray) -> dict:
+    """Steps that do no augmentation, each the piece some layer cannot do without."""
+    from keras_augment.core import matrices
+    from keras_augment.core.random import uniform01
+    from keras_augment.core.resample import resample
+    from keras_augment.image.ops.blur import filter2d, motion_kernel
+
+    size = tf.constant([SIZE, SIZE])
+    shift = matrices.translation(tf.fill([BATCH], 0.37), tf.fill([BATCH], -0.41))
+    field = tf.random.uniform([BATCH, SIZE, SIZE, 2], -2.0, 2.0, seed=1)
+    ones = tf.ones([BATCH])
+    taps = motion_kernel(7, 3.0 * ones, 0.7 * ones, 0.0 * ones)
+    pass_xla = tf.function(
+        lambda x: tf.saturate_cast(tf.round(tf.cast(x, tf.float32) * 0.9 + 3.0), tf.uint8),
+        jit_compile=True,
+    )
+    resample_fn = tf.function(
+        lambda x: resample(x, shift, size, None, "bilinear", "constant", output_dtype="uint8")
+    )
+    displaced_fn = tf.function(
+        lambda x: resample(x, shift, size, field, "bilinear", "constant", output_dtype="uint8")
+    )
+    filter_fn = tf.function(
+        lambda x: tf.saturate_cast(tf.round(filter2d(tf.cast(x, tf.float32), taps)), tf.uint8)
+    )
+    uniform_fn = tf.function(lambda seed: uniform01([BATCH, SIZE, SIZE, 3], seed), jit_compile=True)
+    pixels_fn = tf.function(lambda seed: uniform01([BATCH, SIZE, SIZE], seed), jit_compile=True)
+    seed = tf.constant([1, 2], tf.int64)
+    out = np.empty_like(batch)
+    return {
+        "copy of the batch (NumPy, one read and one write)": lambda: np.copyto(out, batch),
+        "one XLA pass": lambda: pass_xla(tensor).numpy(),
+        "one resample": lambda: resample_fn(tensor).numpy(),
+        "one resample through a displacement field": lambda: displaced_fn(tensor).numpy(),
+        "one per-sample 7x7 filter": lambda: filter_fn(tensor).numpy(),
+        "one uniform draw per value": lambda: uniform_fn(seed).numpy(),
+        "one uniform draw per pixel": lambda: pixels_fn(seed).numpy(),
+    }
+
+
 THEIRS = {
     "MotionBlur": motion_blur,
     "DefocusBlur": defocus_blur,
@@ -218,6 +288,7 @@ def main(argv=None) -> None:
     def median(step):
         return statistics.median(measure(step, args.batches, args.repeats, batch_size=BATCH))
 
+    floors = {name: median(step) for name, step in floor_steps(tensor, batch).items()}
     rows = []  # (layer, ours tf.data, theirs tf.data, ours direct, theirs direct)
     for name in args.only or list(THEIRS):
         layer = _ours()[name]()
@@ -252,6 +323,19 @@ def main(argv=None) -> None:
         print(
             f"| {name} | {ours_data:,.0f} | {theirs_data:,.0f} | {ours_data / theirs_data:.2f}x "
             f"| {ours_direct:,.0f} | {theirs_direct:,.0f} | {ours_direct / theirs_direct:.2f}x |"
+        )
+    print("\n(images per second)\n")
+    print("| floor (no augmentation, same batch, direct) | images per second | time per batch |")
+    print("| --- | ---: | ---: |")
+    for name, value in floors.items():
+        print(f"| {name} | {value:,.0f} | {BATCH / value * 1e3:,.1f} ms |")
+    print("\n| layer | ours, direct | bounded by | how often | ours / that floor |")
+    print("| --- | ---: | --- | --- | ---: |")
+    for name, _, _, ours_direct, _ in rows:
+        limit, times = LIMITS[name]
+        print(
+            f"| {name} | {ours_direct:,.0f} | {limit} | {times} "
+            f"| {ours_direct / floors[limit]:.2f} |"
         )
 
 

@@ -183,13 +183,19 @@ def zoom_blur(images: tf.Tensor, max_factor, step, max_zooms: int) -> tf.Tensor:
     # ceil with a little slack, so that (1.2 - 1) / 0.05 counts 4 as arange does.
     count = tf.math.ceil(tf.maximum((max_factor - 1.0) / step - 1e-4, 0.0))
     count = tf.minimum(count, float(max_zooms))
+    most = tf.reduce_max(count)
     total = images
     for i in range(max_zooms):
-        zoom = 1.0 + i * step
-        m = matrices.scaling(1.0 / zoom, 1.0 / zoom, height, width)
-        zoomed = resample(images, m, shape[1:3], None, "bilinear", "nearest")
-        used = tf.cast(float(i) < count, tf.float32)[:, None, None, None]
-        total += used * zoomed
+
+        def add_copy(total=total, i=i):
+            zoom = 1.0 + i * step
+            m = matrices.scaling(1.0 / zoom, 1.0 / zoom, height, width)
+            zoomed = resample(images, m, shape[1:3], None, "bilinear", "nearest")
+            used = tf.cast(float(i) < count, tf.float32)[:, None, None, None]
+            return total + used * zoomed
+
+        # Copies no sample of the batch uses are not computed.
+        total = tf.cond(float(i) < most, add_copy, lambda total=total: total)
     return total / (count + 1.0)[:, None, None, None]
 
 
