@@ -19,8 +19,8 @@ Floors of ours, timed alone on the batch inside a ``tf.function``:
 
 - ``one XLA pass``: read the batch, add one, write it in the output dtype;
 - ``resample of the batch``: the resampler alone, every sample rotated
-  (RandAugment resamples the whole batch when any sample chose geometry,
-  which with 32 samples and 3 geometric operations of 11 is every batch);
+  (RandAugment resamples only the samples that chose geometry, four at a
+  time: with 3 geometric operations of 11 and 2 slots, about half of them);
 - ``histogram + table read`` (uint8): the fixed cost of the lookup-table
   path, one histogram of the batch and one read through per-sample tables.
 

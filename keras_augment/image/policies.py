@@ -9,7 +9,8 @@ keeps drawing fresh operations batch after batch.
 How a batch is processed (``apply_policy_ops``): each sample holds a list of
 slots, one chosen operation per slot. The geometric operations a sample chose
 (in any slot) become 3x3 matrices, multiplied into one matrix per sample, and
-the batch is resampled once. The colour operations then follow slot by slot,
+the samples that chose any are resampled once, a few at a time (the others
+are not read). The colour operations then follow slot by slot,
 in the order drawn: a loop over the samples (an XLA while loop) runs, for
 each slot, only the operation that sample chose (``tf.switch_case``), so a
 sample pays for its own operations rather than for every candidate of the
@@ -325,6 +326,29 @@ def _members(mask: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
     return members, tf.reduce_sum(tf.cast(mask, tf.int32))
 
 
+# Samples per step when an operation runs only on the samples that need it.
+_CHUNK = 4
+
+
+def _update_members(mask: tf.Tensor, target: tf.Tensor, compute: Callable) -> tf.Tensor:
+    """``target`` with its rows where ``bool[batch]`` ``mask`` holds replaced by ``compute``.
+
+    ``compute(picks)`` returns the new rows ``[_CHUNK, ...]`` for the sample
+    indices ``int32[_CHUNK]``; it runs ``ceil(count / _CHUNK)`` times, on the
+    members in order (the last step repeats its last member, whose rows are
+    then written twice with the same values). So the cost follows the
+    number of members, not the batch size, while every step keeps static
+    shapes for XLA.
+    """
+    members, count = _members(mask)
+
+    def step(k, target):
+        picks = tf.gather(members, tf.minimum(k + tf.range(_CHUNK), count - 1))
+        return k + _CHUNK, tf.tensor_scatter_nd_update(target, picks[:, None], compute(picks))
+
+    return tf.while_loop(lambda k, _: k < count, step, (0, target))[1]
+
+
 def _row(tensor, i):
     """``tensor[i][None]`` as a gather: a slice at a computed index would make XLA
     treat the index as a compile-time constant and recompile for every batch."""
@@ -397,40 +421,37 @@ def _select_tables(candidates: list, branch: tf.Tensor) -> tf.Tensor:
 def _other_ops_on_tables(state, branch, later, slot_args, ops, value_range):
     """One slot's colour operations that are not tables, on the samples that chose them.
 
-    A loop over the samples (``tf.map_fn``) applies a chooser's table, runs
-    its operation, rounds the result to uint8 and resets its table; where a
+    A loop over those samples only applies a chooser's table, runs its
+    operation, rounds the result to uint8 and resets its table; where a
     later slot reads the histogram (``later``), its pixels are counted again.
-    The other samples pass through unchanged.
+    The other samples are not touched.
     """
     channels = state[0].shape[-1]
 
-    def one_sample(element):
-        image, values, counts, branch, own, later = element
-        image, values, counts = image[None], values[None], counts[None]
-        own = tf.nest.map_structure(lambda t: t[None], own)
+    def one_sample(i, state):
+        images, values, counts = state
+        image, own_counts = _row(images, i), _row(counts, i)
+        table = _row(values, i)
+        own = tf.nest.map_structure(lambda t: _row(t, i), slot_args)
 
         def run(op):
-            out = op.color(tables.apply_tables(image, values), own.get(op.name, {}), value_range)
+            out = op.color(tables.apply_tables(image, table), own.get(op.name, {}), value_range)
             out = tables.quantize(out)
             if later is None:
-                return out, tables.identity_tables(1, channels), counts
-            counted = tf.cond(later, lambda: tables.histogram(out), lambda: counts)
-            return out, tables.identity_tables(1, channels), counted
+                return out, own_counts
+            counted = tf.cond(_row(later, i)[0], lambda: tables.histogram(out), lambda: own_counts)
+            return out, counted
 
-        candidates = [lambda: (image, values, counts)]
-        candidates += [lambda op=op: run(op) for op in ops]
-        out = tf.switch_case(branch, candidates)
-        return tuple(t[0] for t in out)
+        out, counted = tf.switch_case(_row(branch, i)[0] - 1, [lambda op=op: run(op) for op in ops])
+        out.set_shape(image.shape)
+        counted.set_shape(own_counts.shape)
+        return (
+            _replace_row(images, i, out),
+            _replace_row(values, i, tables.identity_tables(1, channels)),
+            _replace_row(counts, i, counted),
+        )
 
-    if later is None:
-        later_elems = tf.zeros_like(branch, tf.bool)
-    else:
-        later_elems = later
-    elems = (*state, branch, slot_args, later_elems)
-    specs = tuple(tf.TensorSpec(t.shape[1:], t.dtype) for t in state)
-    if later is None:
-        return tf.map_fn(lambda e: one_sample((*e[:5], None)), elems, fn_output_signature=specs)
-    return tf.map_fn(one_sample, elems, fn_output_signature=specs)
+    return _for_each_member(branch > 0, state, one_sample)
 
 
 def _apply_on_tables(images, op_indices, args, ops, value_range, warp):
@@ -439,7 +460,8 @@ def _apply_on_tables(images, op_indices, args, ops, value_range, warp):
     The pixels stay uint8 throughout. Resampled samples are rounded to the
     nearest level; the pointwise colour operations of every slot compose into
     one table per sample and channel (``keras_augment.image.ops.tables``),
-    computed from one histogram without touching the pixels. A sample that
+    computed from one histogram without touching the pixels (counted only
+    for the samples whose choices read a statistic). A sample that
     chose another colour operation (colour degeneration, sharpness) has its
     table applied, that operation run and the result rounded, alone. The
     tables are read once at the end.
@@ -456,10 +478,11 @@ def _apply_on_tables(images, op_indices, args, ops, value_range, warp):
     reads_counts = any(op.reads_histogram for op in table_ops)
     counts = tf.zeros_like(values)
     if reads_counts:
-        counts = tf.cond(
-            tf.reduce_any(stat_slots),
-            lambda: tables.histogram(images),
-            lambda: counts,
+        # Only the samples whose choices read a statistic are counted.
+        counts = _update_members(
+            tf.reduce_any(stat_slots, axis=1),
+            counts,
+            lambda picks: tables.histogram(tf.gather(images, picks)),
         )
     for s, slot_args in enumerate(args):
         candidates = [values] + [
@@ -490,8 +513,9 @@ def apply_policy_ops(
     """Applies one chosen operation per slot to every sample, evaluating only what it chose.
 
     All geometric choices of a sample are multiplied into one matrix and
-    applied first, in one resample of the batch (skipped when no sample
-    chose geometry); the colour choices follow, slot by slot. An index that
+    applied first, in one resample of the samples that chose any (a few
+    samples per step, so the cost follows how many moved); the colour
+    choices follow, slot by slot. An index that
     matches no operation (e.g. -1) leaves the sample unchanged in that slot.
 
     On float images the colour operations run sample by sample in a loop
@@ -530,14 +554,25 @@ def apply_policy_ops(
         if not geometric:
             return images
 
-        def moved():
-            # One vectorised pass: compiles far faster than a resample inside a loop.
-            out = _resample(images, matrix, size, None, interpolation, fill_mode, fill_value)
-            if on_tables:
-                out = tf.where(moves[:, None, None, None], tables.quantize(out), images)
-            return out
+        # Only the samples that chose geometry are resampled, a few at a time
+        # (about half of RandAugment's samples move, yet some in every batch).
+        dtype = "uint8" if on_tables else None
+        target = images if on_tables else tf.cast(images, tf.float32)
 
-        return tf.cond(tf.reduce_any(moves), moved, lambda: images)
+        def resampled(picks):
+            return _resample(
+                images,
+                tf.gather(matrix, picks),
+                size,
+                None,
+                interpolation,
+                fill_mode,
+                fill_value,
+                picks,
+                dtype,
+            )
+
+        return _update_members(moves, target, resampled)
 
     if on_tables:
         return _apply_on_tables(images, op_indices, args, ops, value_range, warp)
