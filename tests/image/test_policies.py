@@ -402,6 +402,24 @@ def test_uint8_path_equals_the_float_kernels_rounded_where_it_rounds(small_photo
     assert np.abs(first[0].astype(int) - second[0]).mean() > 1.0
 
 
+def test_uint8_path_moves_only_the_samples_that_chose_geometry(small_photos):
+    """Five of six samples chose geometry (two steps of the resampler, the second
+    repeating its last sample); each equals the rounded float reference, and the
+    sample without geometry is read through its tables only."""
+    images = np.concatenate([small_photos, small_photos[:2, ::-1]])
+    layer = RandAugment(seed=23)
+    params = _draw(layer, images)
+    chosen = [(0, 3), (1, 5), (2, 9), (7, 8), (1, 10), (2, 4)]
+    got = layer.apply_images(
+        tf.constant(images.astype("uint8")), _forced(params, chosen), output_dtype="uint8"
+    )
+    expected = _rounded_float_reference(layer, images, params, chosen)
+    difference = np.abs(np.asarray(got, int) - expected)
+    assert difference.max() <= 1 and np.mean(difference == 0) > 0.999
+    moved = np.abs(np.asarray(got, int) - images.astype("uint8")).mean(axis=(1, 2, 3))
+    assert np.all(moved[[0, 1, 2, 4, 5]] > 1.0)
+
+
 def test_uint8_output_at_inference_returns_the_input(small_photos):
     images = small_photos.astype("uint8")
     layer = RandAugment(seed=22, output_dtype="uint8")
