@@ -12,7 +12,11 @@ uint8 out. Variants:
   (12 bytes), one gather per output pixel;
 - four gathers alone: the shipped gathers with no arithmetic after them;
 - floors: one read + write of the batch in XLA, and one gather of every pixel at indices
-  computed at run time.
+  computed at run time;
+- scale + translate only (flip + shift 10% + zoom 20%, no rotation), and a LongestMaxSize-style
+  resize of 240x320 to 168x224: the shipped ``resample`` (which takes its separable path, a
+  column pass then a row pass) beside the general four-corner path on the same matrices (what
+  ``resample`` did for them before).
 
 Run from the repository root: ``python benchmarks/bench_resample_uint8.py`` (about a minute).
 """
@@ -37,7 +41,7 @@ def main() -> int:
     from keras_augment.cli import default_pipeline
     from keras_augment.core import matrices
     from keras_augment.core.base import Batch
-    from keras_augment.core.resample import _cell, _reflect, resample
+    from keras_augment.core.resample import _cell, _reflect, _warp_general, resample
 
     images = tf.constant(
         np.random.default_rng(0).integers(0, 256, (BATCH, SIZE, SIZE, 3)).astype("uint8")
@@ -46,6 +50,16 @@ def main() -> int:
     for layer in default_pipeline(seed=0).layers:
         m = layer.get_matrix(layer.draw_params(Batch(images)), SIZE, SIZE)
         composed = m if composed is None else matrices.compose(composed, m)
+    aligned = None
+    for layer in default_pipeline(seed=0).layers:
+        if type(layer).__name__ == "RandomRotation":
+            continue
+        m = layer.get_matrix(layer.draw_params(Batch(images)), SIZE, SIZE)
+        aligned = m if aligned is None else matrices.compose(aligned, m)
+    wide = tf.constant(
+        np.random.default_rng(1).integers(0, 256, (BATCH, 240, 320, 3)).astype("uint8")
+    )
+    resize = matrices.crop_and_resize(tf.zeros([BATCH]), 0.0, 240, 320, 168, 224)
     size = tf.constant([SIZE, SIZE])
     shifts = tf.constant([0, 8, 16])
 
@@ -117,6 +131,12 @@ def main() -> int:
         flat = tf.reshape(x, [-1, 3])
         return tf.gather(flat, tf.reverse(tf.range(tf.shape(flat)[0]), [0]))
 
+    @tf.function(jit_compile=True)
+    def general_path(x, m, out, fill_mode):
+        warped = _warp_general(x, m, out, None, "bilinear", fill_mode, 0.0, None)
+        return to_uint8(warped)
+
+    resized = tf.constant([168, 224])
     variants = {
         "shipped: resample, uint8 out": lambda x, m: resample(
             x, m, size, None, "bilinear", "reflect", 0.0, output_dtype="uint8"
@@ -127,11 +147,27 @@ def main() -> int:
         "four gathers alone (no arithmetic)": four_gathers_alone,
         "floor: XLA read + write of the batch": xla_copy,
         "floor: XLA gather of every pixel once": one_gather,
+        "no rotation: shipped (separable path)": lambda x, m: resample(
+            x, aligned, size, None, "bilinear", "reflect", 0.0, output_dtype="uint8"
+        ),
+        "no rotation: general path (before)": lambda x, m: general_path(
+            x, aligned, size, "reflect"
+        ),
+        "resize 240x320 to 168x224: shipped (separable path)": lambda x, m: resample(
+            wide, resize, resized, None, "bilinear", "nearest", 0.0, output_dtype="uint8"
+        ),
+        "resize 240x320 to 168x224: general path (before)": lambda x, m: general_path(
+            wide, resize, resized, "nearest"
+        ),
     }
     shipped = variants["shipped: resample, uint8 out"](images, composed).numpy()
     for name in ("packed int32 words, 1 gather per corner", "four-corner rows, 1 gather per pixel"):
         out = variants[name](images, composed).numpy().astype(int)
         assert np.abs(out - shipped).max() <= 1, name  # the same images, to rounding
+    for prefix in ("no rotation", "resize"):
+        pair = [name for name in variants if name.startswith(prefix)]
+        first, second = (variants[name](images, composed).numpy().astype(int) for name in pair)
+        assert np.abs(first - second).max() <= 1, pair
 
     rates: dict[str, list[float]] = {name: [] for name in variants}
     load_start = os.getloadavg()[0]

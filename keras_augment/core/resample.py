@@ -6,6 +6,10 @@ displacement field) and reads the input there with bilinear or nearest
 interpolation. It uses only ops with XLA kernels, so it compiles with
 ``jit_compile=True``; ``resample`` itself is such a compiled function.
 
+Batches whose matrices only scale and translate (flips, shifts, zooms, crops
+and the sizing layers) are interpolated along the width, then along the
+height; other batches gather the four bilinear corners of every pixel.
+
 Coordinates are pixel indices, ``x`` along width and ``y`` along height, with
 pixel centres at integers (the convention of ``ImageProjectiveTransformV3``,
 which Keras uses, so matrices mean the same thing in both).
@@ -94,17 +98,25 @@ def resample(
     Returns:
         ``[batch, out_h, out_w, channels]`` of ``output_dtype``.
     """
-    warped = _warp(
-        images,
-        matrices,
-        output_size,
-        displacement,
-        interpolation,
-        fill_mode,
-        fill_value,
-        batch_indices,
+
+    def finish(warped):
+        return warped if output_dtype is None else cast_images(warped, output_dtype)
+
+    # A batch whose matrices all scale and translate (flips, shifts, zooms,
+    # crops, resizes, paddings) takes the separable path, any other the general
+    # one. Each path rounds to ``output_dtype`` itself, so the cast fuses into
+    # its last pass and no float32 batch is written between them.
+    options = (interpolation, fill_mode, fill_value)
+    if displacement is not None or batch_indices is not None:
+        general = _warp_general(
+            images, matrices, output_size, displacement, *options, batch_indices
+        )
+        return finish(general)
+    return tf.cond(
+        axis_aligned(matrices),
+        lambda: finish(_warp_separable(images, matrices, output_size, *options)),
+        lambda: finish(_warp_general(images, matrices, output_size, None, *options, None)),
     )
-    return warped if output_dtype is None else cast_images(warped, output_dtype)
 
 
 def resample_dtype(dtype) -> str | None:
@@ -118,10 +130,88 @@ def resample_dtype(dtype) -> str | None:
     return tf.as_dtype(dtype).name
 
 
-def _warp(
+def axis_aligned(matrices: tf.Tensor) -> tf.Tensor:
+    """Scalar ``bool``: every matrix only scales and translates (no rotation, shear, perspective)."""
+    m = tf.cast(matrices, tf.float32)
+    off_diagonal = tf.stack([m[:, 0, 1], m[:, 1, 0], m[:, 2, 0], m[:, 2, 1]])
+    return tf.reduce_all(tf.equal(off_diagonal, 0.0))
+
+
+def _axis_taps(coord, size, fill_mode: str, interpolation: str) -> list:
+    """``(index, weight, inside)`` of the pixels one axis reads at ``coord`` (``[batch, n]``).
+
+    ``weight`` is ``None`` for nearest interpolation; ``inside`` is ``None``
+    unless ``fill_mode="constant"`` (then out-of-range taps read the fill value).
+    The indices are those of ``_warp_general``'s corners along this axis.
+    """
+    coord = _map_coordinate(coord, tf.cast(size, tf.float32), fill_mode)
+    if interpolation == "nearest":
+        taps = [(_nearest(coord), None)]
+    else:
+        first, weight = _cell(coord)
+        weight = weight[..., 0]
+        taps = [(first, 1.0 - weight), (first + 1, weight)]
+    result = []
+    for index, weight in taps:
+        index, inside = _corner_index(index, size, fill_mode)
+        result.append((index, weight, inside if fill_mode == "constant" else None))
+    return result
+
+
+def _read_axis(values, taps, axis: int, fill, cast: bool) -> tf.Tensor:
+    """Interpolates ``values`` along ``axis`` (1: rows, 2: columns) at the taps of ``_axis_taps``."""
+    shape = [-1, 1, 1, 1]
+    shape[axis] = tf.shape(taps[0][0])[1]  # the taps' count along their axis
+    total = None
+    for index, weight, inside in taps:
+        read = tf.gather(values, index, axis=axis, batch_dims=1)
+        if cast:
+            read = tf.cast(read, tf.float32)
+        if inside is not None:
+            read = tf.where(tf.reshape(inside, shape), read, fill)
+        if weight is not None:
+            read = read * tf.reshape(weight, shape)
+        total = read if total is None else total + read
+    return total
+
+
+def _warp_separable(images, matrices, output_size, interpolation, fill_mode, fill_value):
+    """``_warp_general`` for scale + translate matrices: columns, then rows.
+
+    Each output column reads one source column (two for bilinear) and each
+    output row one source row, so the batch is interpolated along its width,
+    then along its height: two cheap 1-D passes in place of a 2-D gather of
+    four corners per pixel. Weights, indices and fills are those of the
+    general path, so results agree with it to float rounding (nearest:
+    exactly).
+    """
+    shape = tf.shape(images)
+    m = tf.cast(matrices, tf.float32)
+    xs = tf.range(output_size[1], dtype=tf.float32)[None]
+    ys = tf.range(output_size[0], dtype=tf.float32)[None]
+    # The general path's arithmetic with the zero entries dropped (exact).
+    src_x = (m[:, 0, 0, None] * xs + m[:, 0, 2, None]) / m[:, 2, 2, None]
+    src_y = (m[:, 1, 1, None] * ys + m[:, 1, 2, None]) / m[:, 2, 2, None]
+    fill = tf.cast(fill_value, tf.float32)
+    x_taps = _axis_taps(src_x, shape[2], fill_mode, interpolation)
+    y_taps = _axis_taps(src_y, shape[1], fill_mode, interpolation)
+    if interpolation == "nearest":
+        # Pure reads: the pixels keep their dtype until the end.
+        (x_index, _, x_in), (y_index, _, y_in) = x_taps[0], y_taps[0]
+        read = tf.gather(images, x_index, axis=2, batch_dims=1)
+        read = tf.cast(tf.gather(read, y_index, axis=1, batch_dims=1), tf.float32)
+        if fill_mode != "constant":
+            return read
+        inside = y_in[:, :, None, None] & x_in[:, None, :, None]
+        return tf.where(inside, read, fill)
+    columns = _read_axis(images, x_taps, 2, fill, cast=True)
+    return _read_axis(columns, y_taps, 1, fill, cast=False)
+
+
+def _warp_general(
     images, matrices, output_size, displacement, interpolation, fill_mode, fill_value, batch_indices
 ) -> tf.Tensor:
-    """The body of ``resample``: ``float32`` results."""
+    """Any homography, with an optional displacement field: four corners gathered per pixel."""
     shape = tf.shape(images)
     height, width = shape[1], shape[2]
     if batch_indices is None:

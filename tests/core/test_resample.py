@@ -8,7 +8,7 @@ import tensorflow as tf
 from scipy import ndimage
 
 from keras_augment.core import matrices
-from keras_augment.core.resample import resample
+from keras_augment.core.resample import _warp_general, axis_aligned, resample
 
 # Our fill modes and the SciPy modes that extend an image the same way:
 # reflect is half-sample symmetric (d c b a | a b c d | d c b a), wrap is
@@ -73,6 +73,20 @@ def warps() -> np.ndarray:
     ).astype("float32")
 
 
+@pytest.fixture(scope="module")
+def stretches() -> np.ndarray:
+    """Scale + translate maps (flips, zooms in and out, fractional shifts, a non-unit last
+    entry) that read outside the 9x11 image: the resampler's separable path."""
+    return np.array(
+        [
+            [[-1.37, 0.0, 12.37], [0.0, 0.83, -2.17], [0.0, 0.0, 1.0]],
+            [[0.61, 0.0, -3.43], [0.0, -1.91, 11.07], [0.0, 0.0, 1.0]],
+            [[2.53, 0.0, 1.29], [0.0, 1.17, 0.73], [0.0, 0.0, 1.3]],
+        ],
+        "float32",
+    )
+
+
 def run(images, mats, size, *args, **kwargs) -> np.ndarray:
     return resample(
         tf.constant(images), tf.constant(mats, tf.float32), tf.constant(size), *args, **kwargs
@@ -89,6 +103,58 @@ def test_matches_scipy_reference(images, warps, interpolation, fill_mode):
     # The warps really reach outside the image: the fill mode decides some pixels.
     if fill_mode == "constant":
         assert np.sum(out == 17.0) > 20
+
+
+@pytest.mark.parametrize("interpolation", ["bilinear", "nearest"])
+@pytest.mark.parametrize("fill_mode", ["reflect", "wrap", "constant", "nearest"])
+def test_scale_translate_matches_scipy_reference(images, stretches, interpolation, fill_mode):
+    for size in ((9, 11), (5, 14)):
+        out = run(images, stretches, list(size), None, interpolation, fill_mode, 17.0)
+        expected = reference(images, stretches, size, interpolation, fill_mode, 17.0)
+        np.testing.assert_allclose(out, expected, atol=2e-3)
+
+
+general_path = tf.function(_warp_general, jit_compile=True, autograph=False)
+
+
+@pytest.mark.parametrize("dtype", ["uint8", "float32"])
+@pytest.mark.parametrize("interpolation", ["bilinear", "nearest"])
+@pytest.mark.parametrize("fill_mode", ["reflect", "wrap", "constant", "nearest"])
+def test_scale_translate_equals_the_general_path(images, dtype, interpolation, fill_mode):
+    """Random scale + translate matrices: the separable path gives the four-corner result."""
+    rng = np.random.default_rng(7)
+    mats = np.zeros((3, 3, 3), "float32")
+    mats[:, 0, 0] = rng.uniform(0.4, 2.5, 3) * rng.choice([-1, 1], 3)
+    mats[:, 1, 1] = rng.uniform(0.4, 2.5, 3) * rng.choice([-1, 1], 3)
+    mats[:, :2, 2] = rng.uniform(-12, 12, (3, 2))
+    mats[:, 2, 2] = 1.0
+    x = tf.constant(images.astype(dtype))
+    args = (tf.constant(mats), tf.constant([13, 6]))
+    out = resample(x, *args, None, interpolation, fill_mode, 9.0).numpy()
+    general = general_path(x, *args, None, interpolation, fill_mode, 9.0, None).numpy()
+    if interpolation == "nearest":
+        np.testing.assert_array_equal(out, general)
+    else:
+        np.testing.assert_allclose(out, general, atol=1e-3)
+
+
+def test_axis_aligned_tells_scale_translate_from_other_maps(stretches, warps):
+    assert bool(axis_aligned(tf.constant(stretches)))
+    assert not bool(axis_aligned(tf.constant(warps)))
+    for row, col in ((0, 1), (1, 0), (2, 0), (2, 1)):  # shear either way, perspective
+        m = stretches.copy()
+        m[1, row, col] = 1e-3
+        assert not bool(axis_aligned(tf.constant(m)))
+
+
+def test_one_rotated_sample_sends_the_batch_down_the_general_path(images, stretches, warps):
+    mats = np.concatenate([stretches[:2], warps[:1]])
+    out = run(images, mats, [9, 11], None, "bilinear", "constant", 2.0)
+    general = general_path(
+        tf.constant(images), tf.constant(mats), tf.constant([9, 11]), None, "bilinear",
+        "constant", 2.0, None,
+    )  # fmt: skip
+    np.testing.assert_array_equal(out, general.numpy())
 
 
 def test_fill_modes_extend_one_row_as_documented():
@@ -188,8 +254,10 @@ def test_uint8_input_gives_float_results(images, warps):
     np.testing.assert_array_equal(out_int, out_float)
 
 
+@pytest.mark.parametrize("maps", ["warps", "stretches"])
 @pytest.mark.parametrize("fill_mode", ["reflect", "constant"])
-def test_uint8_output_is_the_float_result_rounded(images, warps, fill_mode):
+def test_uint8_output_is_the_float_result_rounded(request, images, maps, fill_mode):
+    warps = request.getfixturevalue(maps)  # the general and the separable path
     as_uint8 = np.round(images).astype("uint8")
     args = ([9, 11], None, "bilinear", fill_mode, 300.0)  # a fill above 255 saturates
     out = run(as_uint8, warps, *args, output_dtype="uint8")
