@@ -38,6 +38,8 @@ from keras_augment.core.validation import check_number
 
 # Image sizes used to learn, at construction, how a layer changes the size.
 _PROBE_SIZES = ((61, 83), (90, 47))
+# Clip lengths used to learn, at construction, whether a layer changes the frame count.
+_PROBE_FRAMES = (7, 13)
 
 PRESERVING = "preserving"
 
@@ -243,6 +245,15 @@ class _Composition(OtherKinds, BaseAugmentation):
                 f"{name}: {layer.name} uses data_format={layer.data_format!r} but {name} uses "
                 f"{self.data_format!r}; expected one layout throughout."
             )
+        for frames in _PROBE_FRAMES:
+            out = layer.output_frame_count(frames)
+            if out != frames:
+                raise ValueError(
+                    f"{name}: {type(layer).__name__} {layer.name!r} changes the number of "
+                    f"frames of a clip ({frames} in, {out} out), but {name} keeps, per clip, the output of one layer or "
+                    f"another, which needs one frame count; expected layers that keep the "
+                    f"frame count (apply {layer.name} before or after {name})."
+                )
         self.supports_jit = self.supports_jit and getattr(layer, "supports_jit", False)
         return layer
 

@@ -106,3 +106,46 @@ def test_images_are_refused_and_clips_compile_with_xla(numbered):
     crop = ka.RandomTemporalCrop(2, seed=1)
     out = tf.function(lambda x: crop(x), jit_compile=True)(numbered)
     assert out.shape == (CLIPS, 2, 4, 4, 3)
+
+
+@pytest.mark.parametrize(
+    "changer",
+    [lambda: ka.RandomTemporalCrop(4, seed=1), lambda: ka.RandomFrameRate(frames=4, seed=1)],
+    ids=["RandomTemporalCrop", "RandomFrameRate"],
+)
+def test_compositions_refuse_a_frame_count_change_at_construction(changer):
+    name = type(changer()).__name__
+    # Clips that skip the layer (or pick another) would keep their frame count.
+    compositions = [
+        lambda: ka.RandomApply(changer(), rate=0.5),
+        lambda: ka.RandomChoice([ka.RandomTemporalReverse(), changer()]),
+        lambda: ka.RandomChoice([changer(), changer()]),
+        lambda: ka.RandomOrder([ka.RandomFlip(), changer()]),
+        lambda: ka.RandomApply(ka.Pipeline([ka.RandomFlip(), changer()])),
+    ]
+    pattern = rf"Random(Apply|Choice|Order): ({name}|Pipeline) .*number of frames .*, 4 out"
+    for make in compositions:
+        with pytest.raises(ValueError, match=pattern):
+            make()
+
+
+def test_compositions_keep_the_frame_count_of_layers_that_keep_it(numbered):
+    # Without `frames`, RandomFrameRate returns as many frames as it is given.
+    apply = ka.RandomApply(ka.RandomFrameRate((1.5, 2.0), seed=1), rate=0.5, seed=2)
+    shown = _shown(apply(numbered))
+    assert shown.shape == (CLIPS, FRAMES)
+    untouched = np.all(shown == np.arange(FRAMES), axis=1)
+    assert 0 < untouched.sum() < CLIPS  # some clips skipped, some sped up
+    # A sped-up clip runs forwards, skipping frames, and holds its last one.
+    sped = shown[~untouched]
+    assert np.all(np.diff(sped, axis=1) >= 0) and np.all(sped[:, -1] == FRAMES - 1)
+    assert np.all(sped[:, 1] - sped[:, 0] >= 1)
+
+    choice = ka.RandomChoice(
+        [ka.RandomTemporalReverse(rate=1.0, seed=3), ka.RandomFrameRate(seed=4)], seed=5
+    )
+    shown = _shown(choice(numbered))
+    assert shown.shape == (CLIPS, FRAMES)
+    reversed_ = np.all(shown == np.arange(FRAMES)[::-1], axis=1)
+    assert 0 < reversed_.sum() < CLIPS
+    assert np.all(np.diff(shown[~reversed_], axis=1) >= 0)  # the others stay in order
