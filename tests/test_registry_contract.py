@@ -1,6 +1,7 @@
 """The behavioural contract, run over every registered layer (``keras_augment.registered_layers``).
 
-Each layer is built from its registered example arguments and checked for the
+Each layer is built from its registered example arguments (``tests.layer_examples``;
+compositions around two image layers) and checked for the
 items of ``keras_augment.core.registry.CONTRACT``. An item a layer declares it
 cannot meet (``exempt``) is run too, and must fail: a declaration that has
 become false fails the test. Inputs are small (32x32 crops of the shipped
@@ -19,6 +20,7 @@ import tensorflow as tf
 import keras_augment as ka
 from keras_augment.core.registry import CONTRACT, IMAGE_TARGETS, TARGET_DICT_KEYS
 from tests.audio.signals import chirp
+from tests.layer_examples import build
 
 INFOS = ka.registered_layers()
 PARAGRAPH = (
@@ -26,28 +28,6 @@ PARAGRAPH = (
     "drove home fast! Was it a good movie? Yes, the film was very good."
 )
 BATCH = 8  # samples per batch (copies of one input show per-sample randomness)
-
-
-def _composition_args(name: str, data_format=None) -> dict:
-    """Compositions wrap image layers (they have no example of their own)."""
-    rotate = ka.RandomRotation(0.1, seed=2, data_format=data_format)
-    bright = ka.RandomBrightness(0.3, seed=3, data_format=data_format)
-    if name == "RandomApply":
-        return {"layer": rotate}
-    return {"layers": [rotate, bright]}
-
-
-def build(info, **kwargs):
-    """The layer from its example arguments (compositions around two image layers)."""
-    if info.kind == "composition":
-        kwargs.update(_composition_args(info.name, kwargs.get("data_format")))
-    try:
-        return info.build(**kwargs)
-    except (TypeError, ValueError):
-        if "seed" not in kwargs:
-            raise
-        kwargs.pop("seed")  # a layer without randomness takes no seed
-        return info.build(**kwargs)
 
 
 @pytest.fixture(scope="module")
@@ -278,10 +258,8 @@ def test_declared_targets(info, inputs):
     ``tests/image/test_targets.py`` checks how the targets move.
     """
     images = inputs["image"][0]
-    try:
-        layer = build(info, seed=5, bounding_box_format="xyxy")
-    except (TypeError, ValueError):
-        layer = build(info, seed=5)  # takes no boxes (Rescaling)
+    boxes = {"bounding_box_format": "xyxy"} if "boxes" in info.targets else {}
+    layer = build(info, seed=5, **boxes)
     given = {
         "masks": np.ones((BATCH, 32, 32, 1), "int32"),
         "boxes": {

@@ -314,13 +314,13 @@ class BaseAugmentation(KerasProtocol, AugmentationLayer):
 
     def _run(self, batch: Batch, training: bool, seed=None) -> Batch:
         dtype = self.result_dtype(batch.images.dtype)
-        if not training:
-            return ka_batch.cast_batch(self.infer_batch(batch), dtype)
-        if seed is not None:
+        if training and seed is not None:
             seed = ka_random.check_seed(self._name_for_errors, seed)
-        empty = self.empty_result(batch)
+        empty = self.empty_result(batch)  # the same rule in training and at inference
         if empty is not None:
             return ka_batch.cast_batch(empty, dtype)
+        if not training:
+            return ka_batch.cast_batch(self.infer_batch(batch), dtype)
         return self.augment_to(batch, seed, dtype)
 
     def _check_static_size(self, images):

@@ -471,25 +471,59 @@ def output_shapes(
         return result
     shape = list(input_shape)
     h_axis = len(shape) - (2 if layout.data_format == "channels_first" else 3)
-    shape[h_axis], shape[h_axis + 1] = output_image_size(shape[h_axis], shape[h_axis + 1])
+    shape[h_axis], shape[h_axis + 1] = image_output_size(
+        output_image_size, shape[h_axis], shape[h_axis + 1]
+    )
     f_axis = {5: 1, 4: 0 if video == "only" else None}.get(len(shape))
     if output_frame_count is not None and f_axis is not None and shape[f_axis] is not None:
         shape[f_axis] = output_frame_count(shape[f_axis])
     return tuple(shape)
 
 
+# Image sizes (with pixels) at which a layer's size rule is read; the small one catches
+# minimum sizes (PadIfNeeded) that larger images already meet.
+PROBE_SIZES = ((3, 5), (61, 83), (90, 47))
+PRESERVING = "preserving"
+
+
+def size_behaviour(output_image_size) -> str | tuple[int, int] | None:
+    """How a layer of ``output_image_size`` sizes its output: ``"preserving"``, a fixed
+    ``(height, width)``, or None when the size depends on the input otherwise."""
+    outs = [tuple(output_image_size(h, w)) for h, w in PROBE_SIZES]
+    if outs == [tuple(s) for s in PROBE_SIZES]:
+        return PRESERVING
+    if len(set(outs)) == 1 and all(isinstance(v, int) for v in outs[0]):
+        return outs[0]
+    return None
+
+
+def image_output_size(output_image_size, height, width):
+    """The ``(height, width)`` a layer of ``output_image_size`` gives images of the given size.
+
+    The layer is asked only about images with pixels. An image with a side of
+    0 has nothing to scale, crop or pad from: it gets the layer's fixed size
+    when the layer has one (Resizing, crops, Letterbox), and otherwise keeps
+    its own size (an empty image stays empty).
+    """
+    if height != 0 and width != 0:
+        return output_image_size(height, width)
+    behaviour = size_behaviour(output_image_size)
+    return behaviour if isinstance(behaviour, tuple) else (height, width)
+
+
 def empty_result(layout: Layout, batch: Batch, output_image_size) -> Batch | None:
     """The result for images with no pixels to augment (None for any other batch).
 
-    An empty batch, or images with no channels, come back as zeros of the
-    output shape; images of height or width 0 come back unchanged when the
-    layer keeps the size, and are refused when it needs pixels to produce
-    a size of its own. Targets pass through.
+    The rule for every layer, in training and at inference: an empty batch,
+    or images with no channels, come back as zeros of the output shape
+    (``image_output_size``); images of height or width 0 come back unchanged
+    when that keeps their size, and are refused when the layer would make a
+    size of its own from pixels they do not have. Targets pass through.
     """
     n, height, width, channels = batch.images.shape
     if 0 not in (n, height, width, channels):
         return None
-    out_h, out_w = output_image_size(height, width)
+    out_h, out_w = image_output_size(output_image_size, height, width)
     if n == 0 or channels == 0:
         size = tf.shape(batch.images)
         out_h = size[1] if out_h is None else out_h
@@ -511,7 +545,7 @@ def empty_result(layout: Layout, batch: Batch, output_image_size) -> Batch | Non
 def set_static_shape(out_images, internal, output_image_size):
     """``out_images`` with the static shape a layer of ``output_image_size`` gives."""
     shape = internal.shape
-    h, w = output_image_size(shape[1], shape[2])
+    h, w = image_output_size(output_image_size, shape[1], shape[2])
     h = h if isinstance(h, int) else None
     w = w if isinstance(w, int) else None
     out_images.set_shape([shape[0], h, w, shape[3]])

@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 import keras
 import tensorflow as tf
 
+from keras_augment.core import batch as ka_batch
 from keras_augment.core import matrices
 from keras_augment.core import random as ka_random
 from keras_augment.core.base import BaseAugmentation, Batch
@@ -36,12 +37,10 @@ from keras_augment.core.resample import resample
 from keras_augment.core.types import DataFormat, Seed
 from keras_augment.core.validation import check_number
 
-# Image sizes used to learn, at construction, how a layer changes the size.
-_PROBE_SIZES = ((61, 83), (90, 47))
 # Clip lengths used to learn, at construction, whether a layer changes the frame count.
 _PROBE_FRAMES = (7, 13)
 
-PRESERVING = "preserving"
+PRESERVING = ka_batch.PRESERVING
 
 
 # ----- helpers a reader can call alone ------------------------------------------------
@@ -128,12 +127,7 @@ def part_seed(seed: tf.Tensor | None, index: int) -> tf.Tensor | None:
 
 def size_behaviour(layer: BaseAugmentation) -> str | tuple[int, int] | None:
     """``"preserving"``, a fixed ``(height, width)``, or None when the output size depends on the input otherwise."""
-    outs = [tuple(layer.output_image_size(h, w)) for h, w in _PROBE_SIZES]
-    if outs == [tuple(s) for s in _PROBE_SIZES]:
-        return PRESERVING
-    if outs[0] == outs[1] and all(isinstance(v, int) for v in outs[0]):
-        return outs[0]
-    return None
+    return ka_batch.size_behaviour(layer.output_image_size)
 
 
 # ----- shared machinery ------------------------------------------------------------------

@@ -264,6 +264,18 @@ class _Unseeded(SeededLayer):
         "seeded": "deterministic: draws nothing",
     }
 
+    def to_compute_dtype(self, values, what: str = "inputs"):
+        """``values`` (a tensor, ragged tensor or array) cast to the compute dtype; values that
+        are not numbers (strings) are refused with an error naming the layer."""
+        values = as_tensors(values)
+        dtype = tf.as_dtype(values.dtype)
+        if not (dtype.is_floating or dtype.is_integer or dtype.is_bool):
+            raise TypeError(
+                f"{type(self).__name__}: expected {what} of a real dtype (integer or float); "
+                f"got {dtype.name}."
+            )
+        return tf.cast(values, self.compute_dtype)
+
     def save_own_variables(self, store) -> None:
         keras.layers.Layer.save_own_variables(self, store)
 
@@ -297,10 +309,10 @@ class Rescaling(_Unseeded):
         super().__init__(**kwargs)
         for arg, value in (("scale", scale), ("offset", offset)):
             values = np.asarray(value)
-            if values.dtype.kind not in "iuf" or values.ndim > 1:
+            if values.dtype.kind not in "iuf" or values.ndim > 1 or not np.isfinite(values).all():
                 raise ValueError(
-                    f"Rescaling: `{arg}` must be a number or a list of numbers (one per "
-                    f"channel); got {value!r}."
+                    f"Rescaling: `{arg}` must be a finite number or a list of finite numbers "
+                    f"(one per channel); got {value!r}."
                 )
         self.scale = scale
         self.offset = offset
@@ -320,7 +332,7 @@ class Rescaling(_Unseeded):
             scale = tf.reshape(scale, [-1, 1, 1])
         if offset.shape.rank and keras.config.image_data_format() == "channels_first":
             offset = tf.reshape(offset, [-1, 1, 1])
-        return tf.cast(inputs, dtype) * scale + offset
+        return self.to_compute_dtype(inputs) * scale + offset
 
     def compute_output_shape(self, input_shape):
         return input_shape
@@ -355,7 +367,8 @@ class MaxNumBoundingBoxes(_Unseeded):
     "labels": [batch, n]}``, or without the batch axis), boxes beyond
     ``max_number`` are dropped and missing ones are padding rows of
     ``fill_value`` (boxes and labels alike), so batches of detection
-    targets get one static shape. Images and every other entry pass
+    targets get one static shape. Boxes may come as ``tf.RaggedTensor``
+    (a varying number per image). Images and every other entry pass
     through unchanged.
 
     Args:
@@ -392,8 +405,15 @@ class MaxNumBoundingBoxes(_Unseeded):
             inputs = {key: as_tensors(value) for key, value in inputs.items()}
         return super().__call__(inputs, *args, **kwargs)
 
-    def _fit(self, values: tf.Tensor, rank: int) -> tf.Tensor:
+    def _fit(self, values: tf.Tensor | tf.RaggedTensor, key: str, rank: int) -> tf.Tensor:
+        if isinstance(values, tf.RaggedTensor):  # a varying number of boxes per image
+            values = values.to_tensor(tf.cast(self.fill_value, values.dtype))
         values = tf.convert_to_tensor(values)
+        if values.shape.rank not in (rank - 1, rank):
+            raise ValueError(
+                f"MaxNumBoundingBoxes: expected bounding_boxes['{key}'] of rank {rank} (a batch) "
+                f"or {rank - 1} (one image); got shape {values.shape}."
+            )
         batched = values.shape.rank == rank
         if not batched:
             values = values[None]
@@ -408,9 +428,9 @@ class MaxNumBoundingBoxes(_Unseeded):
     def call(self, inputs: tf.Tensor | dict, seed: Seed = None) -> tf.Tensor | dict:
         # `seed` is the call convention of the other layers; nothing here is random.
         if not isinstance(inputs, dict):
-            return tf.cast(inputs, self.compute_dtype)  # images, as Keras returns them
+            return self.to_compute_dtype(inputs, "images")  # as Keras returns them
         out = dict(inputs)
-        out["images"] = tf.cast(inputs["images"], self.compute_dtype)
+        out["images"] = self.to_compute_dtype(inputs["images"], "images")
         if "bounding_boxes" not in inputs:
             return out
         boxes = inputs["bounding_boxes"]
@@ -421,8 +441,8 @@ class MaxNumBoundingBoxes(_Unseeded):
             )
         out["bounding_boxes"] = {
             **boxes,
-            "boxes": self._fit(boxes["boxes"], 3),
-            "labels": self._fit(boxes["labels"], 2),
+            "boxes": self._fit(boxes["boxes"], "boxes", 3),
+            "labels": self._fit(boxes["labels"], "labels", 2),
         }
         return out
 

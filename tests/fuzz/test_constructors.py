@@ -16,7 +16,7 @@ from tests.fuzz.layers import (
     TEXT_LAYERS,
     WAVEFORM_LAYERS,
     build,
-    required_args,
+    example_args,
 )
 from tests.fuzz.properties import check_outcome, own_message
 
@@ -27,16 +27,14 @@ def _is_real(value) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
-def numeric_arguments(cls) -> dict:
-    """The constructor arguments whose default (or required value) is a number or numbers."""
+def numeric_arguments(name: str) -> dict:
+    """The constructor arguments whose example value (or default) is a number or numbers."""
     found = {}
-    required = required_args(cls)
-    for p in inspect.signature(cls.__init__).parameters.values():
+    example = example_args(name)
+    for p in inspect.signature(LAYERS[name].__init__).parameters.values():
         if p.name in ("self", "seed") or p.kind is not p.POSITIONAL_OR_KEYWORD:
             continue
-        value = required.get(p.name, p.default)
-        if isinstance(value, tuple) and p.default is p.empty:
-            value = value[0]  # the candidates for a required argument
+        value = example.get(p.name, p.default)
         if _is_real(value) or (
             isinstance(value, (tuple, list)) and value and all(_is_real(v) for v in value)
         ):
@@ -68,7 +66,7 @@ def _sample_input(name):
 FUZZED = sorted(
     n
     for n in IMAGE_LAYERS + WAVEFORM_LAYERS + SPECTROGRAM_LAYERS + TEXT_LAYERS
-    if numeric_arguments(LAYERS[n])
+    if numeric_arguments(n)
 )
 
 
@@ -83,7 +81,7 @@ def test_non_finite_and_huge_arguments(name):
     a huge value is refused the same way, or gives outputs free of NaN (checked on the
     first accepted value of each argument: a call compiles, which costs seconds)."""
     sample = _sample_input(name)
-    for argument, value in numeric_arguments(LAYERS[name]).items():
+    for argument, value in numeric_arguments(name).items():
         called = False
         for bad in bad_versions(value):
             try:

@@ -9,7 +9,8 @@ import tensorflow as tf
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.fuzz.layers import IMAGE_LAYERS, WRAPPERS, build
+import keras_augment as ka
+from tests.fuzz.layers import IMAGE_LAYERS, LAYERS, WRAPPERS, build
 from tests.fuzz.properties import FUZZ, check_outcome
 
 LAYER_NAMES = IMAGE_LAYERS + WRAPPERS
@@ -90,11 +91,32 @@ def test_channel_history(name):
             assert after.shape[-1] == channels
 
 
+# Keras' utilities outside the augmentation base read no image sizes: as Keras' layers do,
+# they take a ragged batch and treat each image as they would alone.
+RAGGED_OK = [
+    name for name in IMAGE_LAYERS if not issubclass(LAYERS[name], ka.core.base.BaseAugmentation)
+]
+
+
+def test_the_layers_that_take_ragged_batches_are_keras_utilities():
+    assert set(RAGGED_OK) == {"Rescaling", "MaxNumBoundingBoxes"}
+
+
 @pytest.mark.parametrize("name", LAYER_NAMES)
 def test_ragged_batches_are_refused_with_a_way_out(name):
-    """A ragged batch of different sizes gets an error that says how to batch."""
-    ragged = tf.ragged.stack([tf.zeros([4, 5, 3]), tf.zeros([6, 2, 3])])  # [2, (h), (w), 3]
+    """A ragged batch of different sizes gets an error that says how to batch (or, for the
+    layers that read no sizes, each image comes out as it would alone)."""
+    ragged = tf.ragged.stack(
+        [tf.fill([4, 5, 3], 40.0), tf.fill([6, 2, 3], 90.0)]
+    )  # [2, (h), (w), 3]
     layer = build(name, seed=3)
+    if name in RAGGED_OK:
+        out = layer(ragged, training=True)
+        assert isinstance(out, tf.RaggedTensor), type(out)
+        for image, row in zip(ragged, out, strict=True):  # rows of [(h), (w), 3]
+            expected = np.asarray(layer(image.to_tensor()[None], training=True))[0]
+            np.testing.assert_array_equal(row.to_tensor().numpy(), expected)
+        return
     with pytest.raises(TypeError) as info:
         layer(ragged)
     message = str(info.value)

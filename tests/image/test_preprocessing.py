@@ -118,7 +118,42 @@ def test_bad_arguments_fail_at_construction():
         ka.Resizing(4, 4, crop_to_aspect_ratio=True, pad_to_aspect_ratio=True)
     with pytest.raises(ValueError, match=r"CenterCrop: `height` must be a positive integer"):
         ka.CenterCrop(0, 4)
-    with pytest.raises(ValueError, match=r"Rescaling: `scale` must be a number"):
+    with pytest.raises(ValueError, match=r"Rescaling: `scale` must be a finite number"):
         ka.Rescaling("big")
+    for bad in (float("nan"), [1.0, float("inf")]):
+        with pytest.raises(ValueError, match=r"Rescaling: `offset` must be a finite number"):
+            ka.Rescaling(0.5, offset=bad)
     with pytest.raises(ValueError, match=r"MaxNumBoundingBoxes: `max_number`"):
         ka.MaxNumBoundingBoxes(0)
+
+
+def test_strings_are_refused_naming_the_layer():
+    for layer in (ka.Rescaling(0.5), ka.MaxNumBoundingBoxes(2)):
+        name = type(layer).__name__
+        with pytest.raises(TypeError, match=f"{name}: expected .* real dtype .*got string"):
+            layer(tf.constant([[["a"]]]))
+
+
+def test_ragged_boxes_are_padded_to_max_number():
+    """A varying number of boxes per image, as a RaggedTensor, comes out dense and padded."""
+    boxes = tf.ragged.constant(
+        [[[1.0, 2.0, 3.0, 4.0]], [[5.0, 6.0, 7.0, 8.0], [0.0, 0.0, 1.0, 1.0]]], ragged_rank=1
+    )
+    data = {
+        "images": np.zeros((2, 4, 4, 3), "float32"),
+        "bounding_boxes": {"boxes": boxes, "labels": tf.ragged.constant([[1], [2, 3]])},
+    }
+    out = ka.MaxNumBoundingBoxes(3)(data)["bounding_boxes"]
+    np.testing.assert_array_equal(
+        out["boxes"],
+        [
+            [[1, 2, 3, 4], [-1, -1, -1, -1], [-1, -1, -1, -1]],
+            [[5, 6, 7, 8], [0, 0, 1, 1], [-1, -1, -1, -1]],
+        ],
+    )
+    np.testing.assert_array_equal(out["labels"], [[1, -1, -1], [2, 3, -1]])
+    wrong = {**data, "bounding_boxes": {"boxes": np.zeros((4,)), "labels": np.zeros((2, 1))}}
+    with pytest.raises(
+        ValueError, match=r"MaxNumBoundingBoxes: expected bounding_boxes\['boxes'\]"
+    ):
+        ka.MaxNumBoundingBoxes(3)(wrong)

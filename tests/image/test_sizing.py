@@ -8,6 +8,7 @@ import tensorflow as tf
 
 from keras_augment.core import pipeline as pipeline_module
 from tests.layer_checks import ka
+from tests.layer_examples import build
 
 BOX_PARAMS = A.BboxParams(format="pascal_voc", label_fields=["labels"])
 
@@ -149,3 +150,33 @@ def test_bad_arguments_fail_at_construction():
         ka.LongestMaxSize(0)
     with pytest.raises(ValueError, match="Letterbox.*interpolation"):
         ka.Letterbox(32, interpolation="cubic")
+
+
+# ----- images without pixels: one rule for every layer that sets the output size ----------
+
+FIXED_SIZE = {"Resizing": 24, "CenterCrop": 24, "RandomCrop": 24, "Letterbox": 24}
+INPUT_SIZED = ["LongestMaxSize", "SmallestMaxSize", "PadIfNeeded"]
+
+
+@pytest.mark.parametrize("name", [*FIXED_SIZE, *INPUT_SIZED])
+@pytest.mark.parametrize("training", [True, False])
+def test_empty_batches_and_images_without_pixels(name, training):
+    """An empty batch comes back empty at the size the layer gives; an image of height or
+    width 0 is refused by a layer of fixed output size (nothing to make it from) and keeps
+    its shape otherwise, in training and at inference alike."""
+    layer = build(name, seed=1)
+    one = layer(np.full((1, 8, 8, 3), 9.0, "float32"), training=training)
+    empty = layer(np.zeros((0, 8, 8, 3), "float32"), training=training)
+    assert empty.shape == (0, *one.shape[1:])
+    assert tuple(layer.compute_output_shape((0, 8, 8, 3))) == empty.shape
+    for shape in [(2, 0, 8, 3), (2, 8, 0, 3), (8, 0, 3), (0, 0, 8, 3)]:
+        images = np.zeros(shape, "float32")
+        if name in FIXED_SIZE and shape[0] != 0:
+            with pytest.raises(ValueError, match=f"{name}: cannot augment images of height"):
+                layer(images, training=training)
+            continue
+        out = layer(images, training=training)
+        size = FIXED_SIZE.get(name)
+        expected = shape if size is None else (0, size, size, 3)
+        assert out.shape == expected
+        assert tuple(layer.compute_output_shape(shape)) == expected

@@ -44,8 +44,6 @@ def max_size_shape(height, width, max_size: int, longest: bool = True):
     """The ``(height, width)`` of ``LongestMaxSize`` / ``SmallestMaxSize``."""
     if height is None or width is None:
         return None, None
-    if _static(height, width) and 0 in (height, width):
-        return height, width  # no side to scale: an empty image keeps its shape
     return scaled_size(height, width, max_size_scale(height, width, max_size, longest))
 
 
