@@ -267,6 +267,11 @@ class _Unseeded(SeededLayer):
     def to_compute_dtype(self, values, what: str = "inputs"):
         """``values`` (a tensor, ragged tensor or array) cast to the compute dtype; values that
         are not numbers (strings) are refused with an error naming the layer."""
+        if isinstance(values, dict):
+            raise TypeError(
+                f"{type(self).__name__}: expected {what} as a tensor; got a dict with keys "
+                f"{sorted(values)}."
+            )
         values = as_tensors(values)
         dtype = tf.as_dtype(values.dtype)
         if not (dtype.is_floating or dtype.is_integer or dtype.is_bool):
@@ -287,7 +292,7 @@ class _Unseeded(SeededLayer):
     example={"scale": 0.5},
     exempt={
         "inference_identity": "scales at inference too, as in Keras",
-        "bad_input": "takes any tensor, as keras.layers.Rescaling does",
+        "bad_input": "takes numbers of any rank, as keras.layers.Rescaling does",
         "channels_first": "takes no data_format: a per-channel scale follows the Keras config",
     },
 )
@@ -357,7 +362,7 @@ class Rescaling(_Unseeded):
 
 @register(
     example={"max_number": 4},
-    exempt={"bad_input": "reads only the boxes, as Keras' layer does: images pass unchecked"},
+    exempt={"bad_input": "reads only the boxes, as Keras' layer does: images of any rank pass"},
 )
 class MaxNumBoundingBoxes(_Unseeded):
     """Pads or truncates ``bounding_boxes`` to exactly ``max_number`` boxes per image.
