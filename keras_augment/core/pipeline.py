@@ -144,6 +144,9 @@ class Pipeline(OtherKinds, BaseAugmentation):
                     f"pipeline uses {self.data_format!r}; expected one layout throughout."
                 )
         self.layers = list(layers)
+        # A Keras mask passes through only when every layer passes it (e.g. Rescaling); a
+        # layer that moves pixels would leave it wrong, and Keras warns that it drops it.
+        self.supports_masking = all(layer.supports_masking for layer in self.layers)
         if self.bounding_box_format is None:
             self.bounding_box_format = self._layers_box_format()
 
@@ -278,6 +281,7 @@ class Pipeline(OtherKinds, BaseAugmentation):
 
     def _augment_runs(self, batch: Batch, seed, dtype: tf.DType | None) -> Batch:
         """The training path; the last run returns ``dtype`` when given (the others float)."""
+        self._check_clips(batch)
         # With a call-time seed, layer i draws from fold_in(seed, i); otherwise
         # each layer uses its own counter.
         seeds = {
@@ -300,6 +304,17 @@ class Pipeline(OtherKinds, BaseAugmentation):
             else:
                 batch = self._foreign(run[0], batch, True)
         return batch.replace(params=None)
+
+    def _check_clips(self, batch: Batch) -> None:
+        """Refuses images (not clips) when a layer of the frame axis is among the layers."""
+        temporal = [layer for layer in self.layers if getattr(layer, "video", None) == "only"]
+        if batch.frames == 1 and temporal:
+            layer = temporal[0]
+            raise ValueError(
+                f"Pipeline: its layer {layer.name} ({type(layer).__name__}) works on the frame "
+                f"axis of clips; expected clips [batch, frames, height, width, channels]; got "
+                f"images of shape {tuple(batch.images.shape)}."
+            )
 
     def geometric_layers(self) -> list:
         return [layer for layer in self.layers if isinstance(layer, GeometricAugmentation)]

@@ -339,3 +339,32 @@ def test_bad_arguments_fail_at_construction():
         ka.Pipeline([ka.RandomFlip(), lambda x: x])
     with pytest.raises(ValueError, match=r"Pipeline.*channels_first.*channels_last"):
         ka.Pipeline([ka.RandomFlip(data_format="channels_first")], data_format="channels_last")
+
+
+def test_a_keras_mask_passes_only_through_layers_that_pass_it():
+    """Keras masks (e.g. from a Masking layer) survive a pipeline of layers that keep each
+    value's place; a pipeline with a layer that moves pixels drops the mask, with Keras'
+    warning, as that layer alone does."""
+    images = np.random.default_rng(0).uniform(0, 1, (2, 6, 6, 3)).astype("float32")
+    images[0, 0, 0] = 0.0
+    masked = keras.layers.Masking(0.0)(tf.constant(images))
+    keeps = ka.Pipeline([ka.Rescaling(2.0), keras.layers.Rescaling(0.5)])
+    assert keeps.supports_masking
+    out = keeps(masked)
+    np.testing.assert_array_equal(out._keras_mask.numpy(), masked._keras_mask.numpy())
+    moves = ka.Pipeline([ka.Rescaling(2.0), ka.RandomFlip()])
+    assert not moves.supports_masking
+    with pytest.warns(UserWarning, match="does not support masking"):
+        moves(masked, training=True)
+
+
+def test_a_temporal_layer_given_images_is_named_with_the_pipeline():
+    layer = ka.Pipeline([ka.RandomFlip(), ka.RandomTemporalCrop(2, name="frames")])
+    with pytest.raises(ValueError) as caught:
+        layer(np.zeros((2, 8, 8, 3), "float32"), training=True)
+    message = str(caught.value)
+    assert "Pipeline: its layer frames (RandomTemporalCrop)" in message
+    assert "expected clips [batch, frames, height, width, channels]" in message
+    assert "(2, 8, 8, 3)" in message
+    clips = np.random.default_rng(1).uniform(0, 255, (2, 4, 8, 8, 3)).astype("float32")
+    assert layer(clips, training=True).shape == (2, 2, 8, 8, 3)
