@@ -13,7 +13,8 @@ from tests import layer_examples
 REGISTERED = ka.registered_layers()
 LAYERS = {info.name: info.cls for info in REGISTERED}
 IMAGE_LAYERS = [info.name for info in REGISTERED if info.kind == "image"]
-# Compositions take other layers; they are fuzzed around the image layers of the examples.
+# Compositions take other layers; they are fuzzed around one flip (cheap to retrace for each
+# hostile shape).
 WRAPPERS = [info.name for info in REGISTERED if info.kind == "composition"]
 WAVEFORM_LAYERS = [info.name for info in REGISTERED if "waveforms" in info.targets]
 SPECTROGRAM_LAYERS = [info.name for info in REGISTERED if "spectrograms" in info.targets]
@@ -34,4 +35,10 @@ def build(name: str, **kwargs):
     """
     if "data_format" in kwargs and not layer_examples.takes(LAYERS[name], "data_format"):
         kwargs.pop("data_format")
+    if name in WRAPPERS:
+        flip = ka.RandomFlip(seed=1, data_format=kwargs.get("data_format"))
+        if layer_examples.takes(LAYERS[name], "layer"):
+            kwargs["layer"] = flip
+        else:
+            kwargs["layers"] = [flip]
     return layer_examples.build(name, **kwargs)
