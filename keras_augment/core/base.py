@@ -17,7 +17,12 @@ from keras_augment.core.batch import SUPPORTED_KEYS, Batch, Layout, as_tensors  
 from keras_augment.core.keras_protocol import KerasProtocol
 from keras_augment.core.layer import AugmentationLayer
 from keras_augment.core.registry import IMAGE_TARGETS, TARGET_DICT_KEYS
-from keras_augment.core.validation import check_choice, check_data_format, check_output_dtype
+from keras_augment.core.validation import (
+    check_choice,
+    check_data_format,
+    check_output_dtype,
+    check_value_range,
+)
 
 cast_images = ka_batch.cast_images  # where core.geometry reads it
 
@@ -347,3 +352,15 @@ class BaseAugmentation(KerasProtocol, AugmentationLayer):
             }
         )
         return config
+
+
+class ValueRangeMixin:
+    """An image layer with a ``value_range`` argument: checked once, kept in its config.
+
+    Put it before the layer's base class: ``class RandomFog(ValueRangeMixin, BaseAugmentation)``.
+    """
+
+    config_fields = ("value_range",)
+
+    def _set_value_range(self, value_range) -> None:
+        self.value_range = check_value_range(self.__class__.__name__, value_range)

@@ -39,6 +39,10 @@ class AugmentationLayer(SeededLayer):
     supported_targets: tuple[str, ...] = ()
     #: True for layers that draw nothing: they own no seed state.
     deterministic = False
+    #: Constructor arguments a class keeps, checked, under their own names:
+    #: ``get_config`` adds those of every class in the hierarchy, so a layer
+    #: lists its own instead of writing a ``get_config``.
+    config_fields: tuple[str, ...] = ()
 
     def __init__(self, seed: int | None = None, **kwargs):
         super().__init__(**kwargs)
@@ -102,6 +106,9 @@ class AugmentationLayer(SeededLayer):
     def get_config(self) -> dict:
         config = super().get_config()
         config["seed"] = self.seed
+        for cls in reversed(type(self).__mro__):
+            for name in vars(cls).get("config_fields", ()):
+                config[name] = getattr(self, name)
         return config
 
 

@@ -218,6 +218,11 @@ def check_fill_values(layer: str, name: str, value) -> float | list[float]:
     )
 
 
+def parse_fraction_range(layer: str, name: str, value) -> tuple[float, float]:
+    """A range within ``[0, 1]`` (see ``parse_range``); a number ``f`` means ``(f, f)``."""
+    return parse_range(layer, name, value, low=0.0, high=1.0, symmetric=False)
+
+
 def parse_db_range(layer: str, name: str, value, symmetric: bool = True) -> tuple[float, float]:
     """A decibel range (see ``parse_range``) within ``[-DB_LIMIT, DB_LIMIT]``."""
     return parse_range(layer, name, value, low=-DB_LIMIT, high=DB_LIMIT, symmetric=symmetric)

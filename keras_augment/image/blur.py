@@ -47,6 +47,8 @@ class MotionBlur(BaseAugmentation):
         data_format: ``"channels_last"`` or ``"channels_first"``.
     """
 
+    config_fields = ("kernel_size", "angle", "direction")
+
     def __init__(
         self,
         kernel_size: int | tuple[int, int] = (3, 7),
@@ -79,14 +81,6 @@ class MotionBlur(BaseAugmentation):
         )
         return filter2d(images, kernels)
 
-    def get_config(self) -> dict:
-        return {
-            **super().get_config(),
-            "kernel_size": self.kernel_size,
-            "angle": self.angle,
-            "direction": self.direction,
-        }
-
 
 @register(example={"radius": (3, 6)}, family="quality")
 class DefocusBlur(BaseAugmentation):
@@ -106,6 +100,8 @@ class DefocusBlur(BaseAugmentation):
         seed: integer seed.
         data_format: ``"channels_last"`` or ``"channels_first"``.
     """
+
+    config_fields = ("radius", "alias_blur")
 
     def __init__(
         self,
@@ -131,9 +127,6 @@ class DefocusBlur(BaseAugmentation):
         kernels = defocus_kernel(self.radius[1], params["radius"], params["alias_blur"])
         return filter2d(images, kernels)
 
-    def get_config(self) -> dict:
-        return {**super().get_config(), "radius": self.radius, "alias_blur": self.alias_blur}
-
 
 @register(example={"max_factor": (1.15, 1.2), "step_factor": (0.05, 0.07)}, family="quality")
 class ZoomBlur(BaseAugmentation):
@@ -154,6 +147,8 @@ class ZoomBlur(BaseAugmentation):
         seed: integer seed.
         data_format: ``"channels_last"`` or ``"channels_first"``.
     """
+
+    config_fields = ("max_factor", "step_factor")
 
     # More copies than this would make one call cost hundreds of resamples.
     MAX_ZOOMS = 64
@@ -188,10 +183,3 @@ class ZoomBlur(BaseAugmentation):
 
     def apply_images(self, images, params):
         return zoom_blur(images, params["max_factor"], params["step"], self.max_zooms)
-
-    def get_config(self) -> dict:
-        return {
-            **super().get_config(),
-            "max_factor": self.max_factor,
-            "step_factor": self.step_factor,
-        }

@@ -9,11 +9,11 @@ Pixels do not move, so masks, boxes and keypoints pass through unchanged.
 
 from __future__ import annotations
 
-from keras_augment.core.base import BaseAugmentation
+from keras_augment.core.base import BaseAugmentation, ValueRangeMixin
 from keras_augment.core.compiled import compiled_kernel
 from keras_augment.core.registry import register
 from keras_augment.core.types import DataFormat, Range, Seed, ValueRange
-from keras_augment.core.validation import check_number, check_value_range, parse_range
+from keras_augment.core.validation import check_number, parse_range
 from keras_augment.image.ops.clahe import clahe
 
 # Compiled with XLA: about four times faster than op by op on CPU.
@@ -42,7 +42,7 @@ def _tile_grid(layer: str, value) -> tuple[int, int]:
         "seeded": "deterministic: draws nothing",
     },
 )
-class ContrastLimitedAdaptiveHistogramEqualization(BaseAugmentation):
+class ContrastLimitedAdaptiveHistogramEqualization(ValueRangeMixin, BaseAugmentation):
     """Equalizes the histogram of each tile of each channel, limiting the contrast gain.
 
     Same arguments, meaning and defaults as
@@ -63,6 +63,8 @@ class ContrastLimitedAdaptiveHistogramEqualization(BaseAugmentation):
         data_format: ``"channels_last"`` or ``"channels_first"``.
     """
 
+    config_fields = ("clip_limit", "tile_grid_size")
+
     def __init__(
         self,
         value_range: ValueRange = (0, 255),
@@ -73,7 +75,7 @@ class ContrastLimitedAdaptiveHistogramEqualization(BaseAugmentation):
     ):
         super().__init__(data_format=data_format, **kwargs)
         name = self.__class__.__name__
-        self.value_range = check_value_range(name, value_range)
+        self._set_value_range(value_range)
         self.clip_limit = check_number(name, "clip_limit", clip_limit)
         self.tile_grid_size = _tile_grid(name, tile_grid_size)
 
@@ -83,17 +85,9 @@ class ContrastLimitedAdaptiveHistogramEqualization(BaseAugmentation):
     def inference_images(self, images):
         return self.apply_images(images, {})
 
-    def get_config(self) -> dict:
-        return {
-            **super().get_config(),
-            "value_range": self.value_range,
-            "clip_limit": self.clip_limit,
-            "tile_grid_size": self.tile_grid_size,
-        }
-
 
 @register(example={"clip_limit": (1.0, 8.0), "tile_grid_size": (2, 2)}, family="color")
-class RandomCLAHE(BaseAugmentation):
+class RandomCLAHE(ValueRangeMixin, BaseAugmentation):
     """CLAHE with a clip limit drawn per sample, in training only.
 
     albumentations' ``CLAHE`` (same arguments and defaults), applied to
@@ -112,6 +106,8 @@ class RandomCLAHE(BaseAugmentation):
         data_format: ``"channels_last"`` or ``"channels_first"``.
     """
 
+    config_fields = ("clip_limit", "tile_grid_size")
+
     def __init__(
         self,
         clip_limit: Range = (1.0, 4.0),
@@ -127,18 +123,10 @@ class RandomCLAHE(BaseAugmentation):
             clip_limit = (1.0, clip_limit)
         self.clip_limit = parse_range(name, "clip_limit", clip_limit, low=1.0, symmetric=False)
         self.tile_grid_size = _tile_grid(name, tile_grid_size)
-        self.value_range = check_value_range(name, value_range)
+        self._set_value_range(value_range)
 
     def get_params(self, sampler, batch):
         return {"clip_limit": sampler.uniform(*self.clip_limit)}
 
     def apply_images(self, images, params):
         return _clahe(images, params["clip_limit"], self.tile_grid_size, self.value_range)
-
-    def get_config(self) -> dict:
-        return {
-            **super().get_config(),
-            "clip_limit": self.clip_limit,
-            "tile_grid_size": self.tile_grid_size,
-            "value_range": self.value_range,
-        }

@@ -25,7 +25,7 @@ import numbers
 
 import tensorflow as tf
 
-from keras_augment.core.base import BaseAugmentation
+from keras_augment.core.base import BaseAugmentation, ValueRangeMixin
 from keras_augment.core.color_fusion import LinearColorAugmentation, affine_color_matrix
 from keras_augment.core.compiled import compiled_kernel as _compiled
 from keras_augment.core.compiled import per_channel_count
@@ -36,7 +36,6 @@ from keras_augment.core.uint8_output import Uint8Output
 from keras_augment.core.validation import (
     check_number,
     check_size,
-    check_value_range,
     parse_range,
 )
 from keras_augment.image.ops import tables
@@ -164,21 +163,8 @@ def _saturation_multiplier(factor: tf.Tensor) -> tf.Tensor:
 # --------------------------------------------------------------------------
 
 
-class _ValueRangeMixin:
-    """A layer with a ``value_range`` argument, and most with a ``factor``: both in its config."""
-
-    def _set_value_range(self, value_range):
-        self.value_range = check_value_range(self.__class__.__name__, value_range)
-
-    def get_config(self) -> dict:
-        config = {**super().get_config(), "value_range": self.value_range}
-        if hasattr(self, "factor"):
-            config["factor"] = self.factor
-        return config
-
-
 @register(example={"factor": 0.3})
-class RandomBrightness(_ValueRangeMixin, LinearColorAugmentation):
+class RandomBrightness(ValueRangeMixin, LinearColorAugmentation):
     """Randomly brightens or darkens images.
 
     Same arguments, meaning and defaults as ``keras.layers.RandomBrightness``;
@@ -199,6 +185,8 @@ class RandomBrightness(_ValueRangeMixin, LinearColorAugmentation):
         >>> layer(np.full((2, 8, 8, 3), 100.0)).shape
         TensorShape([2, 8, 8, 3])
     """
+
+    config_fields = ("factor",)
 
     def __init__(
         self,
@@ -231,7 +219,7 @@ class RandomBrightness(_ValueRangeMixin, LinearColorAugmentation):
 
 
 @register(example={"factor": 0.5})
-class RandomContrast(_ValueRangeMixin, LinearColorAugmentation):
+class RandomContrast(ValueRangeMixin, LinearColorAugmentation):
     """Randomly raises or lowers the contrast of images.
 
     Same arguments and defaults as ``keras.layers.RandomContrast``; each
@@ -249,6 +237,8 @@ class RandomContrast(_ValueRangeMixin, LinearColorAugmentation):
         seed: integer seed.
         data_format: ``"channels_last"`` or ``"channels_first"``.
     """
+
+    config_fields = ("factor",)
 
     uses_channel_means = True
 
@@ -288,7 +278,7 @@ class RandomContrast(_ValueRangeMixin, LinearColorAugmentation):
 
 
 @register(example={"factor": (0.2, 0.8)})
-class RandomSaturation(_ValueRangeMixin, BaseAugmentation):
+class RandomSaturation(ValueRangeMixin, BaseAugmentation):
     """Randomly changes the colour saturation of RGB images (in HSV).
 
     Same arguments, meaning and defaults as ``keras.layers.RandomSaturation``;
@@ -307,6 +297,8 @@ class RandomSaturation(_ValueRangeMixin, BaseAugmentation):
         data_format: ``"channels_last"`` or ``"channels_first"``.
         seed: integer seed.
     """
+
+    config_fields = ("factor",)
 
     def __init__(
         self,
@@ -329,7 +321,7 @@ class RandomSaturation(_ValueRangeMixin, BaseAugmentation):
 
 
 @register(example={"factor": 0.3})
-class RandomHue(_ValueRangeMixin, BaseAugmentation):
+class RandomHue(ValueRangeMixin, BaseAugmentation):
     """Randomly rotates the hue of RGB images.
 
     Same arguments, meaning and defaults as ``keras.layers.RandomHue``; each
@@ -345,6 +337,8 @@ class RandomHue(_ValueRangeMixin, BaseAugmentation):
         data_format: ``"channels_last"`` or ``"channels_first"``.
         seed: integer seed.
     """
+
+    config_fields = ("factor",)
 
     def __init__(
         self,
@@ -385,6 +379,8 @@ class RandomGrayscale(LinearColorAugmentation):
         seed: integer seed.
     """
 
+    config_fields = ("factor",)
+
     def __init__(
         self, factor: float = 0.5, data_format: DataFormat = None, seed: Seed = None, **kwargs
     ):
@@ -416,9 +412,6 @@ class RandomGrayscale(LinearColorAugmentation):
     def color_clip_range(self):
         return None
 
-    def get_config(self) -> dict:
-        return {**super().get_config(), "factor": self.factor}
-
 
 @register(
     example={
@@ -428,7 +421,7 @@ class RandomGrayscale(LinearColorAugmentation):
         "hue_factor": 0.1,
     }
 )
-class RandomColorJitter(Uint8Output, _ValueRangeMixin, BaseAugmentation):
+class RandomColorJitter(Uint8Output, ValueRangeMixin, BaseAugmentation):
     """Randomly changes brightness, contrast, saturation and hue, in that order.
 
     Same arguments, meaning and defaults as ``keras.layers.RandomColorJitter``:
@@ -447,6 +440,8 @@ class RandomColorJitter(Uint8Output, _ValueRangeMixin, BaseAugmentation):
         seed: integer seed.
         data_format: ``"channels_last"`` or ``"channels_first"``.
     """
+
+    config_fields = ("brightness_factor", "contrast_factor", "saturation_factor", "hue_factor")
 
     def __init__(
         self,
@@ -510,18 +505,9 @@ class RandomColorJitter(Uint8Output, _ValueRangeMixin, BaseAugmentation):
             output_dtype,
         )
 
-    def get_config(self) -> dict:
-        return {
-            **super().get_config(),
-            "brightness_factor": self.brightness_factor,
-            "contrast_factor": self.contrast_factor,
-            "saturation_factor": self.saturation_factor,
-            "hue_factor": self.hue_factor,
-        }
-
 
 @register(example={"factor": 0.8})
-class RandomColorDegeneration(_ValueRangeMixin, LinearColorAugmentation):
+class RandomColorDegeneration(ValueRangeMixin, LinearColorAugmentation):
     """Randomly blends images towards their grayscale version.
 
     Same arguments, meaning and defaults as
@@ -537,6 +523,8 @@ class RandomColorDegeneration(_ValueRangeMixin, LinearColorAugmentation):
         data_format: ``"channels_last"`` or ``"channels_first"``.
         seed: integer seed.
     """
+
+    config_fields = ("factor",)
 
     def __init__(
         self,
@@ -567,7 +555,7 @@ class RandomColorDegeneration(_ValueRangeMixin, LinearColorAugmentation):
 
 
 @register(example={"factor": 0.5})
-class RandomInvert(_ValueRangeMixin, LinearColorAugmentation):
+class RandomInvert(ValueRangeMixin, LinearColorAugmentation):
     """Randomly inverts images: ``x`` becomes ``low + high - x``.
 
     Same arguments, meaning and defaults as ``keras.layers.RandomInvert``:
@@ -583,6 +571,8 @@ class RandomInvert(_ValueRangeMixin, LinearColorAugmentation):
         seed: integer seed.
         data_format: ``"channels_last"`` or ``"channels_first"``.
     """
+
+    config_fields = ("factor",)
 
     def __init__(
         self,
@@ -617,7 +607,7 @@ class RandomInvert(_ValueRangeMixin, LinearColorAugmentation):
 
 
 @register(example={"factor": (2, 4)})
-class RandomPosterization(_ValueRangeMixin, BaseAugmentation):
+class RandomPosterization(ValueRangeMixin, BaseAugmentation):
     """Keeps only the top bits of each channel value (posterization).
 
     Same arguments and defaults as ``keras.layers.RandomPosterization``;
@@ -634,6 +624,8 @@ class RandomPosterization(_ValueRangeMixin, BaseAugmentation):
         data_format: ``"channels_last"`` or ``"channels_first"``.
         seed: integer seed.
     """
+
+    config_fields = ("factor",)
 
     def __init__(
         self,
@@ -667,7 +659,7 @@ class RandomPosterization(_ValueRangeMixin, BaseAugmentation):
 
 
 @register(example={"addition_factor": 0.2, "threshold_factor": 0.5})
-class Solarization(_ValueRangeMixin, BaseAugmentation):
+class Solarization(ValueRangeMixin, BaseAugmentation):
     """Inverts the values above a threshold, after optionally adding a constant.
 
     Same arguments, meaning and defaults as ``keras.layers.Solarization``;
@@ -687,6 +679,8 @@ class Solarization(_ValueRangeMixin, BaseAugmentation):
         seed: integer seed.
         data_format: ``"channels_last"`` or ``"channels_first"``.
     """
+
+    config_fields = ("addition_factor", "threshold_factor")
 
     def __init__(
         self,
@@ -715,13 +709,6 @@ class Solarization(_ValueRangeMixin, BaseAugmentation):
             images, params["addition"], params["threshold"], self.value_range
         )
 
-    def get_config(self) -> dict:
-        return {
-            **super().get_config(),
-            "addition_factor": self.addition_factor,
-            "threshold_factor": self.threshold_factor,
-        }
-
 
 @register(
     example={},
@@ -731,7 +718,7 @@ class Solarization(_ValueRangeMixin, BaseAugmentation):
         "seeded": "deterministic: draws nothing",
     },
 )
-class AutoContrast(_ValueRangeMixin, BaseAugmentation):
+class AutoContrast(ValueRangeMixin, BaseAugmentation):
     """Stretches each channel of each image to span the whole ``value_range``.
 
     Same arguments, meaning and defaults as ``keras.layers.AutoContrast``.
@@ -764,7 +751,7 @@ class AutoContrast(_ValueRangeMixin, BaseAugmentation):
         "seeded": "deterministic: draws nothing",
     },
 )
-class Equalization(_ValueRangeMixin, BaseAugmentation):
+class Equalization(ValueRangeMixin, BaseAugmentation):
     """Histogram-equalises each channel of each image.
 
     Same arguments, meaning and defaults as ``keras.layers.Equalization``,
@@ -778,6 +765,8 @@ class Equalization(_ValueRangeMixin, BaseAugmentation):
         bins: number of histogram bins, at least 2. Defaults to 256.
         data_format: ``"channels_last"`` or ``"channels_first"``.
     """
+
+    config_fields = ("bins",)
 
     def __init__(
         self,
@@ -795,12 +784,9 @@ class Equalization(_ValueRangeMixin, BaseAugmentation):
     def apply_images(self, images, params):
         return _XLA["equalize"](images, self.value_range, self.bins)
 
-    def get_config(self) -> dict:
-        return {**super().get_config(), "bins": self.bins}
-
 
 @register(example={"shift_range": 0.3})
-class RandomChannelShift(_ValueRangeMixin, LinearColorAugmentation):
+class RandomChannelShift(ValueRangeMixin, LinearColorAugmentation):
     """Adds a random constant to each channel (``ImageDataGenerator``'s ``channel_shift_range``).
 
     Each sample draws one shift per channel, in pixel units, from
@@ -815,6 +801,8 @@ class RandomChannelShift(_ValueRangeMixin, LinearColorAugmentation):
         seed: integer seed.
         data_format: ``"channels_last"`` or ``"channels_first"``.
     """
+
+    config_fields = ("shift_range",)
 
     def __init__(
         self,
@@ -845,15 +833,9 @@ class RandomChannelShift(_ValueRangeMixin, LinearColorAugmentation):
         linear = tf.eye(channel_means.shape[-1], batch_shape=[n])
         return affine_color_matrix(linear, params["shifts"])
 
-    def get_config(self) -> dict:
-        return {
-            **super().get_config(),
-            "shift_range": self.shift_range,
-        }
-
 
 @register(example={"gamma_range": (0.5, 1.5)})
-class RandomGamma(_ValueRangeMixin, BaseAugmentation):
+class RandomGamma(ValueRangeMixin, BaseAugmentation):
     """Applies a random gamma curve: ``low + (high - low) * u ** gamma``, ``u`` the value in ``[0, 1]``.
 
     Each sample draws its own gamma. Gammas below 1 brighten dark tones,
@@ -867,6 +849,8 @@ class RandomGamma(_ValueRangeMixin, BaseAugmentation):
         seed: integer seed.
         data_format: ``"channels_last"`` or ``"channels_first"``.
     """
+
+    config_fields = ("gamma_range",)
 
     def __init__(
         self,
@@ -897,12 +881,6 @@ class RandomGamma(_ValueRangeMixin, BaseAugmentation):
 
     def apply_images(self, images, params):
         return _XLA["adjust_gamma"](images, params["gamma"], self.value_range)
-
-    def get_config(self) -> dict:
-        return {
-            **super().get_config(),
-            "gamma_range": self.gamma_range,
-        }
 
 
 __all__ = [

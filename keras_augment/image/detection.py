@@ -85,6 +85,8 @@ class RandomSizedBBoxSafeCrop(_BoxCrop):
         >>> out = layer({"images": images, "bounding_boxes": {"boxes": b, "labels": l}})
     """
 
+    config_fields = ("erosion_rate",)
+
     def __init__(
         self,
         height: int,
@@ -127,9 +129,6 @@ class RandomSizedBBoxSafeCrop(_BoxCrop):
     def inference_matrix(self, height, width, batch_size):
         m = matrices.crop_and_resize(0, 0, height, width, self.height, self.width)
         return tf.tile(tf.reshape(m, [-1, 3, 3])[:1], [batch_size, 1, 1])
-
-    def get_config(self) -> dict:
-        return {**super().get_config(), "erosion_rate": self.erosion_rate}
 
 
 @register(

@@ -58,6 +58,8 @@ class OpticalDistortion(_FieldAugmentation):
         data_format: ``"channels_last"`` or ``"channels_first"``.
     """
 
+    config_fields = ("distort_limit", "mode")
+
     def __init__(
         self,
         distort_limit: Range = (-0.05, 0.05),
@@ -77,9 +79,6 @@ class OpticalDistortion(_FieldAugmentation):
 
     def get_displacement(self, params, out_height, out_width):
         return _optical_field(out_height, out_width, params["k"], self.mode)
-
-    def get_config(self) -> dict:
-        return {**super().get_config(), "distort_limit": self.distort_limit, "mode": self.mode}
 
 
 @register(example={"num_steps": 4, "distort_limit": 0.4}, family="geometric")
@@ -103,6 +102,8 @@ class GridDistortion(_FieldAugmentation):
         seed: integer seed.
         data_format: ``"channels_last"`` or ``"channels_first"``.
     """
+
+    config_fields = ("num_steps", "distort_limit", "normalized")
 
     def __init__(
         self,
@@ -138,11 +139,3 @@ class GridDistortion(_FieldAugmentation):
             self.num_steps,
             self.normalized,
         )
-
-    def get_config(self) -> dict:
-        return {
-            **super().get_config(),
-            "num_steps": self.num_steps,
-            "distort_limit": self.distort_limit,
-            "normalized": self.normalized,
-        }

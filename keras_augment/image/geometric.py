@@ -20,6 +20,7 @@ import math
 import tensorflow as tf
 
 from keras_augment.core import matrices
+from keras_augment.core.base import ValueRangeMixin
 from keras_augment.core.geometry import (
     FixedSizeGeometry,
     GeometricAugmentation,
@@ -34,7 +35,6 @@ from keras_augment.core.types import DataFormat, FillMode, Interpolation, Range,
 from keras_augment.core.validation import (
     check_choice,
     check_number,
-    check_value_range,
     parse_range,
     parse_unit_range,
 )
@@ -131,6 +131,8 @@ class RandomRotation(GeometricAugmentation):
         data_format: ``"channels_last"`` or ``"channels_first"``.
     """
 
+    config_fields = ("factor",)
+
     def __init__(
         self,
         factor: Range,
@@ -158,9 +160,6 @@ class RandomRotation(GeometricAugmentation):
     def get_matrix(self, params, height, width):
         return matrices.rotation(params["angle"], height, width)
 
-    def get_config(self) -> dict:
-        return {**super().get_config(), "factor": self.factor}
-
 
 @register(example={"height_factor": 0.3})
 class RandomZoom(GeometricAugmentation):
@@ -179,6 +178,8 @@ class RandomZoom(GeometricAugmentation):
         fill_mode, interpolation, seed, fill_value, data_format: as in
             ``RandomRotation``.
     """
+
+    config_fields = ("height_factor", "width_factor")
 
     def __init__(
         self,
@@ -236,13 +237,6 @@ class RandomZoom(GeometricAugmentation):
     def get_matrix(self, params, height, width):
         return matrices.scaling(params["zoom_x"], params["zoom_y"], height, width)
 
-    def get_config(self) -> dict:
-        return {
-            **super().get_config(),
-            "height_factor": self.height_factor,
-            "width_factor": self.width_factor,
-        }
-
 
 @register(example={"height_factor": 0.2, "width_factor": 0.2})
 class RandomTranslation(GeometricAugmentation):
@@ -259,6 +253,8 @@ class RandomTranslation(GeometricAugmentation):
         fill_mode, interpolation, seed, fill_value, data_format: as in
             ``RandomRotation``.
     """
+
+    config_fields = ("height_factor", "width_factor")
 
     def __init__(
         self,
@@ -312,13 +308,6 @@ class RandomTranslation(GeometricAugmentation):
         fractions = pixels / size
         return {"shift_x": fractions[:, 0], "shift_y": fractions[:, 1]}
 
-    def get_config(self) -> dict:
-        return {
-            **super().get_config(),
-            "height_factor": self.height_factor,
-            "width_factor": self.width_factor,
-        }
-
 
 @register(example={"x_factor": 0.3, "y_factor": 0.3})
 class RandomShear(GeometricAugmentation):
@@ -339,6 +328,8 @@ class RandomShear(GeometricAugmentation):
         interpolation, fill_mode, fill_value, data_format, seed: as in
             ``RandomRotation``.
     """
+
+    config_fields = ("x_factor", "y_factor")
 
     def __init__(
         self,
@@ -393,9 +384,6 @@ class RandomShear(GeometricAugmentation):
     def params_from_keras(self, transformation, image_shape):
         factors = tf.reshape(keras_value(transformation, "shear_factor", tf.float32), [-1, 2])
         return {"shear_x": factors[:, 0], "shear_y": factors[:, 1]}
-
-    def get_config(self) -> dict:
-        return {**super().get_config(), "x_factor": self.x_factor, "y_factor": self.y_factor}
 
 
 class _CropLayer(FixedSizeGeometry):
@@ -607,6 +595,8 @@ class RandomPerspective(GeometricAugmentation):
         fill_mode: ``"constant"`` (default), ``"reflect"``, ``"wrap"`` or ``"nearest"``.
     """
 
+    config_fields = ("factor", "scale")
+
     def __init__(
         self,
         factor: Range = 1.0,
@@ -676,9 +666,6 @@ class RandomPerspective(GeometricAugmentation):
             "end_points": tf.where(apply[:, None, None], end, start),
         }
 
-    def get_config(self) -> dict:
-        return {**super().get_config(), "factor": self.factor, "scale": self.scale}
-
 
 # The most cells per side of the grid elastic fields are drawn on.
 FIELD_GRID = 256
@@ -736,7 +723,7 @@ def elastic_field(
 
 
 @register(example={"factor": 1.0, "scale": 1.0})
-class RandomElasticTransform(GeometricAugmentation):
+class RandomElasticTransform(ValueRangeMixin, GeometricAugmentation):
     """Randomly distorts images with a smooth random displacement field.
 
     Same arguments, meaning and defaults as
@@ -769,6 +756,8 @@ class RandomElasticTransform(GeometricAugmentation):
         data_format: ``"channels_last"`` or ``"channels_first"``.
     """
 
+    config_fields = ("factor", "scale")
+
     has_displacement = True
 
     def __init__(
@@ -794,7 +783,7 @@ class RandomElasticTransform(GeometricAugmentation):
         name = self.__class__.__name__
         self.factor = parse_unit_range(name, "factor", factor)
         self.scale = parse_unit_range(name, "scale", scale)
-        self.value_range = check_value_range(name, value_range)
+        self._set_value_range(value_range)
 
     def get_params(self, sampler, batch):
         probability = sampler.uniform(*self.factor)
@@ -828,14 +817,6 @@ class RandomElasticTransform(GeometricAugmentation):
     def finalize_images(self, images):
         return tf.clip_by_value(images, *self.value_range)
 
-    def get_config(self) -> dict:
-        return {
-            **super().get_config(),
-            "factor": self.factor,
-            "scale": self.scale,
-            "value_range": self.value_range,
-        }
-
 
 @register(example={"rotation": 0.1, "translation": 0.1, "scale": (0.8, 1.2), "shear": 0.1})
 class RandomAffine(GeometricAugmentation):
@@ -858,6 +839,8 @@ class RandomAffine(GeometricAugmentation):
         interpolation, fill_mode, fill_value, seed, data_format: as in
             ``RandomRotation``.
     """
+
+    config_fields = ("rotation", "translation", "scale", "shear")
 
     def __init__(
         self,
@@ -925,15 +908,6 @@ class RandomAffine(GeometricAugmentation):
                 params["shift_y"] * tf.cast(height, tf.float32),
             ),
         )
-
-    def get_config(self) -> dict:
-        return {
-            **super().get_config(),
-            "rotation": self.rotation,
-            "translation": self.translation,
-            "scale": self.scale,
-            "shear": self.shear,
-        }
 
 
 __all__ = [

@@ -400,6 +400,8 @@ class MixUp(_Mixing):
         >>> out["labels"].shape  # [batch, 10], each row summing to 1
     """
 
+    config_fields = ("alpha",)
+
     def __init__(
         self,
         alpha: float = 0.2,
@@ -424,12 +426,11 @@ class MixUp(_Mixing):
     def apply_targets(self, batch, params):
         return take_dominant_targets(batch, params["partner"], params["weight"])
 
-    def get_config(self) -> dict:
-        return {**super().get_config(), "alpha": self.alpha}
-
 
 class _BoxMixing(_Mixing):
     """A mixing layer that pastes regions: boxes keep ``min_box_visibility`` of their area."""
+
+    config_fields = ("min_box_visibility",)
 
     def __init__(
         self,
@@ -442,9 +443,6 @@ class _BoxMixing(_Mixing):
         self.min_box_visibility = check_number(
             self.__class__.__name__, "min_box_visibility", min_box_visibility, low=0.0, high=1.0
         )
-
-    def get_config(self) -> dict:
-        return {**super().get_config(), "min_box_visibility": self.min_box_visibility}
 
 
 @register(example={"factor": 1.0}, exempt=_mixes_copies("pastes a patch of another image", "paste"))
@@ -482,6 +480,8 @@ class CutMix(_BoxMixing):
         same_class, num_classes: as in ``MixUp``.
         min_box_visibility: see "Bounding boxes" above; default 0.0.
     """
+
+    config_fields = ("factor",)
 
     def __init__(
         self,
@@ -570,12 +570,6 @@ class CutMix(_BoxMixing):
             )
         return batch.replace(**changes)
 
-    def get_config(self) -> dict:
-        return {
-            **super().get_config(),
-            "factor": self.factor,
-        }
-
 
 @register(example={"center_range": (0.3, 0.7)})
 class Mosaic(_BoxMixing):
@@ -619,6 +613,8 @@ class Mosaic(_BoxMixing):
         >>> layer = keras_augment.Mosaic(bounding_box_format="xyxy", seed=1)
         >>> out = layer({"images": images, "labels": one_hot, "bounding_boxes": boxes})
     """
+
+    config_fields = ("center_range",)
 
     supported_targets = ("images", "labels", "masks", "boxes")
     keras_transformation_keys = ()
@@ -712,9 +708,6 @@ class Mosaic(_BoxMixing):
         if batch.masks is not None:
             changes["masks"] = mosaic_images(batch.masks, *self._placement(params))
         return batch.replace(**changes)
-
-    def get_config(self) -> dict:
-        return {**super().get_config(), "center_range": self.center_range}
 
 
 __all__ = [

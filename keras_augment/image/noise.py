@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import tensorflow as tf
 
-from keras_augment.core.base import BaseAugmentation
+from keras_augment.core.base import BaseAugmentation, ValueRangeMixin
 from keras_augment.core.compiled import compiled_kernel
 from keras_augment.core.registry import register
 from keras_augment.core.types import DataFormat, Range, Seed, ValueRange
-from keras_augment.core.validation import check_bool, check_value_range, parse_range
+from keras_augment.core.validation import check_bool, parse_range
 from keras_augment.image.ops.noise import multiply, random_iso_noise
 
 # The kernels compiled with XLA (several times faster than op by op on CPU).
@@ -22,7 +22,7 @@ _multiply = compiled_kernel(multiply)
 
 
 @register(example={"color_shift": (0.03, 0.08), "intensity": (0.4, 0.8)}, family="quality")
-class ISONoise(BaseAugmentation):
+class ISONoise(ValueRangeMixin, BaseAugmentation):
     """Adds the colour and brightness speckle of a camera at high ISO to RGB images.
 
     The arguments and the recipe are albumentations' ``ISONoise``: in HLS
@@ -47,6 +47,8 @@ class ISONoise(BaseAugmentation):
     Images must have 3 (RGB) channels.
     """
 
+    config_fields = ("color_shift", "intensity")
+
     channel_counts = (3,)
 
     def __init__(
@@ -66,7 +68,7 @@ class ISONoise(BaseAugmentation):
         self.intensity = parse_range(
             name, "intensity", intensity, low=0.0, high=1.0, symmetric=False
         )
-        self.value_range = check_value_range(name, value_range)
+        self._set_value_range(value_range)
 
     def get_params(self, sampler, batch):
         field = (batch.height, batch.width)
@@ -88,17 +90,9 @@ class ISONoise(BaseAugmentation):
             self.value_range,
         )
 
-    def get_config(self) -> dict:
-        return {
-            **super().get_config(),
-            "color_shift": self.color_shift,
-            "intensity": self.intensity,
-            "value_range": self.value_range,
-        }
-
 
 @register(example={"multiplier": (0.7, 1.3), "per_channel": True}, family="quality")
-class MultiplicativeNoise(BaseAugmentation):
+class MultiplicativeNoise(ValueRangeMixin, BaseAugmentation):
     """Multiplies images by random factors: one per image, per channel, or per pixel.
 
     Same arguments and defaults as albumentations' ``MultiplicativeNoise``:
@@ -115,6 +109,8 @@ class MultiplicativeNoise(BaseAugmentation):
         data_format: ``"channels_last"`` or ``"channels_first"``.
     """
 
+    config_fields = ("multiplier", "per_channel", "elementwise")
+
     def __init__(
         self,
         multiplier: Range = (0.9, 1.1),
@@ -130,7 +126,7 @@ class MultiplicativeNoise(BaseAugmentation):
         self.multiplier = parse_range(name, "multiplier", multiplier, low=0.0, symmetric=False)
         self.per_channel = check_bool(name, "per_channel", per_channel)
         self.elementwise = check_bool(name, "elementwise", elementwise)
-        self.value_range = check_value_range(name, value_range)
+        self._set_value_range(value_range)
 
     def get_params(self, sampler, batch):
         channels = tf.shape(batch.images)[3] if self.per_channel else 1
@@ -142,12 +138,3 @@ class MultiplicativeNoise(BaseAugmentation):
 
     def apply_images(self, images, params):
         return _multiply(images, params["multiplier"], self.value_range)
-
-    def get_config(self) -> dict:
-        return {
-            **super().get_config(),
-            "multiplier": self.multiplier,
-            "per_channel": self.per_channel,
-            "elementwise": self.elementwise,
-            "value_range": self.value_range,
-        }

@@ -13,7 +13,7 @@ import math
 import tensorflow as tf
 
 from keras_augment.core import targets as ka_targets
-from keras_augment.core.base import BaseAugmentation
+from keras_augment.core.base import BaseAugmentation, ValueRangeMixin
 from keras_augment.core.compiled import compiled_kernel
 from keras_augment.core.keras_protocol import keras_value
 from keras_augment.core.registry import register
@@ -22,7 +22,6 @@ from keras_augment.core.validation import (
     check_bool,
     check_fill_values,
     check_number,
-    check_value_range,
     parse_range,
     parse_unit_range,
 )
@@ -149,7 +148,7 @@ def _check_fill_channels(layer, name: str, fill, images) -> None:
 
 
 @register(example={"factor": 1.0, "scale": (0.1, 0.3)})
-class RandomErasing(BaseAugmentation):
+class RandomErasing(ValueRangeMixin, BaseAugmentation):
     """Erases a random rectangle of each image (Random Erasing, Zhong et al. 2017).
 
     Same arguments, meaning and defaults as ``keras.layers.RandomErasing``;
@@ -178,6 +177,8 @@ class RandomErasing(BaseAugmentation):
         mask_fill_value: the mask value of erased pixels.
     """
 
+    config_fields = ("factor", "scale", "fill_value", "erase_masks", "mask_fill_value")
+
     def __init__(
         self,
         factor: Range = 1.0,
@@ -198,7 +199,7 @@ class RandomErasing(BaseAugmentation):
         if fill_value is not None:
             fill_value = check_fill_values(name, "fill_value", fill_value)
         self.fill_value = fill_value
-        self.value_range = check_value_range(name, value_range)
+        self._set_value_range(value_range)
 
     def _check_static_size(self, images):
         _check_fill_channels(self, "fill_value", self.fill_value, images)
@@ -253,17 +254,6 @@ class RandomErasing(BaseAugmentation):
         masks = erase_boxes(batch.masks, params["boxes"], self.mask_fill_value)
         return batch.replace(masks=tf.cast(masks, batch.masks.dtype))
 
-    def get_config(self) -> dict:
-        return {
-            **super().get_config(),
-            "factor": self.factor,
-            "scale": self.scale,
-            "fill_value": self.fill_value,
-            "value_range": self.value_range,
-            "erase_masks": self.erase_masks,
-            "mask_fill_value": self.mask_fill_value,
-        }
-
 
 @register(example={"ratio": 0.6})
 class GridMask(BaseAugmentation):
@@ -294,6 +284,15 @@ class GridMask(BaseAugmentation):
         erase_masks, mask_fill_value: as in ``RandomErasing``: remove the
             same grid from ``segmentation_masks`` (set to ``mask_fill_value``).
     """
+
+    config_fields = (
+        "ratio",
+        "unit_size",
+        "rotation_factor",
+        "fill_value",
+        "erase_masks",
+        "mask_fill_value",
+    )
 
     def __init__(
         self,
@@ -356,17 +355,6 @@ class GridMask(BaseAugmentation):
         )
         return batch.replace(masks=tf.cast(masks, batch.masks.dtype))
 
-    def get_config(self) -> dict:
-        return {
-            **super().get_config(),
-            "ratio": self.ratio,
-            "unit_size": self.unit_size,
-            "rotation_factor": self.rotation_factor,
-            "fill_value": self.fill_value,
-            "erase_masks": self.erase_masks,
-            "mask_fill_value": self.mask_fill_value,
-        }
-
 
 def _hole_sizes(layer: str, name: str, value) -> tuple[float, float]:
     """Hole sides: a ``(low, high)`` pair of integers (pixels) or of floats within ``(0, 1]``."""
@@ -394,7 +382,7 @@ _erase_boxes = compiled_kernel(erase_boxes)
 
 
 @register(example={"num_holes_range": (2, 5), "hole_height_range": (0.1, 0.3)})
-class CoarseDropout(BaseAugmentation):
+class CoarseDropout(ValueRangeMixin, BaseAugmentation):
     """Cuts several rectangular holes of random size out of each image.
 
     Same arguments and defaults as albumentations' ``CoarseDropout``: each
@@ -426,6 +414,16 @@ class CoarseDropout(BaseAugmentation):
         data_format: ``"channels_last"`` or ``"channels_first"``.
         bounding_box_format: the format of ``"bounding_boxes"`` inputs.
     """
+
+    config_fields = (
+        "num_holes_range",
+        "hole_height_range",
+        "hole_width_range",
+        "fill",
+        "fill_mask",
+        "hide_keypoints",
+        "min_box_visibility",
+    )
 
     def __init__(
         self,
@@ -471,7 +469,7 @@ class CoarseDropout(BaseAugmentation):
         self.min_box_visibility = check_number(
             name, "min_box_visibility", min_box_visibility, low=0.0, high=1.0
         )
-        self.value_range = check_value_range(name, value_range)
+        self._set_value_range(value_range)
 
     def _check_static_size(self, images):
         _check_fill_channels(self, "fill", self.fill, images)
@@ -534,16 +532,3 @@ class CoarseDropout(BaseAugmentation):
             boxes, labels = ka_targets.compact_boxes(batch.boxes, batch.box_labels, keep)
             changes.update(boxes=boxes, box_labels=labels)
         return batch.replace(**changes)
-
-    def get_config(self) -> dict:
-        return {
-            **super().get_config(),
-            "num_holes_range": self.num_holes_range,
-            "hole_height_range": self.hole_height_range,
-            "hole_width_range": self.hole_width_range,
-            "fill": self.fill,
-            "fill_mask": self.fill_mask,
-            "hide_keypoints": self.hide_keypoints,
-            "min_box_visibility": self.min_box_visibility,
-            "value_range": self.value_range,
-        }

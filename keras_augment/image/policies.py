@@ -801,6 +801,8 @@ class RandAugment(_PolicyBase):
         TensorShape([4, 32, 32, 3])
     """
 
+    config_fields = ("num_ops", "factor")
+
     supported_targets = IMAGE_TARGETS
     _names = RAND_AUGMENT_OPS
 
@@ -845,9 +847,6 @@ class RandAugment(_PolicyBase):
             0.0,
             output_dtype,
         )
-
-    def get_config(self) -> dict:
-        return {**super().get_config(), "num_ops": self.num_ops, "factor": self.factor}
 
 
 # ----- AugMix ---------------------------------------------------------------------
@@ -1065,6 +1064,8 @@ class AugMix(_PolicyBase):
         data_format: ``"channels_last"`` or ``"channels_first"``.
     """
 
+    config_fields = ("num_chains", "chain_depth", "factor", "alpha", "all_ops")
+
     supported_targets = IMAGE_TARGETS  # colour operations only when targets are given
 
     def apply_targets(self, batch: Batch, params: dict) -> Batch:
@@ -1149,16 +1150,6 @@ class AugMix(_PolicyBase):
         out = tf.concat(parts, axis=0)
         return tables.quantize(out) if output_dtype == "uint8" else out
 
-    def get_config(self) -> dict:
-        return {
-            **super().get_config(),
-            "num_chains": self.num_chains,
-            "chain_depth": self.chain_depth,
-            "factor": self.factor,
-            "alpha": self.alpha,
-            "all_ops": self.all_ops,
-        }
-
 
 # ----- TrivialAugmentWide and AutoAugment -------------------------------------------
 
@@ -1221,6 +1212,8 @@ def pil_op_args(
 class _PilPolicy(_PolicyBase):
     """Shared by TrivialAugmentWide and AutoAugment: PIL-style operations, one matrix, one resample."""
 
+    config_fields = ("fill_mode", "fill_value")
+
     _names: tuple = ()
     supported_targets = IMAGE_TARGETS
 
@@ -1242,9 +1235,6 @@ class _PilPolicy(_PolicyBase):
             self.fill_value,
             output_dtype,
         )
-
-    def get_config(self) -> dict:
-        return {**super().get_config(), "fill_mode": self.fill_mode, "fill_value": self.fill_value}
 
 
 TRIVIAL_AUGMENT_OPS = (
@@ -1294,6 +1284,8 @@ class TrivialAugmentWide(_PilPolicy):
         data_format: ``"channels_last"`` or ``"channels_first"``.
     """
 
+    config_fields = ("num_magnitude_bins",)
+
     _names = TRIVIAL_AUGMENT_OPS
 
     def __init__(
@@ -1329,9 +1321,6 @@ class TrivialAugmentWide(_PilPolicy):
             "levels": level,
             "args": (pil_op_args(WIDE_RANGES, level, sign, batch.height, batch.width),),
         }
-
-    def get_config(self) -> dict:
-        return {**super().get_config(), "num_magnitude_bins": self.num_magnitude_bins}
 
 
 AUTO_AUGMENT_OPS = (
@@ -1411,6 +1400,8 @@ class AutoAugment(_PilPolicy):
         data_format: ``"channels_last"`` or ``"channels_first"``.
     """
 
+    config_fields = ("policy",)
+
     _names = AUTO_AUGMENT_OPS
 
     def __init__(
@@ -1457,9 +1448,6 @@ class AutoAugment(_PilPolicy):
                 for j in range(2)
             ),
         }
-
-    def get_config(self) -> dict:
-        return {**super().get_config(), "policy": self.policy}
 
 
 __all__ = [

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import tensorflow as tf
 
-from keras_augment.core.base import BaseAugmentation
+from keras_augment.core.base import BaseAugmentation, ValueRangeMixin
 from keras_augment.core.keras_protocol import keras_value
 from keras_augment.core.registry import register
 from keras_augment.core.types import DataFormat, Interpolation, Range, Seed, ValueRange
 from keras_augment.core.validation import (
     check_interpolation,
-    check_value_range,
     parse_range,
     parse_unit_range,
 )
@@ -46,7 +45,7 @@ from keras_augment.image.ops.quality import (  # noqa: F401  (the kernels, impor
 
 
 @register(example={"factor": 0.8})
-class RandomSharpness(BaseAugmentation):
+class RandomSharpness(ValueRangeMixin, BaseAugmentation):
     """Randomly sharpens or softens images.
 
     Same arguments, meaning and defaults as ``keras.layers.RandomSharpness``;
@@ -65,6 +64,8 @@ class RandomSharpness(BaseAugmentation):
         seed: integer seed.
     """
 
+    config_fields = ("factor",)
+
     def __init__(
         self,
         factor: Range,
@@ -76,16 +77,13 @@ class RandomSharpness(BaseAugmentation):
         super().__init__(seed=seed, data_format=data_format, **kwargs)
         name = self.__class__.__name__
         self.factor = parse_unit_range(name, "factor", factor)
-        self.value_range = check_value_range(name, value_range)
+        self._set_value_range(value_range)
 
     def get_params(self, sampler, batch):
         return {"factor": sampler.uniform(*self.factor)}
 
     def apply_images(self, images, params):
         return adjust_sharpness(images, 2.0 * params["factor"], self.value_range)
-
-    def get_config(self) -> dict:
-        return {**super().get_config(), "factor": self.factor, "value_range": self.value_range}
 
 
 def _odd_kernel_size(layer: str, value) -> tuple[int, int]:
@@ -103,7 +101,7 @@ def _odd_kernel_size(layer: str, value) -> tuple[int, int]:
 
 
 @register(example={"factor": 1.0, "kernel_size": 5, "sigma": 2.0})
-class RandomGaussianBlur(BaseAugmentation):
+class RandomGaussianBlur(ValueRangeMixin, BaseAugmentation):
     """Randomly blurs images with a Gaussian kernel.
 
     Same arguments, meaning and defaults as ``keras.layers.RandomGaussianBlur``,
@@ -127,6 +125,8 @@ class RandomGaussianBlur(BaseAugmentation):
         seed: integer seed.
     """
 
+    config_fields = ("factor", "kernel_size", "sigma")
+
     def __init__(
         self,
         factor: Range = 1.0,
@@ -142,7 +142,7 @@ class RandomGaussianBlur(BaseAugmentation):
         self.factor = parse_unit_range(name, "factor", factor)
         self.kernel_size = _odd_kernel_size(name, kernel_size)
         self.sigma = parse_unit_range(name, "sigma", sigma, high=None)
-        self.value_range = check_value_range(name, value_range)
+        self._set_value_range(value_range)
 
     def get_params(self, sampler, batch):
         probability = sampler.uniform(*self.factor)
@@ -170,18 +170,9 @@ class RandomGaussianBlur(BaseAugmentation):
         out = tf.where(params["apply"][:, None, None, None], blurred, images)
         return clip_to_range(out, self.value_range)
 
-    def get_config(self) -> dict:
-        return {
-            **super().get_config(),
-            "factor": self.factor,
-            "kernel_size": self.kernel_size,
-            "sigma": self.sigma,
-            "value_range": self.value_range,
-        }
-
 
 @register(example={"stddev": 0.1})
-class RandomGaussianNoise(BaseAugmentation):
+class RandomGaussianNoise(ValueRangeMixin, BaseAugmentation):
     """Adds Gaussian noise with a random standard deviation per sample.
 
     Unlike ``keras.layers.GaussianNoise`` (a regulariser with one fixed
@@ -199,6 +190,8 @@ class RandomGaussianNoise(BaseAugmentation):
         data_format: ``"channels_last"`` or ``"channels_first"``.
     """
 
+    config_fields = ("stddev", "clip")
+
     def __init__(
         self,
         stddev: Range = 0.1,
@@ -211,7 +204,7 @@ class RandomGaussianNoise(BaseAugmentation):
         super().__init__(seed=seed, data_format=data_format, **kwargs)
         name = self.__class__.__name__
         self.stddev = parse_unit_range(name, "stddev", stddev, high=None)
-        self.value_range = check_value_range(name, value_range)
+        self._set_value_range(value_range)
         if not isinstance(clip, bool):
             raise ValueError(f"{name}: `clip` must be True or False; got {clip!r}.")
         self.clip = clip
@@ -223,14 +216,6 @@ class RandomGaussianNoise(BaseAugmentation):
         return add_gaussian_noise(
             images, params["stddev"], params["seed"], self.value_range, self.clip
         )
-
-    def get_config(self) -> dict:
-        return {
-            **super().get_config(),
-            "stddev": self.stddev,
-            "value_range": self.value_range,
-            "clip": self.clip,
-        }
 
 
 @register(example={"scale": (0.25, 0.5)})
@@ -251,6 +236,8 @@ class RandomDownscale(BaseAugmentation):
         seed: integer seed.
         data_format: ``"channels_last"`` or ``"channels_first"``.
     """
+
+    config_fields = ("scale", "interpolation")
 
     def __init__(
         self,
@@ -273,16 +260,9 @@ class RandomDownscale(BaseAugmentation):
     def apply_images(self, images, params):
         return downscale(images, params["scale"], self.interpolation)
 
-    def get_config(self) -> dict:
-        return {
-            **super().get_config(),
-            "scale": self.scale,
-            "interpolation": self.interpolation,
-        }
-
 
 @register(example={"quality": (10, 30)})
-class RandomJpegQuality(BaseAugmentation):
+class RandomJpegQuality(ValueRangeMixin, BaseAugmentation):
     """Compresses images as JPEG at a random quality per sample.
 
     Adds the blocking, ringing and colour bleeding of compressed photos.
@@ -304,6 +284,8 @@ class RandomJpegQuality(BaseAugmentation):
     Images must have 1 (grayscale) or 3 (RGB) channels.
     """
 
+    config_fields = ("quality",)
+
     def __init__(
         self,
         quality: tuple[int, int] | list[int] = (50, 100),
@@ -315,7 +297,7 @@ class RandomJpegQuality(BaseAugmentation):
         super().__init__(seed=seed, data_format=data_format, **kwargs)
         name = self.__class__.__name__
         self.quality = parse_range(name, "quality", quality, low=1.0, high=100.0, symmetric=False)
-        self.value_range = check_value_range(name, value_range)
+        self._set_value_range(value_range)
 
     def _check_static_size(self, images):
         channels = images.shape[1 if self.data_format == "channels_first" else -1]
@@ -334,6 +316,3 @@ class RandomJpegQuality(BaseAugmentation):
 
     def apply_images(self, images, params):
         return jpeg(images, params["quality"], self.value_range)
-
-    def get_config(self) -> dict:
-        return {**super().get_config(), "quality": self.quality, "value_range": self.value_range}

@@ -121,6 +121,8 @@ class RandomTemporalCrop(TemporalAugmentation):
         TensorShape([2, 8, 112, 112, 3])
     """
 
+    config_fields = ("frames",)
+
     def __init__(self, frames: int, seed: Seed = None, **kwargs):
         super().__init__(seed=seed, **kwargs)
         self.frames = check_size(self.__class__.__name__, "frames", frames)
@@ -143,9 +145,6 @@ class RandomTemporalCrop(TemporalAugmentation):
     def inference_frame_indices(self, frames: int) -> tf.Tensor:
         self._check_length(frames)
         return window((frames - self.frames) // 2, self.frames, 1.0, frames - 1)[0]
-
-    def get_config(self) -> dict:
-        return {**super().get_config(), "frames": self.frames}
 
 
 @register(example={"factor": (0.5, 2.0)})
@@ -211,6 +210,8 @@ class RandomTemporalReverse(TemporalAugmentation):
         seed: integer seed.
     """
 
+    config_fields = ("rate",)
+
     def __init__(self, rate: float = 0.5, seed: Seed = None, **kwargs):
         super().__init__(seed=seed, **kwargs)
         self.rate = check_number(self.__class__.__name__, "rate", rate, low=0.0, high=1.0)
@@ -219,9 +220,6 @@ class RandomTemporalReverse(TemporalAugmentation):
         reverse = sampler.bernoulli(self.rate)[:, None]
         forward = tf.range(frames)[None]
         return tf.where(reverse, frames - 1 - forward, forward)
-
-    def get_config(self) -> dict:
-        return {**super().get_config(), "rate": self.rate}
 
 
 __all__ = ["RandomFrameRate", "RandomTemporalCrop", "RandomTemporalReverse", "gather_frames"]

@@ -11,14 +11,14 @@ import math
 
 import tensorflow as tf
 
-from keras_augment.core.base import BaseAugmentation
+from keras_augment.core.base import BaseAugmentation, ValueRangeMixin
 from keras_augment.core.compiled import compiled_kernel
 from keras_augment.core.registry import register
 from keras_augment.core.types import DataFormat, Range, Seed, ValueRange
 from keras_augment.core.validation import (
     check_int_range,
     check_size,
-    check_value_range,
+    parse_fraction_range,
     parse_range,
 )
 from keras_augment.image.ops.weather import (
@@ -85,7 +85,7 @@ def _plasma(sampler, batch, exponent: tuple[float, float]) -> tf.Tensor:
 
 
 @register(example={"brightness": (-0.3, 0.3), "contrast": (-0.3, 0.3)}, family="color")
-class PlasmaBrightnessContrast(BaseAugmentation):
+class PlasmaBrightnessContrast(ValueRangeMixin, BaseAugmentation):
     """Changes brightness and contrast by amounts that vary smoothly over the image.
 
     Each sample draws a plasma pattern ``p`` (fractal noise in ``[0, 1]``
@@ -109,6 +109,8 @@ class PlasmaBrightnessContrast(BaseAugmentation):
         data_format: ``"channels_last"`` or ``"channels_first"``.
     """
 
+    config_fields = ("brightness", "contrast", "exponent")
+
     def __init__(
         self,
         brightness: Range = (-0.3, 0.3),
@@ -124,7 +126,7 @@ class PlasmaBrightnessContrast(BaseAugmentation):
         self.brightness = parse_range(name, "brightness", brightness, low=-1.0, high=1.0)
         self.contrast = parse_range(name, "contrast", contrast, low=-1.0, high=1.0)
         self.exponent = parse_range(name, "exponent", exponent, low=0.0, high=6.0, symmetric=False)
-        self.value_range = check_value_range(name, value_range)
+        self._set_value_range(value_range)
 
     def get_params(self, sampler, batch):
         return {
@@ -138,18 +140,9 @@ class PlasmaBrightnessContrast(BaseAugmentation):
             images, params["brightness"], params["contrast"], params["pattern"], self.value_range
         )
 
-    def get_config(self) -> dict:
-        return {
-            **super().get_config(),
-            "brightness": self.brightness,
-            "contrast": self.contrast,
-            "exponent": self.exponent,
-            "value_range": self.value_range,
-        }
-
 
 @register(example={"intensity": (0.4, 0.8)}, family="color")
-class PlasmaShadow(BaseAugmentation):
+class PlasmaShadow(ValueRangeMixin, BaseAugmentation):
     """Casts soft, irregular shadows shaped by a plasma pattern.
 
     Each sample draws a plasma pattern ``p`` (as ``PlasmaBrightnessContrast``)
@@ -166,6 +159,8 @@ class PlasmaShadow(BaseAugmentation):
         data_format: ``"channels_last"`` or ``"channels_first"``.
     """
 
+    config_fields = ("intensity", "exponent")
+
     def __init__(
         self,
         intensity: Range = (0.3, 0.7),
@@ -177,11 +172,9 @@ class PlasmaShadow(BaseAugmentation):
     ):
         super().__init__(seed=seed, data_format=data_format, **kwargs)
         name = self.__class__.__name__
-        self.intensity = parse_range(
-            name, "intensity", intensity, low=0.0, high=1.0, symmetric=False
-        )
+        self.intensity = parse_fraction_range(name, "intensity", intensity)
         self.exponent = parse_range(name, "exponent", exponent, low=0.0, high=6.0, symmetric=False)
-        self.value_range = check_value_range(name, value_range)
+        self._set_value_range(value_range)
 
     def get_params(self, sampler, batch):
         return {
@@ -192,17 +185,9 @@ class PlasmaShadow(BaseAugmentation):
     def apply_images(self, images, params):
         return _plasma_shadow(images, params["intensity"], params["pattern"], self.value_range)
 
-    def get_config(self) -> dict:
-        return {
-            **super().get_config(),
-            "intensity": self.intensity,
-            "exponent": self.exponent,
-            "value_range": self.value_range,
-        }
-
 
 @register(example={"intensity": (0.4, 0.7)}, family="color")
-class RandomFog(BaseAugmentation):
+class RandomFog(ValueRangeMixin, BaseAugmentation):
     """Veils images in fog: a patchy blend towards white that lowers contrast.
 
     Each sample draws an ``intensity``, a ``patchiness`` and a plasma
@@ -222,6 +207,8 @@ class RandomFog(BaseAugmentation):
         data_format: ``"channels_last"`` or ``"channels_first"``.
     """
 
+    config_fields = ("intensity", "patchiness")
+
     def __init__(
         self,
         intensity: Range = (0.3, 0.7),
@@ -233,13 +220,9 @@ class RandomFog(BaseAugmentation):
     ):
         super().__init__(seed=seed, data_format=data_format, **kwargs)
         name = self.__class__.__name__
-        self.intensity = parse_range(
-            name, "intensity", intensity, low=0.0, high=1.0, symmetric=False
-        )
-        self.patchiness = parse_range(
-            name, "patchiness", patchiness, low=0.0, high=1.0, symmetric=False
-        )
-        self.value_range = check_value_range(name, value_range)
+        self.intensity = parse_fraction_range(name, "intensity", intensity)
+        self.patchiness = parse_fraction_range(name, "patchiness", patchiness)
+        self._set_value_range(value_range)
 
     def get_params(self, sampler, batch):
         return {
@@ -257,17 +240,9 @@ class RandomFog(BaseAugmentation):
             self.value_range,
         )
 
-    def get_config(self) -> dict:
-        return {
-            **super().get_config(),
-            "intensity": self.intensity,
-            "patchiness": self.patchiness,
-            "value_range": self.value_range,
-        }
-
 
 @register(example={"snow_point": (0.2, 0.6), "brightness": (1.5, 2.5)}, family="color")
-class RandomSnow(BaseAugmentation):
+class RandomSnow(ValueRangeMixin, BaseAugmentation):
     """Whitens the darker parts of RGB images, as a snow cover does.
 
     albumentations' ``RandomSnow`` ("bleach" method, same arguments and
@@ -288,6 +263,8 @@ class RandomSnow(BaseAugmentation):
     Images must have 3 (RGB) channels.
     """
 
+    config_fields = ("snow_point", "brightness")
+
     channel_counts = (3,)
 
     def __init__(
@@ -301,11 +278,9 @@ class RandomSnow(BaseAugmentation):
     ):
         super().__init__(seed=seed, data_format=data_format, **kwargs)
         name = self.__class__.__name__
-        self.snow_point = parse_range(
-            name, "snow_point", snow_point, low=0.0, high=1.0, symmetric=False
-        )
+        self.snow_point = parse_fraction_range(name, "snow_point", snow_point)
         self.brightness = parse_range(name, "brightness", brightness, low=1.0, symmetric=False)
-        self.value_range = check_value_range(name, value_range)
+        self._set_value_range(value_range)
 
     def get_params(self, sampler, batch):
         return {
@@ -316,17 +291,9 @@ class RandomSnow(BaseAugmentation):
     def apply_images(self, images, params):
         return _snow_bleach(images, params["snow_point"], params["brightness"], self.value_range)
 
-    def get_config(self) -> dict:
-        return {
-            **super().get_config(),
-            "snow_point": self.snow_point,
-            "brightness": self.brightness,
-            "value_range": self.value_range,
-        }
-
 
 @register(example={"density": (0.004, 0.008), "length": (6.0, 10.0)}, family="color")
-class RandomRain(BaseAugmentation):
+class RandomRain(ValueRangeMixin, BaseAugmentation):
     """Draws slanted rain streaks over images and dims them.
 
     As albumentations' ``RandomRain``: drops start at random pixels (each
@@ -352,6 +319,8 @@ class RandomRain(BaseAugmentation):
         data_format: ``"channels_last"`` or ``"channels_first"``.
     """
 
+    config_fields = ("slant", "length", "density", "drop_value", "darken", "blur")
+
     def __init__(
         self,
         slant: Range = (-10.0, 10.0),
@@ -371,17 +340,15 @@ class RandomRain(BaseAugmentation):
         self.length = parse_range(
             name, "length", length, low=0.0, high=MAX_STREAK, low_inclusive=False, symmetric=False
         )
-        self.density = parse_range(name, "density", density, low=0.0, high=1.0, symmetric=False)
-        self.drop_value = parse_range(
-            name, "drop_value", drop_value, low=0.0, high=1.0, symmetric=False
-        )[0]
-        self.darken = parse_range(name, "darken", darken, low=0.0, high=1.0, symmetric=False)
+        self.density = parse_fraction_range(name, "density", density)
+        self.drop_value = parse_fraction_range(name, "drop_value", drop_value)[0]
+        self.darken = parse_fraction_range(name, "darken", darken)
         self.blur = check_size(name, "blur", blur)
         if self.blur % 2 == 0 or self.blur > MAX_STREAK:
             raise ValueError(
                 f"{name}: `blur` must be an odd integer of at most {MAX_STREAK}; got {blur!r}."
             )
-        self.value_range = check_value_range(name, value_range)
+        self._set_value_range(value_range)
         reach = math.hypot(max(abs(v) for v in self.slant), self.length[1])
         self._window = 2 * math.ceil(reach) + 3
 
@@ -402,21 +369,9 @@ class RandomRain(BaseAugmentation):
             images, streaks, self.drop_value, params["darken"], self.blur, self.value_range
         )
 
-    def get_config(self) -> dict:
-        return {
-            **super().get_config(),
-            "slant": self.slant,
-            "length": self.length,
-            "density": self.density,
-            "drop_value": self.drop_value,
-            "darken": self.darken,
-            "blur": self.blur,
-            "value_range": self.value_range,
-        }
-
 
 @register(example={"intensity": (0.4, 0.7)}, family="color")
-class RandomShadow(BaseAugmentation):
+class RandomShadow(ValueRangeMixin, BaseAugmentation):
     """Darkens random polygons of images, as the shadows of trees or buildings.
 
     As albumentations' ``RandomShadow``: each sample draws a number of
@@ -438,6 +393,8 @@ class RandomShadow(BaseAugmentation):
         data_format: ``"channels_last"`` or ``"channels_first"``.
     """
 
+    config_fields = ("region", "count", "vertices", "intensity")
+
     def __init__(
         self,
         region: tuple[float, float, float, float] = (0.0, 0.5, 1.0, 1.0),
@@ -454,10 +411,8 @@ class RandomShadow(BaseAugmentation):
         self.region = _check_region(name, "region", region)
         self.count = check_int_range(name, "count", count, 1)
         self.vertices = check_int_range(name, "vertices", vertices, 3)[0]
-        self.intensity = parse_range(
-            name, "intensity", intensity, low=0.0, high=1.0, symmetric=False
-        )
-        self.value_range = check_value_range(name, value_range)
+        self.intensity = parse_fraction_range(name, "intensity", intensity)
+        self._set_value_range(value_range)
 
     def get_params(self, sampler, batch):
         polygons, corners = self.count[1], self.vertices
@@ -482,19 +437,9 @@ class RandomShadow(BaseAugmentation):
     def apply_images(self, images, params):
         return _shadow(images, params["vertices"], params["intensity"], self.value_range)
 
-    def get_config(self) -> dict:
-        return {
-            **super().get_config(),
-            "region": self.region,
-            "count": self.count,
-            "vertices": self.vertices,
-            "intensity": self.intensity,
-            "value_range": self.value_range,
-        }
-
 
 @register(example={"radius": (0.3, 0.5)}, family="color")
-class RandomSunFlare(BaseAugmentation):
+class RandomSunFlare(ValueRangeMixin, BaseAugmentation):
     """Adds a bright sun with a radial glow and a trail of lens-flare circles.
 
     Each sample draws the sun's centre within ``region``, a glow radius (a
@@ -519,6 +464,8 @@ class RandomSunFlare(BaseAugmentation):
         data_format: ``"channels_last"`` or ``"channels_first"``.
     """
 
+    config_fields = ("region", "radius", "angle", "circles", "color")
+
     def __init__(
         self,
         region: tuple[float, float, float, float] = (0.0, 0.0, 1.0, 0.5),
@@ -540,7 +487,7 @@ class RandomSunFlare(BaseAugmentation):
         self.angle = parse_range(name, "angle", angle, symmetric=False)
         self.circles = check_int_range(name, "circles", circles, 0)
         self.color = _check_color(name, color)
-        self.value_range = check_value_range(name, value_range)
+        self._set_value_range(value_range)
 
     def get_params(self, sampler, batch):
         x0, y0, x1, y1 = self.region
@@ -579,14 +526,3 @@ class RandomSunFlare(BaseAugmentation):
             color,
             self.value_range,
         )
-
-    def get_config(self) -> dict:
-        return {
-            **super().get_config(),
-            "region": self.region,
-            "radius": self.radius,
-            "angle": self.angle,
-            "circles": self.circles,
-            "color": self.color,
-            "value_range": self.value_range,
-        }
