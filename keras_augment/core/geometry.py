@@ -362,7 +362,27 @@ class GeometricAugmentation(BaseAugmentation):
 
 
 class FixedSizeGeometry(GeometricAugmentation):
-    """A geometric layer whose output has a fixed ``(height, width)``, set by ``_init_size``."""
+    """A geometric layer whose output has a fixed ``(height, width)``.
+
+    The crops pass the size to this constructor, which checks it; layers
+    that learn their size from other arguments call ``_init_size`` (or set
+    ``height`` and ``width``) themselves. ``config_omits`` names the sampling
+    options a layer sets itself: its config leaves them out.
+    """
+
+    config_omits: tuple[str, ...] = ()
+
+    def __init__(
+        self,
+        height: int | None = None,
+        width: int | None = None,
+        interpolation: str = "bilinear",
+        fill_mode: str = "nearest",
+        **kwargs,
+    ):
+        super().__init__(interpolation=interpolation, fill_mode=fill_mode, **kwargs)
+        if height is not None or width is not None:
+            self._init_size(height, width)
 
     def _init_size(self, height, width) -> None:
         name = self.__class__.__name__
@@ -371,6 +391,12 @@ class FixedSizeGeometry(GeometricAugmentation):
 
     def output_image_size(self, height, width):
         return self.height, self.width
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        for key in self.config_omits:
+            config.pop(key)
+        return config
 
 
 class DeterministicGeometry(FixedSizeGeometry):

@@ -163,6 +163,33 @@ def _saturation_multiplier(factor: tf.Tensor) -> tf.Tensor:
 # --------------------------------------------------------------------------
 
 
+class _KerasFactorLayer(ValueRangeMixin):
+    """Keras' ``(factor, value_range, data_format, seed)`` colour layers: that signature, once.
+
+    ``RandomSaturation``, ``RandomHue``, ``RandomColorDegeneration`` and
+    ``RandomPosterization`` take these arguments in this order (as Keras'
+    layers of those names do); each checks its ``factor`` in ``_check_factor``
+    (by default: a number ``f`` means ``(0, f)``, a pair a range within ``[0, 1]``).
+    """
+
+    config_fields = ("factor",)
+
+    def __init__(
+        self,
+        factor: Range,
+        value_range: ValueRange = (0, 255),
+        data_format: DataFormat = None,
+        seed: Seed = None,
+        **kwargs,
+    ):
+        super().__init__(seed=seed, data_format=data_format, **kwargs)
+        self.factor = self._check_factor(factor)
+        self._set_value_range(value_range)
+
+    def _check_factor(self, factor) -> tuple[float, float]:
+        return _zero_to(self.__class__.__name__, "factor", factor)
+
+
 @register(example={"factor": 0.3})
 class RandomBrightness(ValueRangeMixin, LinearColorAugmentation):
     """Randomly brightens or darkens images.
@@ -278,7 +305,7 @@ class RandomContrast(ValueRangeMixin, LinearColorAugmentation):
 
 
 @register(example={"factor": (0.2, 0.8)})
-class RandomSaturation(ValueRangeMixin, BaseAugmentation):
+class RandomSaturation(_KerasFactorLayer, BaseAugmentation):
     """Randomly changes the colour saturation of RGB images (in HSV).
 
     Same arguments, meaning and defaults as ``keras.layers.RandomSaturation``;
@@ -298,20 +325,6 @@ class RandomSaturation(ValueRangeMixin, BaseAugmentation):
         seed: integer seed.
     """
 
-    config_fields = ("factor",)
-
-    def __init__(
-        self,
-        factor: Range,
-        value_range: ValueRange = (0, 255),
-        data_format: DataFormat = None,
-        seed: Seed = None,
-        **kwargs,
-    ):
-        super().__init__(seed=seed, data_format=data_format, **kwargs)
-        self.factor = _zero_to(self.__class__.__name__, "factor", factor)
-        self._set_value_range(value_range)
-
     def get_params(self, sampler, batch):
         return {"saturation": _saturation_multiplier(sampler.uniform(*self.factor))}
 
@@ -321,7 +334,7 @@ class RandomSaturation(ValueRangeMixin, BaseAugmentation):
 
 
 @register(example={"factor": 0.3})
-class RandomHue(ValueRangeMixin, BaseAugmentation):
+class RandomHue(_KerasFactorLayer, BaseAugmentation):
     """Randomly rotates the hue of RGB images.
 
     Same arguments, meaning and defaults as ``keras.layers.RandomHue``; each
@@ -337,20 +350,6 @@ class RandomHue(ValueRangeMixin, BaseAugmentation):
         data_format: ``"channels_last"`` or ``"channels_first"``.
         seed: integer seed.
     """
-
-    config_fields = ("factor",)
-
-    def __init__(
-        self,
-        factor: Range,
-        value_range: ValueRange = (0, 255),
-        data_format: DataFormat = None,
-        seed: Seed = None,
-        **kwargs,
-    ):
-        super().__init__(seed=seed, data_format=data_format, **kwargs)
-        self.factor = _zero_to(self.__class__.__name__, "factor", factor)
-        self._set_value_range(value_range)
 
     def get_params(self, sampler, batch):
         sign = tf.where(sampler.bernoulli(0.5), -1.0, 1.0)
@@ -507,7 +506,7 @@ class RandomColorJitter(Uint8Output, ValueRangeMixin, BaseAugmentation):
 
 
 @register(example={"factor": 0.8})
-class RandomColorDegeneration(ValueRangeMixin, LinearColorAugmentation):
+class RandomColorDegeneration(_KerasFactorLayer, LinearColorAugmentation):
     """Randomly blends images towards their grayscale version.
 
     Same arguments, meaning and defaults as
@@ -524,19 +523,8 @@ class RandomColorDegeneration(ValueRangeMixin, LinearColorAugmentation):
         seed: integer seed.
     """
 
-    config_fields = ("factor",)
-
-    def __init__(
-        self,
-        factor: Range,
-        value_range: ValueRange = (0, 255),
-        data_format: DataFormat = None,
-        seed: Seed = None,
-        **kwargs,
-    ):
-        super().__init__(seed=seed, data_format=data_format, **kwargs)
-        self.factor = _zero_to(self.__class__.__name__, "factor", factor, low=-1.0)
-        self._set_value_range(value_range)
+    def _check_factor(self, factor) -> tuple[float, float]:
+        return _zero_to(self.__class__.__name__, "factor", factor, low=-1.0)
 
     def get_params(self, sampler, batch):
         return {"degeneration": sampler.uniform(*self.factor)}
@@ -607,7 +595,7 @@ class RandomInvert(ValueRangeMixin, LinearColorAugmentation):
 
 
 @register(example={"factor": (2, 4)})
-class RandomPosterization(ValueRangeMixin, BaseAugmentation):
+class RandomPosterization(_KerasFactorLayer, BaseAugmentation):
     """Keeps only the top bits of each channel value (posterization).
 
     Same arguments and defaults as ``keras.layers.RandomPosterization``;
@@ -625,18 +613,7 @@ class RandomPosterization(ValueRangeMixin, BaseAugmentation):
         seed: integer seed.
     """
 
-    config_fields = ("factor",)
-
-    def __init__(
-        self,
-        factor: int,
-        value_range: ValueRange = (0, 255),
-        data_format: DataFormat = None,
-        seed: Seed = None,
-        **kwargs,
-    ):
-        super().__init__(seed=seed, data_format=data_format, **kwargs)
-        name = self.__class__.__name__
+    def _check_factor(self, factor) -> tuple[int, int]:
         pair = factor if isinstance(factor, (tuple, list)) else (factor, factor)
         if (
             len(pair) != 2
@@ -644,11 +621,10 @@ class RandomPosterization(ValueRangeMixin, BaseAugmentation):
             or not 1 <= pair[0] <= pair[1] <= 8
         ):
             raise ValueError(
-                f"{name}: `factor` must be an integer within [1, 8] or an ordered (low, high) "
-                f"pair of such integers; got {factor!r}."
+                f"{self.__class__.__name__}: `factor` must be an integer within [1, 8] or an "
+                f"ordered (low, high) pair of such integers; got {factor!r}."
             )
-        self.factor = (int(pair[0]), int(pair[1]))
-        self._set_value_range(value_range)
+        return (int(pair[0]), int(pair[1]))
 
     def get_params(self, sampler, batch):
         low, high = self.factor

@@ -31,6 +31,8 @@ from keras_augment.image.ops.detection import (
 class _BoxCrop(FixedSizeGeometry):
     """Shared: a fixed ``(height, width)`` output and windows drawn from the current boxes."""
 
+    config_fields = ("height", "width")
+    config_omits = ("fill_mode", "fill_value")
     # The window is drawn from the boxes this layer receives: it cannot be
     # multiplied into a run whose earlier layers have not moved them yet.
     fusable = False
@@ -46,13 +48,6 @@ class _BoxCrop(FixedSizeGeometry):
         m = self.inference_matrix(height, width, tf.shape(images)[0])
         size = tf.constant([self.height, self.width])
         return resample(images, m, size, None, self.interpolation, "nearest", 0.0)
-
-    def get_config(self) -> dict:
-        config = super().get_config()
-        for key in ("fill_mode", "fill_value"):
-            config.pop(key)
-        config.update({"height": self.height, "width": self.width})
-        return config
 
 
 @register(
@@ -98,14 +93,7 @@ class RandomSizedBBoxSafeCrop(_BoxCrop):
         **kwargs,
     ):
         kwargs.pop("fill_mode", None)
-        super().__init__(
-            interpolation=interpolation,
-            fill_mode="nearest",
-            seed=seed,
-            data_format=data_format,
-            **kwargs,
-        )
-        self._init_size(height, width)
+        super().__init__(height, width, interpolation, seed=seed, data_format=data_format, **kwargs)
         self.erosion_rate = check_number(
             self.__class__.__name__, "erosion_rate", erosion_rate, low=0.0, high=1.0
         )
@@ -156,6 +144,8 @@ class AtLeastOneBBoxRandomCrop(_BoxCrop):
         data_format: ``"channels_last"`` or ``"channels_first"``.
     """
 
+    config_fields = ("erosion_factor",)
+    config_omits = ("interpolation", "fill_mode", "fill_value")
     exact_on_grid = True
 
     def __init__(
@@ -169,14 +159,7 @@ class AtLeastOneBBoxRandomCrop(_BoxCrop):
     ):
         for key in ("interpolation", "fill_mode"):
             kwargs.pop(key, None)
-        super().__init__(
-            interpolation="nearest",
-            fill_mode="nearest",
-            seed=seed,
-            data_format=data_format,
-            **kwargs,
-        )
-        self._init_size(height, width)
+        super().__init__(height, width, "nearest", seed=seed, data_format=data_format, **kwargs)
         self.erosion_factor = check_number(
             self.__class__.__name__, "erosion_factor", erosion_factor, low=0.0, high=1.0
         )
@@ -225,11 +208,6 @@ class AtLeastOneBBoxRandomCrop(_BoxCrop):
         left = tf.cast((tf.cast(width, tf.int32) - self.width) // 2, tf.float32)
         ones = tf.ones([batch_size], tf.float32)
         return matrices.translation(-left * ones, -top * ones)
-
-    def get_config(self) -> dict:
-        config = super().get_config()
-        config.pop("interpolation")
-        return {**config, "erosion_factor": self.erosion_factor}
 
 
 __all__ = ["AtLeastOneBBoxRandomCrop", "RandomSizedBBoxSafeCrop"]

@@ -389,6 +389,8 @@ class RandomShear(GeometricAugmentation):
 class _CropLayer(FixedSizeGeometry):
     """Shared by layers whose output has a fixed ``(height, width)``."""
 
+    config_fields = ("height", "width")
+
     def inference_images(self, images):
         return center_crop_resize(images, self.height, self.width, self.interpolation)
 
@@ -422,19 +424,13 @@ class RandomCrop(_CropLayer):
         data_format: ``"channels_last"`` or ``"channels_first"``.
     """
 
+    config_omits = ("interpolation", "fill_mode", "fill_value")
     exact_on_grid = True
 
     def __init__(
         self, height: int, width: int, seed: Seed = None, data_format: DataFormat = None, **kwargs
     ):
-        super().__init__(
-            interpolation="bilinear",
-            fill_mode="nearest",
-            seed=seed,
-            data_format=data_format,
-            **kwargs,
-        )
-        self._init_size(height, width)
+        super().__init__(height, width, seed=seed, data_format=data_format, **kwargs)
 
     def _smaller(self, height, width):
         """True when the images are smaller than the crop in either direction."""
@@ -485,13 +481,6 @@ class RandomCrop(_CropLayer):
         resized = tf.tile(tf.reshape(resized, [-1, 3, 3])[:1], [tf.shape(params["top"])[0], 1, 1])
         return tf.where(self._smaller(height, width), resized, window)
 
-    def get_config(self) -> dict:
-        config = super().get_config()
-        for key in ("interpolation", "fill_mode", "fill_value"):
-            config.pop(key)
-        config.update({"height": self.height, "width": self.width})
-        return config
-
 
 @register(
     example={"height": 24, "width": 24, "scale": (0.25, 1.0)},
@@ -518,6 +507,9 @@ class RandomResizedCrop(_CropLayer):
         data_format: ``"channels_last"`` or ``"channels_first"``.
     """
 
+    config_fields = ("scale", "ratio")
+    config_omits = ("fill_mode", "fill_value")
+
     def __init__(
         self,
         height: int,
@@ -529,14 +521,7 @@ class RandomResizedCrop(_CropLayer):
         data_format: DataFormat = None,
         **kwargs,
     ):
-        super().__init__(
-            interpolation=interpolation,
-            fill_mode="nearest",
-            seed=seed,
-            data_format=data_format,
-            **kwargs,
-        )
-        self._init_size(height, width)
+        super().__init__(height, width, interpolation, seed=seed, data_format=data_format, **kwargs)
         name = self.__class__.__name__
         self.scale = parse_range(
             name, "scale", scale, low=0.0, high=1.0, low_inclusive=False, symmetric=False
@@ -560,15 +545,6 @@ class RandomResizedCrop(_CropLayer):
 
     def get_matrix(self, params, height, width):
         return matrices.window_resize(params, self.height, self.width)
-
-    def get_config(self) -> dict:
-        config = super().get_config()
-        for key in ("fill_mode", "fill_value"):
-            config.pop(key)
-        config.update(
-            {"height": self.height, "width": self.width, "scale": self.scale, "ratio": self.ratio}
-        )
-        return config
 
 
 @register(example={"factor": 1.0, "scale": 0.5})

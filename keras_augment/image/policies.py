@@ -1237,8 +1237,8 @@ class _PilPolicy(_PolicyBase):
         )
 
 
-TRIVIAL_AUGMENT_OPS = (
-    "Identity",
+# The PIL-style operations TrivialAugmentWide and AutoAugment both draw from.
+_PIL_OPS = (
     "ShearX",
     "ShearY",
     "TranslateX",
@@ -1253,6 +1253,7 @@ TRIVIAL_AUGMENT_OPS = (
     "AutoContrast",
     "Equalize",
 )
+TRIVIAL_AUGMENT_OPS = ("Identity", *_PIL_OPS)
 
 
 @register(example={})
@@ -1323,22 +1324,7 @@ class TrivialAugmentWide(_PilPolicy):
         }
 
 
-AUTO_AUGMENT_OPS = (
-    "ShearX",
-    "ShearY",
-    "TranslateX",
-    "TranslateY",
-    "Rotate",
-    "Brightness",
-    "Color",
-    "Contrast",
-    "Sharpness",
-    "Posterize",
-    "Solarize",
-    "AutoContrast",
-    "Equalize",
-    "Invert",
-)
+AUTO_AUGMENT_OPS = (*_PIL_OPS, "Invert")
 
 # The ImageNet policy of Cubuk et al. 2019 (appendix, Table 9): 25 sub-policies
 # of two (operation, probability, magnitude level 0..9) each.

@@ -128,6 +128,8 @@ class Resizing(_Deterministic):
             )
         self.resize_interpolation = interpolation
         super().__init__(
+            height,
+            width,
             interpolation=interpolation if interpolation in INTERPOLATIONS else "bilinear",
             # Outside the image, a plain or cropped resize reads its edge as
             # tf.image.resize does; a padded one reads fill_value.
@@ -136,7 +138,6 @@ class Resizing(_Deterministic):
             data_format=data_format,
             **kwargs,
         )
-        self._init_size(height, width)
         self.crop_to_aspect_ratio = bool(crop_to_aspect_ratio)
         self.pad_to_aspect_ratio = bool(pad_to_aspect_ratio)
         self.antialias = bool(antialias)
@@ -220,10 +221,7 @@ class CenterCrop(_Deterministic):
     exact_on_grid = True
 
     def __init__(self, height: int, width: int, data_format: DataFormat = None, **kwargs):
-        kwargs.setdefault("interpolation", "bilinear")
-        kwargs.setdefault("fill_mode", "nearest")
-        super().__init__(data_format=data_format, **kwargs)
-        self._init_size(height, width)
+        super().__init__(height, width, data_format=data_format, **kwargs)
 
     def fixed_matrix(self, height, width, batch_size):
         h = tf.cast(height, tf.int32)
