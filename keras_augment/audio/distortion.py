@@ -16,7 +16,7 @@ from keras_augment.audio.base import WaveformAugmentation
 from keras_augment.core.random import Sampler
 from keras_augment.core.registry import register
 from keras_augment.core.types import Range
-from keras_augment.core.validation import parse_range
+from keras_augment.core.validation import parse_fraction_range, parse_range
 
 # ----- kernels ---------------------------------------------------------------
 
@@ -110,9 +110,7 @@ class TanhDistortion(WaveformAugmentation):
 
     def __init__(self, distortion: Range = (0.01, 0.7), **kwargs):
         super().__init__(**kwargs)
-        self.distortion = parse_range(
-            self.__class__.__name__, "distortion", distortion, low=0.0, high=1.0, symmetric=False
-        )
+        self.distortion = parse_fraction_range(self.__class__.__name__, "distortion", distortion)
 
     def get_params(self, sampler: Sampler, waves: tf.Tensor) -> dict:
         return {"amount": sampler.uniform(*self.distortion)}

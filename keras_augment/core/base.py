@@ -17,6 +17,7 @@ from keras_augment.core.batch import SUPPORTED_KEYS, Batch, Layout, as_tensors  
 from keras_augment.core.keras_protocol import KerasProtocol
 from keras_augment.core.layer import AugmentationLayer
 from keras_augment.core.registry import IMAGE_TARGETS, TARGET_DICT_KEYS
+from keras_augment.core.types import DataFormat, Range, Seed, ValueRange
 from keras_augment.core.validation import (
     check_choice,
     check_data_format,
@@ -364,3 +365,31 @@ class ValueRangeMixin:
 
     def _set_value_range(self, value_range) -> None:
         self.value_range = check_value_range(self.__class__.__name__, value_range)
+
+
+class KerasFactorLayer(ValueRangeMixin):
+    """Keras' ``(factor, value_range, data_format, seed)`` image layers: that signature, once.
+
+    ``RandomSaturation``, ``RandomHue``, ``RandomColorDegeneration``,
+    ``RandomPosterization`` and ``RandomSharpness`` take these arguments in
+    this order, as Keras' layers of those names do; each checks its
+    ``factor`` in ``_check_factor``. Put it before the layer's base class.
+    """
+
+    config_fields = ("factor",)
+
+    def __init__(
+        self,
+        factor: Range,
+        value_range: ValueRange = (0, 255),
+        data_format: DataFormat = None,
+        seed: Seed = None,
+        **kwargs,
+    ):
+        super().__init__(seed=seed, data_format=data_format, **kwargs)
+        self.factor = self._check_factor(factor)
+        self._set_value_range(value_range)
+
+    def _check_factor(self, factor):
+        """``factor`` checked, as the ``(low, high)`` range the layer draws from."""
+        raise NotImplementedError

@@ -25,7 +25,7 @@ import numbers
 
 import tensorflow as tf
 
-from keras_augment.core.base import BaseAugmentation, ValueRangeMixin
+from keras_augment.core.base import BaseAugmentation, KerasFactorLayer, ValueRangeMixin
 from keras_augment.core.color_fusion import LinearColorAugmentation, affine_color_matrix
 from keras_augment.core.compiled import compiled_kernel as _compiled
 from keras_augment.core.compiled import per_channel_count
@@ -163,28 +163,8 @@ def _saturation_multiplier(factor: tf.Tensor) -> tf.Tensor:
 # --------------------------------------------------------------------------
 
 
-class _KerasFactorLayer(ValueRangeMixin):
-    """Keras' ``(factor, value_range, data_format, seed)`` colour layers: that signature, once.
-
-    ``RandomSaturation``, ``RandomHue``, ``RandomColorDegeneration`` and
-    ``RandomPosterization`` take these arguments in this order (as Keras'
-    layers of those names do); each checks its ``factor`` in ``_check_factor``
-    (by default: a number ``f`` means ``(0, f)``, a pair a range within ``[0, 1]``).
-    """
-
-    config_fields = ("factor",)
-
-    def __init__(
-        self,
-        factor: Range,
-        value_range: ValueRange = (0, 255),
-        data_format: DataFormat = None,
-        seed: Seed = None,
-        **kwargs,
-    ):
-        super().__init__(seed=seed, data_format=data_format, **kwargs)
-        self.factor = self._check_factor(factor)
-        self._set_value_range(value_range)
+class _ZeroToFactorLayer(KerasFactorLayer):
+    """``KerasFactorLayer`` whose number ``f`` means ``(0, f)`` and pair a range within ``[0, 1]``."""
 
     def _check_factor(self, factor) -> tuple[float, float]:
         return _zero_to(self.__class__.__name__, "factor", factor)
@@ -305,7 +285,7 @@ class RandomContrast(ValueRangeMixin, LinearColorAugmentation):
 
 
 @register(example={"factor": (0.2, 0.8)})
-class RandomSaturation(_KerasFactorLayer, BaseAugmentation):
+class RandomSaturation(_ZeroToFactorLayer, BaseAugmentation):
     """Randomly changes the colour saturation of RGB images (in HSV).
 
     Same arguments, meaning and defaults as ``keras.layers.RandomSaturation``;
@@ -334,7 +314,7 @@ class RandomSaturation(_KerasFactorLayer, BaseAugmentation):
 
 
 @register(example={"factor": 0.3})
-class RandomHue(_KerasFactorLayer, BaseAugmentation):
+class RandomHue(_ZeroToFactorLayer, BaseAugmentation):
     """Randomly rotates the hue of RGB images.
 
     Same arguments, meaning and defaults as ``keras.layers.RandomHue``; each
@@ -506,7 +486,7 @@ class RandomColorJitter(Uint8Output, ValueRangeMixin, BaseAugmentation):
 
 
 @register(example={"factor": 0.8})
-class RandomColorDegeneration(_KerasFactorLayer, LinearColorAugmentation):
+class RandomColorDegeneration(_ZeroToFactorLayer, LinearColorAugmentation):
     """Randomly blends images towards their grayscale version.
 
     Same arguments, meaning and defaults as
@@ -595,7 +575,7 @@ class RandomInvert(ValueRangeMixin, LinearColorAugmentation):
 
 
 @register(example={"factor": (2, 4)})
-class RandomPosterization(_KerasFactorLayer, BaseAugmentation):
+class RandomPosterization(_ZeroToFactorLayer, BaseAugmentation):
     """Keeps only the top bits of each channel value (posterization).
 
     Same arguments and defaults as ``keras.layers.RandomPosterization``;

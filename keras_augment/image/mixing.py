@@ -23,7 +23,11 @@ from keras_augment.core.random import Sampler, sample_beta, sample_log_gamma  # 
 from keras_augment.core.registry import register
 from keras_augment.core.targets import TARGET_KEYS
 from keras_augment.core.types import DataFormat, Range, Seed
-from keras_augment.core.validation import check_concentration, check_number, parse_range
+from keras_augment.core.validation import (
+    check_concentration,
+    check_number,
+    parse_fraction_range,
+)
 from keras_augment.image.ops.masks import box_mask  # noqa: F401  (importable here too)
 from keras_augment.image.ops.mosaic import (
     cycle_sources,
@@ -499,7 +503,7 @@ class CutMix(_BoxMixing):
         if isinstance(factor, (tuple, list)) and len(factor) == 2:
             if all(isinstance(f, (int, float)) and not isinstance(f, bool) for f in factor):
                 factor = tuple(sorted(factor))  # Keras sorts the pair.
-            self.factor = parse_range(name, "factor", factor, low=0.0, high=1.0, symmetric=False)
+            self.factor = parse_fraction_range(name, "factor", factor)
         else:
             f = check_number(name, "factor", factor, low=0.0, high=1.0)
             self.factor = (0.0, f)
@@ -632,9 +636,7 @@ class Mosaic(_BoxMixing):
         kwargs.update(seed=seed, data_format=data_format)
         super().__init__(same_class, num_classes, min_box_visibility, **kwargs)
         name = self.__class__.__name__
-        self.center_range = parse_range(
-            name, "center_range", center_range, low=0.0, high=1.0, symmetric=False
-        )
+        self.center_range = parse_fraction_range(name, "center_range", center_range)
 
     def get_params(self, sampler, batch):
         if batch.labels is not None:

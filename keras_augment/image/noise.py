@@ -13,7 +13,7 @@ from keras_augment.core.base import BaseAugmentation, ValueRangeMixin
 from keras_augment.core.compiled import compiled_kernel
 from keras_augment.core.registry import register
 from keras_augment.core.types import DataFormat, Range, Seed, ValueRange
-from keras_augment.core.validation import check_bool, parse_range
+from keras_augment.core.validation import check_bool, parse_fraction_range, parse_range
 from keras_augment.image.ops.noise import multiply, random_iso_noise
 
 # The kernels compiled with XLA (several times faster than op by op on CPU).
@@ -62,12 +62,8 @@ class ISONoise(ValueRangeMixin, BaseAugmentation):
     ):
         super().__init__(seed=seed, data_format=data_format, **kwargs)
         name = self.__class__.__name__
-        self.color_shift = parse_range(
-            name, "color_shift", color_shift, low=0.0, high=1.0, symmetric=False
-        )
-        self.intensity = parse_range(
-            name, "intensity", intensity, low=0.0, high=1.0, symmetric=False
-        )
+        self.color_shift = parse_fraction_range(name, "color_shift", color_shift)
+        self.intensity = parse_fraction_range(name, "intensity", intensity)
         self._set_value_range(value_range)
 
     def get_params(self, sampler, batch):

@@ -22,6 +22,7 @@ from keras_augment.core.validation import (
     check_bool,
     check_fill_values,
     check_number,
+    parse_fraction_range,
     parse_range,
     parse_unit_range,
 )
@@ -124,12 +125,6 @@ def grid_mask(
 # ----- layers ----------------------------------------------------------------
 
 
-def _mask_options(name: str, erase_masks, mask_fill_value) -> tuple[bool, float]:
-    if not isinstance(erase_masks, bool):
-        raise ValueError(f"{name}: `erase_masks` must be True or False; got {erase_masks!r}.")
-    return erase_masks, check_number(name, "mask_fill_value", mask_fill_value)
-
-
 def _channel_count(layer, images):
     if layer.data_format == "channels_first":
         return images.shape[-3]
@@ -147,8 +142,37 @@ def _check_fill_channels(layer, name: str, fill, images) -> None:
             )
 
 
+class _MaskErasing(BaseAugmentation):
+    """Shared by ``RandomErasing`` and ``GridMask``: ``erase_masks`` and ``mask_fill_value``.
+
+    With ``erase_masks``, ``segmentation_masks`` are erased where the images
+    are (``erase_masks_where``), to ``mask_fill_value``; otherwise they pass
+    through. Boxes and keypoints always pass through.
+    """
+
+    config_fields = ("erase_masks", "mask_fill_value")
+
+    def __init__(self, erase_masks: bool = False, mask_fill_value: float = 0.0, **kwargs):
+        super().__init__(**kwargs)
+        name = self.__class__.__name__
+        if not isinstance(erase_masks, bool):
+            raise ValueError(f"{name}: `erase_masks` must be True or False; got {erase_masks!r}.")
+        self.erase_masks = erase_masks
+        self.mask_fill_value = check_number(name, "mask_fill_value", mask_fill_value)
+
+    def erase_masks_where(self, masks: tf.Tensor, params: dict) -> tf.Tensor:
+        """``masks`` erased to ``mask_fill_value`` where ``params`` erased the images."""
+        raise NotImplementedError
+
+    def apply_targets(self, batch, params):
+        if not self.erase_masks or batch.masks is None:
+            return batch
+        masks = self.erase_masks_where(batch.masks, params)
+        return batch.replace(masks=tf.cast(masks, batch.masks.dtype))
+
+
 @register(example={"factor": 1.0, "scale": (0.1, 0.3)})
-class RandomErasing(ValueRangeMixin, BaseAugmentation):
+class RandomErasing(ValueRangeMixin, _MaskErasing):
     """Erases a random rectangle of each image (Random Erasing, Zhong et al. 2017).
 
     Same arguments, meaning and defaults as ``keras.layers.RandomErasing``;
@@ -177,7 +201,7 @@ class RandomErasing(ValueRangeMixin, BaseAugmentation):
         mask_fill_value: the mask value of erased pixels.
     """
 
-    config_fields = ("factor", "scale", "fill_value", "erase_masks", "mask_fill_value")
+    config_fields = ("factor", "scale", "fill_value")
 
     def __init__(
         self,
@@ -191,9 +215,8 @@ class RandomErasing(ValueRangeMixin, BaseAugmentation):
         mask_fill_value: float = 0.0,
         **kwargs,
     ):
-        super().__init__(seed=seed, data_format=data_format, **kwargs)
+        super().__init__(erase_masks, mask_fill_value, seed=seed, data_format=data_format, **kwargs)
         name = self.__class__.__name__
-        self.erase_masks, self.mask_fill_value = _mask_options(name, erase_masks, mask_fill_value)
         self.factor = parse_unit_range(name, "factor", factor)
         self.scale = parse_unit_range(name, "scale", scale)
         if fill_value is not None:
@@ -244,19 +267,15 @@ class RandomErasing(ValueRangeMixin, BaseAugmentation):
                 fill = tf.transpose(fill, [0, 2, 3, 1])
         return {"erased": erased & apply[:, None, None, None], "fill": fill}
 
-    def apply_targets(self, batch, params):
-        if not self.erase_masks or batch.masks is None:
-            return batch
+    def erase_masks_where(self, masks, params):
         if "erased" in params:
-            erased = tf.broadcast_to(params["erased"][..., :1], tf.shape(batch.masks))
-            masks = tf.where(erased, tf.cast(self.mask_fill_value, batch.masks.dtype), batch.masks)
-            return batch.replace(masks=masks)
-        masks = erase_boxes(batch.masks, params["boxes"], self.mask_fill_value)
-        return batch.replace(masks=tf.cast(masks, batch.masks.dtype))
+            erased = tf.broadcast_to(params["erased"][..., :1], tf.shape(masks))
+            return tf.where(erased, tf.cast(self.mask_fill_value, masks.dtype), masks)
+        return erase_boxes(masks, params["boxes"], self.mask_fill_value)
 
 
 @register(example={"ratio": 0.6})
-class GridMask(BaseAugmentation):
+class GridMask(_MaskErasing):
     """Removes a regular grid of squares from each image (GridMask, Chen et al. 2020).
 
     Each sample draws its own unit size, grid offsets and (optionally)
@@ -285,14 +304,7 @@ class GridMask(BaseAugmentation):
             same grid from ``segmentation_masks`` (set to ``mask_fill_value``).
     """
 
-    config_fields = (
-        "ratio",
-        "unit_size",
-        "rotation_factor",
-        "fill_value",
-        "erase_masks",
-        "mask_fill_value",
-    )
+    config_fields = ("ratio", "unit_size", "rotation_factor", "fill_value")
 
     def __init__(
         self,
@@ -306,10 +318,9 @@ class GridMask(BaseAugmentation):
         mask_fill_value: float = 0.0,
         **kwargs,
     ):
-        super().__init__(seed=seed, data_format=data_format, **kwargs)
+        super().__init__(erase_masks, mask_fill_value, seed=seed, data_format=data_format, **kwargs)
         name = self.__class__.__name__
-        self.erase_masks, self.mask_fill_value = _mask_options(name, erase_masks, mask_fill_value)
-        self.ratio = parse_range(name, "ratio", ratio, low=0.0, high=1.0, symmetric=False)
+        self.ratio = parse_fraction_range(name, "ratio", ratio)
         self.unit_size = parse_range(
             name, "unit_size", unit_size, low=0.0, low_inclusive=False, symmetric=False
         )
@@ -341,11 +352,9 @@ class GridMask(BaseAugmentation):
             self.fill_value,
         )
 
-    def apply_targets(self, batch, params):
-        if not self.erase_masks or batch.masks is None:
-            return batch
-        masks = grid_mask(
-            batch.masks,
+    def erase_masks_where(self, masks, params):
+        return grid_mask(
+            masks,
             params["unit_size"],
             params["ratio"],
             params["offset_y"],
@@ -353,7 +362,6 @@ class GridMask(BaseAugmentation):
             params["angle"],
             self.mask_fill_value,
         )
-        return batch.replace(masks=tf.cast(masks, batch.masks.dtype))
 
 
 def _hole_sizes(layer: str, name: str, value) -> tuple[float, float]:

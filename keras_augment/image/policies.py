@@ -49,7 +49,7 @@ from keras_augment.core.validation import (
     check_interpolation,
     check_number,
     check_value_range,
-    parse_range,
+    parse_fraction_range,
 )
 from keras_augment.image.ops import color, quality, tables
 
@@ -668,7 +668,7 @@ def _check_factor(layer: str, factor) -> tuple[float, float]:
     if isinstance(factor, (int, float)) and not isinstance(factor, bool):
         check_number(layer, "factor", factor, low=0.0, high=1.0)
         factor = (0.0, factor)
-    return parse_range(layer, "factor", factor, low=0.0, high=1.0, symmetric=False)
+    return parse_fraction_range(layer, "factor", factor)
 
 
 def _check_count(layer: str, name: str, value, minimum: int) -> int:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import tensorflow as tf
 
-from keras_augment.core.base import BaseAugmentation, ValueRangeMixin
+from keras_augment.core.base import BaseAugmentation, KerasFactorLayer, ValueRangeMixin
 from keras_augment.core.keras_protocol import keras_value
 from keras_augment.core.registry import register
 from keras_augment.core.types import DataFormat, Interpolation, Range, Seed, ValueRange
@@ -45,7 +45,7 @@ from keras_augment.image.ops.quality import (  # noqa: F401  (the kernels, impor
 
 
 @register(example={"factor": 0.8})
-class RandomSharpness(ValueRangeMixin, BaseAugmentation):
+class RandomSharpness(KerasFactorLayer, BaseAugmentation):
     """Randomly sharpens or softens images.
 
     Same arguments, meaning and defaults as ``keras.layers.RandomSharpness``;
@@ -64,20 +64,8 @@ class RandomSharpness(ValueRangeMixin, BaseAugmentation):
         seed: integer seed.
     """
 
-    config_fields = ("factor",)
-
-    def __init__(
-        self,
-        factor: Range,
-        value_range: ValueRange = (0, 255),
-        data_format: DataFormat = None,
-        seed: Seed = None,
-        **kwargs,
-    ):
-        super().__init__(seed=seed, data_format=data_format, **kwargs)
-        name = self.__class__.__name__
-        self.factor = parse_unit_range(name, "factor", factor)
-        self._set_value_range(value_range)
+    def _check_factor(self, factor) -> tuple[float, float]:
+        return parse_unit_range(self.__class__.__name__, "factor", factor)
 
     def get_params(self, sampler, batch):
         return {"factor": sampler.uniform(*self.factor)}
