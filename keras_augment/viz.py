@@ -27,6 +27,24 @@ def _pyplot(function: str):
     return plt
 
 
+def _images_of_rank(function: str, images, rank: int, expected: str) -> np.ndarray:
+    """``images`` as an array of ``rank``, or the error naming ``function`` and ``expected``."""
+    images = np.asarray(images)
+    if images.ndim != rank:
+        raise ValueError(
+            f"{function}: expected {expected} of rank {rank}; got shape {images.shape}."
+        )
+    return images
+
+
+def _finish(fig: Figure, path: str | None) -> Figure:
+    """Lays ``fig`` out and saves it to ``path`` when one is given."""
+    fig.tight_layout()
+    if path is not None:
+        fig.savefig(path)
+    return fig
+
+
 def _as_uint8(images) -> np.ndarray:
     images = np.asarray(images, dtype="float32")
     if images.max(initial=0.0) <= 1.0:  # a [0, 1] image
@@ -65,10 +83,7 @@ def preview(
         The matplotlib ``Figure``.
     """
     plt = _pyplot("preview")
-
-    image = np.asarray(image)
-    if image.ndim != 3:
-        raise ValueError(f"preview: expected one image of rank 3; got shape {image.shape}.")
+    image = _images_of_rank("preview", image, 3, "one image")
     variants = np.asarray(augmentation(np.repeat(image[None], n, axis=0), training=True))
     rows = -(-(n + 1) // columns)
     fig, axes = plt.subplots(rows, columns, figsize=(2.6 * columns, 2.2 * rows), squeeze=False)
@@ -77,10 +92,7 @@ def preview(
         ax.axis("off")
     for ax, (tile, title) in zip(axes.flat, tiles):
         _show(ax, tile, title)
-    fig.tight_layout()
-    if path is not None:
-        fig.savefig(path)
-    return fig
+    return _finish(fig, path)
 
 
 def before_after(
@@ -97,20 +109,14 @@ def before_after(
         The matplotlib ``Figure``.
     """
     plt = _pyplot("before_after")
-
-    images = np.asarray(images)
-    if images.ndim != 4:
-        raise ValueError(f"before_after: expected a batch of rank 4; got shape {images.shape}.")
+    images = _images_of_rank("before_after", images, 4, "a batch")
     after = np.asarray(augmentation(images, training=True))
     n = len(images)
     fig, axes = plt.subplots(2, n, figsize=(2.4 * n, 4.8), squeeze=False)
     for i in range(n):
         _show(axes[0, i], images[i], f"before {i}")
         _show(axes[1, i], after[i], f"after {i}")
-    fig.tight_layout()
-    if path is not None:
-        fig.savefig(path)
-    return fig
+    return _finish(fig, path)
 
 
 def preview_text(
@@ -209,7 +215,4 @@ def preview_audio(
             cmap="magma",
         )
         axes[1, col].set(title=f"spectrogram, {title}", xlabel="seconds", ylabel="Hz")
-    fig.tight_layout()
-    if path is not None:
-        fig.savefig(path)
-    return fig
+    return _finish(fig, path)
