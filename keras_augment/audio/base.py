@@ -111,6 +111,8 @@ class AudioAugmentation(AugmentationLayer):
             the whole batch; by default every clip gets its own.
     """
 
+    config_fields = ("batchwise",)
+
     layer_kind = "audio"
     # What the subclasses (waveform, spectrogram) call their input, for messages.
     _input_name = "audio"
@@ -240,11 +242,6 @@ class AudioAugmentation(AugmentationLayer):
     def compute_output_shape(self, input_shape: tuple) -> tuple:
         return tuple(input_shape)
 
-    def get_config(self) -> dict:
-        config = super().get_config()
-        config["batchwise"] = self.batchwise
-        return config
-
 
 class WaveformAugmentation(AudioAugmentation):
     """Base of the layers on float waveforms (see the module docstring for layouts).
@@ -261,6 +258,8 @@ class WaveformAugmentation(AudioAugmentation):
             (a batch of mono clips) or ``"time_channels"`` (one multichannel
             clip).
     """
+
+    config_fields = ("rank2_layout",)
 
     _input_name = "waveforms"
     supported_targets = ("waveforms",)
@@ -327,11 +326,6 @@ class WaveformAugmentation(AudioAugmentation):
         if layout == "time_channels":
             return tf.squeeze(waves, 0)
         return waves
-
-    def get_config(self) -> dict:
-        config = super().get_config()
-        config["rank2_layout"] = self.rank2_layout
-        return config
 
 
 class SpectrogramAugmentation(AudioAugmentation):

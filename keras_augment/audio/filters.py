@@ -33,6 +33,8 @@ def _log_uniform(sampler: Sampler, low: float, high: float) -> tf.Tensor:
 class _Filter(WaveformAugmentation):
     """Shared arguments of the three filters: ``sample_rate`` and ``order``."""
 
+    config_fields = ("sample_rate", "order")
+
     def __init__(self, sample_rate: float = 16000, order: int = 4, **kwargs):
         super().__init__(**kwargs)
         name = self.__class__.__name__
@@ -50,11 +52,6 @@ class _Filter(WaveformAugmentation):
             high=nyquist,
             symmetric=False,
         )
-
-    def get_config(self) -> dict:
-        config = super().get_config()
-        config.update({"sample_rate": self.sample_rate, "order": self.order})
-        return config
 
 
 class _CutoffFilter(_Filter):

@@ -166,6 +166,8 @@ class Normalize(WaveformAugmentation):
         rank2_layout: see :class:`WaveformAugmentation`.
     """
 
+    config_fields = ("apply_to",)
+
     deterministic = True
 
     def __init__(self, apply_to: str = "all", **kwargs):
@@ -178,11 +180,6 @@ class Normalize(WaveformAugmentation):
     def transform(self, waves: tf.Tensor, params: dict) -> tf.Tensor:
         target = tf.zeros(tf.shape(waves)[:1])
         return scale_to_peak(waves, target, self.apply_to == "only_too_loud_sounds")
-
-    def get_config(self) -> dict:
-        config = super().get_config()
-        config["apply_to"] = self.apply_to
-        return config
 
 
 @register(example={"loudness_lufs": (-30.0, -16.0)})

@@ -140,6 +140,8 @@ class TimeMasking(SpectrogramAugmentation):
         seed, batchwise: see :class:`AudioAugmentation`.
     """
 
+    config_fields = ("max_width", "count", "max_ratio", "mask_value")
+
     def __init__(
         self,
         max_width: int = 100,
@@ -164,18 +166,6 @@ class TimeMasking(SpectrogramAugmentation):
     def transform(self, spectrograms: tf.Tensor, params: dict) -> tf.Tensor:
         return mask_time(spectrograms, params["starts"], params["widths"], self.mask_value)
 
-    def get_config(self) -> dict:
-        config = super().get_config()
-        config.update(
-            {
-                "max_width": self.max_width,
-                "count": self.count,
-                "max_ratio": self.max_ratio,
-                "mask_value": self.mask_value,
-            }
-        )
-        return config
-
 
 @register(example={"max_width": 8})
 class FrequencyMasking(SpectrogramAugmentation):
@@ -191,6 +181,8 @@ class FrequencyMasking(SpectrogramAugmentation):
         seed, batchwise: see :class:`AudioAugmentation`.
     """
 
+    config_fields = ("max_width", "count", "mask_value")
+
     def __init__(self, max_width: int = 27, count: int = 1, mask_value: float = 0.0, **kwargs):
         super().__init__(**kwargs)
         name = self.__class__.__name__
@@ -204,13 +196,6 @@ class FrequencyMasking(SpectrogramAugmentation):
 
     def transform(self, spectrograms: tf.Tensor, params: dict) -> tf.Tensor:
         return mask_frequency(spectrograms, params["starts"], params["widths"], self.mask_value)
-
-    def get_config(self) -> dict:
-        config = super().get_config()
-        config.update(
-            {"max_width": self.max_width, "count": self.count, "mask_value": self.mask_value}
-        )
-        return config
 
 
 @register(example={"max_warp": 10})
@@ -228,6 +213,8 @@ class TimeWarp(SpectrogramAugmentation):
         seed, batchwise: see :class:`AudioAugmentation`.
     """
 
+    config_fields = ("max_warp",)
+
     def __init__(self, max_warp: int = 80, **kwargs):
         super().__init__(**kwargs)
         self.max_warp = _check_width(self.__class__.__name__, "max_warp", max_warp)
@@ -238,11 +225,6 @@ class TimeWarp(SpectrogramAugmentation):
 
     def transform(self, spectrograms: tf.Tensor, params: dict) -> tf.Tensor:
         return warp_time(spectrograms, params["source"], params["target"])
-
-    def get_config(self) -> dict:
-        config = super().get_config()
-        config["max_warp"] = self.max_warp
-        return config
 
 
 @register(
@@ -281,6 +263,17 @@ class SpecAugment(SpectrogramAugmentation):
         mask_value: the value written into masks.
         seed, batchwise: see :class:`AudioAugmentation`.
     """
+
+    config_fields = (
+        "policy",
+        "max_warp",
+        "freq_mask_width",
+        "freq_mask_count",
+        "time_mask_width",
+        "time_mask_ratio",
+        "time_mask_count",
+        "mask_value",
+    )
 
     def __init__(
         self,
@@ -356,22 +349,6 @@ class SpecAugment(SpectrogramAugmentation):
         if "time_starts" in params:
             out = mask_time(out, params["time_starts"], params["time_widths"], self.mask_value)
         return out
-
-    def get_config(self) -> dict:
-        config = super().get_config()
-        config.update(
-            {
-                "policy": self.policy,
-                "max_warp": self.max_warp,
-                "freq_mask_width": self.freq_mask_width,
-                "freq_mask_count": self.freq_mask_count,
-                "time_mask_width": self.time_mask_width,
-                "time_mask_ratio": self.time_mask_ratio,
-                "time_mask_count": self.time_mask_count,
-                "mask_value": self.mask_value,
-            }
-        )
-        return config
 
 
 __all__ = [

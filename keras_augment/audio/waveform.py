@@ -279,6 +279,8 @@ class PolarityInversion(WaveformAugmentation):
         seed, batchwise, rank2_layout: see :class:`WaveformAugmentation`.
     """
 
+    config_fields = ("probability",)
+
     def __init__(self, probability: float = 0.5, **kwargs):
         super().__init__(**kwargs)
         self.probability = check_number(
@@ -290,11 +292,6 @@ class PolarityInversion(WaveformAugmentation):
 
     def transform(self, waves: tf.Tensor, params: dict) -> tf.Tensor:
         return invert_polarity(waves, params["invert"])
-
-    def get_config(self) -> dict:
-        config = super().get_config()
-        config["probability"] = self.probability
-        return config
 
 
 @register(example={"shift": 0.3})

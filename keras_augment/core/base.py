@@ -101,6 +101,8 @@ class BaseAugmentation(KerasProtocol, AugmentationLayer):
             ``Pipeline`` only the pipeline's own ``output_dtype`` counts.
     """
 
+    config_fields = ("batchwise", "data_format", "bounding_box_format", "output_dtype", "temporal")
+
     layer_kind = "image"
     # The targets a layer transforms (see keras_augment.core.registry). Layers
     # whose effect on masks, boxes or keypoints is not implemented leave them
@@ -340,19 +342,6 @@ class BaseAugmentation(KerasProtocol, AugmentationLayer):
     def compute_output_spec(self, *args, **kwargs):
         spec = super().compute_output_spec(*args, **kwargs)
         return ka_batch.spec_with_dtype(spec, self.output_dtype)
-
-    def get_config(self) -> dict:
-        config = super().get_config()
-        config.update(
-            {
-                "batchwise": self.batchwise,
-                "data_format": self.data_format,
-                "bounding_box_format": self.bounding_box_format,
-                "output_dtype": self.output_dtype,
-                "temporal": self.temporal,
-            }
-        )
-        return config
 
 
 class ValueRangeMixin:

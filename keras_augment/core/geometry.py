@@ -208,6 +208,14 @@ class GeometricAugmentation(BaseAugmentation):
             ``BaseAugmentation``.
     """
 
+    config_fields = (
+        "interpolation",
+        "fill_mode",
+        "fill_value",
+        "mask_fill_value",
+        "min_box_visibility",
+    )
+
     # A layer with a displacement field must end a fused run: its field is
     # defined on its own output grid, which only the last layer of a run has.
     has_displacement = False
@@ -346,19 +354,6 @@ class GeometricAugmentation(BaseAugmentation):
                 )
             field = self.get_displacement(params, int(size[0]), int(size[1]))
         return invert_batch(self, outputs, params, self.interpolation, self.fill_value, field)
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(
-            {
-                "interpolation": self.interpolation,
-                "fill_mode": self.fill_mode,
-                "fill_value": self.fill_value,
-                "mask_fill_value": self.mask_fill_value,
-                "min_box_visibility": self.min_box_visibility,
-            }
-        )
-        return config
 
 
 class FixedSizeGeometry(GeometricAugmentation):

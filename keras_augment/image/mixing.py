@@ -185,6 +185,8 @@ class _Mixing(BaseAugmentation):
     as one-hot.
     """
 
+    config_fields = ("same_class", "num_classes")
+
     video = "no"
 
     def __init__(self, same_class: bool = False, num_classes=None, **kwargs):
@@ -344,11 +346,6 @@ class _Mixing(BaseAugmentation):
     def empty_result(self, batch: Batch) -> Batch | None:
         empty = super().empty_result(batch)
         return None if empty is None else empty.replace(labels=self._labels_out(empty))
-
-    def get_config(self) -> dict:
-        config = super().get_config()
-        config.update({"same_class": self.same_class, "num_classes": self.num_classes})
-        return config
 
 
 def _mixes_copies(what: str, verb: str) -> dict:

@@ -720,6 +720,8 @@ def _compiled_aug_mix(images, params, names, num_chains, chain_depth, value_rang
 class _PolicyBase(Uint8Output, BaseAugmentation):
     """Checks the arguments every policy shares."""
 
+    config_fields = ("value_range", "interpolation")
+
     # Policies whose geometric choices form one matrix per sample (RandAugment,
     # TrivialAugmentWide, AutoAugment) move targets through it; AugMix blends
     # differently warped copies, which no mask or box can follow, and refuses them.
@@ -745,11 +747,6 @@ class _PolicyBase(Uint8Output, BaseAugmentation):
         name = self.__class__.__name__
         self.value_range = check_value_range(name, value_range)
         self.interpolation = check_interpolation(name, interpolation)
-
-    def get_config(self) -> dict:
-        config = super().get_config()
-        config.update({"value_range": self.value_range, "interpolation": self.interpolation})
-        return config
 
 
 # ----- RandAugment ----------------------------------------------------------------
