@@ -342,26 +342,16 @@ class GridMask(_MaskErasing):
         }
 
     def apply_images(self, images, params):
-        return grid_mask(
-            images,
-            params["unit_size"],
-            params["ratio"],
-            params["offset_y"],
-            params["offset_x"],
-            params["angle"],
-            self.fill_value,
-        )
+        return self._grid_mask(images, params, self.fill_value)
 
     def erase_masks_where(self, masks, params):
-        return grid_mask(
-            masks,
-            params["unit_size"],
-            params["ratio"],
-            params["offset_y"],
-            params["offset_x"],
-            params["angle"],
-            self.mask_fill_value,
-        )
+        return self._grid_mask(masks, params, self.mask_fill_value)
+
+    @staticmethod
+    def _grid_mask(values, params, fill):
+        """``values`` (images or masks) with the drawn grid set to ``fill``."""
+        grid = ("unit_size", "ratio", "offset_y", "offset_x", "angle")
+        return grid_mask(values, *(params[key] for key in grid), fill)
 
 
 def _hole_sizes(layer: str, name: str, value) -> tuple[float, float]:
