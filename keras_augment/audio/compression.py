@@ -114,6 +114,9 @@ class Mp3Compression(WaveformAugmentation):
         seed, batchwise, rank2_layout: see :class:`WaveformAugmentation`.
     """
 
+    config_fields = ("sample_rate", "quality")
+    config_ranges = ("bitrate",)
+
     def __init__(
         self,
         bitrate: Range = (8.0, 64.0),
@@ -160,17 +163,6 @@ class Mp3Compression(WaveformAugmentation):
         )
         out.set_shape(waves.shape)
         return out
-
-    def get_config(self) -> dict:
-        config = super().get_config()
-        config.update(
-            {
-                "bitrate": list(self.bitrate),
-                "sample_rate": self.sample_rate,
-                "quality": self.quality,
-            }
-        )
-        return config
 
 
 __all__ = ["ENCODER_DELAY", "MP3_BITRATES", "Mp3Compression", "mp3_roundtrip"]

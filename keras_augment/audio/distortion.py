@@ -69,6 +69,8 @@ class ClippingDistortion(WaveformAugmentation):
         seed, batchwise, rank2_layout: see :class:`WaveformAugmentation`.
     """
 
+    config_ranges = ("percentile_threshold",)
+
     def __init__(self, percentile_threshold: Range = (0.0, 40.0), **kwargs):
         super().__init__(**kwargs)
         self.percentile_threshold = parse_range(
@@ -85,11 +87,6 @@ class ClippingDistortion(WaveformAugmentation):
 
     def transform(self, waves: tf.Tensor, params: dict) -> tf.Tensor:
         return clip_at_percentiles(waves, params["percent"])
-
-    def get_config(self) -> dict:
-        config = super().get_config()
-        config["percentile_threshold"] = list(self.percentile_threshold)
-        return config
 
 
 @register(example={"distortion": (0.3, 0.9)})
@@ -108,6 +105,8 @@ class TanhDistortion(WaveformAugmentation):
         seed, batchwise, rank2_layout: see :class:`WaveformAugmentation`.
     """
 
+    config_ranges = ("distortion",)
+
     def __init__(self, distortion: Range = (0.01, 0.7), **kwargs):
         super().__init__(**kwargs)
         self.distortion = parse_fraction_range(self.__class__.__name__, "distortion", distortion)
@@ -117,11 +116,6 @@ class TanhDistortion(WaveformAugmentation):
 
     def transform(self, waves: tf.Tensor, params: dict) -> tf.Tensor:
         return tanh_distort(waves, params["amount"])
-
-    def get_config(self) -> dict:
-        config = super().get_config()
-        config["distortion"] = list(self.distortion)
-        return config
 
 
 __all__ = ["ClippingDistortion", "TanhDistortion", "clip_at_percentiles", "tanh_distort"]

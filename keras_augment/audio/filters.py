@@ -57,6 +57,8 @@ class _Filter(WaveformAugmentation):
 class _CutoffFilter(_Filter):
     """A Butterworth filter (``_kernel``) at a cut-off drawn log-uniformly from ``cutoff_hz``."""
 
+    config_ranges = ("cutoff_hz",)
+
     _kernel = None  # dsp.lowpass or dsp.highpass
 
     def __init__(self, cutoff_hz: Range, sample_rate: float, order: int, **kwargs):
@@ -68,9 +70,6 @@ class _CutoffFilter(_Filter):
 
     def transform(self, waves: tf.Tensor, params: dict) -> tf.Tensor:
         return self._kernel(waves, params["cutoff_hz"], self.sample_rate, self.order)
-
-    def get_config(self) -> dict:
-        return {**super().get_config(), "cutoff_hz": list(self.cutoff_hz)}
 
 
 @register(example={"cutoff_hz": (500.0, 2000.0)})
@@ -137,6 +136,8 @@ class BandPassFilter(_Filter):
         seed, batchwise, rank2_layout: see :class:`WaveformAugmentation`.
     """
 
+    config_ranges = ("center_hz", "bandwidth_fraction")
+
     def __init__(
         self,
         center_hz: Range = (200.0, 4000.0),
@@ -168,13 +169,6 @@ class BandPassFilter(_Filter):
         return dsp.bandpass(
             waves, params["low_hz"], params["high_hz"], self.sample_rate, self.order
         )
-
-    def get_config(self) -> dict:
-        config = super().get_config()
-        config.update(
-            {"center_hz": list(self.center_hz), "bandwidth_fraction": list(self.bandwidth_fraction)}
-        )
-        return config
 
 
 # ----- equaliser ------------------------------------------------------------
@@ -255,6 +249,9 @@ class SevenBandParametricEQ(WaveformAugmentation):
         seed, batchwise, rank2_layout: see :class:`WaveformAugmentation`.
     """
 
+    config_fields = ("sample_rate",)
+    config_ranges = ("gain_db", "q")
+
     def __init__(
         self,
         gain_db: Range = (-12.0, 12.0),
@@ -284,13 +281,6 @@ class SevenBandParametricEQ(WaveformAugmentation):
         return equalize(
             waves, params["center_hz"], params["gain_db"], params["q"], self.sample_rate
         )
-
-    def get_config(self) -> dict:
-        config = super().get_config()
-        config.update(
-            {"gain_db": list(self.gain_db), "q": list(self.q), "sample_rate": self.sample_rate}
-        )
-        return config
 
 
 # ----- air absorption ---------------------------------------------------------
@@ -364,6 +354,9 @@ class AirAbsorption(WaveformAugmentation):
         seed, batchwise, rank2_layout: see :class:`WaveformAugmentation`.
     """
 
+    config_fields = ("sample_rate",)
+    config_ranges = ("distance", "temperature_c", "humidity")
+
     def __init__(
         self,
         distance: Range = (10.0, 100.0),
@@ -406,18 +399,6 @@ class AirAbsorption(WaveformAugmentation):
             params["humidity"],
             self.sample_rate,
         )
-
-    def get_config(self) -> dict:
-        config = super().get_config()
-        config.update(
-            {
-                "distance": list(self.distance),
-                "temperature_c": list(self.temperature_c),
-                "humidity": list(self.humidity),
-                "sample_rate": self.sample_rate,
-            }
-        )
-        return config
 
 
 __all__ = [

@@ -127,6 +127,9 @@ class PeakNormalization(WaveformAugmentation):
         seed, batchwise, rank2_layout: see :class:`WaveformAugmentation`.
     """
 
+    config_fields = ("apply_to",)
+    config_ranges = ("peak_db",)
+
     def __init__(self, peak_db: Range = (-6.0, 0.0), apply_to: str = "all", **kwargs):
         super().__init__(**kwargs)
         name = self.__class__.__name__
@@ -139,11 +142,6 @@ class PeakNormalization(WaveformAugmentation):
     def transform(self, waves: tf.Tensor, params: dict) -> tf.Tensor:
         only_down = self.apply_to == "only_too_loud_sounds"
         return scale_to_peak(waves, params["peak_db"], only_down)
-
-    def get_config(self) -> dict:
-        config = super().get_config()
-        config.update({"peak_db": list(self.peak_db), "apply_to": self.apply_to})
-        return config
 
 
 @register(
@@ -200,6 +198,9 @@ class LoudnessNormalization(WaveformAugmentation):
         seed, batchwise, rank2_layout: see :class:`WaveformAugmentation`.
     """
 
+    config_fields = ("sample_rate",)
+    config_ranges = ("loudness_lufs",)
+
     def __init__(self, loudness_lufs: Range = (-31.0, -13.0), sample_rate: float = 16000, **kwargs):
         super().__init__(**kwargs)
         name = self.__class__.__name__
@@ -213,11 +214,6 @@ class LoudnessNormalization(WaveformAugmentation):
         measured = integrated_loudness(waves, self.sample_rate)
         change = tf.where(tf.math.is_finite(measured), params["loudness_lufs"] - measured, 0.0)
         return waves * dsp.db_to_amplitude(change)[:, None, None]
-
-    def get_config(self) -> dict:
-        config = super().get_config()
-        config.update({"loudness_lufs": list(self.loudness_lufs), "sample_rate": self.sample_rate})
-        return config
 
 
 __all__ = [

@@ -125,6 +125,9 @@ class RoomSimulator(WaveformAugmentation):
         seed, batchwise, rank2_layout: see :class:`WaveformAugmentation`.
     """
 
+    config_fields = ("max_order", "padding", "sample_rate")
+    config_ranges = ("length", "width", "height", "absorption")
+
     def __init__(
         self,
         length: Range = (3.6, 5.6),
@@ -188,21 +191,6 @@ class RoomSimulator(WaveformAugmentation):
 
     def transform(self, waves: tf.Tensor, params: dict) -> tf.Tensor:
         return dsp.convolve(waves, self.responses(params))
-
-    def get_config(self) -> dict:
-        config = super().get_config()
-        config.update(
-            {
-                "length": list(self.length),
-                "width": list(self.width),
-                "height": list(self.height),
-                "absorption": list(self.absorption),
-                "max_order": self.max_order,
-                "padding": self.padding,
-                "sample_rate": self.sample_rate,
-            }
-        )
-        return config
 
 
 __all__ = ["RoomSimulator", "image_indices", "image_source_response"]

@@ -131,6 +131,9 @@ class TimeStretch(WaveformAugmentation):
         seed, batchwise, rank2_layout: see :class:`WaveformAugmentation`.
     """
 
+    config_fields = ("sample_rate",)
+    config_ranges = ("rate",)
+
     def __init__(self, rate: Range = (0.8, 1.25), sample_rate: float = 16000, **kwargs):
         super().__init__(**kwargs)
         name = self.__class__.__name__
@@ -143,11 +146,6 @@ class TimeStretch(WaveformAugmentation):
 
     def transform(self, waves: tf.Tensor, params: dict) -> tf.Tensor:
         return stretch_time(waves, params["rate"], self.frame_length)
-
-    def get_config(self) -> dict:
-        config = super().get_config()
-        config.update({"rate": list(self.rate), "sample_rate": self.sample_rate})
-        return config
 
 
 @register(example={"semitones": (-4.0, 4.0)})
@@ -166,6 +164,9 @@ class PitchShift(WaveformAugmentation):
         seed, batchwise, rank2_layout: see :class:`WaveformAugmentation`.
     """
 
+    config_fields = ("sample_rate",)
+    config_ranges = ("semitones",)
+
     def __init__(self, semitones: Range = (-4.0, 4.0), sample_rate: float = 16000, **kwargs):
         super().__init__(**kwargs)
         name = self.__class__.__name__
@@ -178,11 +179,6 @@ class PitchShift(WaveformAugmentation):
 
     def transform(self, waves: tf.Tensor, params: dict) -> tf.Tensor:
         return dsp.pitch_shift(waves, params["semitones"], self.semitones[1], self.frame_length)
-
-    def get_config(self) -> dict:
-        config = super().get_config()
-        config.update({"semitones": list(self.semitones), "sample_rate": self.sample_rate})
-        return config
 
 
 __all__ = ["PitchShift", "SpeedChange", "TimeStretch", "change_speed", "stretch_time"]

@@ -194,6 +194,9 @@ class AddBackgroundNoise(WaveformAugmentation):
         seed, batchwise, rank2_layout: see :class:`WaveformAugmentation`.
     """
 
+    config_fields = ("bank", "sample_rate")
+    config_ranges = ("snr_db",)
+
     # Arguments that may name a folder, refused in recipes unless allowed (see load_recipe).
     path_arguments = ("bank",)
 
@@ -236,13 +239,6 @@ class AddBackgroundNoise(WaveformAugmentation):
         noise = bank_excerpts(self._bank, self._lengths, params["index"], params["start"], length)
         return dsp.mix_at_snr(waves, noise[:, :, None], params["snr_db"])
 
-    def get_config(self) -> dict:
-        config = super().get_config()
-        config.update(
-            {"bank": self.bank, "snr_db": list(self.snr_db), "sample_rate": self.sample_rate}
-        )
-        return config
-
 
 @register(example={"gain_db": (-12.0, -3.0)})
 class Gain(WaveformAugmentation):
@@ -254,6 +250,8 @@ class Gain(WaveformAugmentation):
         seed, batchwise, rank2_layout: see :class:`WaveformAugmentation`.
     """
 
+    config_ranges = ("gain_db",)
+
     def __init__(self, gain_db: Range = (-12.0, 12.0), **kwargs):
         super().__init__(**kwargs)
         self.gain_db = parse_db_range(self.__class__.__name__, "gain_db", gain_db)
@@ -263,11 +261,6 @@ class Gain(WaveformAugmentation):
 
     def transform(self, waves: tf.Tensor, params: dict) -> tf.Tensor:
         return apply_gain(waves, params["gain_db"])
-
-    def get_config(self) -> dict:
-        config = super().get_config()
-        config["gain_db"] = list(self.gain_db)
-        return config
 
 
 @register(example={"probability": 0.5})
@@ -310,6 +303,9 @@ class TimeShift(WaveformAugmentation):
         seed, batchwise, rank2_layout: see :class:`WaveformAugmentation`.
     """
 
+    config_fields = ("unit", "mode", "sample_rate")
+    config_ranges = ("shift",)
+
     def __init__(
         self,
         shift: Range = 0.2,
@@ -341,18 +337,6 @@ class TimeShift(WaveformAugmentation):
     def transform(self, waves: tf.Tensor, params: dict) -> tf.Tensor:
         return shift_time(waves, params["shift"], roll=self.mode == "roll")
 
-    def get_config(self) -> dict:
-        config = super().get_config()
-        config.update(
-            {
-                "shift": list(self.shift),
-                "unit": self.unit,
-                "mode": self.mode,
-                "sample_rate": self.sample_rate,
-            }
-        )
-        return config
-
 
 @register(example={"rt60": (0.3, 0.8)})
 class Reverb(WaveformAugmentation):
@@ -373,6 +357,9 @@ class Reverb(WaveformAugmentation):
             files must have.
         seed, batchwise, rank2_layout: see :class:`WaveformAugmentation`.
     """
+
+    config_fields = ("impulse_responses", "sample_rate")
+    config_ranges = ("rt60",)
 
     # Arguments that may name a folder, refused in recipes unless allowed (see load_recipe).
     path_arguments = ("impulse_responses",)
@@ -419,17 +406,6 @@ class Reverb(WaveformAugmentation):
 
     def transform(self, waves: tf.Tensor, params: dict) -> tf.Tensor:
         return dsp.convolve(waves, self.responses(params, tf.shape(waves)[0]))
-
-    def get_config(self) -> dict:
-        config = super().get_config()
-        config.update(
-            {
-                "impulse_responses": self.impulse_responses,
-                "rt60": list(self.rt60),
-                "sample_rate": self.sample_rate,
-            }
-        )
-        return config
 
 
 __all__ = [

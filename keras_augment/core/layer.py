@@ -43,6 +43,8 @@ class AugmentationLayer(SeededLayer):
     #: ``get_config`` adds those of every class in the hierarchy, so a layer
     #: lists its own instead of writing a ``get_config``.
     config_fields: tuple[str, ...] = ()
+    #: The same for ``(low, high)`` ranges kept as tuples: the config gives them as lists.
+    config_ranges: tuple[str, ...] = ()
 
     def __init__(self, seed: int | None = None, **kwargs):
         super().__init__(**kwargs)
@@ -109,6 +111,8 @@ class AugmentationLayer(SeededLayer):
         for cls in reversed(type(self).__mro__):
             for name in vars(cls).get("config_fields", ()):
                 config[name] = getattr(self, name)
+            for name in vars(cls).get("config_ranges", ()):
+                config[name] = list(getattr(self, name))
         return config
 
 
