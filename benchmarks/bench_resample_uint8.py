@@ -13,6 +13,8 @@ uint8 out. Variants:
 - four gathers alone: the shipped gathers with no arithmetic after them;
 - floors: one read + write of the batch in XLA, and one gather of every pixel at indices
   computed at run time;
+- the general path alone on the same matrices: the resampler before it learnt to check for
+  scale + translate batches (the check's cost);
 - scale + translate only (flip + shift 10% + zoom 20%, no rotation), and a LongestMaxSize-style
   resize of 240x320 to 168x224: the shipped ``resample`` (which takes its separable path, a
   column pass then a row pass) beside the general four-corner path on the same matrices (what
@@ -147,6 +149,9 @@ def main() -> int:
         "four gathers alone (no arithmetic)": four_gathers_alone,
         "floor: XLA read + write of the batch": xla_copy,
         "floor: XLA gather of every pixel once": one_gather,
+        "general path alone (before: no separable check)": lambda x, m: general_path(
+            x, m, size, "reflect"
+        ),
         "no rotation: shipped (separable path)": lambda x, m: resample(
             x, aligned, size, None, "bilinear", "reflect", 0.0, output_dtype="uint8"
         ),

@@ -4,7 +4,7 @@
 ``H @ (p + d(p))`` (``H`` a 3x3 homography per sample, ``d`` an optional
 displacement field) and reads the input there with bilinear or nearest
 interpolation. It uses only ops with XLA kernels, so it compiles with
-``jit_compile=True``; ``resample`` itself is such a compiled function.
+``jit_compile=True``; ``resample`` picks one of two such compiled functions.
 
 Batches whose matrices only scale and translate (flips, shifts, zooms, crops
 and the sizing layers) are interpolated along the width, then along the
@@ -16,6 +16,8 @@ which Keras uses, so matrices mean the same thing in both).
 """
 
 from __future__ import annotations
+
+import inspect
 
 import tensorflow as tf
 
@@ -61,7 +63,7 @@ def _corner_index(ci: tf.Tensor, size: tf.Tensor, fill_mode: str):
     return ci, inside
 
 
-@per_channel_count(jit_compile=True, reduce_retracing=True, autograph=False)
+@per_channel_count(reduce_retracing=True, autograph=False)
 def resample(
     images: tf.Tensor,
     matrices: tf.Tensor,
@@ -92,31 +94,62 @@ def resample(
             ``tf.gather(images, batch_indices)``, without writing that copy.
         output_dtype: the dtype of the result (``None``: ``float32``); integer
             dtypes are rounded and saturated (``batch.cast_images``) inside
-            the compiled function, so ``uint8`` in and out never writes a
+            the compiled functions, so ``uint8`` in and out never writes a
             ``float32`` batch.
 
     Returns:
         ``[batch, out_h, out_w, channels]`` of ``output_dtype``.
     """
-
-    def finish(warped):
-        return warped if output_dtype is None else cast_images(warped, output_dtype)
-
-    # A batch whose matrices all scale and translate (flips, shifts, zooms,
-    # crops, resizes, paddings) takes the separable path, any other the general
-    # one. Each path rounds to ``output_dtype`` itself, so the cast fuses into
-    # its last pass and no float32 batch is written between them.
     options = (interpolation, fill_mode, fill_value)
+    return _pick(
+        True, images, matrices, output_size, displacement, options, batch_indices, output_dtype
+    )
+
+
+def _pick(compiled: bool, images, matrices, output_size, displacement, options, *rest):
+    """Runs the separable path on a batch whose matrices all scale and translate, else the
+    general one (``compiled``: through their compiled functions, else as plain ops).
+
+    Flips, shifts, zooms, crops, resizes and paddings are such batches. Each
+    path is its own compiled function: inside an XLA conditional the CPU
+    backend no longer splits the work across threads.
+    """
+    general, separable = (_general, _separable) if compiled else (_plain_general, _plain_separable)
+    batch_indices, output_dtype = rest
     if displacement is not None or batch_indices is not None:
-        general = _warp_general(
-            images, matrices, output_size, displacement, *options, batch_indices
+        return general(
+            images, matrices, output_size, displacement, *options, batch_indices, output_dtype
         )
-        return finish(general)
     return tf.cond(
         axis_aligned(matrices),
-        lambda: finish(_warp_separable(images, matrices, output_size, *options)),
-        lambda: finish(_warp_general(images, matrices, output_size, None, *options, None)),
+        lambda: separable(images, matrices, output_size, *options, output_dtype),
+        lambda: general(images, matrices, output_size, None, *options, None, output_dtype),
     )
+
+
+def _finish(warped: tf.Tensor, output_dtype) -> tf.Tensor:
+    # Rounding inside each compiled path fuses the cast into its last pass.
+    return warped if output_dtype is None else cast_images(warped, output_dtype)
+
+
+def _plain_general(images, *args) -> tf.Tensor:
+    """``_warp_general`` with its arguments, then ``output_dtype``; rounded to it."""
+    *args, output_dtype = args
+    return _finish(_warp_general(images, *args), output_dtype)
+
+
+def _plain_separable(images, *args) -> tf.Tensor:
+    """``_warp_separable`` with its arguments, then ``output_dtype``; rounded to it."""
+    *args, output_dtype = args
+    return _finish(_warp_separable(images, *args), output_dtype)
+
+
+_general = per_channel_count(
+    _plain_general, jit_compile=True, reduce_retracing=True, autograph=False
+)
+_separable = per_channel_count(
+    _plain_separable, jit_compile=True, reduce_retracing=True, autograph=False
+)
 
 
 def resample_dtype(dtype) -> str | None:
@@ -306,3 +339,26 @@ def _read_inside(gather, base, src_x, src_y, width, height, interpolation: str) 
     top = _lerp(gather(corner), gather(corner + right), wx)
     bottom = _lerp(gather(corner + down), gather(corner + down + right), wx)
     return _lerp(top, bottom, wy)
+
+
+def _resample_ops(images, matrices, output_size, displacement=None, *args, **kwargs):
+    # ``resample.python_function``: the same choice as plain ops, for callers that
+    # compile it into their own XLA function or run it as a graph.
+    bound = _signature.bind(images, matrices, output_size, displacement, *args, **kwargs)
+    bound.apply_defaults()
+    a = bound.arguments
+    options = (a["interpolation"], a["fill_mode"], a["fill_value"])
+    return _pick(
+        False,
+        images,
+        matrices,
+        output_size,
+        displacement,
+        options,
+        a["batch_indices"],
+        a["output_dtype"],
+    )
+
+
+_signature = inspect.signature(resample)
+resample.python_function = _resample_ops

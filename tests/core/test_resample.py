@@ -8,7 +8,13 @@ import tensorflow as tf
 from scipy import ndimage
 
 from keras_augment.core import matrices
-from keras_augment.core.resample import _warp_general, axis_aligned, resample
+from keras_augment.core.resample import (
+    _general,
+    _separable,
+    _warp_general,
+    axis_aligned,
+    resample,
+)
 
 # Our fill modes and the SciPy modes that extend an image the same way:
 # reflect is half-sample symmetric (d c b a | a b c d | d c b a), wrap is
@@ -291,18 +297,12 @@ def test_batch_indices_read_the_picked_sources(images, warps, fill_mode):
 
 
 def test_compiles_with_xla(images, warps):
-    compiled = resample.experimental_get_compiler_ir(
-        tf.constant(images),
-        tf.constant(warps),
-        tf.constant([9, 11]),
-        None,
-        "bilinear",
-        "reflect",
-        0.0,
-        None,
-        None,
-    )(stage="hlo")
-    assert "gather" in compiled
+    x, size = tf.constant(images), tf.constant([9, 11])
+    for path, args in (
+        (_general, (tf.constant(warps), size, None, "bilinear", "reflect", 0.0, None)),
+        (_separable, (tf.constant(np.tile(np.eye(3), (3, 1, 1))), size, "bilinear", "wrap", 0.0)),
+    ):
+        assert "gather" in path.experimental_get_compiler_ir(x, *args, None)(stage="hlo")
     # And inside a caller's XLA function, with a symbolic output size.
     outer = tf.function(
         lambda x, m, size: resample(x, m, size, None, "bilinear", "constant", 1.0),
@@ -311,6 +311,18 @@ def test_compiles_with_xla(images, warps):
     out = outer(tf.constant(images), tf.constant(warps), tf.constant([7, 8])).numpy()
     expected = reference(images, warps, (7, 8), "bilinear", "constant", 1.0)
     np.testing.assert_allclose(out, expected, atol=2e-3)
+
+
+def test_plain_ops_give_the_compiled_result(images, warps, stretches):
+    """``resample.python_function`` (run as a graph, or inside a caller's XLA function)."""
+    plain = tf.function(resample.python_function, autograph=False)
+    for mats in (warps, stretches):
+        args = (tf.constant(images), tf.constant(mats), tf.constant([7, 12]), None, "bilinear")
+        np.testing.assert_allclose(
+            plain(*args, "constant", 4.0).numpy(),
+            resample(*args, "constant", 4.0).numpy(),
+            atol=1e-3,
+        )
 
 
 def test_runs_inside_tf_data_map(images, warps):
