@@ -47,15 +47,15 @@ def inner_layers(data_format: str | None = None) -> list[keras.layers.Layer]:
     ]
 
 
-def build(layer: str | ka.core.registry.LayerInfo, **overrides) -> keras.layers.Layer:
-    """The registered layer ``layer`` (a name or a ``LayerInfo``) from its example arguments,
-    updated with ``overrides``.
+def build(which: str | ka.core.registry.LayerInfo, /, **overrides) -> keras.layers.Layer:
+    """The registered layer ``which`` (a name or a ``LayerInfo``) from its example arguments,
+    updated with ``overrides`` (a composition's ``layer`` or ``layers`` among them).
 
     A ``seed`` is left out for layers that draw nothing and take none;
     compositions wrap :func:`inner_layers` in the ``data_format``
     of the overrides unless the overrides give their layers.
     """
-    info = INFOS[layer] if isinstance(layer, str) else layer
+    info = INFOS[which] if isinstance(which, str) else which
     if "seed" in overrides and not takes_seed(info.name):
         overrides = {key: value for key, value in overrides.items() if key != "seed"}
     if info.kind == "composition":
