@@ -17,12 +17,10 @@ from keras_augment.core.batch import SUPPORTED_KEYS, Batch, Layout, as_tensors  
 from keras_augment.core.keras_protocol import KerasProtocol
 from keras_augment.core.layer import AugmentationLayer
 from keras_augment.core.registry import IMAGE_TARGETS, TARGET_DICT_KEYS
-from keras_augment.core.types import DataFormat, Range, Seed, ValueRange
 from keras_augment.core.validation import (
     check_choice,
     check_data_format,
     check_output_dtype,
-    check_value_range,
 )
 
 cast_images = ka_batch.cast_images  # where core.geometry reads it
@@ -342,43 +340,3 @@ class BaseAugmentation(KerasProtocol, AugmentationLayer):
     def compute_output_spec(self, *args, **kwargs):
         spec = super().compute_output_spec(*args, **kwargs)
         return ka_batch.spec_with_dtype(spec, self.output_dtype)
-
-
-class ValueRangeMixin:
-    """An image layer with a ``value_range`` argument: checked once, kept in its config.
-
-    Put it before the layer's base class: ``class RandomFog(ValueRangeMixin, BaseAugmentation)``.
-    """
-
-    config_fields = ("value_range",)
-
-    def _set_value_range(self, value_range) -> None:
-        self.value_range = check_value_range(self.__class__.__name__, value_range)
-
-
-class KerasFactorLayer(ValueRangeMixin):
-    """Keras' ``(factor, value_range, data_format, seed)`` image layers: that signature, once.
-
-    ``RandomSaturation``, ``RandomHue``, ``RandomColorDegeneration``,
-    ``RandomPosterization`` and ``RandomSharpness`` take these arguments in
-    this order, as Keras' layers of those names do; each checks its
-    ``factor`` in ``_check_factor``. Put it before the layer's base class.
-    """
-
-    config_fields = ("factor",)
-
-    def __init__(
-        self,
-        factor: Range,
-        value_range: ValueRange = (0, 255),
-        data_format: DataFormat = None,
-        seed: Seed = None,
-        **kwargs,
-    ):
-        super().__init__(seed=seed, data_format=data_format, **kwargs)
-        self.factor = self._check_factor(factor)
-        self._set_value_range(value_range)
-
-    def _check_factor(self, factor):
-        """``factor`` checked, as the ``(low, high)`` range the layer draws from."""
-        raise NotImplementedError

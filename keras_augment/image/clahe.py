@@ -9,11 +9,12 @@ Pixels do not move, so masks, boxes and keypoints pass through unchanged.
 
 from __future__ import annotations
 
-from keras_augment.core.base import BaseAugmentation, ValueRangeMixin
+from keras_augment.core.base import BaseAugmentation
 from keras_augment.core.compiled import compiled_kernel
 from keras_augment.core.registry import register
 from keras_augment.core.types import DataFormat, Range, Seed, ValueRange
 from keras_augment.core.validation import check_number, parse_range
+from keras_augment.core.value_range import ValueRangeMixin
 from keras_augment.image.ops.clahe import clahe
 
 # Compiled with XLA: about four times faster than op by op on CPU.

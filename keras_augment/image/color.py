@@ -25,7 +25,7 @@ import numbers
 
 import tensorflow as tf
 
-from keras_augment.core.base import BaseAugmentation, KerasFactorLayer, ValueRangeMixin
+from keras_augment.core.base import BaseAugmentation
 from keras_augment.core.color_fusion import LinearColorAugmentation, affine_color_matrix
 from keras_augment.core.compiled import compiled_kernel as _compiled
 from keras_augment.core.compiled import per_channel_count
@@ -38,6 +38,7 @@ from keras_augment.core.validation import (
     check_size,
     parse_range,
 )
+from keras_augment.core.value_range import KerasFactorLayer, ValueRangeMixin
 from keras_augment.image.ops import tables
 from keras_augment.image.ops.color import (  # noqa: F401  (the kernels, importable here too)
     LUMA_WEIGHTS,

@@ -20,7 +20,6 @@ import math
 import tensorflow as tf
 
 from keras_augment.core import matrices
-from keras_augment.core.base import ValueRangeMixin
 from keras_augment.core.geometry import (
     FixedSizeGeometry,
     GeometricAugmentation,
@@ -38,6 +37,7 @@ from keras_augment.core.validation import (
     parse_range,
     parse_unit_range,
 )
+from keras_augment.core.value_range import ValueRangeMixin
 from keras_augment.image.ops.quality import gaussian_blur
 
 HORIZONTAL = "horizontal"

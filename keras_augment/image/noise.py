@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import tensorflow as tf
 
-from keras_augment.core.base import BaseAugmentation, ValueRangeMixin
+from keras_augment.core.base import BaseAugmentation
 from keras_augment.core.compiled import compiled_kernel
 from keras_augment.core.registry import register
 from keras_augment.core.types import DataFormat, Range, Seed, ValueRange
 from keras_augment.core.validation import check_bool, parse_fraction_range, parse_range
+from keras_augment.core.value_range import ValueRangeMixin
 from keras_augment.image.ops.noise import multiply, random_iso_noise
 
 # The kernels compiled with XLA (several times faster than op by op on CPU).

@@ -13,7 +13,7 @@ import math
 import tensorflow as tf
 
 from keras_augment.core import targets as ka_targets
-from keras_augment.core.base import BaseAugmentation, ValueRangeMixin
+from keras_augment.core.base import BaseAugmentation
 from keras_augment.core.compiled import compiled_kernel
 from keras_augment.core.keras_protocol import keras_value
 from keras_augment.core.registry import register
@@ -26,6 +26,7 @@ from keras_augment.core.validation import (
     parse_range,
     parse_unit_range,
 )
+from keras_augment.core.value_range import ValueRangeMixin
 from keras_augment.image.ops.masks import (  # noqa: F401  (box_mask importable here too)
     box_mask,
     covered_fraction,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import tensorflow as tf
 
-from keras_augment.core.base import BaseAugmentation, KerasFactorLayer, ValueRangeMixin
+from keras_augment.core.base import BaseAugmentation
 from keras_augment.core.keras_protocol import keras_value
 from keras_augment.core.registry import register
 from keras_augment.core.types import DataFormat, Interpolation, Range, Seed, ValueRange
@@ -17,6 +17,7 @@ from keras_augment.core.validation import (
     parse_range,
     parse_unit_range,
 )
+from keras_augment.core.value_range import KerasFactorLayer, ValueRangeMixin
 from keras_augment.image.ops.common import clip_to_range
 from keras_augment.image.ops.quality import (  # noqa: F401  (the kernels, importable here too)
     _CHROMA_TABLE,

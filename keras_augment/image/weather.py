@@ -11,7 +11,7 @@ import math
 
 import tensorflow as tf
 
-from keras_augment.core.base import BaseAugmentation, ValueRangeMixin
+from keras_augment.core.base import BaseAugmentation
 from keras_augment.core.compiled import compiled_kernel
 from keras_augment.core.registry import register
 from keras_augment.core.types import DataFormat, Range, Seed, ValueRange
@@ -21,6 +21,7 @@ from keras_augment.core.validation import (
     parse_fraction_range,
     parse_range,
 )
+from keras_augment.core.value_range import ValueRangeMixin
 from keras_augment.image.ops.weather import (
     add_streaks,
     fog,

@@ -126,6 +126,21 @@ def clahe(images: tf.Tensor, clip_limit, tile_grid_size: tuple[int, int], value_
     luts = tf.round(_cumsum_bins(hist) * ((BINS - 1) / area))
     luts = tf.reshape(tf.minimum(luts, BINS - 1.0), [-1])
 
+    levels = _blend_tile_luts(luts, codes, (tile_h, tile_w), tile_grid_size)
+    return levels / scale + low
+
+
+def _blend_tile_luts(luts, codes, tile_size, tile_grid_size):
+    """Each pixel's level: the mappings of its four nearest tile centres, blended bilinearly.
+
+    ``luts`` holds ``BINS`` levels per (sample, tile, channel), flattened;
+    ``codes`` is ``int32[batch, height, width, channels]``.
+    """
+    tile_h, tile_w = tile_size
+    grid_y, grid_x = tile_grid_size
+    shape = tf.shape(codes)
+    batch, height, width, channels = shape[0], shape[1], shape[2], shape[3]
+
     def neighbours(size, tile_size, grid):
         position = tf.cast(tf.range(size), tf.float32) / tf.cast(tile_size, tf.float32) - 0.5
         first = tf.floor(position)
@@ -149,4 +164,4 @@ def clahe(images: tf.Tensor, clip_limit, tile_grid_size: tuple[int, int], value_
     top = read(y1, x1) * (1.0 - wx) + read(y1, x2) * wx
     bottom = read(y2, x1) * (1.0 - wx) + read(y2, x2) * wx
     levels = top * (1.0 - wy) + bottom * wy
-    return levels / scale + low
+    return levels
