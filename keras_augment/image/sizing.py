@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import tensorflow as tf
 
+from keras_augment.core.base import BaseAugmentation, cast_images
 from keras_augment.core.geometry import DeterministicGeometry
 from keras_augment.core.registry import register
-from keras_augment.core.resample import resample
+from keras_augment.core.resample import resample, resample_dtype
 from keras_augment.core.types import DataFormat, FillMode, Interpolation
 from keras_augment.core.validation import (
     check_choice,
@@ -35,6 +36,7 @@ from keras_augment.image.ops.sizing import (
     fit_shape,
     max_size_shape,
     pad_before,
+    pad_images,
     padded_size,
     placement_matrix,
 )
@@ -42,6 +44,21 @@ from keras_augment.image.ops.sizing import (
 
 def _optional_size(layer: str, name: str, value) -> int | None:
     return None if value is None else check_size(layer, name, value)
+
+
+def _sides(images: tf.Tensor) -> tuple:
+    """``(height, width)`` of internal-layout images: Python ints where static."""
+    shape = tf.shape(images)
+    height, width = images.shape[1], images.shape[2]
+    return (
+        height if height is not None else shape[1],
+        width if width is not None else shape[2],
+    )
+
+
+def _fill_as(value: float, dtype: tf.DType) -> tf.Tensor:
+    """The fill value as a pixel of ``dtype`` (rounded and saturated, as results are)."""
+    return cast_images(tf.constant(value, tf.float32), dtype)
 
 
 POSITIONS = ("center", "top_left", "top_right", "bottom_left", "bottom_right", "random")
@@ -58,6 +75,21 @@ class _Sized(DeterministicGeometry):
     def fixed_matrix(self, height, width, batch_size):
         inner_h, inner_w, top, left = self.placement(height, width)
         return placement_matrix(height, width, inner_h, inner_w, top, left, batch_size)
+
+    def apply_images(self, images, params):
+        return self.images_as(images, params, None)
+
+    def apply_images_as(self, images, params, dtype):
+        if type(self).transform_images is not BaseAugmentation.transform_images:
+            return super().apply_images_as(images, params, dtype)
+        return cast_images(self.images_as(images, params, dtype), dtype)
+
+    def images_as(self, images, params, dtype, inference: bool = False):
+        """The images, written as ``dtype`` where the kernel can (``None``: its own dtype).
+
+        uint8 in and uint8 out resamples and pads uint8: no float32 batch is written.
+        """
+        return self._resample(images, params, resample_dtype(dtype))
 
     def infer_batch(self, batch):
         # Targets move as in training (masks read the padding's fill, not the edge).
@@ -251,32 +283,35 @@ class PadIfNeeded(_Sized):
 
     def inference_images(self, images):
         n = tf.shape(images)[0]
-        return self.apply_images(images, {"batch_size": n}, inference=True)
+        return self.images_as(images, {"batch_size": n}, None, inference=True)
 
-    def apply_images(self, images, params, inference: bool = False):
-        height, width = images.shape[1], images.shape[2]
-        height = height if height is not None else tf.shape(images)[1]
-        width = width if width is not None else tf.shape(images)[2]
+    def images_as(self, images, params, dtype, inference: bool = False):
+        height, width = _sides(images)
         out_h, out_w = self.output_image_size(height, width)
         if self.fill_mode == "constant" and (inference or "top" not in params):
-            return self._pad(images, height, width, out_h, out_w, inference)
+            return self._pad(images, height, width, out_h, out_w, inference, dtype)
         if inference:
             matrix = self.inference_matrix(height, width, params["batch_size"])
         else:
             matrix = self.get_matrix(params, height, width)
-        return resample(images, matrix, tf.stack([out_h, out_w]), None, *self.sampling_options())
+        size = tf.stack([out_h, out_w])
+        options = self.sampling_options()
+        return resample(images, matrix, size, None, *options, output_dtype=resample_dtype(dtype))
 
-    def _pad(self, images, height, width, out_h, out_w, inference: bool):
-        """A fixed constant padding, alone: copied with ``tf.pad`` (no resampling)."""
+    def _pad(self, images, height, width, out_h, out_w, inference: bool, dtype=None):
+        """A fixed constant padding, alone: a copy into the frame (no resampling)."""
         position = "center" if inference and self.position == "random" else self.position
         _, _, top, left = self.placement(height, width, position)
-        dtype = images.dtype
         fill = self.fill_value
-        # Integer images keep their dtype when the fill value is one of theirs.
-        if not dtype.is_floating and not (dtype.min <= fill <= dtype.max and fill == int(fill)):
+        if dtype is not None and tf.as_dtype(dtype) == images.dtype:
+            # Pixels are already values of the result's dtype; only the fill is converted.
+            fill = _fill_as(fill, images.dtype)
+        elif not images.dtype.is_floating and not (
+            images.dtype.min <= fill <= images.dtype.max and fill == int(fill)
+        ):
+            # Integer images keep their dtype when the fill value is one of theirs.
             images = tf.cast(images, tf.float32)
-        paddings = [[0, 0], [top, out_h - height - top], [left, out_w - width - left], [0, 0]]
-        return tf.pad(images, paddings, constant_values=tf.cast(fill, images.dtype))
+        return pad_images(images, top, out_h - height - top, left, out_w - width - left, fill)
 
     def get_config(self) -> dict:
         config = super().get_config()
@@ -355,24 +390,26 @@ class Letterbox(_Sized):
         left = pad_before(inner_w, self.width, "center")
         return inner_h, inner_w, top, left
 
-    def apply_images(self, images, params):
-        height, width = images.shape[1], images.shape[2]
-        height = height if height is not None else tf.shape(images)[1]
-        width = width if width is not None else tf.shape(images)[2]
+    def images_as(self, images, params, dtype, inference: bool = False):
+        height, width = _sides(images)
         inner_h, inner_w, top, left = self.placement(height, width)
         n = tf.shape(images)[0]
         matrix = placement_matrix(height, width, inner_h, inner_w, 0, 0, n)
-        # The resize reads its own edge (clamped), then the frame is padded on.
+        # The resize reads its own edge (clamped) and writes the result's dtype;
+        # then the frame is padded on in that dtype.
         resized = resample(
-            images, matrix, tf.stack([inner_h, inner_w]), None, self.interpolation, "nearest", 0.0
+            images,
+            matrix,
+            tf.stack([inner_h, inner_w]),
+            None,
+            self.interpolation,
+            "nearest",
+            0.0,
+            output_dtype=resample_dtype(dtype),
         )
-        paddings = [
-            [0, 0],
-            [top, self.height - inner_h - top],
-            [left, self.width - inner_w - left],
-            [0, 0],
-        ]
-        return tf.pad(resized, paddings, constant_values=self.fill_value)
+        fill = self.fill_value if dtype is None else _fill_as(self.fill_value, resized.dtype)
+        bottom = self.height - inner_h - top
+        return pad_images(resized, top, bottom, left, self.width - inner_w - left, fill)
 
     def get_config(self) -> dict:
         config = super().get_config()

@@ -7,6 +7,7 @@ import pytest
 import tensorflow as tf
 
 from keras_augment.core import pipeline as pipeline_module
+from keras_augment.image.ops.sizing import pad_images
 from tests.layer_checks import ka
 from tests.layer_examples import build
 
@@ -123,6 +124,49 @@ def test_fuses_into_one_resample_in_a_pipeline(photo_crop, monkeypatch):
         step = layer(step)
     np.testing.assert_allclose(out["images"], step["images"], atol=1e-3)
     np.testing.assert_allclose(out["bounding_boxes"]["boxes"], step["bounding_boxes"]["boxes"])
+
+
+UINT8_CASES = [
+    ka.PadIfNeeded(40, 61, fill_value=7.6),
+    ka.PadIfNeeded(33, 53, fill_value=-3.0, position="bottom_right"),
+    ka.PadIfNeeded(40, 64, fill_value=300.0, position="random", seed=2),
+    ka.PadIfNeeded(37, 55, fill_mode="reflect", position="top_left"),
+    ka.Letterbox(48, fill_value=114),
+    ka.Letterbox(20, 64, fill_value=-1.0, data_format="channels_first"),
+    ka.LongestMaxSize(40),
+]
+
+
+@pytest.mark.parametrize("case", range(len(UINT8_CASES)))
+def test_uint8_output_is_the_float_result_rounded(case, photo_crop):
+    """uint8 in and out (padded and resized in uint8) equals the float32 result rounded and
+    saturated, fill values outside [0, 255] or between levels included."""
+    layer = UINT8_CASES[case]
+    as_uint8 = type(layer).from_config({**layer.get_config(), "output_dtype": "uint8"})
+    batch = np.stack([photo_crop, photo_crop[::-1]])
+    if layer.data_format == "channels_first":
+        batch = batch.transpose(0, 3, 1, 2)
+    out = as_uint8(batch, training=True)
+    assert out.dtype == tf.uint8
+    reference = np.clip(np.round(layer(batch, training=True).numpy()), 0, 255)
+    # The resampler rounds its float32 result inside its compiled pass; a value within
+    # float rounding of a half level may round the other way there.
+    np.testing.assert_allclose(out.numpy(), reference, atol=1)
+    assert np.mean(out.numpy() == reference) > 0.99
+
+
+def test_pad_images_equals_tf_pad_for_static_and_dynamic_sizes():
+    images = tf.reshape(tf.range(2 * 3 * 5 * 2, dtype=tf.int32), [2, 3, 5, 2])
+    expected = tf.pad(images, [[0, 0], [1, 2], [3, 0], [0, 0]], constant_values=9)
+    np.testing.assert_array_equal(pad_images(images, 1, 2, 3, 0, 9.0), expected)
+    dynamic = tf.function(
+        lambda x, top: pad_images(x, top, 2, 3, 0, 9),
+        input_signature=[
+            tf.TensorSpec([None, None, None, 2], tf.int32),
+            tf.TensorSpec([], tf.int32),
+        ],
+    )
+    np.testing.assert_array_equal(dynamic(images, tf.constant(1)), expected)
 
 
 def test_random_position_draws_per_sample_and_centres_at_inference(photo_crop):

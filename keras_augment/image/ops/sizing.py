@@ -89,6 +89,31 @@ def pad_before(size, out_size, position: str):
     return spare // 2
 
 
+def _dim(images: tf.Tensor, axis: int):
+    """One side of ``images``: a Python int when static, else a scalar tensor."""
+    static = images.shape[axis]
+    return static if static is not None else tf.shape(images)[axis]
+
+
+def pad_images(images: tf.Tensor, top, bottom, left, right, fill) -> tf.Tensor:
+    """``images`` (``[batch, height, width, channels]``) framed by ``fill``, in their own dtype.
+
+    The same as ``tf.pad`` on the height and width axes. The pad runs on
+    ``[batch, height, width * channels]``: TensorFlow's pad kernel copies a
+    long innermost axis in whole vectors but a 3-channel one value by value
+    (about 3x slower on uint8 batches). ``fill`` is cast to the images' dtype;
+    the sides may be Python ints or scalar tensors.
+    """
+    batch, height, width, channels = (_dim(images, axis) for axis in range(4))
+    rows = tf.reshape(images, [batch, height, width * channels])
+    padded = tf.pad(
+        rows,
+        [[0, 0], [top, bottom], [left * channels, right * channels]],
+        constant_values=tf.cast(fill, images.dtype),
+    )
+    return tf.reshape(padded, [batch, height + top + bottom, width + left + right, channels])
+
+
 def placement_matrix(height, width, inner_h, inner_w, top, left, batch_size) -> tf.Tensor:
     """``float32[batch, 3, 3]``: the image resized to ``inner_h x inner_w`` and placed at ``(top, left)``.
 
@@ -107,6 +132,7 @@ __all__ = [
     "max_size_scale",
     "max_size_shape",
     "pad_before",
+    "pad_images",
     "padded_size",
     "placement_matrix",
     "scaled_size",
