@@ -9,9 +9,21 @@ counterpart with the same arguments: ``LongestMaxSize(224)``,
 with the boxes, and ``Mosaic`` (albumentations' ``Mosaic`` with cells of the
 input size and three other images of the batch as its metadata; it places
 and fits cells its own way, so that row compares a similar workload). Ours
-are called directly on the uint8 batch with ``output_dtype="uint8"`` (uint8
-in, uint8 out); albumentations runs image by image in one process with
-OpenCV single-threaded. A NumPy copy of the batch is the floor.
+are called on the uint8 batch with ``output_dtype="uint8"`` (uint8 in, uint8
+out), called directly and, for the four sizing layers, in one persistent
+``tf.data`` pipeline (``map`` with AUTOTUNE, ``prefetch``), the way a Keras
+user runs them; albumentations runs image by image, in one process with
+OpenCV single-threaded and in the same kind of ``tf.data`` pipeline
+(``tf.numpy_function`` per image). A direct call times the layer's Python
+call as well (the script prints it: a call on 8x8 images), which a
+``tf.data`` pipeline pays once, when it traces; OpenCV's direct row has no
+such cost, and the albumentations ``tf.data`` row pays one
+``tf.numpy_function`` call per image.
+
+The floors, in the same run: each sizing layer's TensorFlow kernel alone in a
+``tf.function`` beside the OpenCV calls alone, the kernels this version
+replaced (a ``tf.pad`` of the 3-channel axis; a float32 resize and pad cast
+to uint8), and a NumPy copy of the batch.
 
 Every number is warm (the first calls are excluded) and the median of
 ``--repeats`` repetitions of ``--batches`` batches; the ratio column is ours
@@ -38,13 +50,28 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
-from common import has_albumentations, measure, single_threaded_opencv  # noqa: E402
+from common import (  # noqa: E402
+    albumentations_tf_data_steps,
+    has_albumentations,
+    measure,
+    single_threaded_opencv,
+    tf_data_step,
+)
 
 import keras_augment as ka  # noqa: E402
+from keras_augment.core.resample import resample  # noqa: E402
+from keras_augment.image.ops.sizing import (  # noqa: E402
+    fit_shape,
+    max_size_shape,
+    pad_images,
+    placement_matrix,
+)
 
 BATCH = 32
 HEIGHT, WIDTH = 240, 320
 BOXES = 4
+# The sizing layers: run in tf.data too, and given kernel floors.
+SIZING = ("LongestMaxSize(224)", "SmallestMaxSize(224)", "PadIfNeeded(256, 352)", "Letterbox(224)")
 
 
 def batch_data() -> dict:
@@ -135,6 +162,68 @@ def albumentations_step(name: str, transform, data: dict, with_boxes: bool):
     return step
 
 
+def _resize(size):
+    """Our resize of the batch to ``size`` alone: the resampler, uint8 in and out."""
+    matrix = placement_matrix(HEIGHT, WIDTH, *size, 0, 0, BATCH)
+    return lambda x: resample(
+        x, matrix, tf.constant(size), None, "bilinear", "nearest", 0.0, output_dtype="uint8"
+    )
+
+
+def kernel_steps(data: dict) -> dict:
+    """``name -> (our kernel alone, OpenCV alone, the kernel this version replaced or None)``.
+
+    Ours run in a ``tf.function`` on the batch; OpenCV image by image.
+    """
+    import cv2
+
+    images = data["images"]
+    tensor = tf.constant(images)
+    longest = max_size_shape(HEIGHT, WIDTH, 224, True)
+    smallest = max_size_shape(HEIGHT, WIDTH, 224, False)
+    inner = fit_shape(HEIGHT, WIDTH, 224, 224)
+    frame = (224 - inner[0]) // 2, 224 - inner[0] - (224 - inner[0]) // 2
+    frame_w = (224 - inner[1]) // 2, 224 - inner[1] - (224 - inner[1]) // 2
+    letterbox_resize = _resize(inner)
+    matrix = placement_matrix(HEIGHT, WIDTH, *inner, 0, 0, BATCH)
+
+    def float_letterbox(x):
+        resized = resample(x, matrix, tf.constant(inner), None, "bilinear", "nearest", 0.0)
+        padded = tf.pad(resized, [[0, 0], frame, frame_w, [0, 0]])
+        return tf.saturate_cast(tf.round(padded), tf.uint8)
+
+    def ours(fn):
+        fn = tf.function(fn)
+        return lambda: fn(tensor).numpy()
+
+    def opencv(fn):
+        return lambda: [fn(image) for image in images]
+
+    def cv_resize(size):
+        return lambda image: cv2.resize(image, size[::-1], interpolation=cv2.INTER_LINEAR)
+
+    def cv_pad(top, bottom, left, right):
+        return lambda image: cv2.copyMakeBorder(
+            image, top, bottom, left, right, cv2.BORDER_CONSTANT, value=0
+        )
+
+    letterbox_cv = cv_resize(inner)
+    return {
+        "LongestMaxSize(224)": (ours(_resize(longest)), opencv(cv_resize(longest)), None),
+        "SmallestMaxSize(224)": (ours(_resize(smallest)), opencv(cv_resize(smallest)), None),
+        "PadIfNeeded(256, 352)": (
+            ours(lambda x: pad_images(x, 8, 8, 16, 16, 0)),
+            opencv(cv_pad(8, 8, 16, 16)),
+            ours(lambda x: tf.pad(x, [[0, 0], [8, 8], [16, 16], [0, 0]])),
+        ),
+        "Letterbox(224)": (
+            ours(lambda x: pad_images(letterbox_resize(x), *frame, *frame_w, 0)),
+            opencv(lambda image: cv_pad(*frame, *frame_w)(letterbox_cv(image))),
+            ours(float_letterbox),
+        ),
+    }
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--batches", type=int, default=4)
@@ -146,31 +235,75 @@ def main(argv=None) -> None:
     if not has_albumentations():
         print("albumentations is not installed: pip install 'keras-augment[bench]'")
         return
+
+    def median(step):
+        return statistics.median(measure(step, args.batches, args.repeats))
+
     data = batch_data()
-    rows = []
+    tensor = tf.constant(data["images"])
+    start_load = os.getloadavg()
+    rows, floors = [], []
+    kernels = kernel_steps(data)
     with single_threaded_opencv():
         for name, layer, make, with_boxes in cases():
-            ours = statistics.median(
-                measure(ours_step(layer, data, with_boxes), args.batches, args.repeats)
-            )
-            step = albumentations_step(name, make(), data, with_boxes)
-            theirs = statistics.median(measure(step, args.batches, args.repeats))
-            rows.append((name, ours, theirs))
-    floor = statistics.median(measure(lambda: np.copy(data["images"]), args.batches, args.repeats))
+            data_rows = None
+            if name in SIZING:
+                ours_data = median(tf_data_step(layer, tensor))
+                shape = layer(tensor[:1], training=True).shape[1:]
+                with albumentations_tf_data_steps(make, data["images"], shape) as step:
+                    data_rows = ours_data, median(step)
+            ours = median(ours_step(layer, data, with_boxes))
+            theirs = median(albumentations_step(name, make(), data, with_boxes))
+            rows.append((name, data_rows, ours, theirs))
+            if name in SIZING:
+                kernel, opencv, previous = kernels[name]
+                floors.append((name, median(kernel), median(opencv), previous and median(previous)))
+    copy = median(lambda: np.copy(data["images"]))
+    # What a direct call costs besides its pixels: the same layer on a batch of 8x8 images.
+    tiny = tf.zeros([BATCH, 8, 8, 3], tf.uint8)
+    pad_call = ka.PadIfNeeded(16, 16, output_dtype="uint8")
+    call_ms = 1000 * BATCH / median(lambda: np.asarray(pad_call(tiny, training=True)))
+    end_load = os.getloadavg()
 
     print(f"# Sizing, box-safe crops and mosaic, {BATCH} x {HEIGHT}x{WIDTH}x3 uint8 per batch\n")
     print(
-        f"{datetime.date.today()}, {platform.processor() or platform.machine()}, "
-        f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}, TensorFlow "
-        f"{tf.__version__}, Keras {keras.__version__}; median of {args.repeats} x "
-        f"{args.batches} batches; ours called directly, albumentations image by image in "
-        f"one process.\n"
+        f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC, "
+        f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, load average "
+        f"{', '.join(f'{x:.1f}' for x in start_load)} at the start and "
+        f"{', '.join(f'{x:.1f}' for x in end_load)} at the end, TensorFlow {tf.__version__}, "
+        f"Keras {keras.__version__}; median of {args.repeats} x {args.batches} batches; "
+        f"images/s.\n"
     )
-    print("| layer | keras_augment images/s | albumentations images/s | ours / albumentations |")
-    print("| --- | ---: | ---: | ---: |")
-    for name, ours, theirs in rows:
-        print(f"| {name} | {ours:,.0f} | {theirs:,.0f} | {ours / theirs:.2f}x |")
-    print(f"\nnp.copy of the batch (the floor): {floor:,.0f} images/s.")
+    print(
+        "| layer | ours, tf.data | albumentations, same tf.data | ratio "
+        "| ours, direct call | albumentations, direct (one process) | ratio |"
+    )
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for name, data_rows, ours, theirs in rows:
+        cells = ["-", "-", "-"]
+        if data_rows is not None:
+            cells = [f"{data_rows[0]:,.0f}", f"{data_rows[1]:,.0f}"]
+            cells.append(f"{data_rows[0] / data_rows[1]:.2f}x")
+        print(
+            f"| {name} | {' | '.join(cells)} | {ours:,.0f} | {theirs:,.0f} | {ours / theirs:.2f}x |"
+        )
+    print(
+        "\nThe floors, same run: our kernel alone (one `tf.function` on the batch) beside "
+        "the OpenCV calls alone (image by image, one process), and the kernel this version "
+        "replaced:\n"
+    )
+    print("| layer | our kernel | OpenCV alone | ratio | replaced kernel | speed-up |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    for name, kernel, opencv, previous in floors:
+        before = (
+            ["-", "-"] if previous is None else [f"{previous:,.0f}", f"{kernel / previous:.2f}x"]
+        )
+        print(
+            f"| {name} | {kernel:,.0f} | {opencv:,.0f} | {kernel / opencv:.2f}x | "
+            f"{' | '.join(before)} |"
+        )
+    print(f"\nnp.copy of the batch: {copy:,.0f} images/s.")
+    print(f"A direct call of `PadIfNeeded(16, 16)` on {BATCH} 8x8 images: {call_ms:.2f} ms.")
 
 
 if __name__ == "__main__":

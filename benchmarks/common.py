@@ -82,19 +82,20 @@ def single_threaded_opencv():
 
 
 @contextlib.contextmanager
-def albumentations_tf_data_steps(make_transform, array: np.ndarray):
+def albumentations_tf_data_steps(make_transform, array: np.ndarray, output_shape=None):
     """Yields a step pulling one batch from a ``tf.data`` pipeline that runs albumentations.
 
     The pipeline is what a Keras user writes: one image at a time through
     ``tf.numpy_function``, ``map(num_parallel_calls=AUTOTUNE)``, ``batch``,
     ``prefetch``. It is built once and kept (the caller warms it), so a step
     times augmentation plus tf.data's hand-over, as the rows of ours do.
+    ``output_shape`` is one output image's shape when it is not the input's.
     """
     import tensorflow as tf
 
     transform = make_transform()
     dtype = tf.as_dtype(array.dtype)
-    shape = array.shape[1:]
+    shape = array.shape[1:] if output_shape is None else tuple(output_shape)
 
     def augment_one(image):
         return transform(image=image)["image"]
