@@ -23,6 +23,32 @@ def measure(step, batches: int, repeats: int, warmup: int = 2, batch_size: int =
     return rates
 
 
+def measure_in_turns(
+    steps: dict, batches: int, repeats: int, warmup: int = 2, batch_size: int = 32
+) -> dict:
+    """``measure`` for several steps taking turns: ``name -> (wall rates, CPU rates)``.
+
+    Repetition ``r`` of every step runs before repetition ``r + 1`` of any, so a
+    change in the machine's load falls on all of them alike. CPU rates are
+    images per second of this process's CPU time (all its threads), which other
+    processes' load moves much less than the wall clock. Not for ``tf.data``
+    steps: a pipeline keeps prefetching while the others are timed.
+    """
+    for step in steps.values():
+        for _ in range(warmup):
+            step()
+    rates = {name: ([], []) for name in steps}
+    for _ in range(repeats):
+        for name, step in steps.items():
+            wall, cpu = time.perf_counter(), time.process_time()
+            for _ in range(batches):
+                step()
+            images = batches * batch_size
+            rates[name][0].append(images / (time.perf_counter() - wall))
+            rates[name][1].append(images / max(time.process_time() - cpu, 1e-9))
+    return rates
+
+
 def direct_step(layer, images):
     """One call of ``layer`` on ``images``, results pulled to NumPy."""
 
