@@ -9,6 +9,8 @@ Pixels do not move, so masks, boxes and keypoints pass through unchanged.
 
 from __future__ import annotations
 
+import tensorflow as tf
+
 from keras_augment.core.base import BaseAugmentation
 from keras_augment.core.compiled import compiled_kernel
 from keras_augment.core.registry import register
@@ -19,6 +21,17 @@ from keras_augment.image.ops.clahe import clahe
 
 # Compiled with XLA: about four times faster than op by op on CPU.
 _clahe = compiled_kernel(clahe)
+
+
+class _RoundsInKernel:
+    """Returns uint8 straight from the compiled kernel, which rounds and saturates
+    there: no float32 copy of the batch is written and cast afterwards."""
+
+    def apply_images_as(self, images, params, dtype):
+        overridden = type(self).transform_images is not BaseAugmentation.transform_images
+        if tf.as_dtype(dtype) != tf.uint8 or overridden:
+            return super().apply_images_as(images, params, dtype)
+        return self.apply_images(images, params, output_dtype="uint8")
 
 
 def _tile_grid(layer: str, value) -> tuple[int, int]:
@@ -43,7 +56,9 @@ def _tile_grid(layer: str, value) -> tuple[int, int]:
         "seeded": "deterministic: draws nothing",
     },
 )
-class ContrastLimitedAdaptiveHistogramEqualization(ValueRangeMixin, BaseAugmentation):
+class ContrastLimitedAdaptiveHistogramEqualization(
+    _RoundsInKernel, ValueRangeMixin, BaseAugmentation
+):
     """Equalizes the histogram of each tile of each channel, limiting the contrast gain.
 
     Same arguments, meaning and defaults as
@@ -80,15 +95,21 @@ class ContrastLimitedAdaptiveHistogramEqualization(ValueRangeMixin, BaseAugmenta
         self.clip_limit = check_number(name, "clip_limit", clip_limit)
         self.tile_grid_size = _tile_grid(name, tile_grid_size)
 
-    def apply_images(self, images, params):
-        return _clahe(images, self.clip_limit, self.tile_grid_size, self.value_range)
+    def apply_images(self, images, params, output_dtype="float32"):
+        return _clahe(
+            images,
+            self.clip_limit,
+            self.tile_grid_size,
+            self.value_range,
+            output_dtype=output_dtype,
+        )
 
     def inference_images(self, images):
         return self.apply_images(images, {})
 
 
 @register(example={"clip_limit": (1.0, 8.0), "tile_grid_size": (2, 2)}, family="color")
-class RandomCLAHE(ValueRangeMixin, BaseAugmentation):
+class RandomCLAHE(_RoundsInKernel, ValueRangeMixin, BaseAugmentation):
     """CLAHE with a clip limit drawn per sample, in training only.
 
     albumentations' ``CLAHE`` (same arguments and defaults), applied to
@@ -129,5 +150,11 @@ class RandomCLAHE(ValueRangeMixin, BaseAugmentation):
     def get_params(self, sampler, batch):
         return {"clip_limit": sampler.uniform(*self.clip_limit)}
 
-    def apply_images(self, images, params):
-        return _clahe(images, params["clip_limit"], self.tile_grid_size, self.value_range)
+    def apply_images(self, images, params, output_dtype="float32"):
+        return _clahe(
+            images,
+            params["clip_limit"],
+            self.tile_grid_size,
+            self.value_range,
+            output_dtype=output_dtype,
+        )

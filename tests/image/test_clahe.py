@@ -80,6 +80,20 @@ def test_random_clip_limit_is_drawn_per_sample(image):
     assert spreads.min() >= batch[0].std() - 1.0  # equalizing never narrows this photo
 
 
+def test_uint8_output_is_the_float_result_rounded(image):
+    batch = np.stack([image, image[::-1]])
+    params = {"clip_limit": np.array([2.0, 5.0], np.float32)}
+    layer = RandomCLAHE(tile_grid_size=(4, 4), output_dtype="uint8", seed=1)
+    ours = layer.apply_images_as(batch, params, "uint8").numpy()
+    assert ours.dtype == np.uint8
+    for sample, clip in zip(range(2), (2.0, 5.0)):
+        np.testing.assert_array_equal(
+            ours[sample], np.clip(np.round(_opencv(batch[sample], clip, (4, 4))), 0, 255)
+        )
+    out = layer(batch).numpy()
+    assert out.dtype == np.uint8 and out.shape == batch.shape
+
+
 @pytest.mark.parametrize(
     ("make", "message"),
     [
