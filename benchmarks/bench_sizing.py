@@ -23,7 +23,9 @@ such cost, and the albumentations ``tf.data`` row pays one
 The floors, in the same run: each sizing layer's TensorFlow kernel alone in a
 ``tf.function`` beside the OpenCV calls alone, the kernels this version
 replaced (a ``tf.pad`` of the 3-channel axis; a float32 resize and pad cast
-to uint8), and a NumPy copy of the batch.
+to uint8), a NumPy copy of the batch, and one TensorFlow pass (``x + 1``)
+over a batch of ``PadIfNeeded``'s output size, the least any TensorFlow op
+that reads and writes the padded batch can cost.
 
 Every number is warm (the first calls are excluded) and the median of
 ``--repeats`` repetitions of ``--batches`` batches; the ratio column is ours
@@ -273,6 +275,10 @@ def main(argv=None) -> None:
             if name in SIZING:
                 floors.append((name, timed["kernel"], timed["opencv"], timed.get("previous")))
     copy = median(lambda: np.copy(data["images"]))
+    # One TensorFlow read-and-write pass over a batch of PadIfNeeded's output size.
+    padded = tf.zeros([BATCH, 256, 352, 3], tf.uint8)
+    one_pass = tf.function(lambda x: x + 1)
+    tf_pass = median(lambda: one_pass(padded).numpy())
     # What a direct call costs besides its pixels: the same layer on a batch of 8x8 images.
     tiny = tf.zeros([BATCH, 8, 8, 3], tf.uint8)
     pad_call = ka.PadIfNeeded(16, 16, output_dtype="uint8")
@@ -324,6 +330,7 @@ def main(argv=None) -> None:
             cells.append(f"{kernel[1] / previous[1]:.2f}x")
         print(f"| {name} | {' | '.join(cells)} |")
     print(f"\nnp.copy of the batch: {copy:,.0f} images/s.")
+    print(f"One TensorFlow pass (`x + 1`) over a batch of 256x352 images: {tf_pass:,.0f} images/s.")
     print(f"A direct call of `PadIfNeeded(16, 16)` on {BATCH} 8x8 images: {call_ms:.2f} ms.")
 
 
