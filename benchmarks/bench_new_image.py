@@ -193,7 +193,10 @@ def plasma_shadow():
 LIMITS = {
     "MotionBlur": ("one per-sample 7x7 filter", "1"),
     "DefocusBlur": ("one per-sample 25x25 filter (FFT)", "1"),
-    "ZoomBlur": ("one resample", "one per zoomed copy (up to 31: the batch's largest count)"),
+    "ZoomBlur": (
+        "one resample",
+        "each sample's own zoomed copies but the first (about 8 per image on average)",
+    ),
     "ISONoise": ("one XLA pass", "1"),
     "MultiplicativeNoise": ("one uniform draw per value", "1"),
     "OpticalDistortion": ("one resample through a displacement field", "1"),

@@ -183,3 +183,7 @@ class ZoomBlur(BaseAugmentation):
 
     def apply_images(self, images, params):
         return zoom_blur(images, params["max_factor"], params["step"], self.max_zooms)
+
+    def apply_images_as(self, images, params, dtype):
+        # Rounded inside the compiled kernel: no float32 batch is written for uint8 out.
+        return zoom_blur(images, params["max_factor"], params["step"], self.max_zooms, dtype)

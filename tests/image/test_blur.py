@@ -101,6 +101,24 @@ def test_zoom_blur_matches_opencv_zooms_and_albumentations(image):
     assert np.abs(out - theirs).mean() < 4.0
 
 
+def test_zoom_blur_counts_each_samples_own_copies(image):
+    # Samples with no copy, 4 and 9 copies in one batch; uint8 out is the float result rounded.
+    images = np.stack([image, image[::-1], image[:, ::-1]])
+    out = blur.zoom_blur(images, [1.0, 1.2, 1.18], [0.05, 0.06, 0.02], 9).numpy()
+    np.testing.assert_allclose(out[0], image, atol=1e-4)
+    np.testing.assert_allclose(
+        out[1], _zoom_reference(images[1], [1.0, 1.06, 1.12, 1.18]), atol=1e-2
+    )
+    zooms = np.arange(1.0, 1.18 - 1e-6, 0.02)
+    np.testing.assert_allclose(out[2], _zoom_reference(images[2], zooms), atol=1e-2)
+    rounded = blur.zoom_blur(
+        images.astype("uint8"), [1.0, 1.2, 1.18], [0.05, 0.06, 0.02], 9, "uint8"
+    )
+    expected = blur.zoom_blur(images.astype("uint8"), [1.0, 1.2, 1.18], [0.05, 0.06, 0.02], 9)
+    assert rounded.dtype == "uint8"
+    np.testing.assert_array_equal(rounded.numpy(), np.clip(np.round(expected.numpy()), 0, 255))
+
+
 def test_zoom_blur_layer_draws_per_sample_and_refuses_too_many_copies(image):
     layer = ZoomBlur(max_factor=(1.05, 1.3), step_factor=0.02, seed=2)
     out = layer(np.stack([image] * 4)).numpy()

@@ -13,8 +13,8 @@ import math
 
 import tensorflow as tf
 
-from keras_augment.core import matrices
-from keras_augment.core.resample import resample
+from keras_augment.core.batch import cast_images
+from keras_augment.core.compiled import per_channel_count
 
 
 def reflect_101_index(index: tf.Tensor, size) -> tf.Tensor:
@@ -160,7 +160,7 @@ def defocus_kernel(max_radius: int, radius, alias_blur) -> tf.Tensor:
     return kernel / tf.reduce_sum(kernel, axis=[1, 2], keepdims=True)
 
 
-def zoom_blur(images: tf.Tensor, max_factor, step, max_zooms: int) -> tf.Tensor:
+def zoom_blur(images: tf.Tensor, max_factor, step, max_zooms: int, dtype=None) -> tf.Tensor:
     """Averages each image with copies of itself zoomed in about its centre.
 
     The zoom factors are ``1, 1 + step, 1 + 2 * step, ...`` below
@@ -174,29 +174,68 @@ def zoom_blur(images: tf.Tensor, max_factor, step, max_zooms: int) -> tf.Tensor:
         images: ``[batch, height, width, channels]``.
         max_factor, step: ``float32[batch]``, ``max_factor >= 1``, ``step > 0``.
         max_zooms: the static largest number of zoomed copies.
+        dtype: the dtype of the result (``None``: ``float32``); integer dtypes
+            are rounded and saturated.
     """
-    images = tf.cast(images, tf.float32)
+    return _zoom_blur(
+        images, tf.cast(max_factor, tf.float32), tf.cast(step, tf.float32), max_zooms, dtype
+    )
+
+
+@per_channel_count(jit_compile=True, reduce_retracing=True, autograph=False)
+def _zoom_blur(images, max_factor, step, max_zooms, dtype):
+    """``zoom_blur``, compiled: one zoomed copy of one sample per loop step.
+
+    Each sample runs only its own copies (a batch's counts vary several-fold,
+    so a loop over copies of the whole batch computes mostly unused ones),
+    and one image's copy stays in the caches. The factor-1 copy is the image.
+    """
     shape = tf.shape(images)
     height, width = shape[1], shape[2]
-    max_factor = tf.cast(max_factor, tf.float32)
-    step = tf.cast(step, tf.float32)
     # ceil with a little slack, so that (1.2 - 1) / 0.05 counts 4 as arange does.
     count = tf.math.ceil(tf.maximum((max_factor - 1.0) / step - 1e-4, 0.0))
-    count = tf.minimum(count, float(max_zooms))
-    most = tf.reduce_max(count)
-    total = images
-    for i in range(max_zooms):
+    count = tf.cast(tf.minimum(count, float(max_zooms)), tf.int32)
+    extra = tf.maximum(count - 1, 0)  # the copies that need a resample
+    ends = tf.cumsum(extra)
+    pixels = tf.cast(images, tf.float32)
+    total = pixels * tf.cast(1 + tf.minimum(count, 1), tf.float32)[:, None, None, None]
+    rows = _zoom_taps(height)
+    cols = _zoom_taps(width)
 
-        def add_copy(total=total, i=i):
-            zoom = 1.0 + i * step
-            m = matrices.scaling(1.0 / zoom, 1.0 / zoom, height, width)
-            zoomed = resample(images, m, shape[1:3], None, "bilinear", "nearest")
-            used = tf.cast(float(i) < count, tf.float32)[:, None, None, None]
-            return total + used * zoomed
+    def add_copy(t, total):
+        # Gathers, not slices: XLA would take a sliced index for a compile-time constant.
+        sample = tf.reduce_sum(tf.cast(t >= ends, tf.int32))
+        index = t - tf.gather(ends, sample) + tf.gather(count, sample)
+        zoom = 1.0 + tf.cast(index, tf.float32) * tf.gather(step, sample)
+        y0, y1, wy = rows(zoom)
+        x0, x1, wx = cols(zoom)
+        # Read from the float32 batch: XLA gathers whole float pixels faster than uint8 ones.
+        image = tf.gather(pixels, sample)
+        left, right = tf.gather(image, x0, axis=1), tf.gather(image, x1, axis=1)
+        across = left + (right - left) * wx[None, :, None]
+        top, bottom = tf.gather(across, y0), tf.gather(across, y1)
+        copy = top + (bottom - top) * wy[:, None, None]
+        return t + 1, tf.tensor_scatter_nd_add(total, [[sample]], copy[None])
 
-        # Copies no sample of the batch uses are not computed.
-        total = tf.cond(float(i) < most, add_copy, lambda total=total: total)
-    return total / (count + 1.0)[:, None, None, None]
+    _, total = tf.while_loop(lambda t, _: t < ends[-1], add_copy, (tf.constant(0), total))
+    return cast_images(
+        total / tf.cast(count + 1, tf.float32)[:, None, None, None], dtype or "float32"
+    )
+
+
+def _zoom_taps(size):
+    """A function of the zoom ``z`` giving the two source indices and the weight of the
+    second, for every output position ``p`` along an axis of ``size``: ``c + (p - c) / z``."""
+    centre = (tf.cast(size, tf.float32) - 1.0) / 2.0
+    offsets = tf.range(tf.cast(size, tf.float32)) - centre
+
+    def taps(zoom):
+        coord = centre + offsets / zoom
+        first = tf.floor(coord)
+        index = tf.cast(first, tf.int32)
+        return tf.minimum(index, size - 1), tf.minimum(index + 1, size - 1), coord - first
+
+    return taps
 
 
 def zoom_count(max_factor: float, step: float) -> int:
