@@ -421,22 +421,30 @@ def _select_tables(candidates: list, branch: tf.Tensor) -> tf.Tensor:
 def _other_ops_on_tables(state, branch, later, slot_args, ops, value_range):
     """One slot's colour operations that are not tables, on the samples that chose them.
 
-    A loop over those samples only applies a chooser's table, runs its
-    operation, rounds the result to uint8 and resets its table; where a
-    later slot reads the histogram (``later``), its pixels are counted again.
+    A loop over those samples only applies a chooser's table (unless it is
+    still the identity), runs its operation, rounds the result to uint8 and
+    resets its table; where a later slot reads the histogram (``later``), its
+    pixels are counted again.
     The other samples are not touched.
     """
     channels = state[0].shape[-1]
+    identity = tables.identity_tables(1, channels)
 
     def one_sample(i, state):
         images, values, counts = state
         image, own_counts = _row(images, i), _row(counts, i)
         table = _row(values, i)
         own = tf.nest.map_structure(lambda t: _row(t, i), slot_args)
+        # A table still at the identity (no pointwise choice yet, about half of
+        # these samples) is not read: the pixels are its result.
+        source = tf.cond(
+            tf.reduce_all(tf.equal(table, identity)),
+            lambda: tf.cast(image, tf.float32),
+            lambda: tables.apply_tables(image, table),
+        )
 
         def run(op):
-            out = op.color(tables.apply_tables(image, table), own.get(op.name, {}), value_range)
-            out = tables.quantize(out)
+            out = tables.quantize(op.color(source, own.get(op.name, {}), value_range))
             if later is None:
                 return out, own_counts
             counted = tf.cond(_row(later, i)[0], lambda: tables.histogram(out), lambda: own_counts)
@@ -447,7 +455,7 @@ def _other_ops_on_tables(state, branch, later, slot_args, ops, value_range):
         counted.set_shape(own_counts.shape)
         return (
             _replace_row(images, i, out),
-            _replace_row(values, i, tables.identity_tables(1, channels)),
+            _replace_row(values, i, identity),
             _replace_row(counts, i, counted),
         )
 

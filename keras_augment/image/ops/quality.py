@@ -77,17 +77,27 @@ def adjust_sharpness(images: tf.Tensor, factor, value_range=(0.0, 255.0)) -> tf.
     """
     images = tf.cast(images, tf.float32)
     factor = per_sample(factor, images, keepdims=True)
-    ones = tf.ones([tf.shape(images)[0], 3], tf.float32)
-    box = _filter_axis(_filter_axis(images, ones, 1), ones, 2)
-    smoothed = (box + (_SMOOTH_CENTER - 1.0) * images) / _SMOOTH_TOTAL
     shape = tf.shape(images)
+    # Written as shifted slices of one zero-padded copy and a 0/1 interior
+    # weight: under XLA on the CPU a select or a pad after the arithmetic
+    # stops the fused loop from vectorising (3x slower on 224x224 batches).
+    # The padding only reaches border pixels, which keep their values.
+    padded = tf.pad(images / _SMOOTH_TOTAL, [[0, 0], [1, 1], [1, 1], [0, 0]])
+    rows = padded[:, :-2] + padded[:, 1:-1] + padded[:, 2:]
+    box = rows[:, :, :-2] + rows[:, :, 1:-1] + rows[:, :, 2:]
+    # Each term divided first, so that the weighted mean of finite values stays finite.
+    smoothed = box + images * ((_SMOOTH_CENTER - 1.0) / _SMOOTH_TOTAL)
+    # smoothed + factor * (image - smoothed) == image + (1 - factor) * (smoothed - image);
+    # the change is kept finite, so that the border's zero weight leaves its pixels exact.
+    largest = images.dtype.max
+    change = tf.clip_by_value(smoothed - images, -largest, largest)
+    change = tf.clip_by_value((1.0 - factor) * change, -largest, largest)
     rows = tf.range(shape[1])
     cols = tf.range(shape[2])
     inner_rows = (rows > 0) & (rows < shape[1] - 1)
     inner_cols = (cols > 0) & (cols < shape[2] - 1)
-    interior = (inner_rows[:, None] & inner_cols[None, :])[None, :, :, None]
-    smoothed = tf.where(interior, smoothed, images)
-    return clip_to_range(smoothed + factor * (images - smoothed), value_range)
+    interior = tf.cast(inner_rows[:, None] & inner_cols[None, :], tf.float32)[None, :, :, None]
+    return clip_to_range(images + interior * change, value_range)
 
 
 def gaussian_kernel_1d(sigma: tf.Tensor, radius: int) -> tf.Tensor:
