@@ -15,12 +15,23 @@ from keras_augment.core.base import BaseAugmentation
 from keras_augment.core.compiled import compiled_kernel
 from keras_augment.core.registry import register
 from keras_augment.core.types import DataFormat, Range, Seed, ValueRange
-from keras_augment.core.validation import check_number, parse_range
+from keras_augment.core.validation import check_bool, check_number, parse_range
 from keras_augment.core.value_range import ValueRangeMixin
-from keras_augment.image.ops.clahe import clahe
+from keras_augment.image.ops.clahe import clahe, from_lab8, to_lab8
+from keras_augment.image.ops.color import _check_rgb
 
 # Compiled with XLA: about four times faster than op by op on CPU.
 _clahe = compiled_kernel(clahe)
+# The lightness path as three compiled steps, each result written once (see
+# ``keras_augment.image.ops.clahe.clahe_lightness``).
+_to_lab8 = compiled_kernel(to_lab8)
+_from_lab8 = compiled_kernel(from_lab8)
+
+
+def _clahe_lightness(images, clip_limit, tile_grid_size, value_range, output_dtype="float32"):
+    lab = _to_lab8(images, value_range, output_dtype="uint8")
+    equalized = _clahe(lab[..., :1], clip_limit, tile_grid_size, (0, 255), output_dtype="uint8")
+    return _from_lab8(lab, equalized, value_range, output_dtype=output_dtype)
 
 
 class _RoundsInKernel:
@@ -112,29 +123,35 @@ class ContrastLimitedAdaptiveHistogramEqualization(
 class RandomCLAHE(_RoundsInKernel, ValueRangeMixin, BaseAugmentation):
     """CLAHE with a clip limit drawn per sample, in training only.
 
-    albumentations' ``CLAHE`` (same arguments and defaults), applied to
-    every channel as ``ContrastLimitedAdaptiveHistogramEqualization`` does;
-    albumentations equalizes the lightness of RGB images in Lab space
-    instead. Values are OpenCV's for each sample's clip limit, which OpenCV
-    turns into a whole count per histogram bin: on small tiles, nearby
-    limits give the same result.
+    albumentations' ``CLAHE`` (same arguments and defaults). By default
+    every channel is equalized on its own, as
+    ``ContrastLimitedAdaptiveHistogramEqualization`` does; with
+    ``lightness=True``, RGB images are equalized as albumentations does
+    them: the lightness ``L`` of OpenCV's 8-bit Lab alone, so colours keep
+    their hue (values albumentations' to a level, rarely a few; see
+    ``keras_augment.image.ops.clahe.clahe_lightness``). Values are OpenCV's
+    for each sample's clip limit, which OpenCV turns into a whole count per
+    histogram bin: on small tiles, nearby limits give the same result.
 
     Args:
         clip_limit: ``(low, high)`` range of the contrast limit (at least 1),
             or a number ``f`` for ``(1, f)``.
         tile_grid_size: ``(rows, columns)`` of tiles.
         value_range: ``(low, high)`` of the input values, mapped to 256 levels.
+        lightness: equalize the Lab lightness of RGB images (3 channels)
+            rather than each channel.
         seed: integer seed.
         data_format: ``"channels_last"`` or ``"channels_first"``.
     """
 
-    config_fields = ("clip_limit", "tile_grid_size")
+    config_fields = ("clip_limit", "tile_grid_size", "lightness")
 
     def __init__(
         self,
         clip_limit: Range = (1.0, 4.0),
         tile_grid_size: tuple[int, int] = (8, 8),
         value_range: ValueRange = (0, 255),
+        lightness: bool = False,
         seed: Seed = None,
         data_format: DataFormat = None,
         **kwargs,
@@ -146,12 +163,17 @@ class RandomCLAHE(_RoundsInKernel, ValueRangeMixin, BaseAugmentation):
         self.clip_limit = parse_range(name, "clip_limit", clip_limit, low=1.0, symmetric=False)
         self.tile_grid_size = _tile_grid(name, tile_grid_size)
         self._set_value_range(value_range)
+        self.lightness = check_bool(name, "lightness", lightness)
 
     def get_params(self, sampler, batch):
         return {"clip_limit": sampler.uniform(*self.clip_limit)}
 
     def apply_images(self, images, params, output_dtype="float32"):
-        return _clahe(
+        kernel = _clahe
+        if self.lightness:
+            _check_rgb(images, f"{self.__class__.__name__} with `lightness=True`")
+            kernel = _clahe_lightness
+        return kernel(
             images,
             params["clip_limit"],
             self.tile_grid_size,

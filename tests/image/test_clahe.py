@@ -9,13 +9,14 @@ random clip limit.
 
 from __future__ import annotations
 
+import albumentations as A
 import cv2
 import keras
 import numpy as np
 import pytest
 
 from keras_augment.image.clahe import ContrastLimitedAdaptiveHistogramEqualization, RandomCLAHE
-from keras_augment.image.ops.clahe import clahe
+from keras_augment.image.ops.clahe import _rgb_to_lab8, clahe
 
 
 @pytest.fixture(scope="module")
@@ -94,6 +95,33 @@ def test_uint8_output_is_the_float_result_rounded(image):
     assert out.dtype == np.uint8 and out.shape == batch.shape
 
 
+def test_lab_is_opencvs_8_bit_lab():
+    colours = np.random.default_rng(0).integers(0, 256, (64, 64, 3)).astype(np.uint8)
+    ours = np.stack([p.numpy() for p in _rgb_to_lab8(colours.astype(np.int32))], axis=-1)
+    theirs = cv2.cvtColor(colours, cv2.COLOR_RGB2LAB).astype(int)
+    np.testing.assert_array_equal(ours[..., 0], theirs[..., 0])  # the plane CLAHE stretches
+    assert np.abs(ours[..., 1:] - theirs[..., 1:]).max() <= 1
+
+
+@pytest.mark.parametrize("clip", [1.5, 4.0])
+def test_lightness_is_albumentations_clahe(image, clip):
+    layer = RandomCLAHE(clip_limit=clip, tile_grid_size=(4, 4), lightness=True)
+    params = {"clip_limit": np.full([1], clip, np.float32)}
+    ours = layer.apply_images_as(image[None], params, "uint8").numpy()[0].astype(int)
+    transform = A.CLAHE(clip_limit=(clip, clip), tile_grid_size=(4, 4), p=1.0)
+    theirs = transform(image=image)["image"].astype(int)
+    difference = np.abs(ours - theirs)
+    # OpenCV's way back from Lab rounds differently: a level, rarely a few.
+    assert (difference > 1).mean() < 0.005 and difference.max() <= 6
+    assert np.abs(ours - image).mean() > 3.0  # and it did equalize
+
+
+def test_lightness_needs_rgb(image):
+    layer = RandomCLAHE(lightness=True)
+    with pytest.raises(ValueError, match="RandomCLAHE with `lightness=True`.*3 channels"):
+        layer(image[None, ..., :1].astype("float32"))
+
+
 @pytest.mark.parametrize(
     ("make", "message"),
     [
@@ -105,6 +133,7 @@ def test_uint8_output_is_the_float_result_rounded(image):
         (lambda: ContrastLimitedAdaptiveHistogramEqualization(value_range=(1, 0)), "`value_range`"),
         (lambda: RandomCLAHE(clip_limit=(0.5, 2.0)), "`clip_limit`"),
         (lambda: RandomCLAHE(tile_grid_size=8), "`tile_grid_size`"),
+        (lambda: RandomCLAHE(lightness="yes"), "`lightness`"),
     ],
 )
 def test_bad_arguments_fail_at_construction(make, message):

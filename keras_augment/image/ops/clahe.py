@@ -7,6 +7,7 @@ look-ups are gathers).
 
 from __future__ import annotations
 
+import numpy as np
 import tensorflow as tf
 
 from keras_augment.image.ops.blur import reflect_101_index
@@ -165,3 +166,118 @@ def _blend_tile_luts(luts, codes, tile_size, tile_grid_size):
     bottom = read(y2, x1) * (1.0 - wx) + read(y2, x2) * wx
     levels = top * (1.0 - wy) + bottom * wy
     return levels
+
+
+# OpenCV's 8-bit RGB to Lab, bit for bit (its fixed-point arithmetic): CLAHE
+# stretches the lightness, so one level off before equalizing can be ten after.
+_GAMMA_SHIFT, _XYZ_SHIFT, _LAB_SHIFT = 3, 12, 15
+_SRGB_TO_XYZ = np.array(
+    [[0.412453, 0.357580, 0.180423], [0.212671, 0.715160, 0.072169], [0.019334, 0.119193, 0.950227]]
+)
+_WHITE = np.array([0.950456, 1.0, 1.088754])  # D65
+
+
+def _srgb_to_linear(unit):
+    return np.where(unit <= 0.04045, unit / 12.92, ((unit + 0.055) / 1.055) ** 2.4)
+
+
+def _lab_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """OpenCV's fixed-point tables: linear light per 8-bit value, the XYZ weights, and CIE's
+    ``f`` (cube root, straight near black) per fixed-point XYZ value."""
+    scale = 255 * (1 << _GAMMA_SHIFT)
+    linear = np.round(scale * _srgb_to_linear(np.arange(256) / 255.0))
+    weights = np.round(_SRGB_TO_XYZ * (1 << _XYZ_SHIFT) / _WHITE[:, None])
+    t = np.arange(256 * 3 // 2 * (1 << _GAMMA_SHIFT)) / scale
+    cube_root = np.round(
+        (1 << _LAB_SHIFT) * np.where(t < 0.008856, 7.787 * t + 16 / 116, np.cbrt(t))
+    )
+    return linear.astype(np.int32), weights.astype(np.int32), cube_root.astype(np.int32)
+
+
+def _descale(value: tf.Tensor, shift: int) -> tf.Tensor:
+    return tf.bitwise.right_shift(value + (1 << (shift - 1)), shift)
+
+
+def _rgb_to_lab8(levels: tf.Tensor) -> list[tf.Tensor]:
+    """``int32`` RGB levels ``[..., 3]`` to OpenCV's 8-bit ``L, a, b`` planes (int32)."""
+    linear_table, weights, cube_root_table = _lab_tables()
+    linear = tf.unstack(tf.gather(linear_table, levels), axis=-1)
+    # Weighted sums written out: XLA on CPU runs an integer einsum as a slow dot.
+    fx, fy, fz = (
+        tf.gather(
+            cube_root_table, _descale(sum(int(w) * c for w, c in zip(row, linear)), _XYZ_SHIFT)
+        )
+        for row in weights
+    )
+    scale = (116 * 255 + 50) // 100
+    shift = -((16 * 255 * (1 << _LAB_SHIFT) + 50) // 100)
+    offset = 128 * (1 << _LAB_SHIFT)
+    lightness = _descale(scale * fy + shift, _LAB_SHIFT)
+    a = _descale(500 * (fx - fy) + offset, _LAB_SHIFT)
+    b = _descale(200 * (fy - fz) + offset, _LAB_SHIFT)
+    return [tf.clip_by_value(plane, 0, 255) for plane in (lightness, a, b)]
+
+
+def _lab8_to_rgb(lightness: tf.Tensor, a: tf.Tensor, b: tf.Tensor) -> tf.Tensor:
+    """8-bit ``L, a, b`` planes (float32) to RGB in ``[0, 1]``, ``[..., 3]`` (float arithmetic)."""
+    lightness = lightness * (100.0 / 255.0)
+    fy = (lightness + 16.0) / 116.0
+    fx = fy + (a - 128.0) / 500.0
+    fz = fy - (b - 128.0) / 200.0
+
+    def cube(t):
+        return tf.where(t > 6.0 / 29.0, t * t * t, (t - 16.0 / 116.0) / 7.787)
+
+    y = tf.where(lightness > 8.0, fy * fy * fy, lightness / 903.3)
+    xyz = (cube(fx) * _WHITE[0], y, cube(fz) * _WHITE[2])
+    linear = [sum(float(w) * c for w, c in zip(row, xyz)) for row in np.linalg.inv(_SRGB_TO_XYZ)]
+    linear = tf.clip_by_value(tf.stack(linear, axis=-1), 0.0, 1.0)
+    # exp and log rather than pow: XLA on CPU computes pow about three times slower.
+    encoded = 1.055 * tf.exp(tf.math.log(tf.maximum(linear, 0.0031308)) / 2.4) - 0.055
+    return tf.where(linear <= 0.0031308, 12.92 * linear, encoded)
+
+
+def to_lab8(images: tf.Tensor, value_range) -> tf.Tensor:
+    """RGB ``[..., 3]`` within ``value_range`` to OpenCV's 8-bit Lab levels (float32 ``L, a, b``).
+
+    Bit for bit ``cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB)`` on the values
+    rounded to 256 levels.
+    """
+    low, high = float(value_range[0]), float(value_range[1])
+    levels = tf.round((tf.cast(images, tf.float32) - low) * (255.0 / (high - low)))
+    levels = tf.cast(tf.clip_by_value(levels, 0.0, 255.0), tf.int32)
+    return tf.cast(tf.stack(_rgb_to_lab8(levels), axis=-1), tf.float32)
+
+
+def from_lab8(lab: tf.Tensor, lightness: tf.Tensor, value_range) -> tf.Tensor:
+    """8-bit Lab levels ``[..., 3]``, with the ``L`` of ``lightness`` ``[..., 1]``, to RGB
+    within ``value_range`` (float32)."""
+    low, high = float(value_range[0]), float(value_range[1])
+    lab = tf.cast(lab, tf.float32)
+    unit = _lab8_to_rgb(tf.cast(lightness, tf.float32)[..., 0], lab[..., 1], lab[..., 2])
+    return unit * (high - low) + low
+
+
+def clahe_lightness(
+    images: tf.Tensor, clip_limit, tile_grid_size: tuple[int, int], value_range
+) -> tf.Tensor:
+    """CLAHE of the lightness of RGB images in CIE Lab, as albumentations' ``CLAHE`` does.
+
+    Each image goes to OpenCV's 8-bit Lab (``to_lab8``), its lightness
+    ``L`` is equalized by ``clahe`` and rounded to a level, and the image
+    comes back to RGB with its ``a`` and ``b`` (``from_lab8``). OpenCV's
+    way back rounds differently: values are albumentations' to a level,
+    rarely a few. Compiled, the three steps run fastest as three functions
+    (the layer does so): in one, XLA recomputes the conversion and the
+    look-ups inside each of their uses.
+
+    Args:
+        images: ``[batch, height, width, 3]`` RGB.
+        clip_limit, tile_grid_size, value_range: as for ``clahe``.
+
+    Returns:
+        ``float32[batch, height, width, 3]`` within ``value_range``.
+    """
+    lab = to_lab8(images, value_range)
+    equalized = clahe(lab[..., :1], clip_limit, tile_grid_size, (0.0, 255.0))
+    return from_lab8(lab, tf.round(equalized), value_range)
