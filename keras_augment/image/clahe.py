@@ -17,21 +17,27 @@ from keras_augment.core.registry import register
 from keras_augment.core.types import DataFormat, Range, Seed, ValueRange
 from keras_augment.core.validation import check_bool, check_number, parse_range
 from keras_augment.core.value_range import ValueRangeMixin
-from keras_augment.image.ops.clahe import clahe, from_lab8, to_lab8
+from keras_augment.image.ops.clahe import (
+    clahe,
+    equalize_packed_lightness,
+    pack_lab8,
+    unpack_lab8_to_rgb,
+)
 from keras_augment.image.ops.color import _check_rgb
 
 # Compiled with XLA: about four times faster than op by op on CPU.
 _clahe = compiled_kernel(clahe)
 # The lightness path as three compiled steps, each result written once (see
 # ``keras_augment.image.ops.clahe.clahe_lightness``).
-_to_lab8 = compiled_kernel(to_lab8)
-_from_lab8 = compiled_kernel(from_lab8)
+_pack_lab8 = compiled_kernel(pack_lab8)
+_equalize_packed_lightness = compiled_kernel(equalize_packed_lightness)
+_unpack_lab8_to_rgb = compiled_kernel(unpack_lab8_to_rgb)
 
 
 def _clahe_lightness(images, clip_limit, tile_grid_size, value_range, output_dtype="float32"):
-    lab = _to_lab8(images, value_range, output_dtype="uint8")
-    equalized = _clahe(lab[..., :1], clip_limit, tile_grid_size, (0, 255), output_dtype="uint8")
-    return _from_lab8(lab, equalized, value_range, output_dtype=output_dtype)
+    packed = _pack_lab8(images, value_range)
+    equalized = _equalize_packed_lightness(packed, clip_limit, tile_grid_size, output_dtype="uint8")
+    return _unpack_lab8_to_rgb(packed, equalized, value_range, output_dtype=output_dtype)
 
 
 class _RoundsInKernel:

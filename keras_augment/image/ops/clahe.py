@@ -237,24 +237,40 @@ def _lab8_to_rgb(lightness: tf.Tensor, a: tf.Tensor, b: tf.Tensor) -> tf.Tensor:
     return tf.where(linear <= 0.0031308, 12.92 * linear, encoded)
 
 
-def to_lab8(images: tf.Tensor, value_range) -> tf.Tensor:
-    """RGB ``[..., 3]`` within ``value_range`` to OpenCV's 8-bit Lab levels (float32 ``L, a, b``).
+def pack_lab8(images: tf.Tensor, value_range) -> tf.Tensor:
+    """RGB ``[..., 3]`` within ``value_range`` to OpenCV's 8-bit Lab, packed: ``[..., 1]``.
 
     Bit for bit ``cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB)`` on the values
-    rounded to 256 levels.
+    rounded to 256 levels, each pixel's ``L, a, b`` as ``L + 256 a + 65536 b``
+    (whole numbers, exact in float32). One value per pixel: compiled, each
+    pixel's conversion then runs once, where three planes would each run it.
     """
     low, high = float(value_range[0]), float(value_range[1])
     levels = tf.round((tf.cast(images, tf.float32) - low) * (255.0 / (high - low)))
     levels = tf.cast(tf.clip_by_value(levels, 0.0, 255.0), tf.int32)
-    return tf.cast(tf.stack(_rgb_to_lab8(levels), axis=-1), tf.float32)
+    lightness, a, b = _rgb_to_lab8(levels)
+    packed = lightness | tf.bitwise.left_shift(a, 8) | tf.bitwise.left_shift(b, 16)
+    return tf.cast(packed, tf.float32)[..., None]
 
 
-def from_lab8(lab: tf.Tensor, lightness: tf.Tensor, value_range) -> tf.Tensor:
-    """8-bit Lab levels ``[..., 3]``, with the ``L`` of ``lightness`` ``[..., 1]``, to RGB
-    within ``value_range`` (float32)."""
+def _unpack_lab8(packed: tf.Tensor) -> list[tf.Tensor]:
+    """``pack_lab8``'s ``[..., 1]`` values to float32 ``L, a, b`` planes ``[...]``."""
+    packed = tf.cast(packed[..., 0], tf.int32)
+    return [tf.cast(tf.bitwise.right_shift(packed, 8 * k) & 255, tf.float32) for k in range(3)]
+
+
+def equalize_packed_lightness(packed: tf.Tensor, clip_limit, tile_grid_size) -> tf.Tensor:
+    """``clahe`` of the ``L`` of ``pack_lab8``'s values: float32 levels ``[..., 1]``."""
+    lightness = _unpack_lab8(packed)[0][..., None]
+    return clahe(lightness, clip_limit, tile_grid_size, (0.0, 255.0))
+
+
+def unpack_lab8_to_rgb(packed: tf.Tensor, lightness: tf.Tensor, value_range) -> tf.Tensor:
+    """``pack_lab8``'s values, with the ``L`` of ``lightness`` ``[..., 1]`` (levels), to RGB
+    ``[..., 3]`` within ``value_range`` (float32)."""
     low, high = float(value_range[0]), float(value_range[1])
-    lab = tf.cast(lab, tf.float32)
-    unit = _lab8_to_rgb(tf.cast(lightness, tf.float32)[..., 0], lab[..., 1], lab[..., 2])
+    _, a, b = _unpack_lab8(packed)
+    unit = _lab8_to_rgb(tf.cast(lightness, tf.float32)[..., 0], a, b)
     return unit * (high - low) + low
 
 
@@ -263,13 +279,13 @@ def clahe_lightness(
 ) -> tf.Tensor:
     """CLAHE of the lightness of RGB images in CIE Lab, as albumentations' ``CLAHE`` does.
 
-    Each image goes to OpenCV's 8-bit Lab (``to_lab8``), its lightness
+    Each image goes to OpenCV's 8-bit Lab (``pack_lab8``), its lightness
     ``L`` is equalized by ``clahe`` and rounded to a level, and the image
-    comes back to RGB with its ``a`` and ``b`` (``from_lab8``). OpenCV's
-    way back rounds differently: values are albumentations' to a level,
-    rarely a few. Compiled, the three steps run fastest as three functions
-    (the layer does so): in one, XLA recomputes the conversion and the
-    look-ups inside each of their uses.
+    comes back to RGB with its ``a`` and ``b`` (``unpack_lab8_to_rgb``).
+    OpenCV's way back rounds differently: values are albumentations' to a
+    level, rarely a few. Compiled, the three steps run fastest as three
+    functions (the layer does so): in one, XLA recomputes the conversion
+    and the look-ups inside each of their uses.
 
     Args:
         images: ``[batch, height, width, 3]`` RGB.
@@ -278,6 +294,6 @@ def clahe_lightness(
     Returns:
         ``float32[batch, height, width, 3]`` within ``value_range``.
     """
-    lab = to_lab8(images, value_range)
-    equalized = clahe(lab[..., :1], clip_limit, tile_grid_size, (0.0, 255.0))
-    return from_lab8(lab, tf.round(equalized), value_range)
+    packed = pack_lab8(images, value_range)
+    equalized = equalize_packed_lightness(packed, clip_limit, tile_grid_size)
+    return unpack_lab8_to_rgb(packed, tf.round(equalized), value_range)
