@@ -30,6 +30,15 @@ def test_filter2d_matches_opencv_filter2d(image):
     np.testing.assert_allclose(out[1], cv2.filter2D(image[::-1], -1, kernels[1]), atol=1e-3)
 
 
+def test_filter2d_on_images_smaller_than_the_kernel_mirrors_as_opencv(image):
+    kernels = np.random.default_rng(1).random((1, 7, 7)).astype("float32")
+    small = np.ascontiguousarray(image[:3, :5])
+    out = blur.filter2d(small[None], kernels).numpy()[0]
+    np.testing.assert_allclose(out, cv2.filter2D(small, -1, kernels[0]), atol=1e-3)
+    rounded = blur.filter2d(small[None], kernels, "uint8").numpy()[0]
+    np.testing.assert_array_equal(rounded, np.clip(np.round(out), 0, 255))
+
+
 @pytest.mark.parametrize(("degrees", "box"), [(0.0, (7, 1)), (90.0, (1, 7)), (180.0, (7, 1))])
 def test_straight_motion_is_a_box_filter(image, degrees, box):
     kernel = blur.motion_kernel(7, [3.0], [np.radians(degrees)], [0.0]).numpy()
@@ -47,6 +56,22 @@ def test_motion_kernel_direction_keeps_one_side():
     diagonal = blur.motion_kernel(9, [4.0], [np.pi / 4], [0.0]).numpy()[0]
     np.testing.assert_allclose(diagonal, diagonal.T, atol=1e-6)  # symmetric about the diagonal
     assert diagonal.trace() > 0.5
+
+
+def test_motion_blur_in_groups_of_length_equals_one_full_window(image):
+    # Lengths 1, 3, 2, 3 (two samples in one group), eager and under XLA.
+    import tensorflow as tf
+
+    images = np.stack([image, image[::-1], image[:, ::-1], image[::-1, ::-1]])
+    args = ([1.0, 3.0, 2.0, 3.0], [0.3, 2.0, 4.1, 5.5], [0.0, 0.5, -1.0, 1.0])
+    full = blur.filter2d(images, blur.motion_kernel(7, *args)).numpy()
+    grouped = blur.motion_blur(images, *args, (1, 3)).numpy()
+    compiled = tf.function(lambda x: blur.motion_blur(x, *args, (1, 3)), jit_compile=True)
+    np.testing.assert_allclose(grouped, full, atol=1e-3)
+    np.testing.assert_allclose(compiled(images).numpy(), full, atol=1e-3)
+    one = blur.motion_blur(images[:1], [2.0], [0.3], [0.0], (1, 3)).numpy()
+    alone = blur.filter2d(images[:1], blur.motion_kernel(7, [2.0], [0.3], [0.0])).numpy()
+    np.testing.assert_allclose(one, alone, atol=1e-3)  # groups of lengths 1 and 3 empty
 
 
 def test_motion_blur_layer_smears_a_dot_along_a_line():
