@@ -19,7 +19,7 @@ Floors of ours, timed alone on the batch inside a ``tf.function``:
 
 - ``one XLA pass``: read the batch, add one, write it in the output dtype;
 - ``resample of the batch``: the resampler alone, every sample rotated
-  (RandAugment resamples only the samples that chose geometry, four at a
+  (RandAugment resamples only the samples that chose geometry, two at a
   time: with 3 geometric operations of 11 and 2 slots, about half of them);
 - ``histogram + table read`` (uint8): the fixed cost of the lookup-table
   path, one histogram of the batch and one read through per-sample tables.

@@ -201,6 +201,19 @@ def test_sharpness_extremes_blur_and_sharpen(noise_batch):
     assert np.diff(_interior(sharp, 1), axis=2).std() > 1.4 * detail
 
 
+def test_sharpness_keeps_the_border_of_values_near_the_float32_maximum():
+    # Neighbourhood sums of such values overflow; the border must still keep its pixels.
+    rng = np.random.default_rng(3)
+    values = rng.choice([3.0e38, -3.0e38, 1.0], (2, 5, 6, 3)).astype("float32")
+    wide = (-3.4e38, 3.4e38)
+    for factor in (0.0, 1.0, 2.0):
+        out = _np(quality.adjust_sharpness(values, factor, wide))
+        border = np.ones(values.shape[1:3], bool)
+        border[1:-1, 1:-1] = False
+        np.testing.assert_array_equal(out[:, border], values[:, border])
+        assert np.isfinite(out).all()
+
+
 # ----- RandomGaussianBlur ---------------------------------------------------
 
 
