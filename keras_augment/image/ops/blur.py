@@ -1,10 +1,12 @@
 """Blur kernels: per-sample 2-D filters (motion, defocus) and zoom blur.
 
-Plain functions of float32 ``[batch, height, width, channels]`` images and
-per-sample ``float32[batch]`` parameters (other real dtypes are cast); they
-return float32 images of the same shape. Filters read past the border as
-OpenCV's default ``BORDER_REFLECT_101`` does (``c b | a b c d | c b``), so
-they agree with ``cv2.filter2D`` and the blurs of albumentations.
+Plain functions of ``[batch, height, width, channels]`` images of any real
+dtype and per-sample ``float32[batch]`` parameters; they return images of the
+same shape, float32 unless a ``dtype`` is asked for (integer dtypes are
+rounded and saturated inside the kernel, so uint8 out needs no float32 batch
+after it). Filters read past the border as OpenCV's default
+``BORDER_REFLECT_101`` does (``c b | a b c d | c b``), so they agree with
+``cv2.filter2D`` and the blurs of albumentations.
 """
 
 from __future__ import annotations
