@@ -537,6 +537,12 @@ def test_unchanged_outputs_are_the_text_byte_for_byte():
     # Swapping two copies of one word changes nothing (one swap of three words).
     same = tf.constant(["the  the\tthe"] * 4)
     assert decode(kt.RandomSwap(0.5, seed=1)(same)).tolist() == ["the  the\tthe"] * 4
+    # One odd text among single-spaced ones is still restored, whether its
+    # bytes give it away (a trailing space) or only its whitespace (a tab).
+    for odd in ("the and ", "the\tand", "the\nand"):
+        texts = tf.constant(["the of", odd, "xyzzy"])
+        out = decode(kt.SynonymReplacement(1.0, seed=1)(texts)).tolist()
+        assert out == ["the of", odd, "xyzzy"]
 
 
 def test_edge_punctuated_thesaurus_keys_are_not_matched_by_words():
