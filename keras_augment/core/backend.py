@@ -20,9 +20,15 @@ backend's compiled step.
 
 from __future__ import annotations
 
+import inspect
+
 import keras
 import numpy as np
 import tensorflow as tf
+from keras.src.backend.common import global_state
+from keras.src.backend.common.variables import get_autocast_scope
+from keras.src.layers.layer import CallContext
+from keras.src.utils import traceback_utils
 
 _TF_DATA_LINE = (
     "dataset = dataset.map(lambda x, y: (layer(x, training=True), y), "
@@ -51,6 +57,16 @@ def _tf_spec(value) -> tf.TensorSpec:
     return tf.TensorSpec(tuple(value.shape), tf.as_dtype(dtype))
 
 
+def _plain_tensors(value) -> bool:
+    """A NumPy array or dense TensorFlow tensor without a Keras mask, or a dict of them
+    (or of such dicts)."""
+    if isinstance(value, dict):
+        return all(item is None or _plain_tensors(item) for item in value.values())
+    if isinstance(value, np.ndarray):
+        return True
+    return isinstance(value, tf.Tensor) and getattr(value, "_keras_mask", None) is None
+
+
 def _to_tf(value):
     if _is_backend_tensor(value):
         return tf.convert_to_tensor(keras.ops.convert_to_numpy(value))
@@ -69,6 +85,8 @@ class SeededLayer(keras.layers.Layer):
 
     def __call__(self, *args, **kwargs):
         if backend_name() == "tensorflow" or not tf.executing_eagerly():
+            if self._plain_eager_call(args, kwargs):
+                return self._call_eagerly(args, kwargs)
             return super().__call__(*args, **kwargs)
         leaves = keras.tree.flatten((args, kwargs))
         if any(isinstance(leaf, keras.KerasTensor) for leaf in leaves):
@@ -77,14 +95,64 @@ class SeededLayer(keras.layers.Layer):
             return self._call_through_jax_callback(args, kwargs)
         return self._call_through_numpy(args, kwargs, leaves)
 
+    # ----- a plain eager call ------------------------------------------------
+
+    def _plain_eager_call(self, args, kwargs) -> bool:
+        """True for an eager call that Keras' ``__call__`` would pass to ``call`` unchanged.
+
+        That is: NumPy arrays or TensorFlow tensors (or dicts of them) with no Keras mask,
+        keyword arguments ``call`` takes, no outer layer call, and none of the
+        Keras features that wrap a call (input conversion, input specs, mixed precision or
+        autocast, distribution, rematerialization, quantization, activity
+        regularizers). Everything else goes through Keras.
+        """
+        if len(args) != 1 or not tf.executing_eagerly() or not _plain_tensors(args[0]):
+            return False
+        parameters = self._call_signature.parameters
+        if any(name not in parameters for name in kwargs):
+            return False
+        if global_state.get_global_attribute("current_call_ctx") is not None:
+            return False
+        return (
+            not self._convert_input_args
+            and self.input_spec is None
+            and self.activity_regularizer is None
+            and self.compute_dtype == self.variable_dtype
+            and get_autocast_scope() is None
+            and keras.distribution.distribution() is None
+            and not self._remat_mode
+            and getattr(self, "quantization_mode", None) is None
+        )
+
+    def _call_eagerly(self, args, kwargs):
+        """``call`` with the call context Keras would open (layers called inside read its
+        ``training``), without the rest of Keras' per-call work: a direct eager call
+        costs a fraction of a millisecond less."""
+        parameters = self._call_signature.parameters
+        context = CallContext(entry_layer=self)
+        for name in self._call_context_args:
+            default = parameters[name].default if name in parameters else None
+            value = kwargs.get(name, None if default is inspect.Parameter.empty else default)
+            context.set_value(name, value)
+        self._called = True
+        call = self.call
+        if traceback_utils.is_traceback_filtering_enabled():
+            # Errors read as through Keras: the layer's message with the arguments received.
+            call = traceback_utils.inject_argument_info_in_traceback(
+                call, object_name=f"{self.__class__.__name__}.call()"
+            )
+        global_state.set_global_attribute("current_call_ctx", context)
+        try:
+            return call(*args, **kwargs)
+        finally:
+            global_state.set_global_attribute("current_call_ctx", None)
+
     # ----- bridges ---------------------------------------------------------
 
     def _resolved_training(self, kwargs) -> bool:
         """The ``training`` value Keras would pass: explicit, else the outer call's, else True."""
         training = kwargs.get("training")
         if training is None:
-            from keras.src.backend.common import global_state
-
             context = global_state.get_global_attribute("current_call_ctx")
             training = None if context is None else context.training
         return True if training is None else bool(training)

@@ -91,6 +91,8 @@ class TracedOnce:
         self._relax = relax
         self._exact: dict = {}
         self._relaxed: dict = {}
+        # The graph each exact call signature was last given, found without tf.nest.
+        self._known: dict = {}
 
     @staticmethod
     def _spec(value, relax=None):
@@ -103,6 +105,18 @@ class TracedOnce:
         return (repr(tf.nest.map_structure(lambda _: 0, specs)), *tf.nest.flatten(specs))
 
     def __call__(self, first, *rest):
+        key = _fast_key((first, rest))
+        concrete = self._known.get(key) if key is not None else None
+        if concrete is None:
+            concrete = self._concrete(first, rest)
+            if key is not None:
+                if len(self._known) >= _KNOWN_LIMIT:
+                    self._known.clear()
+                self._known[key] = concrete
+        return concrete(first, *rest)
+
+    def _concrete(self, first, rest):
+        """The graph for these arguments, traced if needed (see the class docstring)."""
         first, rest = tf.nest.map_structure(
             lambda v: tf.convert_to_tensor(v) if isinstance(v, np.ndarray) else v, (first, rest)
         )
@@ -122,10 +136,42 @@ class TracedOnce:
                 # A second size for this signature: one relaxed graph for every size.
                 concrete = self._function.get_concrete_function(*relaxed_specs)
                 self._relaxed[relaxed_key] = concrete
+                self._known.clear()  # the sizes seen so far move to the relaxed graph
             elif concrete is None:
                 concrete = self._function.get_concrete_function(*exact_specs)
                 traced[exact_key] = concrete
-        return concrete(first, *rest)
+        return concrete
+
+
+# Exact signatures a TracedOnce remembers before starting over (sizes that keep changing).
+_KNOWN_LIMIT = 64
+
+
+def _fast_key(value):
+    """A hashable key of ``value``'s structure, dtypes and exact shapes, or None.
+
+    Dicts (in sorted key order), tuples and lists of eager tensors, None and
+    Python scalars only; anything else (NumPy arrays, variables, other objects)
+    gives None and takes the general path.
+    """
+    if isinstance(value, tf.Tensor):
+        return None if value.shape.rank is None else (value.dtype, tuple(value.shape))
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return (type(value), value)
+    if isinstance(value, dict):
+        items = []
+        for name in sorted(value):
+            item = _fast_key(value[name])
+            if item is None:
+                return None
+            items.append((name, item))
+        return ("dict", tuple(items))
+    if isinstance(value, (tuple, list)):
+        items = tuple(_fast_key(item) for item in value)
+        if any(item is None for item in items):
+            return None
+        return (type(value).__name__, items)
+    return None
 
 
 def compiled_kernel(kernel: Callable) -> Callable:

@@ -206,6 +206,45 @@ def test_bad_data_format_fails_at_construction():
         ka.RandomFlip(data_format="NHWC")
 
 
+def test_direct_calls_match_calls_inside_another_layer(images):
+    """A direct eager call skips Keras' per-call work; a call inside another layer's goes through it.
+    Same seed, same outputs, training or not, images or a dict."""
+
+    class Outer(keras.layers.Layer):
+        def __init__(self, inner):
+            super().__init__()
+            self.inner = inner
+
+        def call(self, inputs, training=None):
+            return self.inner(inputs, training=training)
+
+    direct, inside = rotation(seed=21), rotation(seed=21)
+    model = Outer(inside)
+    labels = tf.range(4)
+    for inputs in (images, tf.constant(images), {"images": images, "labels": labels}):
+        for training in (True, False, None):
+            got = direct(inputs, training=training)
+            want = model(inputs, training=training)
+            got, want = tf.nest.flatten(got), tf.nest.flatten(want)
+            for a, b in zip(got, want, strict=True):
+                np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+    np.testing.assert_array_equal(direct.weights[0].numpy(), inside.weights[0].numpy())
+    messages = []
+    for layer in (direct, model):
+        with pytest.raises(ValueError, match="RandomRotation: expected images of rank 3") as error:
+            layer(tf.constant(images[0, 0]), training=True)
+        messages.append(str(error.value))
+    assert messages[0] == messages[1]
+
+
+def test_keras_layers_in_a_pipeline_follow_the_direct_calls_training_flag(images):
+    keras_flip = keras.layers.RandomFlip("horizontal", seed=1)
+    pipeline = ka.Pipeline([keras_flip])
+    np.testing.assert_array_equal(pipeline(images, training=False).numpy(), images)
+    flipped = np.stack([pipeline(images, training=True).numpy() for _ in range(8)])
+    assert (flipped == images[:, :, ::-1]).all(axis=(2, 3, 4)).any()
+
+
 # ----- seeds and parameters ----------------------------------------------------------------
 
 
