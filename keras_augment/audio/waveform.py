@@ -18,6 +18,7 @@ import tensorflow as tf
 from keras_augment.audio import dsp
 from keras_augment.audio.base import WaveformAugmentation, check_sample_rate
 from keras_augment.audio.io import clip_bank, load_wav_folder
+from keras_augment.core.compiled import in_xla_context
 from keras_augment.core.random import Sampler, normal
 from keras_augment.core.registry import register
 from keras_augment.core.types import Range
@@ -56,7 +57,7 @@ def shift_time(waves: tf.Tensor, shift: tf.Tensor, roll: bool) -> tf.Tensor:
     """
     length = tf.shape(waves)[1]
     batch = waves.shape[0]
-    if batch is not None and batch <= _SLICED_SHIFT_MAX_BATCH and not dsp.in_xla_context():
+    if batch is not None and batch <= _SLICED_SHIFT_MAX_BATCH and not in_xla_context():
         # Clip i is the window of `length` samples at start[i] of the clip doubled (roll) or
         # padded with `length` zeros on both sides: a slice of static rank and size.
         if batch == 0:

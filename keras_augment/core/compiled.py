@@ -200,3 +200,24 @@ def compiled_kernel(kernel: Callable) -> Callable:
         return compiled(images, *args, output_dtype=output_dtype)
 
     return call
+
+
+def in_xla_context() -> bool:
+    """True while tracing for XLA (``jit_compile=True``, or inside such a function).
+
+    Some kernels pick, for the same result, the op that is fast on each side:
+    ``tf.image.crop_and_resize`` or per-clip slices on the usual CPU kernels
+    (several times faster there than a gather), a gather under XLA (which has no
+    ``CropAndResize`` kernel and fuses gathers well). The check reads
+    TensorFlow's XLA control-flow context, the one its own ``cond`` and
+    ``switch_case`` consult; should that internal module move, the XLA-safe
+    choice is taken everywhere.
+    """
+    try:
+        from tensorflow.python.framework import ops
+        from tensorflow.python.ops import control_flow_util
+    except ImportError:  # pragma: no cover - a TensorFlow without the module
+        return True
+    if tf.executing_eagerly():
+        return False
+    return control_flow_util.GraphOrParentsInXlaContext(ops.get_default_graph())

@@ -15,9 +15,8 @@ import math
 
 import tensorflow as tf
 
-from keras_augment.audio.dsp import in_xla_context
 from keras_augment.core.batch import cast_images
-from keras_augment.core.compiled import per_channel_count
+from keras_augment.core.compiled import in_xla_context, per_channel_count
 
 
 def reflect_101_index(index: tf.Tensor, size) -> tf.Tensor:
