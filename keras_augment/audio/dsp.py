@@ -14,15 +14,9 @@ from collections.abc import Callable
 
 import tensorflow as tf
 
-from keras_augment.core.compiled import in_xla_context
+from keras_augment.core.compiled import in_xla_context, static_or_dynamic_length
 
 # ----- small helpers ---------------------------------------------------------
-
-
-def static_or_dynamic_length(waves: tf.Tensor, axis: int = 1) -> int | tf.Tensor:
-    """The static length of ``axis`` if known, else the dynamic one."""
-    static = waves.shape[axis]
-    return static if static is not None else tf.shape(waves)[axis]
 
 
 def next_power_of_two(n: int | tf.Tensor) -> int | tf.Tensor:

@@ -19,7 +19,7 @@ import tensorflow as tf
 
 from keras_augment.core import matrices
 from keras_augment.core import targets as ka_targets
-from keras_augment.core.compiled import channel_count
+from keras_augment.core.compiled import channel_count, static_or_dynamic_length
 from keras_augment.core.registry import TARGET_DICT_KEYS
 from keras_augment.core.targets import TARGET_KEYS
 
@@ -141,8 +141,7 @@ class Batch:
         """The size along image axis 1 (height) or 2 (width): static when known."""
         if self._size is not None:
             return self._size[axis - 1]
-        static = self.images.shape[axis]
-        return static if static is not None else tf.shape(self.images)[axis]
+        return static_or_dynamic_length(self.images, axis)
 
     @property
     def height(self):

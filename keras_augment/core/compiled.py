@@ -17,6 +17,12 @@ import numpy as np
 import tensorflow as tf
 
 
+def static_or_dynamic_length(values: tf.Tensor, axis: int = 1) -> int | tf.Tensor:
+    """The size of ``axis`` of ``values``: a Python int when static, else a scalar tensor."""
+    static = values.shape[axis]
+    return static if static is not None else tf.shape(values)[axis]
+
+
 def channel_count(images) -> int | None:
     """The static size of the last axis of ``images`` (None when unknown)."""
     shape = tf.TensorShape(getattr(images, "shape", None))

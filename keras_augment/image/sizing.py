@@ -22,6 +22,7 @@ from __future__ import annotations
 import tensorflow as tf
 
 from keras_augment.core.base import BaseAugmentation, cast_images
+from keras_augment.core.compiled import static_or_dynamic_length
 from keras_augment.core.geometry import DeterministicGeometry
 from keras_augment.core.registry import register
 from keras_augment.core.resample import resample, resample_dtype
@@ -44,16 +45,6 @@ from keras_augment.image.ops.sizing import (
 
 def _optional_size(layer: str, name: str, value) -> int | None:
     return None if value is None else check_size(layer, name, value)
-
-
-def _sides(images: tf.Tensor) -> tuple:
-    """``(height, width)`` of internal-layout images: Python ints where static."""
-    shape = tf.shape(images)
-    height, width = images.shape[1], images.shape[2]
-    return (
-        height if height is not None else shape[1],
-        width if width is not None else shape[2],
-    )
 
 
 def _fill_as(value: float, dtype: tf.DType) -> tf.Tensor:
@@ -286,7 +277,7 @@ class PadIfNeeded(_Sized):
         return self.images_as(images, {"batch_size": n}, None, inference=True)
 
     def images_as(self, images, params, dtype, inference: bool = False):
-        height, width = _sides(images)
+        height, width = (static_or_dynamic_length(images, axis) for axis in (1, 2))
         out_h, out_w = self.output_image_size(height, width)
         if self.fill_mode == "constant" and (inference or "top" not in params):
             return self._pad(images, height, width, out_h, out_w, inference, dtype)
@@ -391,7 +382,7 @@ class Letterbox(_Sized):
         return inner_h, inner_w, top, left
 
     def images_as(self, images, params, dtype, inference: bool = False):
-        height, width = _sides(images)
+        height, width = (static_or_dynamic_length(images, axis) for axis in (1, 2))
         inner_h, inner_w, top, left = self.placement(height, width)
         n = tf.shape(images)[0]
         matrix = placement_matrix(height, width, inner_h, inner_w, 0, 0, n)

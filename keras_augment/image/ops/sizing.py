@@ -11,6 +11,7 @@ from __future__ import annotations
 import tensorflow as tf
 
 from keras_augment.core import matrices
+from keras_augment.core.compiled import static_or_dynamic_length
 
 
 def _static(*values) -> bool:
@@ -89,12 +90,6 @@ def pad_before(size, out_size, position: str):
     return spare // 2
 
 
-def _dim(images: tf.Tensor, axis: int):
-    """One side of ``images``: a Python int when static, else a scalar tensor."""
-    static = images.shape[axis]
-    return static if static is not None else tf.shape(images)[axis]
-
-
 def pad_images(images: tf.Tensor, top, bottom, left, right, fill) -> tf.Tensor:
     """``images`` (``[batch, height, width, channels]``) framed by ``fill``, in their own dtype.
 
@@ -104,7 +99,7 @@ def pad_images(images: tf.Tensor, top, bottom, left, right, fill) -> tf.Tensor:
     (about 3x slower on uint8 batches). ``fill`` is cast to the images' dtype;
     the sides may be Python ints or scalar tensors.
     """
-    batch, height, width, channels = (_dim(images, axis) for axis in range(4))
+    batch, height, width, channels = (static_or_dynamic_length(images, axis) for axis in range(4))
     rows = tf.reshape(images, [batch, height, width * channels])
     padded = tf.pad(
         rows,
