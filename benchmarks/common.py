@@ -58,17 +58,22 @@ def direct_step(layer, images):
     return step
 
 
-def tf_data_step(layer, images):
-    """One batch out of a ``tf.data`` pipeline mapping ``layer`` (AUTOTUNE, prefetch)."""
+def tf_data_pipeline(layer, images):
+    """The ``tf.data`` pipeline of ``tf_data_step``: ``layer`` mapped over ``images`` (AUTOTUNE,
+    prefetch), endlessly. Built once, it can hand out fresh iterators without tracing again."""
     import tensorflow as tf
 
-    ds = (
+    return (
         tf.data.Dataset.from_tensors(images)
         .repeat()
         .map(lambda x: layer(x, training=True), num_parallel_calls=tf.data.AUTOTUNE)
         .prefetch(tf.data.AUTOTUNE)
     )
-    iterator = iter(ds)
+
+
+def tf_data_step(layer, images):
+    """One batch out of a ``tf.data`` pipeline mapping ``layer`` (AUTOTUNE, prefetch)."""
+    iterator = iter(tf_data_pipeline(layer, images))
 
     def step():
         next(iterator).numpy()
@@ -117,6 +122,17 @@ def albumentations_tf_data_steps(make_transform, array: np.ndarray, output_shape
     times augmentation plus tf.data's hand-over, as the rows of ours do.
     ``output_shape`` is one output image's shape when it is not the input's.
     """
+    with single_threaded_opencv():
+        iterator = iter(albumentations_tf_data_pipeline(make_transform, array, output_shape))
+
+        yield lambda: next(iterator).numpy()
+
+
+def albumentations_tf_data_pipeline(make_transform, array: np.ndarray, output_shape=None):
+    """The pipeline of ``albumentations_tf_data_steps``, endlessly repeating ``array``.
+
+    Iterate it with OpenCV single-threaded (``single_threaded_opencv``).
+    """
     import tensorflow as tf
 
     transform = make_transform()
@@ -131,17 +147,13 @@ def albumentations_tf_data_steps(make_transform, array: np.ndarray, output_shape
         out.set_shape(shape)
         return out
 
-    with single_threaded_opencv():
-        dataset = (
-            tf.data.Dataset.from_tensor_slices(array)
-            .repeat()
-            .map(map_fn, num_parallel_calls=tf.data.AUTOTUNE)
-            .batch(len(array))
-            .prefetch(tf.data.AUTOTUNE)
-        )
-        iterator = iter(dataset)
-
-        yield lambda: next(iterator).numpy()
+    return (
+        tf.data.Dataset.from_tensor_slices(array)
+        .repeat()
+        .map(map_fn, num_parallel_calls=tf.data.AUTOTUNE)
+        .batch(len(array))
+        .prefetch(tf.data.AUTOTUNE)
+    )
 
 
 # State of a pool worker (see albumentations_pool_steps).
@@ -205,9 +217,28 @@ def albumentations_pool_steps(make_transform, array: np.ndarray, processes: int)
                     raise RuntimeError(f"the pool augmented {done} of {len(array)} images")
                 return views["out"]
 
+            # Their CPU time can be read while they live (``processes_cpu_seconds``).
+            step.worker_pids = [worker.pid for worker in pool._pool]
             yield step
     finally:
         views.clear()
         with contextlib.suppress(BufferError):  # a caller still holding the batch
             shm.close()
         shm.unlink()
+
+
+def processes_cpu_seconds(pids) -> float | None:
+    """User + system CPU seconds so far of the live processes ``pids`` (Linux ``/proc``), or None."""
+    import os
+
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    try:
+        for pid in pids:
+            with open(f"/proc/{pid}/stat") as stat:
+                # Fields after the command name (which may hold spaces): utime, stime are 14, 15.
+                fields = stat.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+    except (OSError, IndexError, ValueError):
+        return None
+    return total / ticks

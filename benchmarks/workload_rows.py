@@ -18,19 +18,25 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import gc
 import os
 import platform
 import statistics
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 from common import (
     albumentations_pool_steps,
+    albumentations_tf_data_pipeline,
     albumentations_tf_data_steps,
     direct_step,
     has_albumentations,
     measure,
+    processes_cpu_seconds,
+    single_threaded_opencv,
+    tf_data_pipeline,
     tf_data_step,
 )
 
@@ -146,3 +152,112 @@ def print_table(title: str, rows: list[Row], batches: int, repeats: int, start_l
             f"| {row.system} | {row.dtype} | {row.run} | {rate:,.0f} | {spread} "
             f"| {ours[row.dtype] / rate:.2f}x |"
         )
+
+
+POOL = "albumentations, pool"
+DUEL = (OURS, "albumentations, tf.data", POOL)
+
+
+def _timed(step, batches: int, cpu_seconds) -> tuple[float, float | None]:
+    """``(images/s, images per CPU second)`` of ``batches`` calls of ``step``."""
+    wall, cpu = time.perf_counter(), cpu_seconds()
+    for _ in range(batches):
+        step()
+    wall, spent = time.perf_counter() - wall, cpu_seconds()
+    images = batches * BATCH
+    cpu_rate = None if cpu is None or spent is None else images / max(spent - cpu, 1e-9)
+    return images / wall, cpu_rate
+
+
+def pool_duel(
+    make_ours, make_transform, turns: int, batches: int, processes: int, warmup: int = 2, log=print
+) -> list[dict]:
+    """Ours against albumentations on uint8, the three of them timed in turns.
+
+    Ours (uint8 out) and albumentations each in their persistent ``tf.data``
+    pipeline, and albumentations on a warm pool of ``processes`` processes.
+    In every turn each system is timed for ``batches`` batches after
+    ``warmup``, one after the other, in an order that rotates from turn to
+    turn; a pipeline gets a fresh iterator for its turn and loses it after,
+    so nothing prefetches while another system is timed. A change in the
+    machine's speed then falls on all three alike, and the ratio of each turn
+    is a fair one. CPU seconds count this process (the pipelines) or the
+    pool's workers plus this process (the pool).
+
+    Returns one ``{system: (images/s, images per CPU second)}`` per turn.
+    """
+    import tensorflow as tf
+
+    array = make_batch("uint8")
+    ours = tf_data_pipeline(make_ours(output_dtype="uint8"), tf.constant(array))
+    theirs = albumentations_tf_data_pipeline(make_transform, array)
+    results = []
+    with (
+        single_threaded_opencv(),
+        albumentations_pool_steps(make_transform, array, processes) as pool_step,
+    ):
+        workers = pool_step.worker_pids
+
+        def pool_cpu():
+            spent = processes_cpu_seconds(workers)
+            return None if spent is None else spent + time.process_time()
+
+        def run(system):
+            if system == POOL:
+                for _ in range(warmup):
+                    pool_step()
+                return _timed(pool_step, batches, pool_cpu)
+            # Held in a list, so that dropping it stops the pipeline's prefetching.
+            live = [iter(ours if system == OURS else theirs)]
+
+            def step():
+                next(live[0]).numpy()
+
+            try:
+                for _ in range(warmup):
+                    step()
+                return _timed(step, batches, time.process_time)
+            finally:
+                live.clear()
+                gc.collect()
+
+        for turn in range(turns):
+            order = DUEL[turn % len(DUEL) :] + DUEL[: turn % len(DUEL)]
+            results.append({system: run(system) for system in order})
+            log(
+                f"turn {turn + 1}/{turns}: "
+                + ", ".join(f"{name} {results[-1][name][0]:,.0f}/s" for name in DUEL)
+            )
+    return results
+
+
+def print_duel(title: str, results: list[dict], batches: int, start_load) -> None:
+    """The turns of ``pool_duel`` as a Markdown table, then the medians and the spread of the ratio."""
+    load = ", ".join(f"{x:.1f}" for x in start_load)
+    end = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"# {title}: in turns, uint8, {BATCH} x {SIZE}x{SIZE}x3 per batch\n")
+    print(
+        f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} "
+        f"cores, load average {load} at the start and {end} at the end; {len(results)} turns "
+        f"of {batches} batches per system, each after its warm-up.\n"
+    )
+    print("| turn | ours, tf.data | albumentations, tf.data | albumentations, pool | ours / pool |")
+    print("| ---: | ---: | ---: | ---: | ---: |")
+    ratios = []
+    for turn, result in enumerate(results, 1):
+        ratios.append(result[OURS][0] / result[POOL][0])
+        cells = " | ".join(f"{result[name][0]:,.0f}" for name in DUEL)
+        print(f"| {turn} | {cells} | {ratios[-1]:.2f}x |")
+    medians = [statistics.median(r[name][0] for r in results) for name in DUEL]
+    cells = " | ".join(f"{m:,.0f}" for m in medians)
+    print(f"| median | {cells} | {statistics.median(ratios):.2f}x |")
+    cpu = [[r[name][1] for r in results if r[name][1] is not None] for name in DUEL]
+    if all(cpu):
+        cells = " | ".join(f"{statistics.median(c):,.0f}" for c in cpu)
+        print(f"| images per CPU second (median) | {cells} | |")
+    ahead = sum(r >= 1.0 for r in ratios)
+    print(
+        f"\nOurs / pool per turn: {min(ratios):.2f}x-{max(ratios):.2f}x, ahead in {ahead} of "
+        f"{len(ratios)} turns; ours / albumentations in tf.data (medians): "
+        f"{medians[0] / medians[1]:.2f}x."
+    )
