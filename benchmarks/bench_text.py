@@ -24,9 +24,10 @@ how much of our time is augmentation rather than string handling. A second
 floor adds the thesaurus look-up of every word (lower-casing, the hash
 table, punctuation stripped from words not found as they are), which the
 synonym operations cannot skip. EDA and both floors are also timed in
-rounds of direct calls, one after the other on the same batches, so that
-load from other jobs hits them alike; the script prints the ratios and the
-load average.
+rounds of direct calls, one after the other on the same batches, and EDA
+and the first floor in ``tf.data`` pipelines that take turns (a fresh
+iterator each turn), so that load from other jobs hits them alike; the
+script prints the ratios and the load average.
 
 Rate: input sentences per second (each yields four variants for EDA, one for
 swap and deletion), median of 5 timed passes over the 4,096 sentences after
@@ -173,14 +174,45 @@ def median_rate(run, count: int, repeats: int = 5) -> float:
     return statistics.median(rates)
 
 
-def tf_data_run(layer, sentences, batch=BATCH):
-    ds = (
+def tf_data_pipeline(layer, sentences, batch=BATCH):
+    return (
         tf.data.Dataset.from_tensor_slices(tf.constant(sentences))
         .batch(batch)
         .repeat()
         .map(layer, num_parallel_calls=tf.data.AUTOTUNE)
         .prefetch(tf.data.AUTOTUNE)
     )
+
+
+def tf_data_in_turns(functions: dict, sentences, turns: int = 9, passes: int = 2) -> dict:
+    """``name -> [(sentences/s, sentences per CPU second) per turn]`` of each ``tf.data`` pipeline.
+
+    The pipelines (one per function, built once) take turns: in each turn
+    every one gets a fresh iterator, two warm-up batches, then ``passes``
+    timed passes over the sentences, and loses its iterator before the next
+    starts (so none prefetches while another is timed). A change in the
+    machine's load then falls on all of them alike, turn by turn.
+    """
+    pipelines = {name: tf_data_pipeline(f, sentences) for name, f in functions.items()}
+    steps = passes * -(-len(sentences) // BATCH)
+    results = {name: [] for name in functions}
+    for _ in range(turns):
+        for name, dataset in pipelines.items():
+            iterator = iter(dataset)
+            for _ in range(2):
+                next(iterator).numpy()
+            wall, cpu = time.perf_counter(), time.process_time()
+            for _ in range(steps):
+                next(iterator).numpy()
+            wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+            count = passes * len(sentences)
+            results[name].append((count / wall, count / max(cpu, 1e-9)))
+            del iterator
+    return results
+
+
+def tf_data_run(layer, sentences, batch=BATCH):
+    ds = tf_data_pipeline(layer, sentences, batch)
     # One iterator for all passes: building a new one re-instantiates the map
     # function, which would be timed with every pass.
     iterator = iter(ds)
@@ -411,10 +443,20 @@ def main(argv=None) -> None:
     floor_share = ours_rate(rows, f"EDA, {NUM_AUG} variants") / ours_rate(
         rows, f"split + join only, {NUM_AUG} copies"
     )
+    turns = tf_data_in_turns({"floor": split_and_join, "EDA": eda}, sentences)
+    shares = [e[0] / f[0] for f, e in zip(turns["floor"], turns["EDA"], strict=True)]
+    cpu_shares = [e[1] / f[1] for f, e in zip(turns["floor"], turns["EDA"], strict=True)]
     print(stamp)
     print(
-        f"EDA runs at {floor_share:.0%} of the split + join floor's rate in tf.data (rows "
-        f"below). Direct calls, timed in rounds (each round runs every row once on the same "
+        f"EDA in tf.data, timed in turns with the floor ({len(shares)} turns of "
+        f"{2 * n:,} sentences each, a fresh iterator per turn): a median of "
+        f"{statistics.median(shares):.0%} of the split + join floor's rate (per turn "
+        f"{min(shares):.0%}-{max(shares):.0%}), {statistics.median(cpu_shares):.0%} by CPU time "
+        f"({min(cpu_shares):.0%}-{max(cpu_shares):.0%}). Timed one after the other (rows "
+        f"below): {floor_share:.0%}.\n"
+    )
+    print(
+        f"Direct calls, timed in rounds (each round runs every row once on the same "
         f"batches; median of 15 rounds; load average {os.getloadavg()[0]:.1f}):\n"
     )
     print(

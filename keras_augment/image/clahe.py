@@ -23,7 +23,7 @@ from keras_augment.image.ops.clahe import (
     pack_lab8,
     unpack_lab8_to_rgb,
 )
-from keras_augment.image.ops.color import _check_rgb
+from keras_augment.image.ops.color import check_rgb
 
 # Compiled with XLA: about four times faster than op by op on CPU.
 _clahe = compiled_kernel(clahe)
@@ -177,7 +177,7 @@ class RandomCLAHE(_RoundsInKernel, ValueRangeMixin, BaseAugmentation):
     def apply_images(self, images, params, output_dtype="float32"):
         kernel = _clahe
         if self.lightness:
-            _check_rgb(images, f"{self.__class__.__name__} with `lightness=True`")
+            check_rgb(images, f"{self.__class__.__name__} with `lightness=True`")
             kernel = _clahe_lightness
         return kernel(
             images,

@@ -45,7 +45,6 @@ from keras_augment.image.ops.color import (  # noqa: F401  (the kernels, importa
     ValueRange,
     _adjust_hsv,
     _check_gray_channels,
-    _check_rgb,
     _from_255,
     _from_unit,
     _to_255,
@@ -58,6 +57,7 @@ from keras_augment.image.ops.color import (  # noqa: F401  (the kernels, importa
     auto_contrast,
     blend,
     channel_shift,
+    check_rgb,
     color_jitter,
     degenerate_color,
     equalize,
@@ -310,7 +310,7 @@ class RandomSaturation(_ZeroToFactorLayer, BaseAugmentation):
         return {"saturation": _saturation_multiplier(sampler.uniform(*self.factor))}
 
     def apply_images(self, images, params):
-        _check_rgb(images, self.__class__.__name__)
+        check_rgb(images, self.__class__.__name__)
         return _XLA["adjust_saturation"](images, params["saturation"], self.value_range)
 
 
@@ -337,7 +337,7 @@ class RandomHue(_ZeroToFactorLayer, BaseAugmentation):
         return {"hue": sign * sampler.uniform(*self.factor) * 0.5}
 
     def apply_images(self, images, params):
-        _check_rgb(images, self.__class__.__name__)
+        check_rgb(images, self.__class__.__name__)
         return _XLA["adjust_hue"](images, params["hue"], self.value_range)
 
 
@@ -511,7 +511,7 @@ class RandomColorDegeneration(_ZeroToFactorLayer, LinearColorAugmentation):
         return {"degeneration": sampler.uniform(*self.factor)}
 
     def apply_images(self, images, params):
-        _check_rgb(images, self.__class__.__name__)
+        check_rgb(images, self.__class__.__name__)
         # degenerate_color follows PIL: its factor 1 keeps the colours.
         return _XLA["degenerate_color"](images, 1.0 - params["degeneration"], self.value_range)
 

@@ -95,7 +95,8 @@ def _mean_of_finite(images: tf.Tensor) -> tf.Tensor:
     return (sums / tf.cast(pixels, tf.float32))[:, None, None, :]
 
 
-def _check_rgb(images: tf.Tensor, what: str) -> None:
+def check_rgb(images: tf.Tensor, what: str) -> None:
+    """Refuses images whose last axis is not 3 channels, naming ``what`` needed RGB."""
     if images.shape[-1] != 3:
         raise ValueError(f"{what}: expected RGB images with 3 channels; got shape {images.shape}.")
 
@@ -218,7 +219,7 @@ def color_jitter(
         mean = _mean_of_finite(images) if integer else finite_mean(images)
         images = _contrast_about(images, contrast, mean, value_range)
     if saturation is not None or hue is not None:
-        _check_rgb(images, "RandomColorJitter")
+        check_rgb(images, "RandomColorJitter")
         return _adjust_hsv(images, saturation, hue, value_range, output_dtype)
     if output_dtype == "uint8":
         return tf.saturate_cast(tf.round(images), tf.uint8)
@@ -234,7 +235,7 @@ def adjust_saturation(images: tf.Tensor, factor, value_range: ValueRange) -> tf.
     and smallest channel (relative to ``low``), a channel ``c`` becomes
     ``M - (M - c) * min(factor, M / (M - m))``. RGB images only.
     """
-    _check_rgb(images, "adjust_saturation")
+    check_rgb(images, "adjust_saturation")
     return _adjust_hsv(images, factor, None, value_range)
 
 
@@ -246,7 +247,7 @@ def adjust_hue(images: tf.Tensor, delta, value_range: ValueRange) -> tf.Tensor:
     ``tf.image.rgb_to_hsv``, a hue shift and ``tf.image.hsv_to_rgb``. RGB
     images only.
     """
-    _check_rgb(images, "adjust_hue")
+    check_rgb(images, "adjust_hue")
     return _adjust_hsv(images, None, delta, value_range)
 
 

@@ -15,6 +15,7 @@ import math
 
 import tensorflow as tf
 
+from keras_augment.core.compiled import static_or_dynamic_length
 from keras_augment.core.random import normal
 from keras_augment.core.stats import restore_non_finite, without_non_finite
 from keras_augment.image.ops.common import clip_to_range, per_sample
@@ -209,11 +210,8 @@ def downscale(images: tf.Tensor, scale, interpolation: str = "bilinear") -> tf.T
     inputs = tf.cast(images, tf.float32)
     images = without_non_finite(inputs)
     scale = per_sample(scale, images)
-    shape = tf.shape(images)
-    height = images.shape[1] if images.shape[1] is not None else shape[1]
-    width = images.shape[2] if images.shape[2] is not None else shape[2]
-    rows = _resolution_matrix(height, scale, interpolation)
-    cols = _resolution_matrix(width, scale, interpolation)
+    rows = _resolution_matrix(static_or_dynamic_length(images, 1), scale, interpolation)
+    cols = _resolution_matrix(static_or_dynamic_length(images, 2), scale, interpolation)
     out = tf.einsum("byh,bhwc->bywc", rows, images)
     out = tf.einsum("bxw,bywc->byxc", cols, out)
     # At scale 1 the matrices are identities up to rounding (which graph
