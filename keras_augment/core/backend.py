@@ -25,10 +25,14 @@ import inspect
 import keras
 import numpy as np
 import tensorflow as tf
-from keras.src.backend.common import global_state
-from keras.src.backend.common.variables import get_autocast_scope
-from keras.src.layers.layer import CallContext
-from keras.src.utils import traceback_utils
+
+try:  # Keras internals of the direct-call fast path and of the outer call's `training`.
+    from keras.src.backend.common import global_state
+    from keras.src.backend.common.variables import get_autocast_scope
+    from keras.src.layers.layer import CallContext
+    from keras.src.utils import traceback_utils
+except ImportError:  # a Keras that moved them: every call goes through Keras' own __call__
+    global_state = get_autocast_scope = CallContext = traceback_utils = None
 
 _TF_DATA_LINE = (
     "dataset = dataset.map(lambda x, y: (layer(x, training=True), y), "
@@ -106,7 +110,9 @@ class SeededLayer(keras.layers.Layer):
         autocast, distribution, rematerialization, quantization, activity
         regularizers). Everything else goes through Keras.
         """
-        if len(args) != 1 or not tf.executing_eagerly() or not _plain_tensors(args[0]):
+        if CallContext is None or len(args) != 1 or not tf.executing_eagerly():
+            return False
+        if not _plain_tensors(args[0]):
             return False
         parameters = self._call_signature.parameters
         if any(name not in parameters for name in kwargs):
@@ -152,7 +158,7 @@ class SeededLayer(keras.layers.Layer):
     def _resolved_training(self, kwargs) -> bool:
         """The ``training`` value Keras would pass: explicit, else the outer call's, else True."""
         training = kwargs.get("training")
-        if training is None:
+        if training is None and global_state is not None:
             context = global_state.get_global_attribute("current_call_ctx")
             training = None if context is None else context.training
         return True if training is None else bool(training)

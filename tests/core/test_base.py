@@ -237,6 +237,21 @@ def test_direct_calls_match_calls_inside_another_layer(images):
     assert messages[0] == messages[1]
 
 
+def test_without_the_keras_internals_calls_go_through_keras_alike(images, monkeypatch):
+    """A Keras that moved the internals of the fast path: the same results through Keras."""
+    from keras_augment.core import backend
+
+    reference = rotation(seed=5)
+    want = [reference(images, training=t).numpy() for t in (True, False, None)]
+    calls = []
+    monkeypatch.setattr(backend, "CallContext", None)
+    monkeypatch.setattr(backend.SeededLayer, "_call_eagerly", lambda *a: calls.append(a))
+    layer = rotation(seed=5)
+    for t, expected in zip((True, False, None), want, strict=True):
+        np.testing.assert_array_equal(layer(images, training=t).numpy(), expected)
+    assert not calls
+
+
 def test_keras_layers_in_a_pipeline_follow_the_direct_calls_training_flag(images):
     keras_flip = keras.layers.RandomFlip("horizontal", seed=1)
     pipeline = ka.Pipeline([keras_flip])
