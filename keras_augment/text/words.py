@@ -39,13 +39,15 @@ class _Words(NamedTuple):
     ``tokens`` is ragged ``[n, (words)]``. The rest is flat, one entry per
     word, and ``None`` when no operation needs it: ``index`` (thesaurus row,
     ``-1`` when unknown), ``eligible`` (a word with synonyms, so not a stop
-    word) and ``direct`` (found without stripping punctuation).
+    word), ``direct`` (found without stripping punctuation) and ``ids``
+    (equal for equal words, so words compare as integers).
     """
 
     tokens: tf.RaggedTensor
     index: tf.Tensor | None = None
     eligible: tf.Tensor | None = None
     direct: tf.Tensor | None = None
+    ids: tf.Tensor | None = None
 
 
 class _Edit(NamedTuple):
@@ -83,7 +85,11 @@ def look_up_words(texts: tf.Tensor, thesaurus: Thesaurus | None = None) -> _Word
     index = tf.tensor_scatter_nd_update(index, retry, thesaurus.index(core_keys))
     eligible = thesaurus.count(index) > 0
     return _Words(
-        tokens, tf.gather(index, which), tf.gather(eligible, which), tf.gather(direct, which)
+        tokens,
+        tf.gather(index, which),
+        tf.gather(eligible, which),
+        tf.gather(direct, which),
+        which,
     )
 
 
@@ -250,15 +256,19 @@ def _swap_edit(words: _Words, rate: float, ranges: _Ranges, seed) -> _Edit:
 
     _, perm = tf.while_loop(lambda i, _: i < n_max, body, (tf.constant(0, tf.int64), positions))
     # A text changes only if some word lands on a different word (swapping
-    # two copies of "the" changes nothing).
-    moved = tf.where(tf.not_equal(perm, positions))[:, 0]
-    flat = words.tokens.flat_values
-    differs = tf.not_equal(
-        tf.gather(flat, tf.gather(perm, moved)), tf.gather(flat, tf.gather(positions, moved))
-    )
-    changed = tf.math.unsorted_segment_max(
-        tf.cast(differs, tf.int32), tf.gather(rows, moved), tf.size(sources)
-    )
+    # two copies of "the" changes nothing): compared by word ids when the
+    # look-up made them (integers, far cheaper than strings).
+    if words.ids is not None:
+        differs = tf.not_equal(tf.gather(words.ids, perm), tf.gather(words.ids, positions))
+        moved_rows = rows
+    else:
+        moved = tf.where(tf.not_equal(perm, positions))[:, 0]
+        flat = words.tokens.flat_values
+        differs = tf.not_equal(
+            tf.gather(flat, tf.gather(perm, moved)), tf.gather(flat, tf.gather(positions, moved))
+        )
+        moved_rows = tf.gather(rows, moved)
+    changed = tf.math.unsorted_segment_max(tf.cast(differs, tf.int32), moved_rows, tf.size(sources))
     return _Edit(rows, perm, tf.zeros([0], tf.string), changed > 0)
 
 
