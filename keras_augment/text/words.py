@@ -22,7 +22,7 @@ from typing import NamedTuple
 
 import tensorflow as tf
 
-from keras_augment.core.random import split_seed, uniform01
+from keras_augment.core.random import Draws
 from keras_augment.core.registry import register
 from keras_augment.core.types import Seed
 from keras_augment.core.validation import check_number, check_size
@@ -132,14 +132,15 @@ def _word_ranges(words: _Words, sources: tf.Tensor | None = None) -> _Ranges:
     )
 
 
-def _pick_in_rows(rows: tf.Tensor, budget: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
+def _pick_in_rows(rows: tf.Tensor, budget: tf.Tensor, uniform: tf.Tensor) -> tf.Tensor:
     """Indices of ``min(budget[r], count)`` distinct random entries of each row ``r``.
 
-    ``rows`` holds the (sorted) row of every candidate.
+    ``rows`` holds the (sorted) row of every candidate; ``uniform`` a
+    ``[0, 1)`` draw for each.
     """
     count = tf.size(rows, tf.int64)
     # One sort by row + uniform puts each row's candidates in random order.
-    keys = tf.cast(rows, tf.float64) + tf.cast(uniform01([count], seed), tf.float64)
+    keys = tf.cast(rows, tf.float64) + tf.cast(uniform, tf.float64)
     order = tf.argsort(keys, stable=True)
     rows_sorted = tf.gather(rows, order)
     per_row = tf.math.unsorted_segment_sum(tf.ones_like(rows), rows, tf.size(budget, tf.int64))
@@ -148,18 +149,17 @@ def _pick_in_rows(rows: tf.Tensor, budget: tf.Tensor, seed: tf.Tensor) -> tf.Ten
 
 
 def _replace_edit(
-    words: _Words, thesaurus: Thesaurus, rate: float, ranges: _Ranges, seed, base
+    words: _Words, thesaurus: Thesaurus, rate: float, ranges: _Ranges, draws: Draws, base
 ) -> _Edit:
     sources, positions, rows, lengths, _ = ranges
     candidates = tf.where(tf.gather(words.eligible, positions))[:, 0]
     budget = ops.count_to_change(rate, lengths)
     chosen = tf.gather(
-        candidates, _pick_in_rows(tf.gather(rows, candidates), budget, split_seed(seed, 1))
+        candidates,
+        _pick_in_rows(tf.gather(rows, candidates), budget, draws.uniform(tf.shape(candidates), 1)),
     )
     word = tf.gather(positions, chosen)
-    synonyms = thesaurus.pick(
-        tf.gather(words.index, word), uniform01(tf.shape(chosen), split_seed(seed, 2))
-    )
+    synonyms = thesaurus.pick(tf.gather(words.index, word), draws.uniform(tf.shape(chosen), 2))
     # A lower-case word without punctuation is replaced by the synonym as it
     # is; the others have their punctuation and capitals copied onto it.
     tokens = tf.gather(words.tokens.flat_values, word)
@@ -181,7 +181,7 @@ def _replace_edit(
 
 
 def _insert_edit(
-    words: _Words, thesaurus: Thesaurus, rate: float, ranges: _Ranges, seed, base
+    words: _Words, thesaurus: Thesaurus, rate: float, ranges: _Ranges, draws: Draws, base
 ) -> _Edit:
     _, positions, rows, lengths, starts = ranges
     m, size = tf.size(lengths, tf.int64), tf.size(positions, tf.int64)
@@ -193,7 +193,7 @@ def _insert_edit(
     # that row, in a random gap (0 = before the first word).
     at = ops.row_ids(tf.concat([[0], tf.cumsum(n)], axis=0))
     count = tf.size(at, tf.int64)
-    u = uniform01(tf.stack([count, 3]), split_seed(seed, 1))
+    u = draws.uniform(tf.stack([count, 3]), 1)
     known_at = tf.gather(known, at)
     k = tf.cast(tf.floor(u[:, 0] * tf.cast(known_at, tf.float32)), tf.int64)
     source = tf.gather(
@@ -224,7 +224,7 @@ def _insert_edit(
     )
 
 
-def _swap_edit(words: _Words, rate: float, ranges: _Ranges, seed) -> _Edit:
+def _swap_edit(words: _Words, rate: float, ranges: _Ranges, draws: Draws) -> _Edit:
     sources, positions, rows, lengths, starts = ranges
     n = tf.where(lengths > 1, ops.count_to_change(rate, lengths), 0)
     # Swap j is the step[j]-th of row at[j]. Sorted by step, each step is one
@@ -234,7 +234,7 @@ def _swap_edit(words: _Words, rate: float, ranges: _Ranges, seed) -> _Edit:
     step = tf.range(tf.size(at, tf.int64)) - tf.gather(splits, at)
     order = tf.argsort(tf.cast(step, tf.float32), stable=True)
     at = tf.gather(at, order)
-    u = uniform01(tf.stack([tf.size(at, tf.int64), 2]), seed)
+    u = draws.uniform(tf.stack([tf.size(at, tf.int64), 2]))
     span = tf.gather(lengths, at)
     spanf = tf.cast(span, tf.float32)
     # a uniform over the row, b uniform over the other words of the row.
@@ -272,16 +272,14 @@ def _swap_edit(words: _Words, rate: float, ranges: _Ranges, seed) -> _Edit:
     return _Edit(rows, perm, tf.zeros([0], tf.string), changed > 0)
 
 
-def _delete_edit(words: _Words, rate: float, ranges: _Ranges, seed) -> _Edit:
+def _delete_edit(words: _Words, rate: float, ranges: _Ranges, draws: Draws) -> _Edit:
     _, positions, rows, lengths, starts = ranges
     m = tf.size(lengths, tf.int64)
-    keep = uniform01(tf.shape(positions), split_seed(seed, 1)) >= rate
+    keep = draws.uniform(tf.shape(positions), 1) >= rate
     keep |= tf.gather(lengths <= 1, rows)
     kept = tf.math.unsorted_segment_sum(tf.cast(keep, tf.int64), rows, m)
     # When every word would go, a random one stays.
-    rescue = tf.cast(
-        tf.floor(uniform01([m], split_seed(seed, 2)) * tf.cast(lengths, tf.float32)), tf.int64
-    )
+    rescue = tf.cast(tf.floor(draws.uniform([m], 2) * tf.cast(lengths, tf.float32)), tf.int64)
     # (Few texts lose every word: their kept word is set by a small scatter.)
     emptied = tf.where((kept == 0) & (lengths > 0))
     rescued = tf.gather_nd(starts + rescue, emptied)
@@ -342,7 +340,7 @@ def synonym_replacement(
     return _single(
         texts,
         words,
-        lambda ranges, base: _replace_edit(words, thesaurus, rate, ranges, seed, base),
+        lambda ranges, base: _replace_edit(words, thesaurus, rate, ranges, Draws(seed), base),
     )
 
 
@@ -360,7 +358,7 @@ def random_insertion(
     return _single(
         texts,
         words,
-        lambda ranges, base: _insert_edit(words, thesaurus, rate, ranges, seed, base),
+        lambda ranges, base: _insert_edit(words, thesaurus, rate, ranges, Draws(seed), base),
     )
 
 
@@ -370,7 +368,7 @@ def random_swap(texts: tf.Tensor, rate: float, seed: tf.Tensor) -> tf.Tensor:
     Swaps are applied one after another, as in EDA. One-word texts are unchanged.
     """
     words = look_up_words(texts)
-    return _single(texts, words, lambda ranges, base: _swap_edit(words, rate, ranges, seed))
+    return _single(texts, words, lambda ranges, base: _swap_edit(words, rate, ranges, Draws(seed)))
 
 
 def random_deletion(texts: tf.Tensor, rate: float, seed: tf.Tensor) -> tf.Tensor:
@@ -380,7 +378,9 @@ def random_deletion(texts: tf.Tensor, rate: float, seed: tf.Tensor) -> tf.Tensor
     texts are unchanged (as in EDA).
     """
     words = look_up_words(texts)
-    return _single(texts, words, lambda ranges, base: _delete_edit(words, rate, ranges, seed))
+    return _single(
+        texts, words, lambda ranges, base: _delete_edit(words, rate, ranges, Draws(seed))
+    )
 
 
 def eda(
@@ -403,7 +403,8 @@ def eda(
         return tf.repeat(texts[:, None], num_aug, axis=1)
     needs_thesaurus = alphas[0] > 0 or alphas[1] > 0
     words = look_up_words(texts, thesaurus) if needs_thesaurus else look_up_words(texts)
-    start = tf.cast(tf.floor(uniform01([n, 1], split_seed(seed, 0)) * len(enabled)), tf.int32)
+    draws = Draws(seed)
+    start = tf.cast(tf.floor(draws.uniform([n, 1]) * len(enabled)), tf.int32)
     slot = tf.math.floormod(start + tf.range(num_aug, dtype=tf.int32)[None, :], len(enabled))
     total = tf.size(slot, tf.int64)
     outputs = tf.dynamic_partition(tf.range(total), tf.reshape(slot, [-1]), len(enabled))
@@ -418,16 +419,16 @@ def eda(
         )
     edits = []
     for part, op in enumerate(enabled):
-        out, op_seed = outputs[part], split_seed(seed, op + 1)
+        out, op_draws = outputs[part], draws.part(op)
         ranges = shared if shared is not None else _word_ranges(words, out // num_aug)
         if op == 0:
-            edit = _replace_edit(words, thesaurus, alphas[0], ranges, op_seed, base)
+            edit = _replace_edit(words, thesaurus, alphas[0], ranges, op_draws, base)
         elif op == 1:
-            edit = _insert_edit(words, thesaurus, alphas[1], ranges, op_seed, base)
+            edit = _insert_edit(words, thesaurus, alphas[1], ranges, op_draws, base)
         elif op == 2:
-            edit = _swap_edit(words, alphas[2], ranges, op_seed)
+            edit = _swap_edit(words, alphas[2], ranges, op_draws)
         else:
-            edit = _delete_edit(words, alphas[3], ranges, op_seed)
+            edit = _delete_edit(words, alphas[3], ranges, op_draws)
         base += tf.size(edit.new, tf.int64)
         edits.append((out, ranges.sources, edit))
     return tf.reshape(_assemble(texts, words, edits, total), [n, num_aug])
