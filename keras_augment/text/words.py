@@ -36,11 +36,13 @@ from keras_augment.text.thesaurus import Thesaurus, load_thesaurus
 class _Words(NamedTuple):
     """The words of a batch of texts and, for the synonym operations, what the thesaurus says.
 
-    ``tokens`` is ragged ``[n, (words)]``. The rest is flat, one entry per
-    word, and ``None`` when no operation needs it: ``index`` (thesaurus row,
-    ``-1`` when unknown), ``eligible`` (a word with synonyms, so not a stop
-    word), ``direct`` (found without stripping punctuation) and ``ids``
-    (equal for equal words, so words compare as integers).
+    ``tokens`` is ragged ``[n, (words)]``. The rest is ``None`` when no
+    operation needs it. One entry per word: ``ids`` (the word's number among
+    the batch's distinct words, so equal words compare as equal integers)
+    and ``eligible`` (a word with synonyms, so not a stop word). One entry
+    per distinct word: ``index`` (thesaurus row, ``-1`` when unknown) and
+    ``direct`` (found without stripping punctuation); the few words that
+    need them reach them through ``ids``.
     """
 
     tokens: tf.RaggedTensor
@@ -84,13 +86,7 @@ def look_up_words(texts: tf.Tensor, thesaurus: Thesaurus | None = None) -> _Word
     core_keys = ops.lookup_key(ops.word_core(tf.gather_nd(distinct, retry)), thesaurus.ascii)
     index = tf.tensor_scatter_nd_update(index, retry, thesaurus.index(core_keys))
     eligible = thesaurus.count(index) > 0
-    return _Words(
-        tokens,
-        tf.gather(index, which),
-        tf.gather(eligible, which),
-        tf.gather(direct, which),
-        which,
-    )
+    return _Words(tokens, index, tf.gather(eligible, which), direct, which)
 
 
 class _Ranges(NamedTuple):
@@ -98,7 +94,8 @@ class _Ranges(NamedTuple):
 
     ``positions`` are the flat word positions of those texts, in order;
     ``rows`` the output row of each, and ``lengths``/``starts`` each row's
-    word count and first entry in ``positions``.
+    word count and first entry in ``positions``. ``whole``: every text once,
+    in order, so ``positions`` is ``0, 1, 2, ...``.
     """
 
     sources: tf.Tensor
@@ -106,6 +103,16 @@ class _Ranges(NamedTuple):
     rows: tf.Tensor
     lengths: tf.Tensor
     starts: tf.Tensor
+    whole: bool = False
+
+    def take(self, values: tf.Tensor) -> tf.Tensor:
+        """``values`` (one per word of the batch) at ``positions`` (no gather when ``whole``)."""
+        return values if self.whole else tf.gather(values, self.positions)
+
+    def where(self, mask: tf.Tensor) -> tf.Tensor:
+        """The ``positions`` where ``mask`` (one per entry of ``positions``) holds."""
+        at = tf.where(mask)[:, 0]
+        return at if self.whole else tf.gather(self.positions, at)
 
 
 def _word_ranges(words: _Words, sources: tf.Tensor | None = None) -> _Ranges:
@@ -119,6 +126,7 @@ def _word_ranges(words: _Words, sources: tf.Tensor | None = None) -> _Ranges:
             tokens.value_rowids(),
             tokens.row_lengths(),
             tokens.row_starts(),
+            whole=True,
         )
     ranges = tf.ragged.range(
         tf.gather(tokens.row_starts(), sources), tf.gather(tokens.row_limits(), sources)
@@ -151,19 +159,20 @@ def _pick_in_rows(rows: tf.Tensor, budget: tf.Tensor, uniform: tf.Tensor) -> tf.
 def _replace_edit(
     words: _Words, thesaurus: Thesaurus, rate: float, ranges: _Ranges, draws: Draws, base
 ) -> _Edit:
-    sources, positions, rows, lengths, _ = ranges
-    candidates = tf.where(tf.gather(words.eligible, positions))[:, 0]
+    sources, positions, rows, lengths, *_ = ranges
+    candidates = tf.where(ranges.take(words.eligible))[:, 0]
     budget = ops.count_to_change(rate, lengths)
     chosen = tf.gather(
         candidates,
         _pick_in_rows(tf.gather(rows, candidates), budget, draws.uniform(tf.shape(candidates), 1)),
     )
     word = tf.gather(positions, chosen)
-    synonyms = thesaurus.pick(tf.gather(words.index, word), draws.uniform(tf.shape(chosen), 2))
+    distinct = tf.gather(words.ids, word)
+    synonyms = thesaurus.pick(tf.gather(words.index, distinct), draws.uniform(tf.shape(chosen), 2))
     # A lower-case word without punctuation is replaced by the synonym as it
     # is; the others have their punctuation and capitals copied onto it.
     tokens = tf.gather(words.tokens.flat_values, word)
-    plain = tf.gather(words.direct, word) & tf.equal(
+    plain = tf.gather(words.direct, distinct) & tf.equal(
         ops.lookup_key(tokens, thesaurus.ascii), tokens
     )
     shaped = tf.where(~plain)
@@ -183,10 +192,10 @@ def _replace_edit(
 def _insert_edit(
     words: _Words, thesaurus: Thesaurus, rate: float, ranges: _Ranges, draws: Draws, base
 ) -> _Edit:
-    _, positions, rows, lengths, starts = ranges
+    _, positions, rows, lengths, starts, _ = ranges
     m, size = tf.size(lengths, tf.int64), tf.size(positions, tf.int64)
-    eligible = tf.gather(words.eligible, positions)
-    known_words = tf.boolean_mask(positions, eligible)
+    eligible = ranges.take(words.eligible)
+    known_words = ranges.where(eligible)
     known = tf.math.unsorted_segment_sum(tf.cast(eligible, tf.int64), rows, m)
     n = tf.where(known > 0, ops.count_to_change(rate, lengths), 0)
     # Insertion j goes into row at[j]: a synonym of a random known word of
@@ -199,7 +208,7 @@ def _insert_edit(
     source = tf.gather(
         known_words, tf.gather(tf.cumsum(known, exclusive=True), at) + tf.minimum(k, known_at - 1)
     )
-    new = thesaurus.pick(tf.gather(words.index, source), u[:, 1])
+    new = thesaurus.pick(tf.gather(words.index, tf.gather(words.ids, source)), u[:, 1])
     length_at = tf.gather(lengths, at)
     gap = tf.cast(tf.floor(u[:, 2] * tf.cast(length_at + 1, tf.float32)), tf.int64)
     gap = tf.minimum(gap, length_at)
@@ -225,7 +234,7 @@ def _insert_edit(
 
 
 def _swap_edit(words: _Words, rate: float, ranges: _Ranges, draws: Draws) -> _Edit:
-    sources, positions, rows, lengths, starts = ranges
+    sources, positions, rows, lengths, starts, _ = ranges
     n = tf.where(lengths > 1, ops.count_to_change(rate, lengths), 0)
     # Swap j is the step[j]-th of row at[j]. Sorted by step, each step is one
     # slice holding at most one swap per row, so its updates never clash.
@@ -259,8 +268,13 @@ def _swap_edit(words: _Words, rate: float, ranges: _Ranges, draws: Draws) -> _Ed
     # two copies of "the" changes nothing): compared by word ids when the
     # look-up made them (integers, far cheaper than strings).
     if words.ids is not None:
-        differs = tf.not_equal(tf.gather(words.ids, perm), tf.gather(words.ids, positions))
-        moved_rows = rows
+        # Every moved word is at the end of some swap: only those are compared.
+        ends = tf.concat([a, b], axis=0)
+        differs = tf.not_equal(
+            tf.gather(words.ids, tf.gather(perm, ends)),
+            tf.gather(words.ids, tf.gather(positions, ends)),
+        )
+        moved_rows = tf.concat([at, at], axis=0)
     else:
         moved = tf.where(tf.not_equal(perm, positions))[:, 0]
         flat = words.tokens.flat_values
@@ -273,10 +287,10 @@ def _swap_edit(words: _Words, rate: float, ranges: _Ranges, draws: Draws) -> _Ed
 
 
 def _delete_edit(words: _Words, rate: float, ranges: _Ranges, draws: Draws) -> _Edit:
-    _, positions, rows, lengths, starts = ranges
+    _, positions, rows, lengths, starts, _ = ranges
     m = tf.size(lengths, tf.int64)
+    # (A one-word text that loses its word gets it back below: unchanged.)
     keep = draws.uniform(tf.shape(positions), 1) >= rate
-    keep |= tf.gather(lengths <= 1, rows)
     kept = tf.math.unsorted_segment_sum(tf.cast(keep, tf.int64), rows, m)
     # When every word would go, a random one stays.
     rescue = tf.cast(tf.floor(draws.uniform([m], 2) * tf.cast(lengths, tf.float32)), tf.int64)
@@ -286,7 +300,7 @@ def _delete_edit(words: _Words, rate: float, ranges: _Ranges, draws: Draws) -> _
     keep = tf.tensor_scatter_nd_update(keep, rescued[:, None], tf.ones_like(rescued, tf.bool))
     return _Edit(
         tf.boolean_mask(rows, keep),
-        tf.boolean_mask(positions, keep),
+        ranges.where(keep),
         tf.zeros([0], tf.string),
         tf.maximum(kept, 1) < lengths,
     )
