@@ -55,17 +55,18 @@ class _Words(NamedTuple):
 class _Edit(NamedTuple):
     """One operation's outputs, as word positions.
 
-    Output ``r`` is the words ``words[rows == r]`` in order; ``words``
-    indexes the batch's flat words followed by the ``new`` strings (the
-    first of which is number ``base``, given to the operation).
-    ``changed[r]`` says whether output ``r`` differs from its text;
-    otherwise the text itself is returned.
+    Output ``r`` is the words ``words[rows == r]`` in order. ``words`` are
+    flat word positions of the batch, except at the entries ``added``,
+    which are the ``new`` strings (synonyms), in that order. ``changed[r]``
+    says whether output ``r`` differs from its text; otherwise the text
+    itself is returned.
     """
 
     rows: tf.Tensor
     words: tf.Tensor
-    new: tf.Tensor
     changed: tf.Tensor
+    new: tf.Tensor | None = None
+    added: tf.Tensor | None = None
 
 
 def look_up_words(texts: tf.Tensor, thesaurus: Thesaurus | None = None) -> _Words:
@@ -157,7 +158,7 @@ def _pick_in_rows(rows: tf.Tensor, budget: tf.Tensor, uniform: tf.Tensor) -> tf.
 
 
 def _replace_edit(
-    words: _Words, thesaurus: Thesaurus, rate: float, ranges: _Ranges, draws: Draws, base
+    words: _Words, thesaurus: Thesaurus, rate: float, ranges: _Ranges, draws: Draws
 ) -> _Edit:
     sources, positions, rows, lengths, *_ = ranges
     candidates = tf.where(ranges.take(words.eligible))[:, 0]
@@ -180,17 +181,14 @@ def _replace_edit(
         tf.gather_nd(tokens, shaped), tf.gather_nd(synonyms, shaped), thesaurus.ascii
     )
     new = tf.tensor_scatter_nd_update(synonyms, shaped, styled)
-    positions = tf.tensor_scatter_nd_update(
-        positions, chosen[:, None], base + tf.range(tf.size(chosen, tf.int64))
-    )
     changed = tf.math.unsorted_segment_max(
         tf.ones_like(chosen, tf.int32), tf.gather(rows, chosen), tf.size(sources)
     )
-    return _Edit(rows, positions, new, changed > 0)
+    return _Edit(rows, positions, changed > 0, new, chosen)
 
 
 def _insert_edit(
-    words: _Words, thesaurus: Thesaurus, rate: float, ranges: _Ranges, draws: Draws, base
+    words: _Words, thesaurus: Thesaurus, rate: float, ranges: _Ranges, draws: Draws
 ) -> _Edit:
     _, positions, rows, lengths, starts, _ = ranges
     m, size = tf.size(lengths, tf.int64), tf.size(positions, tf.int64)
@@ -208,7 +206,6 @@ def _insert_edit(
     source = tf.gather(
         known_words, tf.gather(tf.cumsum(known, exclusive=True), at) + tf.minimum(k, known_at - 1)
     )
-    new = thesaurus.pick(tf.gather(words.index, tf.gather(words.ids, source)), u[:, 1])
     length_at = tf.gather(lengths, at)
     gap = tf.cast(tf.floor(u[:, 2] * tf.cast(length_at + 1, tf.float32)), tf.int64)
     gap = tf.minimum(gap, length_at)
@@ -225,11 +222,17 @@ def _insert_edit(
     )
     insert_place = tf.gather(slot - at, order) + tf.range(count)
     places = [tf.cast(word_place, tf.int32), tf.cast(insert_place, tf.int32)]
+    # The synonyms, made in the order of their places.
+    source = tf.gather(source, order)
+    new = thesaurus.pick(
+        tf.gather(words.index, tf.gather(words.ids, source)), tf.gather(u[:, 1], order)
+    )
     return _Edit(
         tf.dynamic_stitch(places, [rows, tf.gather(at, order)]),
-        tf.dynamic_stitch(places, [positions, base + tf.cast(order, tf.int64)]),
-        new,
+        tf.dynamic_stitch(places, [positions, source]),
         n > 0,
+        new,
+        insert_place,
     )
 
 
@@ -283,7 +286,7 @@ def _swap_edit(words: _Words, rate: float, ranges: _Ranges, draws: Draws) -> _Ed
         )
         moved_rows = tf.gather(rows, moved)
     changed = tf.math.unsorted_segment_max(tf.cast(differs, tf.int32), moved_rows, tf.size(sources))
-    return _Edit(rows, perm, tf.zeros([0], tf.string), changed > 0)
+    return _Edit(rows, perm, changed > 0)
 
 
 def _delete_edit(words: _Words, rate: float, ranges: _Ranges, draws: Draws) -> _Edit:
@@ -298,12 +301,7 @@ def _delete_edit(words: _Words, rate: float, ranges: _Ranges, draws: Draws) -> _
     emptied = tf.where((kept == 0) & (lengths > 0))
     rescued = tf.gather_nd(starts + rescue, emptied)
     keep = tf.tensor_scatter_nd_update(keep, rescued[:, None], tf.ones_like(rescued, tf.bool))
-    return _Edit(
-        tf.boolean_mask(rows, keep),
-        ranges.where(keep),
-        tf.zeros([0], tf.string),
-        tf.maximum(kept, 1) < lengths,
-    )
+    return _Edit(tf.boolean_mask(rows, keep), ranges.where(keep), tf.maximum(kept, 1) < lengths)
 
 
 def _assemble(texts: tf.Tensor, words: _Words, edits, total) -> tf.Tensor:
@@ -314,20 +312,19 @@ def _assemble(texts: tf.Tensor, words: _Words, edits, total) -> tf.Tensor:
     """
     flat = words.tokens.flat_values
     segments = tf.concat([tf.gather(out, edit.rows) for out, _, edit in edits], axis=0)
-    positions = tf.concat([edit.words for _, _, edit in edits], axis=0)
-    # New words (synonyms) are few: the texts' words are gathered (a new
-    # word's place gets the last word) and the new ones written over them,
-    # so no pool of all the words plus the new ones is copied first.
-    base = tf.size(flat, tf.int64)
-    added = tf.where(positions >= base)
-    pieces = tf.tensor_scatter_nd_update(
-        tf.gather(flat, tf.minimum(positions, base - 1)),
-        added,
-        tf.gather(
-            tf.concat([edit.new for _, _, edit in edits], axis=0),
-            tf.gather_nd(positions, added) - base,
-        ),
-    )
+    pieces = tf.gather(flat, tf.concat([edit.words for _, _, edit in edits], axis=0))
+    # New words (synonyms) are few: they are written over the words gathered
+    # at their places, so no pool of all the words plus the new ones is made.
+    added, new, offset = [], [], tf.constant(0, tf.int64)
+    for _, _, edit in edits:
+        if edit.added is not None:
+            added.append(tf.cast(edit.added, tf.int64) + offset)
+            new.append(edit.new)
+        offset += tf.size(edit.words, tf.int64)
+    if added:
+        pieces = tf.tensor_scatter_nd_update(
+            pieces, tf.concat(added, axis=0)[:, None], tf.concat(new, axis=0)
+        )
     joined = tf.strings.unsorted_segment_join(pieces, segments, total, separator=" ")
     # Outputs that did not change are their text, byte for byte.
     kept = tf.concat([tf.boolean_mask(out, ~edit.changed) for out, _, edit in edits], axis=0)
@@ -337,7 +334,7 @@ def _assemble(texts: tf.Tensor, words: _Words, edits, total) -> tf.Tensor:
 
 def _single(texts: tf.Tensor, words: _Words, make_edit) -> tf.Tensor:
     ranges = _word_ranges(words)
-    edit = make_edit(ranges, tf.size(words.tokens.flat_values, tf.int64))
+    edit = make_edit(ranges)
     return _assemble(texts, words, [(ranges.sources, ranges.sources, edit)], tf.size(texts))
 
 
@@ -354,7 +351,7 @@ def synonym_replacement(
     return _single(
         texts,
         words,
-        lambda ranges, base: _replace_edit(words, thesaurus, rate, ranges, Draws(seed), base),
+        lambda ranges: _replace_edit(words, thesaurus, rate, ranges, Draws(seed)),
     )
 
 
@@ -372,7 +369,7 @@ def random_insertion(
     return _single(
         texts,
         words,
-        lambda ranges, base: _insert_edit(words, thesaurus, rate, ranges, Draws(seed), base),
+        lambda ranges: _insert_edit(words, thesaurus, rate, ranges, Draws(seed)),
     )
 
 
@@ -382,7 +379,7 @@ def random_swap(texts: tf.Tensor, rate: float, seed: tf.Tensor) -> tf.Tensor:
     Swaps are applied one after another, as in EDA. One-word texts are unchanged.
     """
     words = look_up_words(texts)
-    return _single(texts, words, lambda ranges, base: _swap_edit(words, rate, ranges, Draws(seed)))
+    return _single(texts, words, lambda ranges: _swap_edit(words, rate, ranges, Draws(seed)))
 
 
 def random_deletion(texts: tf.Tensor, rate: float, seed: tf.Tensor) -> tf.Tensor:
@@ -392,9 +389,7 @@ def random_deletion(texts: tf.Tensor, rate: float, seed: tf.Tensor) -> tf.Tensor
     texts are unchanged (as in EDA).
     """
     words = look_up_words(texts)
-    return _single(
-        texts, words, lambda ranges, base: _delete_edit(words, rate, ranges, Draws(seed))
-    )
+    return _single(texts, words, lambda ranges: _delete_edit(words, rate, ranges, Draws(seed)))
 
 
 def eda(
@@ -422,7 +417,6 @@ def eda(
     slot = tf.math.floormod(start + tf.range(num_aug, dtype=tf.int32)[None, :], len(enabled))
     total = tf.size(slot, tf.int64)
     outputs = tf.dynamic_partition(tf.range(total), tf.reshape(slot, [-1]), len(enabled))
-    base = tf.size(words.tokens.flat_values, tf.int64)
     # When the variants split evenly, every operation makes the same number
     # of variants of every text, in text order: one set of ranges serves all.
     copies, uneven = divmod(num_aug, len(enabled))
@@ -436,14 +430,13 @@ def eda(
         out, op_draws = outputs[part], draws.part(op)
         ranges = shared if shared is not None else _word_ranges(words, out // num_aug)
         if op == 0:
-            edit = _replace_edit(words, thesaurus, alphas[0], ranges, op_draws, base)
+            edit = _replace_edit(words, thesaurus, alphas[0], ranges, op_draws)
         elif op == 1:
-            edit = _insert_edit(words, thesaurus, alphas[1], ranges, op_draws, base)
+            edit = _insert_edit(words, thesaurus, alphas[1], ranges, op_draws)
         elif op == 2:
             edit = _swap_edit(words, alphas[2], ranges, op_draws)
         else:
             edit = _delete_edit(words, alphas[3], ranges, op_draws)
-        base += tf.size(edit.new, tf.int64)
         edits.append((out, ranges.sources, edit))
     return tf.reshape(_assemble(texts, words, edits, total), [n, num_aug])
 
