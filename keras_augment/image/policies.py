@@ -79,15 +79,20 @@ class PolicyOp:
             own, the same operation on uint8 lookup tables:
             ``table(values, counts, args, value_range) -> values`` (see
             ``keras_augment.image.ops.tables``).
-        reads_histogram: whether ``table`` reads ``counts`` (a statistic of
-            the image: a mean, the extremes, the histogram).
+        reads: the statistic of the image ``table`` reads from ``counts``:
+            ``"mean"`` (each channel's mean), ``"extremes"`` (each channel's
+            smallest and largest value), ``"histogram"`` (all of it), or None.
+        monotone: whether ``table`` keeps the order of the levels (or
+            reverses it), whatever its arguments: composed with such tables,
+            the extremes of a channel stay the images of its extreme levels.
     """
 
     name: str
     matrix: Callable | None = None
     color: Callable | None = None
     table: Callable | None = None
-    reads_histogram: bool = False
+    reads: str | None = None
+    monotone: bool = False
 
 
 def _shear_matrix(args, height, width):
@@ -183,27 +188,42 @@ KERAS_OPS = {
     "random_translation": PolicyOp("random_translation", matrix=_translation_matrix),
     "random_rotation": PolicyOp("random_rotation", matrix=_rotation_matrix),
     "random_brightness": PolicyOp(
-        "random_brightness", color=_add_brightness, table=tables.pointwise(_add_brightness)
+        "random_brightness",
+        color=_add_brightness,
+        table=tables.pointwise(_add_brightness),
+        monotone=True,
     ),
     "random_color_degeneration": PolicyOp("random_color_degeneration", color=_degenerate_color),
     "random_contrast": PolicyOp(
         "random_contrast",
         color=_channel_contrast,
         table=_channel_contrast_table,
-        reads_histogram=True,
+        reads="mean",
+        monotone=True,
     ),
     "random_sharpness": PolicyOp("random_sharpness", color=_sharpness),
     "random_posterization": PolicyOp(
-        "random_posterization", color=_posterize, table=tables.pointwise(_posterize)
+        "random_posterization",
+        color=_posterize,
+        table=tables.pointwise(_posterize),
+        monotone=True,
     ),
     "solarization": PolicyOp(
         "solarization", color=_add_and_solarize, table=tables.pointwise(_add_and_solarize)
     ),
     "auto_contrast": PolicyOp(
-        "auto_contrast", color=_auto_contrast, table=_auto_contrast_table, reads_histogram=True
+        "auto_contrast",
+        color=_auto_contrast,
+        table=_auto_contrast_table,
+        reads="extremes",
+        monotone=True,
     ),
     "equalization": PolicyOp(
-        "equalization", color=_equalize, table=_equalize_table, reads_histogram=True
+        "equalization",
+        color=_equalize,
+        table=_equalize_table,
+        reads="histogram",
+        monotone=True,
     ),
 }
 
@@ -246,20 +266,31 @@ PIL_OPS = {
     "TranslateY": PolicyOp("TranslateY", matrix=_translation_matrix),
     "Rotate": PolicyOp("Rotate", matrix=_rotation_matrix),
     "Brightness": PolicyOp(
-        "Brightness", color=_scale_brightness, table=tables.pointwise(_scale_brightness)
+        "Brightness",
+        color=_scale_brightness,
+        table=tables.pointwise(_scale_brightness),
+        monotone=True,
     ),
     "Color": PolicyOp("Color", color=_degenerate_color),
     "Contrast": PolicyOp(
-        "Contrast", color=_gray_contrast, table=_gray_contrast_table, reads_histogram=True
+        "Contrast", color=_gray_contrast, table=_gray_contrast_table, reads="mean", monotone=True
     ),
     "Sharpness": PolicyOp("Sharpness", color=_sharpness),
-    "Posterize": PolicyOp("Posterize", color=_posterize, table=tables.pointwise(_posterize)),
+    "Posterize": PolicyOp(
+        "Posterize", color=_posterize, table=tables.pointwise(_posterize), monotone=True
+    ),
     "Solarize": PolicyOp("Solarize", color=_solarize, table=tables.pointwise(_solarize)),
     "AutoContrast": PolicyOp(
-        "AutoContrast", color=_auto_contrast, table=_auto_contrast_table, reads_histogram=True
+        "AutoContrast",
+        color=_auto_contrast,
+        table=_auto_contrast_table,
+        reads="extremes",
+        monotone=True,
     ),
-    "Equalize": PolicyOp("Equalize", color=_equalize, table=_equalize_table, reads_histogram=True),
-    "Invert": PolicyOp("Invert", color=_invert, table=tables.pointwise(_invert)),
+    "Equalize": PolicyOp(
+        "Equalize", color=_equalize, table=_equalize_table, reads="histogram", monotone=True
+    ),
+    "Invert": PolicyOp("Invert", color=_invert, table=tables.pointwise(_invert), monotone=True),
 }
 ALL_OPS = {**KERAS_OPS, **PIL_OPS}
 
@@ -409,10 +440,63 @@ def _apply_on_floats(images, op_indices, args, ops, value_range, warp):
     )
 
 
-def _reads_histogram(table_ops: list, table_branches: tf.Tensor) -> tf.Tensor:
-    """``bool[batch, slots]``: where a sample's choice reads the histogram of its pixels."""
-    reads = tf.constant([False] + [op.reads_histogram for op in table_ops])
-    return tf.gather(reads, table_branches)
+# How a sample's pixels are counted for the table operations that follow: not at all, as
+# ``tables.pseudo_counts`` (two levels that keep the mean and the extremes) or as the full
+# ``tables.histogram`` (about four times the CPU time on 224x224 RGB).
+_NO_COUNT, _PSEUDO_COUNT, _FULL_COUNT = 0, 1, 2
+
+
+def _counting(table_ops: list, table_branches: tf.Tensor, other_branches: tf.Tensor) -> list:
+    """``int32[batch]`` for each slot ``s``: how to count the pixels the slots from ``s`` read.
+
+    Counts are taken before slot 0 and after every other (non-table)
+    operation, which resets the sample's table to the identity; they serve
+    the table operations up to the next such reset. Pseudo-counts serve them
+    when each reads a channel mean while the table is still the identity, or
+    the extremes while it is monotone: those statistics are then the ones
+    of the histogram. Anything else (equalization, a mean after a pointwise
+    operation, the extremes after solarization) takes the full histogram.
+    Only entries ``0`` and ``s + 1`` after a reset at slot ``s`` are used.
+    """
+    kinds = (None, "mean", "extremes", "histogram")
+    reads = tf.gather([0] + [kinds.index(op.reads) for op in table_ops], table_branches)
+    monotone = tf.gather([True] + [op.monotone for op in table_ops], table_branches)
+    resets = other_branches > 0
+    # The table of each sample before each slot: 0 the identity, 1 monotone, 2 any.
+    state = tf.zeros_like(table_branches[:, 0])
+    full, counted = [], []
+    for s in range(table_branches.shape[1]):
+        kind = reads[:, s]
+        full.append(
+            tf.equal(kind, 3)
+            | (tf.equal(kind, 1) & (state > 0))
+            | (tf.equal(kind, 2) & (state > 1))
+        )
+        counted.append(kind > 0)
+        changed = table_branches[:, s] > 0
+        state = tf.where(changed, tf.maximum(state, tf.where(monotone[:, s], 1, 2)), state)
+        state = tf.where(resets[:, s], 0, state)
+    # From the last slot back: what the slots up to the next reset need.
+    needs = [tf.zeros_like(state)]
+    for s in reversed(range(len(full))):
+        carried = tf.where(resets[:, s], _NO_COUNT, needs[0])
+        own = tf.where(full[s], _FULL_COUNT, tf.where(counted[s], _PSEUDO_COUNT, _NO_COUNT))
+        needs.insert(0, tf.maximum(own, carried))
+    return needs
+
+
+def _count(images: tf.Tensor, how: tf.Tensor, counts: tf.Tensor) -> tf.Tensor:
+    """``counts`` with the rows of the samples ``how`` asks to count (``int32[batch]``) replaced."""
+    counts = _update_members(
+        tf.equal(how, _FULL_COUNT),
+        counts,
+        lambda picks: tables.histogram(tf.gather(images, picks)),
+    )
+    return _update_members(
+        tf.equal(how, _PSEUDO_COUNT),
+        counts,
+        lambda picks: tables.pseudo_counts(tf.gather(images, picks)),
+    )
 
 
 def _select_tables(candidates: list, branch: tf.Tensor) -> tf.Tensor:
@@ -426,8 +510,8 @@ def _other_ops_on_tables(state, branch, later, slot_args, ops, value_range):
 
     A loop over those samples only applies a chooser's table (unless it is
     still the identity), runs its operation, rounds the result to uint8 and
-    resets its table; where a later slot reads the histogram (``later``), its
-    pixels are counted again.
+    resets its table; where a later slot reads a statistic, its pixels are
+    counted again as ``later`` (``int32[batch]``, see ``_counting``) says.
     The other samples are not touched.
     """
     channels = state[0].shape[-1]
@@ -450,7 +534,15 @@ def _other_ops_on_tables(state, branch, later, slot_args, ops, value_range):
             out = tables.quantize(op.color(source, own.get(op.name, {}), value_range))
             if later is None:
                 return out, own_counts
-            counted = tf.cond(_row(later, i)[0], lambda: tables.histogram(out), lambda: own_counts)
+            how = _row(later, i)[0]
+            counted = tf.switch_case(
+                how,
+                [
+                    lambda: own_counts,
+                    lambda: tables.pseudo_counts(out),
+                    lambda: tables.histogram(out),
+                ],
+            )
             return out, counted
 
         out, counted = tf.switch_case(_row(branch, i)[0] - 1, [lambda op=op: run(op) for op in ops])
@@ -471,8 +563,13 @@ def _apply_on_tables(images, op_indices, args, ops, value_range, warp):
     The pixels stay uint8 throughout. Resampled samples are rounded to the
     nearest level; the pointwise colour operations of every slot compose into
     one table per sample and channel (``keras_augment.image.ops.tables``),
-    computed from one histogram without touching the pixels (counted only
-    for the samples whose choices read a statistic). A sample that
+    computed from one count of the pixels without touching them. Only the
+    samples whose choices read a statistic are counted, and of those only the
+    ones whose statistic needs it (equalization; a mean or the extremes
+    after a table that would change them) count a full histogram; the others
+    count two levels per channel that keep the mean and the extremes
+    (``tables.pseudo_counts``, see ``_counting``), which give the same
+    tables up to float rounding. A sample that
     chose another colour operation (colour degeneration, sharpness) has its
     table applied, that operation run and the result rounded, alone. The
     tables are read once at the end.
@@ -484,17 +581,13 @@ def _apply_on_tables(images, op_indices, args, ops, value_range, warp):
         op_indices, ops, lambda op: op.color is not None and op.table is None
     )
     values = tables.identity_tables(tf.shape(images)[0], channels)
-    # Which slots read a histogram: pixels are counted only where a later slot needs them.
-    stat_slots = _reads_histogram(table_ops, table_branches)  # bool[batch, slots]
-    reads_counts = any(op.reads_histogram for op in table_ops)
+    reads_counts = any(op.reads for op in table_ops)
     counts = tf.zeros_like(values)
     if reads_counts:
-        # Only the samples whose choices read a statistic are counted.
-        counts = _update_members(
-            tf.reduce_any(stat_slots, axis=1),
-            counts,
-            lambda picks: tables.histogram(tf.gather(images, picks)),
-        )
+        # Only the samples whose choices read a statistic are counted, and most of
+        # them only as cheap pseudo-counts.
+        counting = _counting(table_ops, table_branches, other_branches)
+        counts = _count(images, counting[0], counts)
     for s, slot_args in enumerate(args):
         candidates = [values] + [
             op.table(values, counts, slot_args.get(op.name, {}), value_range) for op in table_ops
@@ -503,7 +596,7 @@ def _apply_on_tables(images, op_indices, args, ops, value_range, warp):
         if not other_ops:
             continue
 
-        later = tf.reduce_any(stat_slots[:, s + 1 :], axis=1) if reads_counts else None
+        later = counting[s + 1] if reads_counts else None
         images, values, counts = _other_ops_on_tables(
             (images, values, counts), other_branches[:, s], later, slot_args, other_ops, value_range
         )

@@ -420,6 +420,101 @@ def test_uint8_path_moves_only_the_samples_that_chose_geometry(small_photos):
     assert np.all(moved[[0, 1, 2, 4, 5]] > 1.0)
 
 
+def _through_tables(images, op_indices, args, names):
+    """The uint8 table path as a graph traced afresh (a patched ``tables`` module takes effect;
+    without XLA it compiles in a fraction of the time)."""
+    ops = [policies.ALL_OPS[name] for name in names]
+
+    def run(x, i, a):
+        return policies.apply_policy_ops(
+            x, i, a, ops, (0, 255), "nearest", "constant", 0.0, "uint8"
+        )
+
+    compiled = tf.function(run, autograph=False)
+    return np.asarray(compiled(images, op_indices, args), int)
+
+
+@pytest.mark.parametrize("names", ["RAND_AUGMENT_OPS", "AUTO_AUGMENT_OPS"])
+def test_uint8_pseudo_counts_give_what_the_full_histogram_gives(photo, names, monkeypatch):
+    """Every pair of table operations, and every triple with a colour degeneration or
+    sharpness (which resets the table and counts again) between two of them, each on three
+    16x16 pieces of the photograph (one piece flat, one a ramp over all levels): the
+    samples counted as two levels per channel come out as when every sample counts its
+    full histogram."""
+    names = getattr(policies, names)
+    ops = [policies.ALL_OPS[name] for name in names]
+    tabled = [k for k, op in enumerate(ops) if op.table is not None]
+    other = [k for k, op in enumerate(ops) if op.color is not None and op.table is None]
+    chosen = [(a, b, -1) for a in tabled for b in tabled]
+    chosen += [(a, o, b) for a in tabled for o in other for b in tabled]
+    chosen *= 3
+    pieces = [photo[r : r + 16, c : c + 16] for r in range(0, 224, 20) for c in range(0, 344, 20)]
+    pieces.append(np.full((16, 16, 3), 90))
+    pieces.append(np.broadcast_to(np.arange(256).reshape(16, 16, 1), (16, 16, 3)))
+    floats = np.stack([pieces[k % len(pieces)] for k in range(len(chosen))]).astype("float32")
+    images = tf.constant(floats, tf.uint8)
+    if names == policies.RAND_AUGMENT_OPS:
+        args = _draw(RandAugment(num_ops=3, factor=0.9, seed=31), floats)["args"]
+    else:
+        rng = np.random.default_rng(31)
+        n = len(chosen)
+        args = tuple(
+            policies.pil_op_args(
+                policies.AUTO_AUGMENT_RANGES,
+                tf.constant(rng.uniform(0.0, 1.0, n), tf.float32),
+                tf.constant(rng.choice([-1.0, 1.0], n), tf.float32),
+                16,
+                16,
+            )
+            for _ in range(3)
+        )
+    op_indices = tf.constant(chosen, tf.int32)
+    counting = policies._counting(*_table_and_other_branches(op_indices, ops))
+    assert np.sum(np.asarray(counting[0]) == policies._PSEUDO_COUNT) > len(chosen) // 4
+    pseudo = _through_tables(images, op_indices, args, names)
+    monkeypatch.setattr(policies.tables, "pseudo_counts", policies.tables.histogram)
+    full = _through_tables(images, op_indices, args, names)
+    difference = np.abs(pseudo - full)
+    assert difference.max() <= 1 and np.mean(difference == 0) > 0.999
+
+
+def _table_and_other_branches(op_indices, ops):
+    table_ops, table_branches = policies._branches(op_indices, ops, lambda op: op.table is not None)
+    _, other_branches = policies._branches(
+        op_indices, ops, lambda op: op.color is not None and op.table is None
+    )
+    return table_ops, table_branches, other_branches
+
+
+def test_uint8_path_counts_a_full_histogram_only_where_a_statistic_needs_it():
+    """Before the first slot and after a sharpness (which counts again), each sample's
+    pixels are counted as its later reads need: not at all, as pseudo-counts (a mean at
+    the identity table, extremes through monotone tables) or as the full histogram."""
+    index = {name: k for k, name in enumerate(policies.RAND_AUGMENT_OPS)}
+    ops = [policies.ALL_OPS[name] for name in policies.RAND_AUGMENT_OPS]
+    cases = [
+        (("random_contrast", "random_rotation", "auto_contrast"), ("pseudo", "pseudo", "pseudo")),
+        (("random_brightness", "random_contrast", None), ("full", "full", "none")),
+        (("random_posterization", "auto_contrast", None), ("pseudo", "pseudo", "none")),
+        (("solarization", "auto_contrast", None), ("full", "full", "none")),
+        (("random_contrast", "equalization", None), ("full", "full", "none")),
+        (("random_contrast", "random_sharpness", "equalization"), ("pseudo", "none", "full")),
+        (("random_brightness", "random_sharpness", "random_contrast"), ("none", "none", "pseudo")),
+        (("random_shear", "random_brightness", "solarization"), ("none", "none", "none")),
+    ]
+    op_indices = tf.constant(
+        [[-1 if name is None else index[name] for name in names] for names, _ in cases], tf.int32
+    )
+    counting = policies._counting(*_table_and_other_branches(op_indices, ops))
+    kinds = {
+        policies._NO_COUNT: "none",
+        policies._PSEUDO_COUNT: "pseudo",
+        policies._FULL_COUNT: "full",
+    }
+    got = [tuple(kinds[int(counting[s][k])] for s in range(3)) for k in range(len(cases))]
+    assert got == [expected for _, expected in cases]
+
+
 def test_uint8_output_at_inference_returns_the_input(small_photos):
     images = small_photos.astype("uint8")
     layer = RandAugment(seed=22, output_dtype="uint8")

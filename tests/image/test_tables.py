@@ -82,3 +82,33 @@ def test_tables_compose_with_statistics_carried_through(uint8_photos):
     floats = tf.constant(uint8_photos, tf.float32)
     expected = np.asarray(color.equalize(color.adjust_contrast(floats, factor, (0, 255)), (0, 255)))
     np.testing.assert_allclose(got, expected, atol=1e-3)
+
+
+def test_pseudo_counts_keep_the_mean_and_the_extremes_through_monotone_tables(uint8_photos):
+    """Two levels per channel stand in for the histogram wherever a policy reads a mean at
+    the identity table or the extremes through a monotone table; a solarized table needs
+    the histogram."""
+    flat = np.full((1, 48, 64, 3), 77, np.uint8)
+    batch = tf.constant(np.concatenate([uint8_photos, flat]))
+    full, pseudo = tables.histogram(batch), tables.pseudo_counts(batch)
+    np.testing.assert_allclose(np.sum(pseudo, axis=-1), np.sum(full, axis=-1), rtol=1e-6)
+    assert np.all(np.sum(np.asarray(pseudo) > 0, axis=-1) <= 2)
+    identity = tables.identity_tables(5, 3)
+    np.testing.assert_allclose(
+        tables.channel_means(identity, pseudo), tables.channel_means(identity, full), rtol=1e-6
+    )
+    monotone = {
+        "identity": identity,
+        "inverted": 255.0 - identity,
+        "stretched": tf.clip_by_value(identity * 1.7 - 60.0, 0.0, 255.0),
+        "posterized": tf.floor(identity / 32.0) * 32.0,
+    }
+    for name, values in monotone.items():
+        for got, expected in zip(
+            tables.extremes(values, pseudo), tables.extremes(values, full), strict=True
+        ):
+            np.testing.assert_array_equal(got, expected, err_msg=name)
+    solarized = tf.where(identity >= 128.0, 255.0 - identity, identity)
+    assert not np.array_equal(
+        tables.extremes(solarized, pseudo)[1], tables.extremes(solarized, full)[1]
+    )

@@ -10,7 +10,9 @@ an operation needs (channel means, extremes, a histogram) come from the
 channel's histogram weighted over the entries. So a chain of such operations
 reads the pixels once for the histogram and once to apply the table, whatever
 its length, and each entry holds exactly the value the float kernels of
-``keras_augment.image.ops.color`` give that level.
+``keras_augment.image.ops.color`` give that level. Where a chain reads only
+the mean (at the identity table) or the extremes (through monotone tables),
+``pseudo_counts`` stands in for the histogram at a quarter of its cost.
 
 Tensors: ``values`` is ``float32[batch, channels, 256]`` (pixel units of the
 value range), ``counts`` is ``float32[batch, channels, 256]``, the number of
@@ -51,6 +53,43 @@ def histogram(images: tf.Tensor) -> tf.Tensor:
     ones = tf.ones_like(segments)
     counts = tf.math.unsorted_segment_sum(ones, segments, shape[0] * channels * LEVELS)
     return tf.cast(tf.reshape(counts, [shape[0], channels, LEVELS]), tf.float32)
+
+
+def pseudo_counts(images: tf.Tensor) -> tf.Tensor:
+    """``float32[batch, channels, 256]``: counts at two levels with the histogram's mean and extremes.
+
+    ``images`` is uint8 ``[batch, height, width, channels]``. Each channel's
+    pixels are counted at its smallest and largest level only, split so that
+    the weighted mean stays the channel mean. ``channel_means`` on these
+    counts equals ``channel_means`` on the ``histogram`` wherever the table
+    is affine between the extremes (the identity, for one), and ``extremes``
+    equals ``extremes`` on the histogram wherever the table is monotone. Three
+    reductions over the pixels cost a fraction of a histogram's scatter-add.
+    """
+    shape = tf.shape(images)
+    channels = images.shape[-1]
+    # Rows first, over whole rows of pixels (XLA vectorises that along the row), then the row.
+    rows = tf.reshape(images, [shape[0], shape[1], -1])
+
+    def reduce(reduction, pixels):
+        return reduction(tf.reshape(reduction(pixels, axis=1), [shape[0], -1, channels]), axis=1)
+
+    smallest = tf.cast(reduce(tf.reduce_min, rows), tf.int32)
+    largest = tf.cast(reduce(tf.reduce_max, rows), tf.int32)
+    # Every partial sum is a whole number: exact below 2**24 (65,793 pixels a channel).
+    total = reduce(tf.reduce_sum, tf.cast(rows, tf.float32))
+    n = tf.cast(shape[1] * shape[2], tf.float32)
+    low, high = tf.cast(smallest, tf.float32), tf.cast(largest, tf.float32)
+    # n (mean - low) / (high - low) pixels at the largest level, the rest at the smallest: both
+    # are at least 1 / (high - low) when the levels differ (kept so where large sums round).
+    spread = tf.maximum(high - low, 1.0)
+    at_high = tf.maximum(total - n * low, 1.0) / spread
+    at_low = tf.maximum(n * high - total, 1.0) / spread
+    at_high, at_low = tf.where(high > low, at_high, 0.0), tf.where(high > low, at_low, n)
+    return (
+        tf.one_hot(smallest, LEVELS) * at_low[..., None]
+        + tf.one_hot(largest, LEVELS) * at_high[..., None]
+    )
 
 
 def apply_tables(images: tf.Tensor, tables: tf.Tensor) -> tf.Tensor:
@@ -154,5 +193,6 @@ __all__ = [
     "histogram",
     "identity_tables",
     "pointwise",
+    "pseudo_counts",
     "quantize",
 ]
