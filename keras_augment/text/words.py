@@ -239,13 +239,12 @@ def _insert_edit(
 def _swap_edit(words: _Words, rate: float, ranges: _Ranges, draws: Draws) -> _Edit:
     sources, positions, rows, lengths, starts, _ = ranges
     n = tf.where(lengths > 1, ops.count_to_change(rate, lengths), 0)
-    # Swap j is the step[j]-th of row at[j]. Sorted by step, each step is one
-    # slice holding at most one swap per row, so its updates never clash.
-    splits = tf.concat([[0], tf.cumsum(n)], axis=0)
-    at = ops.row_ids(splits)
-    step = tf.range(tf.size(at, tf.int64)) - tf.gather(splits, at)
-    order = tf.argsort(tf.cast(step, tf.float32), stable=True)
-    at = tf.gather(at, order)
+    # The swaps listed step by step (a row's first swaps, then its second
+    # ones, ...), read off a steps x rows mask: each step is one slice
+    # holding at most one swap per row, so its updates never clash.
+    n_max = tf.reduce_max(tf.concat([n, [0]], axis=0))
+    todo = tf.range(n_max)[:, None] < n[None, :]
+    at = tf.where(todo)[:, 1]
     u = draws.uniform(tf.stack([tf.size(at, tf.int64), 2]))
     span = tf.gather(lengths, at)
     spanf = tf.cast(span, tf.float32)
@@ -254,10 +253,7 @@ def _swap_edit(words: _Words, rate: float, ranges: _Ranges, draws: Draws) -> _Ed
     b = a + 1 + tf.minimum(tf.cast(tf.floor(u[:, 1] * (spanf - 1.0)), tf.int64), span - 2)
     start = tf.gather(starts, at)
     a, b = start + a, start + tf.math.floormod(b, tf.maximum(span, 1))
-    n_max = tf.reduce_max(tf.concat([n, [0]], axis=0))
-    bounds = tf.concat(
-        [[0], tf.cumsum(tf.math.unsorted_segment_sum(tf.ones_like(step), step, n_max))], axis=0
-    )
+    bounds = tf.concat([[0], tf.cumsum(tf.reduce_sum(tf.cast(todo, tf.int64), axis=1))], axis=0)
 
     def body(i, perm):
         first, second = a[bounds[i] : bounds[i + 1]], b[bounds[i] : bounds[i + 1]]
