@@ -165,9 +165,14 @@ def resample_dtype(dtype) -> str | None:
 
 def axis_aligned(matrices: tf.Tensor) -> tf.Tensor:
     """Scalar ``bool``: every matrix only scales and translates (no rotation, shear, perspective)."""
+    return tf.reduce_all(axis_aligned_each(matrices))
+
+
+def axis_aligned_each(matrices: tf.Tensor) -> tf.Tensor:
+    """``bool[batch]``: which matrices only scale and translate."""
     m = tf.cast(matrices, tf.float32)
-    off_diagonal = tf.stack([m[:, 0, 1], m[:, 1, 0], m[:, 2, 0], m[:, 2, 1]])
-    return tf.reduce_all(tf.equal(off_diagonal, 0.0))
+    off_diagonal = tf.stack([m[:, 0, 1], m[:, 1, 0], m[:, 2, 0], m[:, 2, 1]], axis=1)
+    return tf.reduce_all(tf.equal(off_diagonal, 0.0), axis=1)
 
 
 def _axis_taps(coord, size, fill_mode: str, interpolation: str) -> list:

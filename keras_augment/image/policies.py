@@ -39,7 +39,7 @@ from keras_augment.core.compiled import per_channel_count
 from keras_augment.core.geometry import move_targets
 from keras_augment.core.random import Sampler, sample_beta, sample_log_gamma
 from keras_augment.core.registry import IMAGE_TARGETS, register
-from keras_augment.core.resample import resample
+from keras_augment.core.resample import axis_aligned_each, resample
 from keras_augment.core.types import DataFormat, FillMode, Interpolation, Range, Seed
 from keras_augment.core.uint8_output import Uint8Output
 from keras_augment.core.validation import (
@@ -618,7 +618,8 @@ def apply_policy_ops(
 
     All geometric choices of a sample are multiplied into one matrix and
     applied first, in one resample of the samples that chose any (a few
-    samples per step, so the cost follows how many moved); the colour
+    samples per step, so the cost follows how many moved; samples that only
+    shift are interpolated along rows, then columns); the colour
     choices follow, slot by slot. An index that
     matches no operation (e.g. -1) leaves the sample unchanged in that slot.
 
@@ -663,20 +664,22 @@ def apply_policy_ops(
         dtype = "uint8" if on_tables else None
         target = images if on_tables else tf.cast(images, tf.float32)
 
-        def resampled(picks):
-            return _resample(
-                images,
-                tf.gather(matrix, picks),
-                size,
-                None,
-                interpolation,
-                fill_mode,
-                fill_value,
-                picks,
-                dtype,
-            )
+        options = (interpolation, fill_mode, fill_value)
 
-        return _update_members(moves, target, resampled)
+        def resampled(picks):
+            # The four corners of every pixel (rotations, shears).
+            return _resample(images, tf.gather(matrix, picks), size, None, *options, picks, dtype)
+
+        def shifted(picks):
+            # Shifts alone (a third of the samples that move) take the resampler's
+            # separable path, which needs the two images gathered and costs about
+            # two thirds of the four corners.
+            gathered = tf.gather(images, picks)
+            return _resample(gathered, tf.gather(matrix, picks), size, None, *options, None, dtype)
+
+        aligned = axis_aligned_each(matrix)
+        target = _update_members(moves & aligned, target, shifted)
+        return _update_members(moves & ~aligned, target, resampled)
 
     if on_tables:
         return _apply_on_tables(images, op_indices, args, ops, value_range, warp)

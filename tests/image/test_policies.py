@@ -14,6 +14,7 @@ import tensorflow as tf
 from PIL import Image, ImageEnhance, ImageOps
 
 from keras_augment.core.base import Batch
+from keras_augment.core.resample import axis_aligned_each, resample
 from keras_augment.image import policies
 from keras_augment.image.policies import AugMix, AutoAugment, RandAugment, TrivialAugmentWide
 from tests.layer_checks import (
@@ -513,6 +514,27 @@ def test_uint8_path_counts_a_full_histogram_only_where_a_statistic_needs_it():
     }
     got = [tuple(kinds[int(counting[s][k])] for s in range(3)) for k in range(len(cases))]
     assert got == [expected for _, expected in cases]
+
+
+def test_shifted_samples_match_the_general_resampler(small_photos):
+    """Samples whose only geometry is a shift take the separable path; each sample still
+    equals the four-corner resample of its own matrix, within a level on uint8."""
+    layer = RandAugment(seed=24)
+    params = _draw(layer, small_photos)
+    chosen = [(1, -1), (2, -1), (1, 1), (0, 1)]
+    ops = [policies.ALL_OPS[name] for name in policies.RAND_AUGMENT_OPS]
+    matrix = policies.policy_matrix(tf.constant(chosen), params["args"], ops, 48, 64)
+    assert list(axis_aligned_each(matrix).numpy()) == [True, False, True, False]
+    for dtype in ("uint8", "float32"):
+        images = tf.constant(small_photos, dtype)
+        got = layer.apply_images(images, _forced(params, chosen), output_dtype=dtype)
+        # batch_indices forces the four-corner path for every sample.
+        expected = resample(
+            images, matrix, [48, 64], None, "bilinear", "reflect", 0.0, tf.range(4), dtype
+        )
+        difference = np.abs(np.asarray(got, float) - np.asarray(expected, float))
+        assert difference.max() <= (1.0 if dtype == "uint8" else 1e-3), dtype
+        assert np.abs(np.asarray(got, float) - small_photos).mean(axis=(1, 2, 3)).min() > 1.0
 
 
 def test_uint8_output_at_inference_returns_the_input(small_photos):
