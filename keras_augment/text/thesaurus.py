@@ -205,6 +205,16 @@ def _normalise(mapping: Mapping[str, Iterable[str]], owner: str) -> dict[str, li
     return {key: list(values) for key, values in merged.items() if key and values}
 
 
+def fingerprint(strings: tf.Tensor) -> tf.Tensor:
+    """A 64-bit fingerprint (``int64``, non-negative) of each string.
+
+    Two different strings share one with probability about ``2**-63``: in a
+    table of a million keys, a word not in it matches one about once in
+    ten trillion look-ups.
+    """
+    return tf.strings.to_hash_bucket_fast(strings, 2**63 - 1)
+
+
 def _edged(word: str) -> bool:
     """Whether ``word`` starts or ends with a character that is not a letter or digit.
 
@@ -275,9 +285,14 @@ class Thesaurus:
                 values.setdefault(key[:1].upper() + key[1:], value)
         # Tables must live outside any function being traced, whoever builds them.
         with tf.init_scope():
+            # Keyed by 64-bit fingerprints: integer keys hash and compare far
+            # faster than strings, and a batch's words are fingerprinted anyway
+            # to be made distinct (see :func:`fingerprint`).
+            keys = fingerprint(tf.constant(list(values) or [""], tf.string))
+            if tf.size(tf.unique(keys)[0]) != tf.size(keys):
+                raise ValueError(f"{owner}: two thesaurus words share a 64-bit fingerprint.")
             initializer = tf.lookup.KeyValueTensorInitializer(
-                tf.constant(list(values) or [""], tf.string),
-                tf.constant(list(values.values()) or [-1], tf.int64),
+                keys, tf.constant(list(values.values()) or [-1], tf.int64)
             )
             self._table = tf.lookup.StaticHashTable(initializer, default_value=-1)
             self._starts = tf.constant(starts + [total], tf.int64)
@@ -286,6 +301,8 @@ class Thesaurus:
 
     def index(self, keys: tf.Tensor, morphology: bool = True) -> tf.Tensor:
         """Row of each lower-case key (``int64``, ``-1`` when absent).
+
+        ``keys`` are strings or their :func:`fingerprint`.
 
         In an ASCII thesaurus a key with a capital first letter (``"Dog"``)
         finds the row of its lower-case form too.
@@ -296,7 +313,7 @@ class Thesaurus:
         finds a row with no synonyms; keys with leading or trailing
         punctuation find nothing.
         """
-        found = self._table.lookup(keys)
+        found = self._table.lookup(fingerprint(keys) if keys.dtype == tf.string else keys)
         if not morphology:
             return tf.where(found >= self._form_base, tf.constant(-1, tf.int64), found)
         return tf.where(found >= self._form_base, found - self._form_base, found)

@@ -207,6 +207,19 @@ def test_one_look_up_tells_stop_words_known_words_and_unknown_words_apart():
     assert decode(picked) == ["", "fast", "", "sprint", "", ""]
 
 
+def test_words_are_found_by_their_fingerprints_as_by_their_strings():
+    from keras_augment.text.thesaurus import Thesaurus, fingerprint
+
+    thesaurus = Thesaurus({"quick": ["fast"], "café": ["bistro"]}, stop_words=["the"])
+    words = tf.constant(["quick", "café", "the", "cafe", "quick ", ""])
+    fingerprints = fingerprint(words)
+    assert fingerprints.dtype == tf.int64
+    assert len(set(fingerprints.numpy().tolist())) == 6
+    rows = thesaurus.index(words).numpy().tolist()
+    assert rows == [0, 1, 2, -1, -1, -1]
+    assert thesaurus.index(fingerprints).numpy().tolist() == rows
+
+
 def test_capitalised_words_are_found_as_they_are_and_replaced_in_their_case():
     from keras_augment.text.thesaurus import Thesaurus
 
