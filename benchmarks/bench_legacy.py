@@ -55,15 +55,16 @@ import platform
 import statistics
 import sys
 import tempfile
-import time
 import warnings
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
+sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
+from common import in_turns, kept  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from keras_augment.datasets import load_sample_image  # noqa: E402
@@ -96,49 +97,43 @@ def write_jpegs(folder: str, images: np.ndarray) -> None:
         Image.fromarray(image).save(os.path.join(folder, label, f"{i:04d}.jpg"), quality=90)
 
 
-def _rate_once(next_batch, batches: int) -> float:
-    start = time.perf_counter()
-    images = 0
-    for _ in range(batches):
-        batch = next_batch()
-        images += len(batch[0] if isinstance(batch, tuple) else batch)
-    return images / (time.perf_counter() - start)
+def images_in(batch) -> int:
+    """The number of images in a batch (or in the images of an ``(images, labels)`` batch)."""
+    return len(batch[0] if isinstance(batch, tuple) else batch)
 
 
 def rate(next_batch, batches: int, repeats: int) -> float:
     """Median images per second over ``repeats`` runs of ``batches`` batches (one warm-up)."""
     next_batch()
-    return statistics.median(_rate_once(next_batch, batches) for _ in range(repeats))
+    runs = in_turns({"": kept(next_batch, count=images_in)}, repeats, batches, warmup=0)[""]
+    return statistics.median(wall for wall, _ in runs)
 
 
 def rates_in_turns(systems: dict, turns: int) -> dict[str, tuple[float, float]]:
     """Images per second and per CPU second of several systems timed in turns.
 
     ``systems`` maps a name to ``(next_batch, batches_per_turn)``. After one
-    warm-up turn each, the systems take ``turns`` turns each; a system's
-    rates are the medians over its turns. Alternating turns keeps the
-    systems' timing windows close together, so that the load other
-    processes put on the machine falls on all alike. Our iterator's turn is
-    one whole epoch: it augments the next batches of an epoch on worker
-    threads while the current one is used, and a turn that ends with the
-    epoch leaves no such work running into the other system's turn (its
-    first batch, with nothing computed ahead, is counted too). CPU seconds
-    are this process's (every thread's), so the second rate measures the
-    work a batch costs whatever share of the cores the process got.
+    warm-up turn each, the systems take ``turns`` turns each
+    (``common.in_turns``); a system's rates are the medians over its turns.
+    Alternating turns keeps the systems' timing windows close together, so
+    that the load other processes put on the machine falls on all alike.
+    Our iterator's turn is one whole epoch: it augments the next batches of
+    an epoch on worker threads while the current one is used, and a turn
+    that ends with the epoch leaves no such work running into the other
+    system's turn (its first batch, with nothing computed ahead, is counted
+    too). CPU seconds are this process's (every thread's), so the second
+    rate measures the work a batch costs whatever share of the cores the
+    process got.
     """
-    wall = {name: [] for name in systems}
-    cpu = {name: [] for name in systems}
-    for turn in range(turns + 1):
-        for name, (next_batch, batches) in systems.items():
-            start, start_cpu = time.perf_counter(), time.process_time()
-            images = 0
-            for _ in range(batches):
-                batch = next_batch()
-                images += len(batch[0] if isinstance(batch, tuple) else batch)
-            if turn:  # the first turn warms up
-                wall[name].append(images / (time.perf_counter() - start))
-                cpu[name].append(images / max(time.process_time() - start_cpu, 1e-9))
-    return {name: (statistics.median(wall[name]), statistics.median(cpu[name])) for name in systems}
+    contenders = {
+        name: kept(next_batch, calls=batches, count=images_in)
+        for name, (next_batch, batches) in systems.items()
+    }
+    timed = in_turns(contenders, turns + 1, 0, warmup=0)
+    return {  # the first turn warms up
+        name: tuple(statistics.median(column) for column in zip(*rates[1:], strict=True))
+        for name, rates in timed.items()
+    }
 
 
 def stepper(iterable):

@@ -29,14 +29,15 @@ Run from the repository root::
     python benchmarks/bench_policies.py            # several minutes on 2 cores
     python benchmarks/bench_policies.py --quick    # smoke run, not a measurement
     python benchmarks/bench_policies.py --only RandAugment
-    python benchmarks/bench_policies.py --turns 9 --batches 16   # RandAugment against the pool
+    python benchmarks/bench_policies.py --duel --turns 15 --batches 16   # only the duel
 
-``--turns N`` times only RandAugment on uint8: ours and albumentations in
-``tf.data`` and albumentations on the pool, one after the other in each of
-``N`` turns (``workload_rows.pool_duel``), and prints every turn's ratio.
 The pool's rate moves from run to run on a quiet machine (2,754-5,163
-images/s in three runs); taking turns puts ours beside it at the same
-moments.
+images/s in three runs), so the pool row of the table, timed minutes
+apart from ours, is no comparison. After RandAugment's table the script
+therefore times ours and albumentations in ``tf.data`` and albumentations
+on the pool in turns (``workload_rows.pool_duel``; ``--turns N``, 9 by
+default, 0 for none; uint8, ``--batches`` per turn and system), and
+prints every turn's ratio: that duel is the comparison with the pool.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+from common import has_albumentations  # noqa: E402
 from workload_rows import pool_duel, print_duel, print_table, workload_rows  # noqa: E402
 
 LAYERS = {
@@ -156,24 +158,17 @@ def main(argv=None) -> None:
     parser.add_argument("--only", action="append", choices=sorted(LAYERS), help="layers to run")
     parser.add_argument("--quick", action="store_true", help="1 batch, 1 repeat: a smoke run")
     parser.add_argument(
-        "--turns", type=int, default=0, help="RandAugment against the pool, in this many turns"
+        "--turns", type=int, default=9, help="turns of RandAugment's duel with the pool (0: none)"
     )
+    parser.add_argument("--duel", action="store_true", help="only RandAugment's duel with the pool")
     args = parser.parse_args(argv)
     if args.quick:
-        args.batches, args.repeats = 1, 1
+        args.batches, args.repeats, args.turns = 1, 1, min(args.turns, 1)
     random.seed(args.python_seed)
-    if args.turns:
-        start_load = os.getloadavg()
-        ours, _ = builders("RandAugment")
-        results = pool_duel(
-            ours,
-            albumentations_rand_augment,
-            args.turns,
-            args.batches,
-            args.processes,
-            log=lambda message: print(f"RandAugment: {message}", file=sys.stderr),
-        )
-        print_duel("RandAugment", results, args.batches, start_load)
+    if args.duel:
+        if args.turns < 1:
+            parser.error("--duel needs --turns of 1 or more")
+        duel(args)
         return
     for name in LAYERS:
         if args.only and name not in args.only:
@@ -193,6 +188,27 @@ def main(argv=None) -> None:
         )
         print_table(name, rows, args.batches, args.repeats, start_load)
         print()
+        if name == "RandAugment" and args.turns and transform is not None:
+            duel(args)
+            print()
+
+
+def duel(args) -> None:
+    """RandAugment on uint8 against albumentations in ``tf.data`` and on the pool, in turns."""
+    if not has_albumentations():
+        print("RandAugment: no albumentations, no duel with the pool", file=sys.stderr)
+        return
+    start_load = os.getloadavg()
+    ours, _ = builders("RandAugment")
+    results = pool_duel(
+        ours,
+        albumentations_rand_augment,
+        args.turns,
+        args.batches,
+        args.processes,
+        log=lambda message: print(f"RandAugment: {message}", file=sys.stderr),
+    )
+    print_duel("RandAugment", results, args.batches, start_load)
 
 
 if __name__ == "__main__":

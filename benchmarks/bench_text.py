@@ -61,6 +61,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
+from common import fresh_iterator, in_turns  # noqa: E402
 
 from keras_augment import text as kt  # noqa: E402
 from keras_augment.text.ops import row_ids  # noqa: E402
@@ -190,28 +191,19 @@ def tf_data_pipeline(layer, sentences, batch=BATCH):
 def tf_data_in_turns(functions: dict, sentences, turns: int = 9, passes: int = TURN_PASSES) -> dict:
     """``name -> [(sentences/s, sentences per CPU second) per turn]`` of each ``tf.data`` pipeline.
 
-    The pipelines (one per function, built once) take turns: in each turn
-    every one gets a fresh iterator, two warm-up batches, then ``passes``
-    timed passes over the sentences, and loses its iterator before the next
-    starts (so none prefetches while another is timed). A change in the
-    machine's load then falls on all of them alike, turn by turn.
+    The pipelines (one per function, built once) take turns (``common.in_turns``):
+    in each turn every one gets a fresh iterator, two warm-up batches, then
+    ``passes`` timed passes over the sentences, and loses its iterator before
+    the next starts (so none prefetches while another is timed). A change in
+    the machine's load then falls on all of them alike, turn by turn.
     """
-    pipelines = {name: tf_data_pipeline(f, sentences) for name, f in functions.items()}
     steps = passes * -(-len(sentences) // BATCH)
-    results = {name: [] for name in functions}
-    for _ in range(turns):
-        for name, dataset in pipelines.items():
-            iterator = iter(dataset)
-            for _ in range(2):
-                next(iterator).numpy()
-            wall, cpu = time.perf_counter(), time.process_time()
-            for _ in range(steps):
-                next(iterator).numpy()
-            wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-            count = passes * len(sentences)
-            results[name].append((count / wall, count / max(cpu, 1e-9)))
-            del iterator
-    return results
+    # Each function makes NUM_AUG outputs per sentence: count the sentences.
+    contenders = {
+        name: fresh_iterator(tf_data_pipeline(f, sentences), count=lambda out: out.size // NUM_AUG)
+        for name, f in functions.items()
+    }
+    return in_turns(contenders, turns, steps)
 
 
 def tf_data_run(layer, sentences, batch=BATCH):

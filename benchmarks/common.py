@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import gc
 import time
+from collections.abc import Callable
 
 import numpy as np
 
@@ -23,30 +26,101 @@ def measure(step, batches: int, repeats: int, warmup: int = 2, batch_size: int =
     return rates
 
 
+@dataclasses.dataclass
+class Contender:
+    """One system that ``in_turns`` times.
+
+    ``start()`` returns a context manager giving the step to call during one
+    turn (the same step every turn, or, for a ``tf.data`` pipeline, a fresh
+    iterator that is dropped when the turn ends). ``cpu_seconds`` is the
+    clock of the work (this process's CPU time unless the work runs
+    elsewhere; ``None`` where it cannot be read). ``calls`` overrides the
+    number of timed calls per turn, and ``count`` maps a step's result to
+    the number of items it made (otherwise every call counts ``items``).
+    """
+
+    start: Callable[[], contextlib.AbstractContextManager]
+    cpu_seconds: Callable[[], float | None] = time.process_time
+    calls: int | None = None
+    count: Callable[[object], int] | None = None
+
+
+def kept(step, **kwargs) -> Contender:
+    """A ``Contender`` calling the same ``step`` in every turn."""
+    return Contender(lambda: contextlib.nullcontext(step), **kwargs)
+
+
+def fresh_iterator(dataset, **kwargs) -> Contender:
+    """A ``Contender`` pulling batches from a new iterator over ``dataset`` in each turn.
+
+    The iterator is dropped (and collected) when its turn ends, so the
+    pipeline does not prefetch while another system is timed.
+    """
+
+    @contextlib.contextmanager
+    def start():
+        live = [iter(dataset)]
+        try:
+            yield lambda: next(live[0]).numpy()
+        finally:
+            live.clear()
+            gc.collect()
+
+    return Contender(start, **kwargs)
+
+
+def in_turns(
+    contenders: dict,
+    turns: int,
+    calls: int,
+    warmup: int = 2,
+    items: int = 32,
+    rotate: bool = False,
+    log=None,
+) -> dict:
+    """Times ``contenders`` in turns: ``name -> [(items/s, items per CPU second) per turn]``.
+
+    In every turn each contender gets its step, ``warmup`` untimed calls,
+    then ``calls`` timed ones; turn ``t`` of every contender runs before turn
+    ``t + 1`` of any, so a change in the machine's load falls on all of them
+    alike and each turn's ratios are fair ones. ``rotate`` shifts the order
+    by one from turn to turn. ``log(turn, {name: rates})`` follows each turn.
+    """
+    names = list(contenders)
+    results = {name: [] for name in names}
+    for turn in range(turns):
+        shift = turn % len(names) if rotate else 0
+        for name in names[shift:] + names[:shift]:
+            contender = contenders[name]
+            with contender.start() as step:
+                for _ in range(warmup):
+                    step()
+                made = 0
+                wall, cpu = time.perf_counter(), contender.cpu_seconds()
+                for _ in range(contender.calls if contender.calls is not None else calls):
+                    result = step()
+                    made += items if contender.count is None else contender.count(result)
+                wall, spent = time.perf_counter() - wall, contender.cpu_seconds()
+            cpu_rate = None if cpu is None or spent is None else made / max(spent - cpu, 1e-9)
+            results[name].append((made / wall, cpu_rate))
+        if log is not None:
+            log(turn, {name: results[name][-1] for name in names})
+    return results
+
+
 def measure_in_turns(
     steps: dict, batches: int, repeats: int, warmup: int = 2, batch_size: int = 32
 ) -> dict:
     """``measure`` for several steps taking turns: ``name -> (wall rates, CPU rates)``.
 
-    Repetition ``r`` of every step runs before repetition ``r + 1`` of any, so a
-    change in the machine's load falls on all of them alike. CPU rates are
-    images per second of this process's CPU time (all its threads), which other
-    processes' load moves much less than the wall clock. Not for ``tf.data``
-    steps: a pipeline keeps prefetching while the others are timed.
+    ``in_turns`` with the same step in every turn. Not for ``tf.data`` steps:
+    a pipeline keeps prefetching while the others are timed (``in_turns``
+    with ``fresh_iterator`` is).
     """
-    for step in steps.values():
-        for _ in range(warmup):
-            step()
-    rates = {name: ([], []) for name in steps}
-    for _ in range(repeats):
-        for name, step in steps.items():
-            wall, cpu = time.perf_counter(), time.process_time()
-            for _ in range(batches):
-                step()
-            images = batches * batch_size
-            rates[name][0].append(images / (time.perf_counter() - wall))
-            rates[name][1].append(images / max(time.process_time() - cpu, 1e-9))
-    return rates
+    turns = in_turns(
+        {name: kept(step) for name, step in steps.items()}, repeats, batches, warmup, batch_size
+    )
+    return {name: ([w for w, _ in rates], [c for _, c in rates]) for name, rates in turns.items()}
 
 
 def direct_step(layer, images):

@@ -16,14 +16,13 @@ The ratio column divides ours in ``tf.data`` (same dtype) by the row.
 
 from __future__ import annotations
 
-import contextlib
 import datetime
-import gc
 import os
 import platform
 import statistics
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,7 +31,10 @@ from common import (
     albumentations_tf_data_pipeline,
     albumentations_tf_data_steps,
     direct_step,
+    fresh_iterator,
     has_albumentations,
+    in_turns,
+    kept,
     measure,
     processes_cpu_seconds,
     single_threaded_opencv,
@@ -61,11 +63,6 @@ def make_batch(dtype: str) -> np.ndarray:
     return images if dtype == "uint8" else images.astype("float32")
 
 
-@contextlib.contextmanager
-def _plain(step):
-    yield step
-
-
 def workload_rows(
     make_ours: Callable[..., object],
     make_keras: Callable[[], object] | None,
@@ -86,8 +83,13 @@ def workload_rows(
         tensor = tf.constant(array)
         ours = make_ours(output_dtype="uint8" if dtype == "uint8" else None)
         steps = [
-            (OURS, TF_DATA, lambda t=tensor, o=ours: _plain(tf_data_step(o, t)), 3),
-            (OURS, "direct call", lambda t=tensor, o=ours: _plain(direct_step(o, t)), 1),
+            (OURS, TF_DATA, lambda t=tensor, o=ours: nullcontext(tf_data_step(o, t)), 3),
+            (
+                OURS,
+                "direct call",
+                lambda t=tensor, o=ours: nullcontext(direct_step(o, t)),
+                1,
+            ),
         ]
         if make_keras is not None:
             keras_layer = make_keras()
@@ -95,7 +97,7 @@ def workload_rows(
                 (
                     "keras.layers",
                     TF_DATA,
-                    lambda t=tensor, k=keras_layer: _plain(tf_data_step(k, t)),
+                    lambda t=tensor, k=keras_layer: nullcontext(tf_data_step(k, t)),
                     2,
                 )
             )
@@ -114,9 +116,16 @@ def workload_rows(
                     2,
                 ),
             ]
-        steps.append(("NumPy copy (floor)", "np.copy", lambda a=array: _plain(a.copy), 1))
+        steps.append(("NumPy copy (floor)", "np.copy", lambda a=array: nullcontext(a.copy), 1))
         for name, step in floors(array).items():
-            steps.append((f"floor: {name}", "inside tf.function", lambda s=step: _plain(s), 1))
+            steps.append(
+                (
+                    f"floor: {name}",
+                    "inside tf.function",
+                    lambda s=step: nullcontext(s),
+                    1,
+                )
+            )
         for system, run, make_steps, warmup in steps:
             log(f"{dtype}: {system}, {run} ...")
             with make_steps() as step:
@@ -158,40 +167,26 @@ POOL = "albumentations, pool"
 DUEL = (OURS, "albumentations, tf.data", POOL)
 
 
-def _timed(step, batches: int, cpu_seconds) -> tuple[float, float | None]:
-    """``(images/s, images per CPU second)`` of ``batches`` calls of ``step``."""
-    wall, cpu = time.perf_counter(), cpu_seconds()
-    for _ in range(batches):
-        step()
-    wall, spent = time.perf_counter() - wall, cpu_seconds()
-    images = batches * BATCH
-    cpu_rate = None if cpu is None or spent is None else images / max(spent - cpu, 1e-9)
-    return images / wall, cpu_rate
-
-
 def pool_duel(
     make_ours, make_transform, turns: int, batches: int, processes: int, warmup: int = 2, log=print
-) -> list[dict]:
+) -> dict:
     """Ours against albumentations on uint8, the three of them timed in turns.
 
     Ours (uint8 out) and albumentations each in their persistent ``tf.data``
-    pipeline, and albumentations on a warm pool of ``processes`` processes.
-    In every turn each system is timed for ``batches`` batches after
-    ``warmup``, one after the other, in an order that rotates from turn to
-    turn; a pipeline gets a fresh iterator for its turn and loses it after,
-    so nothing prefetches while another system is timed. A change in the
-    machine's speed then falls on all three alike, and the ratio of each turn
-    is a fair one. CPU seconds count this process (the pipelines) or the
-    pool's workers plus this process (the pool).
+    pipeline, and albumentations on a warm pool of ``processes`` processes:
+    ``common.in_turns`` with the order rotating from turn to turn and a fresh
+    iterator for each pipeline's turn, so nothing prefetches while another
+    system is timed. A change in the machine's speed then falls on all three
+    alike, and the ratio of each turn is a fair one. CPU seconds count this
+    process (the pipelines) or the pool's workers plus this process (the pool).
 
-    Returns one ``{system: (images/s, images per CPU second)}`` per turn.
+    Returns ``{system: [(images/s, images per CPU second) per turn]}``.
     """
     import tensorflow as tf
 
     array = make_batch("uint8")
     ours = tf_data_pipeline(make_ours(output_dtype="uint8"), tf.constant(array))
     theirs = albumentations_tf_data_pipeline(make_transform, array)
-    results = []
     with (
         single_threaded_opencv(),
         albumentations_pool_steps(make_transform, array, processes) as pool_step,
@@ -202,56 +197,41 @@ def pool_duel(
             spent = processes_cpu_seconds(workers)
             return None if spent is None else spent + time.process_time()
 
-        def run(system):
-            if system == POOL:
-                for _ in range(warmup):
-                    pool_step()
-                return _timed(pool_step, batches, pool_cpu)
-            # Held in a list, so that dropping it stops the pipeline's prefetching.
-            live = [iter(ours if system == OURS else theirs)]
+        contenders = {
+            OURS: fresh_iterator(ours),
+            "albumentations, tf.data": fresh_iterator(theirs),
+            POOL: kept(pool_step, cpu_seconds=pool_cpu),
+        }
 
-            def step():
-                next(live[0]).numpy()
+        def report(turn, rates):
+            cells = ", ".join(f"{name} {rates[name][0]:,.0f}/s" for name in DUEL)
+            log(f"turn {turn + 1}/{turns}: {cells}")
 
-            try:
-                for _ in range(warmup):
-                    step()
-                return _timed(step, batches, time.process_time)
-            finally:
-                live.clear()
-                gc.collect()
-
-        for turn in range(turns):
-            order = DUEL[turn % len(DUEL) :] + DUEL[: turn % len(DUEL)]
-            results.append({system: run(system) for system in order})
-            log(
-                f"turn {turn + 1}/{turns}: "
-                + ", ".join(f"{name} {results[-1][name][0]:,.0f}/s" for name in DUEL)
-            )
-    return results
+        return in_turns(contenders, turns, batches, warmup, BATCH, rotate=True, log=report)
 
 
-def print_duel(title: str, results: list[dict], batches: int, start_load) -> None:
+def print_duel(title: str, results: dict, batches: int, start_load) -> None:
     """The turns of ``pool_duel`` as a Markdown table, then the medians and the spread of the ratio."""
     load = ", ".join(f"{x:.1f}" for x in start_load)
     end = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"# {title}: in turns, uint8, {BATCH} x {SIZE}x{SIZE}x3 per batch\n")
     print(
         f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} "
-        f"cores, load average {load} at the start and {end} at the end; {len(results)} turns "
+        f"cores, load average {load} at the start and {end} at the end; {len(results[OURS])} turns "
         f"of {batches} batches per system, each after its warm-up.\n"
     )
     print("| turn | ours, tf.data | albumentations, tf.data | albumentations, pool | ours / pool |")
     print("| ---: | ---: | ---: | ---: | ---: |")
     ratios = []
-    for turn, result in enumerate(results, 1):
-        ratios.append(result[OURS][0] / result[POOL][0])
-        cells = " | ".join(f"{result[name][0]:,.0f}" for name in DUEL)
-        print(f"| {turn} | {cells} | {ratios[-1]:.2f}x |")
-    medians = [statistics.median(r[name][0] for r in results) for name in DUEL]
+    turns = len(results[OURS])
+    for turn in range(turns):
+        ratios.append(results[OURS][turn][0] / results[POOL][turn][0])
+        cells = " | ".join(f"{results[name][turn][0]:,.0f}" for name in DUEL)
+        print(f"| {turn + 1} | {cells} | {ratios[-1]:.2f}x |")
+    medians = [statistics.median(wall for wall, _ in results[name]) for name in DUEL]
     cells = " | ".join(f"{m:,.0f}" for m in medians)
     print(f"| median | {cells} | {statistics.median(ratios):.2f}x |")
-    cpu = [[r[name][1] for r in results if r[name][1] is not None] for name in DUEL]
+    cpu = [[c for _, c in results[name] if c is not None] for name in DUEL]
     if all(cpu):
         cells = " | ".join(f"{statistics.median(c):,.0f}" for c in cpu)
         print(f"| images per CPU second (median) | {cells} | |")
