@@ -68,9 +68,23 @@ def row_positions(ragged: tf.RaggedTensor) -> tf.RaggedTensor:
     )
 
 
+def strip_leading(tokens: tf.Tensor) -> tf.Tensor:
+    """Tokens without their leading punctuation (``'"Hello,'`` -> ``'Hello,'``)."""
+    # One anchored match per token, not a global replacement: RE2's cost is
+    # mostly per call, and a global replacement searches again after it.
+    return tf.strings.regex_replace(tokens, rf"^{WORD_EDGE}+", "", replace_global=False)
+
+
+def strip_trailing(tokens: tf.Tensor) -> tf.Tensor:
+    """Tokens without their trailing punctuation (``'Hello,'`` -> ``'Hello'``)."""
+    return tf.strings.regex_replace(tokens, rf"{WORD_EDGE}+$", "", replace_global=False)
+
+
 def word_core(tokens: tf.Tensor) -> tf.Tensor:
     """Tokens without leading and trailing punctuation (``'"Hello,'`` -> ``'Hello'``)."""
-    return tf.strings.regex_replace(tokens, rf"^{WORD_EDGE}+|{WORD_EDGE}+$", "")
+    # Two single anchored matches cost about three quarters of one global
+    # replacement of the alternation ``^edge+|edge+$``, with the same result.
+    return strip_trailing(strip_leading(tokens))
 
 
 def lookup_key(cores: tf.Tensor, ascii_only: bool = False) -> tf.Tensor:
@@ -114,8 +128,8 @@ def replace_core(tokens: tf.Tensor, replacement: tf.Tensor, ascii_only: bool = F
     """
     # Two anchored regexes find the edges; lengths and substrings do the rest
     # (a single regex capturing the suffix is many times slower in RE2).
-    rest = tf.strings.regex_replace(tokens, rf"^{WORD_EDGE}+", "")
-    core = tf.strings.regex_replace(rest, rf"{WORD_EDGE}+$", "")
+    rest = strip_leading(tokens)
+    core = strip_trailing(rest)
     token_length, rest_length = tf.strings.length(tokens), tf.strings.length(rest)
     core_length = tf.strings.length(core)
     prefix = tf.strings.substr(tokens, tf.zeros_like(token_length), token_length - rest_length)

@@ -322,6 +322,14 @@ class Thesaurus:
         """Number of synonyms (``int64``) of each row from :meth:`index` (0 for ``-1``)."""
         return tf.gather(self._counts, self._safe(index))
 
+    def has_synonyms(self, index: tf.Tensor) -> tf.Tensor:
+        """Whether each row from :meth:`index` has synonyms (``count > 0``), without a gather.
+
+        Every word of the mapping keeps at least one synonym; stop words
+        point at the sentinel row ``size`` and absent words at ``-1``.
+        """
+        return (index >= 0) & (index < self.size)
+
     def pick(self, index: tf.Tensor, uniform: tf.Tensor) -> tf.Tensor:
         """One synonym per row, the ``floor(uniform * count)``-th (``""`` for absent words)."""
         index = self._safe(index)

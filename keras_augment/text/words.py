@@ -95,7 +95,7 @@ def look_up_words(texts: tf.Tensor, thesaurus: Thesaurus | None = None) -> _Word
         ops.word_core(tf.gather(flat, tf.gather_nd(first, retry))), thesaurus.ascii
     )
     index = tf.tensor_scatter_nd_update(index, retry, thesaurus.index(core_keys))
-    eligible = thesaurus.count(index) > 0
+    eligible = thesaurus.has_synonyms(index)
     return _Words(tokens, index, tf.gather(eligible, which), direct, which)
 
 

@@ -203,6 +203,7 @@ def test_one_look_up_tells_stop_words_known_words_and_unknown_words_apart():
     # edge punctuation can never match a word's core, so they are not found.
     assert (rows.numpy() >= 0).tolist() == [True, True, True, True, False, False]
     assert thesaurus.count(rows).numpy().tolist() == [0, 1, 0, 1, 0, 0]
+    assert thesaurus.has_synonyms(rows).numpy().tolist() == [False, True, False, True, False, False]
     picked = thesaurus.pick(rows, tf.zeros([6]))
     assert decode(picked) == ["", "fast", "", "sprint", "", ""]
 
