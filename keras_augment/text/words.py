@@ -36,20 +36,21 @@ from keras_augment.text.thesaurus import Thesaurus, fingerprint, load_thesaurus
 class _Words(NamedTuple):
     """The words of a batch of texts and, for the synonym operations, what the thesaurus says.
 
-    ``tokens`` is ragged ``[n, (words)]``. The rest is ``None`` when no
-    operation needs it. One entry per word: ``ids`` (the word's number among
-    the batch's distinct words, so equal words compare as equal integers)
-    and ``eligible`` (a word with synonyms, so not a stop word). One entry
-    per distinct word: ``index`` (thesaurus row, ``-1`` when unknown) and
-    ``direct`` (found without stripping punctuation); the few words that
-    need them reach them through ``ids``.
+    ``tokens`` is ragged ``[n, (words)]``; ``ids`` has one integer per word,
+    equal exactly for equal words: the word's number among the batch's
+    distinct words when a thesaurus was given, else its fingerprint. The
+    rest is ``None`` without a thesaurus. One entry per word: ``eligible``
+    (a word with synonyms, so not a stop word). One entry per distinct
+    word: ``index`` (thesaurus row, ``-1`` when unknown) and ``direct``
+    (found without stripping punctuation); the few words that need them
+    reach them through ``ids``.
     """
 
     tokens: tf.RaggedTensor
+    ids: tf.Tensor
     index: tf.Tensor | None = None
     eligible: tf.Tensor | None = None
     direct: tf.Tensor | None = None
-    ids: tf.Tensor | None = None
 
 
 class _Edit(NamedTuple):
@@ -72,15 +73,17 @@ class _Edit(NamedTuple):
 def look_up_words(texts: tf.Tensor, thesaurus: Thesaurus | None = None) -> _Words:
     """Splits the texts and, given a thesaurus, looks every word up once."""
     tokens = ops.split_words(texts)
+    flat = tokens.flat_values
+    prints = fingerprint(flat)
     if thesaurus is None:
-        return _Words(tokens)
+        # Enough to tell words apart (random swap); unused, it is pruned.
+        return _Words(tokens, prints)
     # Each distinct word is looked up (and stripped, if need be) once: a
     # batch repeats most of its words (a third are distinct in 1,024 chat lines).
     # Words are told apart by their 64-bit fingerprints (integers: made
     # distinct in about half the time strings take, and the thesaurus is
     # keyed by them); distinct words are numbered in order of first appearance.
-    flat = tokens.flat_values
-    distinct, which = tf.unique(fingerprint(flat), out_idx=tf.int64)
+    distinct, which = tf.unique(prints, out_idx=tf.int64)
     first = tf.math.unsorted_segment_min(
         tf.range(tf.size(which, tf.int64)), which, tf.size(distinct, tf.int64)
     )
@@ -96,7 +99,7 @@ def look_up_words(texts: tf.Tensor, thesaurus: Thesaurus | None = None) -> _Word
     )
     index = tf.tensor_scatter_nd_update(index, retry, thesaurus.index(core_keys))
     eligible = thesaurus.has_synonyms(index)
-    return _Words(tokens, index, tf.gather(eligible, which), direct, which)
+    return _Words(tokens, which, index, tf.gather(eligible, which), direct)
 
 
 class _Ranges(NamedTuple):
@@ -278,23 +281,15 @@ def _swap_edit(words: _Words, rate: float, ranges: _Ranges, draws: Draws) -> _Ed
         lambda i, _: i < n_max, body, (tf.constant(0, tf.int64), positions), parallel_iterations=1
     )
     # A text changes only if some word lands on a different word (swapping
-    # two copies of "the" changes nothing): compared by word ids when the
-    # look-up made them (integers, far cheaper than strings).
-    if words.ids is not None:
-        # Every moved word is at the end of some swap: only those are compared.
-        ends = tf.concat([a, b], axis=0)
-        differs = tf.not_equal(
-            tf.gather(words.ids, tf.gather(perm, ends)),
-            tf.gather(words.ids, tf.gather(positions, ends)),
-        )
-        moved_rows = tf.concat([at, at], axis=0)
-    else:
-        moved = tf.where(tf.not_equal(perm, positions))[:, 0]
-        flat = words.tokens.flat_values
-        differs = tf.not_equal(
-            tf.gather(flat, tf.gather(perm, moved)), tf.gather(flat, tf.gather(positions, moved))
-        )
-        moved_rows = tf.gather(rows, moved)
+    # two copies of "the" changes nothing): compared by word ids (integers,
+    # far cheaper than strings). Every moved word is at the end of some swap:
+    # only those are compared.
+    ends = tf.concat([a, b], axis=0)
+    differs = tf.not_equal(
+        tf.gather(words.ids, tf.gather(perm, ends)),
+        tf.gather(words.ids, tf.gather(positions, ends)),
+    )
+    moved_rows = tf.concat([at, at], axis=0)
     changed = tf.math.unsorted_segment_max(tf.cast(differs, tf.int32), moved_rows, tf.size(sources))
     return _Edit(rows, perm, changed > 0)
 
