@@ -859,6 +859,17 @@ class _PolicyBase(Uint8Output, BaseAugmentation):
 # ----- RandAugment ----------------------------------------------------------------
 
 
+def _rand_augment_params(sampler: Sampler, num_ops: int, factor, height, width) -> dict:
+    """``RandAugment``'s draws (``Sampler.compiled`` runs them as one XLA computation)."""
+    return {
+        "op_indices": _choice(sampler, len(RAND_AUGMENT_OPS), (num_ops,)),
+        # A tuple, not a list: tf.data returns tuples of dicts, not lists.
+        "args": tuple(
+            keras_op_args(sampler, RAND_AUGMENT_OPS, factor, height, width) for _ in range(num_ops)
+        ),
+    }
+
+
 @register(example={"num_ops": 2, "factor": 0.5})
 class RandAugment(_PolicyBase):
     """RandAugment (Cubuk et al. 2019): ``num_ops`` random operations per image.
@@ -926,14 +937,9 @@ class RandAugment(_PolicyBase):
         self.factor = _check_factor(name, factor)
 
     def get_params(self, sampler, batch):
-        return {
-            "op_indices": _choice(sampler, len(RAND_AUGMENT_OPS), (self.num_ops,)),
-            # A tuple, not a list: tf.data returns tuples of dicts, not lists.
-            "args": tuple(
-                keras_op_args(sampler, RAND_AUGMENT_OPS, self.factor, batch.height, batch.width)
-                for _ in range(self.num_ops)
-            ),
-        }
+        return sampler.compiled(
+            _rand_augment_params, self.num_ops, self.factor, batch.height, batch.width
+        )
 
     def keras_transformation(self, params, image_shape):
         # The operations drawn, by index, as Keras names them (one row per sample here).
@@ -1124,6 +1130,31 @@ def aug_mix(
 _SPLIT_AT = 16
 
 
+def _aug_mix_params(sampler: Sampler, shape: tuple, options: tuple, height, width) -> dict:
+    """``AugMix``'s draws for ``(chains, depth)``; ``options`` are its operations' names,
+    ``factor``, ``alpha`` and whether the batch has targets."""
+    (num_chains, chain_depth), (names, factor, alpha, has_targets) = shape, options
+    log_gammas = tf.stack([sample_log_gamma(sampler, alpha) for _ in range(num_chains)], axis=1)
+    # len(names) means "no operation at this step".
+    allowed = list(range(len(names) + 1))
+    if has_targets:
+        # Masks, boxes and keypoints cannot follow chains warped differently and
+        # blended, so with targets the chains draw from the colour operations only
+        # and the targets pass through unchanged.
+        allowed = [k for k in allowed[:-1] if ALL_OPS[names[k]].matrix is None]
+        allowed.append(len(names))
+    drawn = _choice(sampler, len(allowed), shape)
+    return {
+        "op_indices": tf.gather(tf.constant(allowed, tf.int32), drawn),
+        "chain_weights": tf.nn.softmax(log_gammas, axis=1),
+        "mix_weight": sample_beta(sampler, alpha, alpha),
+        "args": tuple(
+            keras_op_args(sampler, names, factor, height, width, (num_chains,))
+            for _ in range(chain_depth)
+        ),
+    }
+
+
 @register(example={})
 class AugMix(_PolicyBase):
     """AugMix (Hendrycks et al. 2020): a convex mix of the image with randomly augmented copies.
@@ -1202,28 +1233,9 @@ class AugMix(_PolicyBase):
         self._names = AUG_MIX_ALL_OPS if all_ops else AUG_MIX_OPS
 
     def get_params(self, sampler, batch):
-        chains = (self.num_chains,)
-        log_gammas = tf.stack(
-            [sample_log_gamma(sampler, self.alpha) for _ in range(self.num_chains)], axis=1
-        )
-        # len(self._names) means "no operation at this step".
-        allowed = list(range(len(self._names) + 1))
-        if batch.has_targets:
-            # Masks, boxes and keypoints cannot follow chains warped differently and
-            # blended, so with targets the chains draw from the colour operations only
-            # and the targets pass through unchanged.
-            allowed = [k for k in allowed[:-1] if ALL_OPS[self._names[k]].matrix is None]
-            allowed.append(len(self._names))
-        drawn = _choice(sampler, len(allowed), (self.num_chains, self.chain_depth))
-        return {
-            "op_indices": tf.gather(tf.constant(allowed, tf.int32), drawn),
-            "chain_weights": tf.nn.softmax(log_gammas, axis=1),
-            "mix_weight": sample_beta(sampler, self.alpha, self.alpha),
-            "args": tuple(
-                keras_op_args(sampler, self._names, self.factor, batch.height, batch.width, chains)
-                for _ in range(self.chain_depth)
-            ),
-        }
+        shape = (self.num_chains, self.chain_depth)
+        options = (tuple(self._names), self.factor, float(self.alpha), batch.has_targets)
+        return sampler.compiled(_aug_mix_params, shape, options, batch.height, batch.width)
 
     def apply_images(self, images, params, output_dtype="float32"):
         images = tf.cast(images, tf.float32)
@@ -1360,6 +1372,17 @@ _PIL_OPS = (
 TRIVIAL_AUGMENT_OPS = ("Identity", *_PIL_OPS)
 
 
+def _trivial_params(sampler: Sampler, bins: int, count: int, height, width) -> dict:
+    """``TrivialAugmentWide``'s draws: a level of ``bins``, a sign, one of ``count`` operations."""
+    level = tf.cast(_choice(sampler, bins), tf.float32) / float(bins - 1)
+    sign = _sign(sampler)
+    return {
+        "op_indices": _choice(sampler, count, (1,)),
+        "levels": level,
+        "args": (pil_op_args(WIDE_RANGES, level, sign, height, width),),
+    }
+
+
 @register(example={})
 class TrivialAugmentWide(_PilPolicy):
     """TrivialAugment (Müller & Hutter 2021) with the wide magnitude ranges.
@@ -1418,14 +1441,8 @@ class TrivialAugmentWide(_PilPolicy):
         )
 
     def get_params(self, sampler, batch):
-        bins = self.num_magnitude_bins
-        level = tf.cast(_choice(sampler, bins), tf.float32) / float(bins - 1)
-        sign = _sign(sampler)
-        return {
-            "op_indices": _choice(sampler, len(self._names), (1,)),
-            "levels": level,
-            "args": (pil_op_args(WIDE_RANGES, level, sign, batch.height, batch.width),),
-        }
+        bins, count = self.num_magnitude_bins, len(self._names)
+        return sampler.compiled(_trivial_params, bins, count, batch.height, batch.width)
 
 
 AUTO_AUGMENT_OPS = (*_PIL_OPS, "Invert")
@@ -1461,6 +1478,27 @@ IMAGENET_POLICY = (
 )
 _POLICIES = {"imagenet": IMAGENET_POLICY}
 _AUTO_AUGMENT_LEVELS = 10
+
+
+def _auto_augment_params(sampler: Sampler, policy: str, height, width) -> dict:
+    """``AutoAugment``'s draws: a sub-policy of ``policy``, whether each step applies, signs."""
+    table = _POLICIES[policy]
+    sub_policy = _choice(sampler, len(table))
+    ops = tf.gather([[AUTO_AUGMENT_OPS.index(op) for op, _, _ in sub] for sub in table], sub_policy)
+    probs = tf.gather([[p for _, p, _ in sub] for sub in table], sub_policy)
+    applied = sampler.uniform(0.0, 1.0, (2,)) < probs
+    levels = tf.gather(
+        [[m / (_AUTO_AUGMENT_LEVELS - 1) for _, _, m in sub] for sub in table], sub_policy
+    )
+    signs = _sign(sampler, (2,))
+    return {
+        "sub_policy": sub_policy,
+        "op_indices": tf.where(applied, ops, -1),
+        "args": tuple(
+            pil_op_args(AUTO_AUGMENT_RANGES, levels[:, j], signs[:, j], height, width)
+            for j in range(2)
+        ),
+    }
 
 
 @register(example={})
@@ -1517,27 +1555,7 @@ class AutoAugment(_PilPolicy):
         self.policy = check_choice(self.__class__.__name__, "policy", policy, tuple(_POLICIES))
 
     def get_params(self, sampler, batch):
-        table = _POLICIES[self.policy]
-        sub_policy = _choice(sampler, len(table))
-        ops = tf.gather(
-            [[AUTO_AUGMENT_OPS.index(op) for op, _, _ in sub] for sub in table], sub_policy
-        )
-        probs = tf.gather([[p for _, p, _ in sub] for sub in table], sub_policy)
-        applied = sampler.uniform(0.0, 1.0, (2,)) < probs
-        levels = tf.gather(
-            [[m / (_AUTO_AUGMENT_LEVELS - 1) for _, _, m in sub] for sub in table], sub_policy
-        )
-        signs = _sign(sampler, (2,))
-        return {
-            "sub_policy": sub_policy,
-            "op_indices": tf.where(applied, ops, -1),
-            "args": tuple(
-                pil_op_args(
-                    AUTO_AUGMENT_RANGES, levels[:, j], signs[:, j], batch.height, batch.width
-                )
-                for j in range(2)
-            ),
-        }
+        return sampler.compiled(_auto_augment_params, self.policy, batch.height, batch.width)
 
 
 __all__ = [
