@@ -4,11 +4,17 @@
 ``H @ (p + d(p))`` (``H`` a 3x3 homography per sample, ``d`` an optional
 displacement field) and reads the input there with bilinear or nearest
 interpolation. It uses only ops with XLA kernels, so it compiles with
-``jit_compile=True``; ``resample`` picks one of two such compiled functions.
+``jit_compile=True``; ``resample`` picks one of three such compiled functions.
 
 Batches whose matrices only scale and translate (flips, shifts, zooms, crops
 and the sizing layers) are interpolated along the width, then along the
-height; other batches gather the four bilinear corners of every pixel.
+height (the separable path). Batches of shears along x (``source_x = x + s * y
++ t``, ``source_y = y``: ``RandomShear`` along one axis, a policy's ShearX)
+read each output row as the lerp of two windows of its source row, one XLA
+gather of a contiguous slice per row (the window path; shears along y take it
+by transposing the batch, for uint8 RGB(A) in and out only). Other batches
+gather the four bilinear corners of every pixel (the general path). All three
+give the general path's result to float rounding.
 
 Coordinates are pixel indices, ``x`` along width and ``y`` along height, with
 pixel centres at integers (the convention of ``ImageProjectiveTransformV3``,
@@ -23,6 +29,12 @@ import tensorflow as tf
 
 from keras_augment.core.batch import cast_images
 from keras_augment.core.compiled import per_channel_count
+
+try:  # XLA's general gather (a window of a row in one read); absent, shears take the general path
+    from tensorflow.compiler.tf2xla.python.xla import gather as _xla_gather
+    from tensorflow.compiler.xla.xla_data_pb2 import GatherDimensionNumbers
+except ImportError:  # pragma: no cover - a TensorFlow that moved these modules
+    _xla_gather = GatherDimensionNumbers = None
 
 INTERPOLATIONS = ("bilinear", "nearest")
 FILL_MODES = ("reflect", "wrap", "constant", "nearest")
@@ -107,12 +119,14 @@ def resample(
 
 
 def _pick(compiled: bool, images, matrices, output_size, displacement, options, *rest):
-    """Runs the separable path on a batch whose matrices all scale and translate, else the
-    general one (``compiled``: through their compiled functions, else as plain ops).
+    """Runs the separable path on a batch whose matrices all scale and translate, the window
+    path on a batch of shears along one axis, else the general one (``compiled``: through
+    their compiled functions, else as plain ops).
 
-    Flips, shifts, zooms, crops, resizes and paddings are such batches. Each
-    path is its own compiled function: inside an XLA conditional the CPU
-    backend no longer splits the work across threads.
+    Flips, shifts, zooms, crops, resizes and paddings are scale + translate batches;
+    ``RandomShear`` along one axis, and policies' ShearX or ShearY, are shear batches. Each
+    path is its own compiled function: inside an XLA conditional the CPU backend no longer
+    splits the work across threads.
     """
     general, separable = (_general, _separable) if compiled else (_plain_general, _plain_separable)
     batch_indices, output_dtype = rest
@@ -120,11 +134,35 @@ def _pick(compiled: bool, images, matrices, output_size, displacement, options, 
         return general(
             images, matrices, output_size, displacement, *options, batch_indices, output_dtype
         )
-    return tf.cond(
-        axis_aligned(matrices),
-        lambda: separable(images, matrices, output_size, *options, output_dtype),
-        lambda: general(images, matrices, output_size, None, *options, None, output_dtype),
+    cases = [
+        (
+            axis_aligned(matrices),
+            lambda: separable(images, matrices, output_size, *options, output_dtype),
+        )
+    ]
+    same_size = tf.reduce_all(tf.equal(tf.shape(images)[1:3], output_size))
+    for axis, reach in _window_routes_here(compiled, images, output_dtype):
+        fits = tf.reduce_all(sheared_each(matrices, tf.shape(images), axis, reach))
+        cases.append(
+            (
+                same_size & fits,
+                lambda axis=axis, reach=reach: _window(
+                    images, matrices, *options, axis, reach, output_dtype, output_size
+                ),
+            )
+        )
+    return tf.case(
+        cases,
+        default=lambda: general(images, matrices, output_size, None, *options, None, output_dtype),
+        exclusive=False,
     )
+
+
+def _window_routes_here(compiled: bool, images, output_dtype) -> tuple:
+    """``window_routes`` where the window path may run: through the compiled functions only
+    (XLA's gather exists only under XLA). Plain ops keep two paths: callers that compile them
+    into their own functions (AugMix's chains) have no one-axis shears to gain from."""
+    return window_routes(images, output_dtype) if compiled else ()
 
 
 def _finish(warped: tf.Tensor, output_dtype) -> tf.Tensor:
@@ -244,6 +282,191 @@ def _warp_separable(images, matrices, output_size, interpolation, fill_mode, fil
         return tf.where(inside, read, fill)
     columns = _read_axis(images, x_taps, 2, fill, cast=True)
     return _read_axis(columns, y_taps, 1, fill, cast=False)
+
+
+# The window path's routes, tried in this order: the axis its windows run along (2: each
+# output row reads a window of its source row; 1: each column, of its source column) and
+# how far past the image they may reach. Padding costs a copy of the batch, so the short
+# reach comes first (for 224x224 about half the CPU time of a reach of the whole width).
+ROW_ROUTES = ((2, "quarter"), (2, "whole"))
+COLUMN_ROUTES = ((1, "quarter"), (1, "whole"))
+
+
+def window_routes(images: tf.Tensor, output_dtype) -> tuple:
+    """The ``(axis, reach)`` routes of the window path worth taking for these images.
+
+    Rows always (when XLA's general gather imports). Columns only for uint8 RGB or RGBA in and
+    out: they transpose the batch there and back, which pays only with each pixel packed into
+    one 32-bit word; other column shears were slower than the general path.
+    """
+    if _xla_gather is None:
+        return ()
+    packable = images.dtype == tf.uint8 and images.shape[-1] in (3, 4)
+    if packable and output_dtype is not None and tf.as_dtype(output_dtype) == tf.uint8:
+        return ROW_ROUTES + COLUMN_ROUTES
+    return ROW_ROUTES
+
+
+def _window_pad(size, reach: str):
+    """Pixels added on each side of a row (or column) of ``size`` before windows are read."""
+    return size // 4 + 1 if reach == "quarter" else size
+
+
+def sheared_each(matrices: tf.Tensor, shape, axis: int, reach: str) -> tf.Tensor:
+    """``bool[batch]``: which matrices the window path can take along ``axis`` with ``reach``.
+
+    Along rows (``axis=2``): ``[[1, s, t], [0, 1, 0], [0, 0, 1]]`` with ``s != 0``, a shear
+    along x plus a shift along x (``source_x = x + s * y + t``); along columns (``axis=1``):
+    ``[[1, 0, 0], [s, 1, t], [0, 0, 1]]``. Every row's offset ``s * y + t`` must stay within
+    the padding ``_window_pad(size, reach)``. ``shape`` is the images' shape.
+    """
+    m = tf.reshape(tf.cast(matrices, tf.float32), [-1, 9])
+    # Row-major entries that must be 0 (the diagonal must be 1), the slope and the shift.
+    if axis == 2:
+        zeros, slope, shift, count, size = (3, 5, 6, 7), 1, 2, shape[1], shape[2]
+    else:
+        zeros, slope, shift, count, size = (1, 2, 6, 7), 3, 5, shape[2], shape[1]
+    exact = tf.reduce_all(tf.equal(tf.gather(m, [0, 4, 8], axis=1), 1.0), axis=1)
+    exact &= tf.reduce_all(tf.equal(tf.gather(m, zeros, axis=1), 0.0), axis=1)
+    exact &= tf.not_equal(m[:, slope], 0.0)
+    last = tf.cast(count - 1, tf.float32)
+    ends = tf.floor(tf.stack([m[:, shift], m[:, slope] * last + m[:, shift]], axis=1))
+    pad = tf.cast(_window_pad(size, reach), tf.float32)
+    # The first window pixel at -pad or after; the last (two past the offset, the second
+    # of a bilinear pair or a rounded-up nearest) inside the padding on the right.
+    inside = (tf.reduce_min(ends, axis=1) >= -pad) & (tf.reduce_max(ends, axis=1) <= pad - 2.0)
+    return exact & inside
+
+
+def warp_window(
+    images,
+    matrices,
+    interpolation,
+    fill_mode,
+    fill_value,
+    axis,
+    reach,
+    output_dtype=None,
+    output_size=None,
+) -> tf.Tensor:
+    """``_warp_general`` for the shears of ``sheared_each(matrices, ..., axis, reach)``.
+
+    A shear along x reads, for output row ``y``, its source row at ``x + s * y + t``: one
+    constant offset per row. So each output row is the lerp of two neighbouring windows of
+    its source row, padded first the way ``fill_mode`` extends the image; XLA reads each
+    window in one gather of a contiguous slice instead of four pixels per output pixel. A
+    shear along y does the same on the transposed batch, uint8 RGB(A) only (see
+    ``window_routes``). Weights and fills are the general path's, so results agree with it to
+    float rounding (nearest: the same pixels, except where a coordinate lies within float
+    rounding of a half-pixel tie: about one value in 15,000 of a batch of TrivialAugmentWide
+    shears). Under XLA only (its gather).
+
+    Args:
+        output_size: ``None``, or the input's ``(height, width)``: then the output's shape is
+            computed from it as the other paths compute theirs, so that a graph choosing
+            between them (in an XLA conditional, whose branches must agree) stays valid for
+            any sizes.
+
+    Returns:
+        ``[batch, height, width, channels]`` (the input's size) of ``output_dtype``
+        (``None``: ``float32``).
+    """
+    return _fit_size(
+        _warp_window(
+            images, matrices, interpolation, fill_mode, fill_value, axis, reach, output_dtype
+        ),
+        output_size,
+    )
+
+
+def _fit_size(out: tf.Tensor, output_size) -> tf.Tensor:
+    """``out`` padded or cut to ``output_size`` (a no-op where it has that size)."""
+    if output_size is None:
+        return out
+    shape = tf.shape(out)
+    grow = tf.maximum(output_size - shape[1:3], 0)
+    out = tf.pad(out, [[0, 0], [0, grow[0]], [0, grow[1]], [0, 0]])
+    return out[:, : output_size[0], : output_size[1]]
+
+
+def _warp_window(images, matrices, interpolation, fill_mode, fill_value, axis, reach, output_dtype):
+    """``warp_window`` at the input's size."""
+    m = tf.cast(matrices, tf.float32)
+    options = (interpolation, fill_mode, fill_value, reach)
+    if axis == 2:
+        out = _warp_rows(images, m[:, 0, 1], m[:, 0, 2], *options)
+        return _finish(out, output_dtype)
+    # Columns: each RGB(A) pixel as one word, so that the two transposes move a quarter of
+    # the elements (XLA transposes element by element).
+    channels = images.shape[-1]
+    if channels == 3:
+        images = tf.concat([images, tf.zeros_like(images[..., :1])], axis=-1)
+    words = tf.transpose(tf.bitcast(images, tf.uint32), [0, 2, 1])[..., None]
+    out = cast_images(_warp_rows(words, m[:, 1, 0], m[:, 1, 2], *options), tf.uint8)
+    out = tf.bitcast(tf.transpose(tf.bitcast(out, tf.uint32), [0, 2, 1]), tf.uint8)
+    return out[..., :channels]
+
+
+_window = per_channel_count(warp_window, jit_compile=True, reduce_retracing=True, autograph=False)
+
+
+def _pad_rows(images, pad, fill_mode: str) -> tf.Tensor:
+    """``images`` with ``pad`` (at most the width) columns on each side, extended the way
+    ``fill_mode`` extends them (``constant``: zeros, which the caller replaces)."""
+    if fill_mode in ("reflect", "constant"):
+        mode = "SYMMETRIC" if fill_mode == "reflect" else "CONSTANT"
+        return tf.pad(images, [[0, 0], [0, 0], [pad, pad], [0, 0]], mode=mode)
+    if fill_mode == "wrap":
+        left, right = images[:, :, -pad:], images[:, :, :pad]
+    else:
+        shape = tf.shape(images)
+        edge = tf.stack([shape[0], shape[1], pad, shape[3]])
+        left = tf.broadcast_to(images[:, :, :1], edge)
+        right = tf.broadcast_to(images[:, :, -1:], edge)
+    return tf.concat([left, images, right], axis=2)
+
+
+def _warp_rows(pixels, slope, shift, interpolation, fill_mode, fill_value, reach) -> tf.Tensor:
+    """Row ``y`` of sample ``b`` read at ``x + slope[b] * y + shift[b]`` of its source row.
+
+    ``pixels`` is ``[batch, height, width, channels]``, or ``uint32[..., 1]`` of RGBA words
+    (unpacked after the gather). Returns ``float32[batch, height, width, channels]``.
+    """
+    shape = tf.shape(pixels)
+    batch, height, width = shape[0], shape[1], shape[2]
+    pad = _window_pad(width, reach)
+    offset = slope[:, None] * tf.range(height, dtype=tf.float32)[None] + shift[:, None]
+    if interpolation == "nearest":
+        first, length = _nearest(offset), width
+    else:
+        first, weight = _cell(offset)
+        length = width + 1
+    start = first + pad
+    samples = tf.broadcast_to(tf.range(batch)[:, None], [batch, height])
+    rows = tf.broadcast_to(tf.range(height)[None], [batch, height])
+    # One slice [1, 1, length, channels] per output row, laid out as [batch, height, ...].
+    numbers = GatherDimensionNumbers(
+        offset_dims=[2, 3],
+        collapsed_slice_dims=[0, 1],
+        start_index_map=[0, 1, 2],
+        index_vector_dim=2,
+    )
+    windows = _xla_gather(
+        _pad_rows(pixels, pad, fill_mode),
+        tf.stack([samples, rows, start], axis=-1),
+        numbers,
+        tf.stack([1, 1, length, pixels.shape[-1]]),
+    )
+    if pixels.dtype == tf.uint32:
+        windows = tf.bitcast(windows[..., 0], tf.uint8)
+    windows = tf.cast(windows, tf.float32)
+    if fill_mode == "constant":
+        position = start[..., None] + tf.range(length)[None, None]
+        inside = (position >= pad) & (position < pad + width)
+        windows = tf.where(inside[..., None], windows, tf.cast(fill_value, tf.float32))
+    if interpolation == "nearest":
+        return windows
+    return _lerp(windows[:, :, :-1], windows[:, :, 1:], weight[..., None])
 
 
 def _warp_general(

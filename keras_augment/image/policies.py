@@ -35,11 +35,17 @@ import tensorflow as tf
 
 from keras_augment.core import matrices
 from keras_augment.core.base import BaseAugmentation, Batch
-from keras_augment.core.compiled import per_channel_count
+from keras_augment.core.compiled import in_xla_context, per_channel_count
 from keras_augment.core.geometry import move_targets
 from keras_augment.core.random import Sampler, sample_beta, sample_log_gamma
 from keras_augment.core.registry import IMAGE_TARGETS, register
-from keras_augment.core.resample import axis_aligned_each, resample
+from keras_augment.core.resample import (
+    axis_aligned_each,
+    resample,
+    sheared_each,
+    warp_window,
+    window_routes,
+)
 from keras_augment.core.types import DataFormat, FillMode, Interpolation, Range, Seed
 from keras_augment.core.uint8_output import Uint8Output
 from keras_augment.core.validation import (
@@ -85,6 +91,8 @@ class PolicyOp:
         monotone: whether ``table`` keeps the order of the levels (or
             reverses it), whatever its arguments: composed with such tables,
             the extremes of a channel stay the images of its extreme levels.
+        one_axis_shear: whether ``matrix`` shears along one axis only (the
+            resampler's window path can take samples whose geometry it is).
     """
 
     name: str
@@ -93,6 +101,7 @@ class PolicyOp:
     table: Callable | None = None
     reads: str | None = None
     monotone: bool = False
+    one_axis_shear: bool = False
 
 
 def _shear_matrix(args, height, width):
@@ -260,8 +269,8 @@ AUG_MIX_ALL_OPS = AUG_MIX_OPS + (
 # The PIL-style operations of AutoAugment and TrivialAugment (torchvision names).
 PIL_OPS = {
     "Identity": PolicyOp("Identity"),
-    "ShearX": PolicyOp("ShearX", matrix=_shear_matrix),
-    "ShearY": PolicyOp("ShearY", matrix=_shear_matrix),
+    "ShearX": PolicyOp("ShearX", matrix=_shear_matrix, one_axis_shear=True),
+    "ShearY": PolicyOp("ShearY", matrix=_shear_matrix, one_axis_shear=True),
     "TranslateX": PolicyOp("TranslateX", matrix=_translation_matrix),
     "TranslateY": PolicyOp("TranslateY", matrix=_translation_matrix),
     "Rotate": PolicyOp("Rotate", matrix=_rotation_matrix),
@@ -618,8 +627,12 @@ def apply_policy_ops(
 
     All geometric choices of a sample are multiplied into one matrix and
     applied first, in one resample of the samples that chose any (a few
-    samples per step, so the cost follows how many moved; samples that only
-    shift are interpolated along rows, then columns); the colour
+    samples per step, so the cost follows how many moved). Samples that only
+    shift are interpolated along rows, then columns; samples whose matrix is a
+    shear along one axis (ShearX, ShearY; not Keras' ``random_shear``, which
+    shears along both) read each output row as two windows of its source row
+    (the resampler's window path; shears along y only on the uint8 table path);
+    the rest gather four corners per pixel. The colour
     choices follow, slot by slot. An index that
     matches no operation (e.g. -1) leaves the sample unchanged in that slot.
 
@@ -677,9 +690,28 @@ def apply_policy_ops(
             gathered = tf.gather(images, picks)
             return _resample(gathered, tf.gather(matrix, picks), size, None, *options, None, dtype)
 
+        def sheared(axis, reach):
+            # Shears along one axis (ShearX, ShearY) take the resampler's window path: each
+            # output row (or column) lerps two windows of its source row, read in one slice.
+            def compute(picks):
+                gathered = tf.gather(images, picks)
+                return warp_window(gathered, tf.gather(matrix, picks), *options, axis, reach, dtype)
+
+            return compute
+
         aligned = axis_aligned_each(matrix)
         target = _update_members(moves & aligned, target, shifted)
-        return _update_members(moves & ~aligned, target, resampled)
+        rest = moves & ~aligned
+        # The window gather exists only under XLA (policies run compiled; called as plain
+        # ops outside it, every shear takes the four corners). Keras' random_shear shears
+        # along both axes: tables without one-axis shears skip the empty groups.
+        one_axis = any(op.one_axis_shear for op in ops)
+        routes = window_routes(images, dtype) if one_axis and in_xla_context() else ()
+        for axis, reach in routes:
+            fits = rest & sheared_each(matrix, tf.shape(images), axis, reach)
+            target = _update_members(fits, target, sheared(axis, reach))
+            rest &= ~fits
+        return _update_members(rest, target, resampled)
 
     if on_tables:
         return _apply_on_tables(images, op_indices, args, ops, value_range, warp)

@@ -537,6 +537,37 @@ def test_shifted_samples_match_the_general_resampler(small_photos):
         assert np.abs(np.asarray(got, float) - small_photos).mean(axis=(1, 2, 3)).min() > 1.0
 
 
+def test_one_axis_shears_match_the_general_resampler(small_photos, monkeypatch):
+    """ShearX and ShearY samples take the resampler's window path (ShearY on uint8 only); each
+    sample still equals the four-corner resample of its own matrix, within a level on uint8."""
+    routes = []
+    window = policies.warp_window
+
+    def spy(*args):
+        routes.append((args[5], args[7]))  # (axis, output dtype), while tracing
+        return window(*args)
+
+    monkeypatch.setattr(policies, "warp_window", spy)
+    # Bilinear with wrapped borders: a configuration no other test compiles.
+    layer = TrivialAugmentWide(interpolation="bilinear", fill_mode="wrap", seed=5)
+    params = _draw(layer, small_photos)
+    names = policies.TRIVIAL_AUGMENT_OPS
+    chosen = [[names.index(op)] for op in ("ShearX", "ShearY", "Rotate", "ShearX")]
+    ops = [policies.ALL_OPS[name] for name in names]
+    matrix = policies.policy_matrix(tf.constant(chosen), params["args"], ops, 48, 64)
+    for dtype in ("uint8", "float32"):
+        images = tf.constant(small_photos, dtype)
+        got = layer.apply_images(images, _forced(params, chosen), output_dtype=dtype)
+        expected = resample(
+            images, matrix, [48, 64], None, "bilinear", "wrap", 0.0, tf.range(4), dtype
+        )
+        difference = np.abs(np.asarray(got, float) - np.asarray(expected, float))
+        assert difference.max() <= (1.0 if dtype == "uint8" else 1e-3), dtype
+        assert np.abs(np.asarray(got, float) - small_photos).mean(axis=(1, 2, 3)).min() > 1.0
+    assert {(2, "uint8"), (1, "uint8"), (2, None)} <= set(routes)
+    assert (1, None) not in routes
+
+
 def test_uint8_output_at_inference_returns_the_input(small_photos):
     images = small_photos.astype("uint8")
     layer = RandAugment(seed=22, output_dtype="uint8")
