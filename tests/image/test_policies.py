@@ -525,16 +525,22 @@ def test_shifted_samples_match_the_general_resampler(small_photos):
     ops = [policies.ALL_OPS[name] for name in policies.RAND_AUGMENT_OPS]
     matrix = policies.policy_matrix(tf.constant(chosen), params["args"], ops, 48, 64)
     assert list(axis_aligned_each(matrix).numpy()) == [True, False, True, False]
+    _assert_samples_equal_four_corners(layer, params, chosen, matrix, small_photos, "reflect")
+
+
+def _assert_samples_equal_four_corners(layer, params, chosen, matrix, photos, fill_mode):
+    """Each sample equals the four-corner resample of its own matrix, within a level on uint8,
+    and moved."""
     for dtype in ("uint8", "float32"):
-        images = tf.constant(small_photos, dtype)
+        images = tf.constant(photos, dtype)
         got = layer.apply_images(images, _forced(params, chosen), output_dtype=dtype)
         # batch_indices forces the four-corner path for every sample.
         expected = resample(
-            images, matrix, [48, 64], None, "bilinear", "reflect", 0.0, tf.range(4), dtype
+            images, matrix, [48, 64], None, "bilinear", fill_mode, 0.0, tf.range(4), dtype
         )
         difference = np.abs(np.asarray(got, float) - np.asarray(expected, float))
         assert difference.max() <= (1.0 if dtype == "uint8" else 1e-3), dtype
-        assert np.abs(np.asarray(got, float) - small_photos).mean(axis=(1, 2, 3)).min() > 1.0
+        assert np.abs(np.asarray(got, float) - photos).mean(axis=(1, 2, 3)).min() > 1.0
 
 
 def test_one_axis_shears_match_the_general_resampler(small_photos, monkeypatch):
@@ -555,15 +561,7 @@ def test_one_axis_shears_match_the_general_resampler(small_photos, monkeypatch):
     chosen = [[names.index(op)] for op in ("ShearX", "ShearY", "Rotate", "ShearX")]
     ops = [policies.ALL_OPS[name] for name in names]
     matrix = policies.policy_matrix(tf.constant(chosen), params["args"], ops, 48, 64)
-    for dtype in ("uint8", "float32"):
-        images = tf.constant(small_photos, dtype)
-        got = layer.apply_images(images, _forced(params, chosen), output_dtype=dtype)
-        expected = resample(
-            images, matrix, [48, 64], None, "bilinear", "wrap", 0.0, tf.range(4), dtype
-        )
-        difference = np.abs(np.asarray(got, float) - np.asarray(expected, float))
-        assert difference.max() <= (1.0 if dtype == "uint8" else 1e-3), dtype
-        assert np.abs(np.asarray(got, float) - small_photos).mean(axis=(1, 2, 3)).min() > 1.0
+    _assert_samples_equal_four_corners(layer, params, chosen, matrix, small_photos, "wrap")
     assert {(2, "uint8"), (1, "uint8"), (2, None)} <= set(routes)
     assert (1, None) not in routes
 
