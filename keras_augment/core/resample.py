@@ -455,7 +455,7 @@ def _warp_rows(pixels, slope, shift, interpolation, fill_mode, fill_value, reach
         _pad_rows(pixels, pad, fill_mode),
         tf.stack([samples, rows, start], axis=-1),
         numbers,
-        tf.stack([1, 1, length, pixels.shape[-1]]),
+        tf.stack([1, 1, length, shape[3]]),
     )
     if pixels.dtype == tf.uint32:
         windows = tf.bitcast(windows[..., 0], tf.uint8)
