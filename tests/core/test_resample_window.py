@@ -199,3 +199,17 @@ def test_plain_ops_keep_two_paths():
     compiled = tf.function(plain.python_function, jit_compile=True)
     hlo = compiled.experimental_get_compiler_ir(*args, "reflect")(stage="hlo")
     assert "slice_sizes={1,1,13,3}" not in hlo
+
+
+def test_window_path_when_the_trace_does_not_know_the_channel_count():
+    """A trace with an unknown channel count (channels-first pipelines, relaxed traces)."""
+    images = np.random.default_rng(6).integers(0, 256, (2, 11, 15, 3)).astype("uint8")
+    mats = fitting_shears(images.shape, 2, "quarter", seed=6)
+
+    @tf.function(input_signature=[tf.TensorSpec([None, None, None, None], tf.uint8)])
+    def unknown_channels(x):
+        size = tf.shape(x)[1:3]
+        return resampling.resample(x, tf.constant(mats), size, None, "bilinear", "reflect", 7.0)
+
+    out = unknown_channels(tf.constant(images)).numpy()
+    np.testing.assert_allclose(out, general(images, mats, "bilinear", "reflect"), atol=1e-3)
