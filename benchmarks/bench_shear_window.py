@@ -22,7 +22,6 @@ import importlib
 import os
 import statistics
 import sys
-import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BATCH, SIZE, CALLS = 32, 224, 8
@@ -34,8 +33,10 @@ def main() -> int:
     turns = parser.parse_args().turns
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     sys.path.insert(0, ROOT)
+    sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
     import numpy as np
     import tensorflow as tf
+    from common import measure_in_turns
 
     from keras_augment.core import matrices
     from keras_augment.datasets import load_sample_image
@@ -75,24 +76,19 @@ def main() -> int:
     }
     workloads["rotation up to 30 degrees"] = matrices.rotation(slopes(0.52), SIZE, SIZE)
 
-    def cpu_ms(fn, m, dtype) -> float:
-        start = time.process_time()
-        for _ in range(CALLS):
-            out = fn(m, dtype)
-        out.numpy()
-        return (time.process_time() - start) / CALLS * 1000
-
     load = os.getloadavg()[0]
     rows = []
     for dtype in ("uint8", None):
         for name, m in workloads.items():
             a, b = before(m, dtype).numpy(), shipped(m, dtype).numpy()  # warm, and compare
             diff = np.abs(a.astype("float64") - b.astype("float64")).max()
-            times = {"before": [], "shipped": []}
-            for _ in range(turns):
-                times["before"].append(cpu_ms(before, m, dtype))
-                times["shipped"].append(cpu_ms(shipped, m, dtype))
-            old, new = (statistics.median(times[k]) for k in ("before", "shipped"))
+            steps = {
+                side: lambda fn=fn, m=m, dtype=dtype: fn(m, dtype).numpy()
+                for side, fn in (("before", before), ("shipped", shipped))
+            }
+            rates = measure_in_turns(steps, CALLS, turns, warmup=0, batch_size=BATCH)
+            # CPU milliseconds per batch, the median over the turns.
+            old, new = (1000 * BATCH / statistics.median(rates[k][1]) for k in steps)
             rows.append((name, dtype or "float32", old, new, diff))
     print(
         f"- batch {BATCH} x {SIZE}x{SIZE}x3 uint8 photograph crops, bilinear, reflect; median of "
