@@ -30,6 +30,20 @@ def test_histogram_counts_every_channel_of_every_image(uint8_photos):
             np.testing.assert_array_equal(counts[b, c], expected)
 
 
+@pytest.mark.parametrize("shape", [(2, 7, 5, 3), (3, 4, 4, 1), (1, 1, 1, 3)])
+@pytest.mark.parametrize("compiled", [False, True])
+def test_histogram_counts_odd_and_even_pixel_counts(shape, compiled):
+    # Pixels are counted in neighbouring pairs; an odd last pixel has no partner.
+    images = np.random.default_rng(sum(shape)).integers(0, 256, shape).astype("uint8")
+    images[0, 0, 0] = 255  # the top level, next to the stand-in for a missing partner
+    histogram = tf.function(tables.histogram, jit_compile=True) if compiled else tables.histogram
+    counts = np.asarray(histogram(tf.constant(images)))
+    for b in range(shape[0]):
+        for c in range(shape[-1]):
+            expected = np.bincount(images[b, ..., c].ravel(), minlength=256)
+            np.testing.assert_array_equal(counts[b, c], expected)
+
+
 @pytest.mark.parametrize(
     "name, on_tables, on_floats",
     [
