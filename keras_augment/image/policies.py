@@ -35,7 +35,7 @@ import tensorflow as tf
 
 from keras_augment.core import matrices
 from keras_augment.core.base import BaseAugmentation, Batch
-from keras_augment.core.compiled import in_xla_context, materialized, per_channel_count
+from keras_augment.core.compiled import in_xla_context, per_channel_count
 from keras_augment.core.geometry import move_targets
 from keras_augment.core.random import Sampler, sample_beta, sample_log_gamma
 from keras_augment.core.registry import IMAGE_TARGETS, register
@@ -609,11 +609,12 @@ def _apply_on_tables(images, op_indices, args, ops, value_range, warp):
         images, values, counts = _other_ops_on_tables(
             (images, values, counts), other_branches[:, s], later, slot_args, other_ops, value_range
         )
-    # The tables are read once, each by the samples whose table is not the identity (about
-    # a fifth of RandAugment's samples chose no pointwise operation). They are rounded
-    # first: fused into the read, the rounding ran once per pixel (about 15% of the read's
-    # CPU time; a table of pointwise operations alone was recomputed per pixel).
-    rounded = materialized(tables.quantize(values))
+    # The tables are read once, sample by sample, by the samples whose table is not the
+    # identity (about a fifth of RandAugment's samples chose no pointwise operation). The
+    # loop also keeps XLA from fusing the tables' rounding into the read, where it ran once
+    # per pixel (about 15% of the read's CPU time; a table of pointwise operations alone
+    # was recomputed entirely, per pixel).
+    rounded = tables.quantize(values)
     identity = tf.reduce_all(tf.equal(values, tables.identity_tables(1, channels)), axis=[1, 2])
 
     def read(i, out):

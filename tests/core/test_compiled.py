@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
-from keras_augment.core.compiled import TracedOnce, compiled_kernel, materialized
+from keras_augment.core.compiled import TracedOnce, compiled_kernel
 
 
 def _scale_and_shift(images, factor, shift):
@@ -48,25 +48,3 @@ def test_traced_once_traces_twice_per_signature_and_serves_every_size():
     # Another channel count or dtype is another signature, traced apart.
     out = traced({"images": tf.ones([2, 3, 4, 3], tf.float64)}, None)["images"]
     assert out.dtype == tf.float64 and len(traces) == 4
-
-
-def test_materialized_keeps_values_and_stops_xla_fusing_them_into_a_gather():
-    levels = tf.constant(np.arange(12, dtype="float32").reshape(3, 4) * 21.5)
-    pixels = tf.constant([[0, 3, 1], [2, 2, 0]])
-
-    def read(values, at):
-        table = tf.cast(tf.round(values), tf.uint8)
-        return tf.gather(tf.reshape(materialized(table), [-1]), at)
-
-    compiled = tf.function(read, jit_compile=True)
-    expected = np.round(np.arange(12) * 21.5).astype("uint8")[np.asarray(pixels)]
-    np.testing.assert_array_equal(read(levels, pixels), expected)
-    np.testing.assert_array_equal(compiled(levels, pixels), expected)
-    # The rounding is done once, outside the computation that gathers.
-    hlo = compiled.experimental_get_compiler_ir(levels, pixels)(stage="optimized_hlo")
-    computations = hlo.split("\n\n")
-    gathering = [c for c in computations if " gather(" in c]
-    assert gathering and not any("round-nearest" in c for c in gathering)
-    # NaN values (a trip count of 2) come out unchanged.
-    nan = tf.constant([np.nan, 1.0])
-    np.testing.assert_array_equal(materialized(nan), [np.nan, 1.0])
