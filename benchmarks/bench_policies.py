@@ -105,6 +105,7 @@ def floors(array):
 
     from keras_augment.core.resample import resample
     from keras_augment.image.ops import tables
+    from keras_augment.image.policies import _read_tables
 
     images = tf.constant(array)
     uint8 = array.dtype == "uint8"
@@ -137,8 +138,9 @@ def floors(array):
     @tf.function(jit_compile=True)
     def histogram_and_table(x):
         counts = tables.histogram(x)
-        # The counts enter the tables, so that the histogram is not optimised away.
-        return tables.apply_tables(x, tables.quantize(values + counts[..., :1] * 0.0))
+        # The counts enter the tables, so that the histogram is not optimised away. Every
+        # table differs from the identity, so every sample is read (as RandAugment reads them).
+        return _read_tables(x, values + counts[..., :1] * 0.0)
 
     steps = {
         "one XLA pass": lambda: one_pass(images).numpy(),

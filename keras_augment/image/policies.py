@@ -566,6 +566,27 @@ def _other_ops_on_tables(state, branch, later, slot_args, ops, value_range):
     return _for_each_member(branch > 0, state, one_sample)
 
 
+def _read_tables(images: tf.Tensor, values: tf.Tensor) -> tf.Tensor:
+    """uint8 ``images`` read through their tables (``values``, ``float32[batch, c, 256]``).
+
+    Sample by sample, and only the samples whose table is not the identity
+    (about a fifth of RandAugment's samples chose no pointwise operation);
+    the others keep their pixels. The loop also keeps XLA from fusing the
+    tables' rounding into the read, where it ran once per pixel (about 15%
+    of the read's CPU time; a table of pointwise operations alone was
+    recomputed entirely, per pixel).
+    """
+    rounded = tables.quantize(values)
+    identity = tf.reduce_all(
+        tf.equal(values, tables.identity_tables(1, values.shape[1])), axis=[1, 2]
+    )
+
+    def read(i, out):
+        return _replace_row(out, i, tables.apply_tables(_row(images, i), _row(rounded, i)))
+
+    return _for_each_member(~identity, images, read)
+
+
 def _apply_on_tables(images, op_indices, args, ops, value_range, warp):
     """``apply_policy_ops`` on uint8 images in ``[0, 255]`` to uint8, pointwise operations as tables.
 
@@ -609,18 +630,7 @@ def _apply_on_tables(images, op_indices, args, ops, value_range, warp):
         images, values, counts = _other_ops_on_tables(
             (images, values, counts), other_branches[:, s], later, slot_args, other_ops, value_range
         )
-    # The tables are read once, sample by sample, by the samples whose table is not the
-    # identity (about a fifth of RandAugment's samples chose no pointwise operation). The
-    # loop also keeps XLA from fusing the tables' rounding into the read, where it ran once
-    # per pixel (about 15% of the read's CPU time; a table of pointwise operations alone
-    # was recomputed entirely, per pixel).
-    rounded = tables.quantize(values)
-    identity = tf.reduce_all(tf.equal(values, tables.identity_tables(1, channels)), axis=[1, 2])
-
-    def read(i, out):
-        return _replace_row(out, i, tables.apply_tables(_row(images, i), _row(rounded, i)))
-
-    return _for_each_member(~identity, images, read)
+    return _read_tables(images, values)
 
 
 def apply_policy_ops(
