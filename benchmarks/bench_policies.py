@@ -22,7 +22,8 @@ Floors of ours, timed alone on the batch inside a ``tf.function``:
   (RandAugment resamples only the samples that chose geometry, two at a
   time: with 3 geometric operations of 11 and 2 slots, about half of them);
 - ``histogram + table read`` (uint8): the fixed cost of the lookup-table
-  path, one histogram of the batch and one read through per-sample tables.
+  path, a histogram of every sample (counted two at a time, as RandAugment
+  counts the samples that equalize) and one read through per-sample tables.
 
 Run from the repository root::
 
@@ -105,7 +106,7 @@ def floors(array):
 
     from keras_augment.core.resample import resample
     from keras_augment.image.ops import tables
-    from keras_augment.image.policies import _read_tables
+    from keras_augment.image.policies import _FULL_COUNT, _count, _read_tables
 
     images = tf.constant(array)
     uint8 = array.dtype == "uint8"
@@ -137,7 +138,8 @@ def floors(array):
 
     @tf.function(jit_compile=True)
     def histogram_and_table(x):
-        counts = tables.histogram(x)
+        # Every sample counted as RandAugment counts one that equalizes (two at a time).
+        counts = _count(x, tf.fill([n], _FULL_COUNT), tf.zeros_like(values))
         # The counts enter the tables, so that the histogram is not optimised away. Every
         # table differs from the identity, so every sample is read (as RandAugment reads them).
         return _read_tables(x, values + counts[..., :1] * 0.0)

@@ -30,10 +30,11 @@ def test_histogram_counts_every_channel_of_every_image(uint8_photos):
             np.testing.assert_array_equal(counts[b, c], expected)
 
 
-@pytest.mark.parametrize("shape", [(2, 7, 5, 3), (3, 4, 4, 1), (1, 1, 1, 3)])
+@pytest.mark.parametrize("shape", [(2, 7, 5, 3), (3, 4, 4, 1), (1, 1, 1, 3), (6, 3, 5, 3)])
 @pytest.mark.parametrize("compiled", [False, True])
 def test_histogram_counts_odd_and_even_pixel_counts(shape, compiled):
-    # Pixels are counted in neighbouring pairs; an odd last pixel has no partner.
+    # Up to four images are counted in pairs of neighbouring pixels (an odd last pixel has
+    # no partner), more pixel by pixel.
     images = np.random.default_rng(sum(shape)).integers(0, 256, shape).astype("uint8")
     images[0, 0, 0] = 255  # the top level, next to the stand-in for a missing partner
     histogram = tf.function(tables.histogram, jit_compile=True) if compiled else tables.histogram

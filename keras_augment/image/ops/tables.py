@@ -42,19 +42,31 @@ def _flat_levels(images: tf.Tensor) -> tf.Tensor:
     return owner * LEVELS + tf.cast(images, tf.int32)
 
 
+# Up to this many images (a static batch size) are counted in pairs of pixels: the joint
+# table holds 66,049 counts per image and channel, which for a batch of 32 RGB images
+# (25 MB) outgrows the caches and costs more than counting pixel by pixel.
+_PAIRED_UP_TO = 4
+
+
 def histogram(images: tf.Tensor) -> tf.Tensor:
     """``float32[batch, channels, 256]``: how many pixels of each channel sit at each level.
 
-    ``images`` is uint8 ``[batch, height, width, channels]``. Neighbouring
-    pixels of a channel are counted in pairs, as one of ``257 * 257`` joint
-    levels (the 257th stands in for the missing partner of an odd last
-    pixel); the counts of each level are then the sums of the joint table's
-    row and column. Half as many scattered additions as counting pixel by
-    pixel: about 12% less CPU time for noise under XLA, more for photos,
-    whose neighbours share levels.
+    ``images`` is uint8 ``[batch, height, width, channels]``. For a few images
+    (a static batch of at most ``_PAIRED_UP_TO``, as the policies count them),
+    neighbouring pixels of a channel are counted in pairs, as one of
+    ``257 * 257`` joint levels (the 257th stands in for the missing partner
+    of an odd last pixel); the counts of each level are the sums of the
+    joint table's row and column. Half as many scattered additions as
+    counting pixel by pixel: about 38% less CPU time under XLA for two
+    224x224 RGB images. Larger or unknown batches are counted pixel by pixel.
     """
     shape = tf.shape(images)
     channels = images.shape[-1]
+    if images.shape[0] is None or images.shape[0] > _PAIRED_UP_TO:
+        segments = _flat_levels(images)
+        ones = tf.ones_like(segments)
+        counts = tf.math.unsorted_segment_sum(ones, segments, shape[0] * channels * LEVELS)
+        return tf.cast(tf.reshape(counts, [shape[0], channels, LEVELS]), tf.float32)
     pixels = tf.cast(tf.reshape(images, [shape[0], -1, channels]), tf.int32)
     odd = tf.shape(pixels)[1] % 2
     pixels = tf.pad(pixels, [[0, 0], [0, odd], [0, 0]], constant_values=LEVELS)
