@@ -23,6 +23,23 @@ def static_or_dynamic_length(values: tf.Tensor, axis: int = 1) -> int | tf.Tenso
     return static if static is not None else tf.shape(values)[axis]
 
 
+def materialized(values: tf.Tensor) -> tf.Tensor:
+    """``values``, computed once before their consumers run.
+
+    XLA on CPU fuses cheap elementwise producers into the operand of a
+    gather, so a gather of every pixel recomputes its operand's element for
+    each read (for the resampler's corner words, the four neighbours packed
+    again for every output value). The value of a while loop cannot be
+    fused: ``values`` leave one whose trip count XLA cannot tell at compile
+    time (1 at run time; more would only repeat the same assignment).
+    """
+    values = tf.convert_to_tensor(values)
+    # A float NaN test XLA cannot fold away (an integer ``x != x`` it folds to false).
+    probe = tf.cast(tf.reshape(values, [-1])[:1], tf.float32)
+    trips = 1 + tf.reduce_sum(tf.cast(tf.not_equal(probe, probe), tf.int32))
+    return tf.while_loop(lambda k, _: k < trips, lambda k, _: (k + 1, values), (0, values))[1]
+
+
 def channel_count(images) -> int | None:
     """The static size of the last axis of ``images`` (None when unknown)."""
     shape = tf.TensorShape(getattr(images, "shape", None))

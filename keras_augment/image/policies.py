@@ -653,7 +653,8 @@ def apply_policy_ops(
     shear along one axis (ShearX, ShearY; not Keras' ``random_shear``, which
     shears along both) read each output row as two windows of its source row
     (the resampler's window path; shears along y only on the uint8 table path);
-    the rest gather four corners per pixel. The colour
+    the rest gather four corners per pixel (on uint8 one word that holds all four, written
+    for the two samples of each step: the resampler's corner words). The colour
     choices follow, slot by slot. An index that
     matches no operation (e.g. -1) leaves the sample unchanged in that slot.
 

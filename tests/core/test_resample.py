@@ -11,9 +11,11 @@ from keras_augment.core import matrices
 from keras_augment.core.resample import (
     _general,
     _separable,
+    _warp_corner_words,
     _warp_general,
     axis_aligned,
     resample,
+    takes_corner_words,
 )
 
 # Our fill modes and the SciPy modes that extend an image the same way:
@@ -405,3 +407,53 @@ def test_flip_and_rotation_matrices_move_pixels_as_documented():
     turned = warp_nearest(square, matrices.rotation(tf.constant([np.pi / 2]), 4, 4))
     # Counter-clockwise on screen (y down): the top row becomes the left column, reversed.
     np.testing.assert_array_equal(turned[0, :, :, 0], np.rot90(square[0, :, :, 0]))
+
+
+@pytest.mark.parametrize("fill_mode", ["reflect", "nearest"])
+@pytest.mark.parametrize("shape", [(3, 9, 11, 2), (2, 1, 5, 3), (2, 6, 1, 1), (4, 7, 7, 4)])
+@pytest.mark.parametrize("compiled", [False, True])
+def test_corner_words_read_what_the_four_gathers_read(warps, fill_mode, shape, compiled):
+    # uint8, bilinear, reads kept inside: one gathered word holds a value's four corners.
+    images = tf.constant(np.random.default_rng(sum(shape)).integers(0, 256, shape), tf.uint8)
+    picks = tf.constant([shape[0] - 1, 0], tf.int32)
+    mats = tf.constant(np.concatenate([warps[:1], warps[2:3]]), tf.float32)
+    size = tf.constant([shape[1] + 2, shape[2] - 1 if shape[2] > 1 else 1])
+
+    def words():
+        return _warp_corner_words(images, mats, size, fill_mode, picks)
+
+    def gathers():
+        return _warp_general(images, mats, size, None, "bilinear", fill_mode, 0.0, picks)
+
+    if compiled:
+        words, gathers = (
+            tf.function(words, jit_compile=True),
+            tf.function(gathers, jit_compile=True),
+        )
+    out = np.asarray(words())
+    assert out.shape == (2, *np.asarray(size), shape[-1])
+    np.testing.assert_allclose(out, np.asarray(gathers()), atol=1e-3)
+    np.testing.assert_allclose(
+        out,
+        reference(
+            np.asarray(images)[np.asarray(picks)],
+            np.asarray(mats),
+            np.asarray(size),
+            "bilinear",
+            fill_mode,
+        ),
+        atol=1e-2,
+    )
+
+
+def test_corner_words_serve_a_few_uint8_images_read_inside(warps):
+    few, many = tf.constant(warps), tf.constant(np.concatenate([warps, warps]))
+    pixels = tf.zeros([3, 4, 4, 3], tf.uint8)
+    assert takes_corner_words(pixels, few, "bilinear", "reflect", None)
+    assert takes_corner_words(pixels, few, "bilinear", "nearest", None)
+    # A batch of six makes more words than the caches hold: four gathers.
+    assert not takes_corner_words(pixels, many, "bilinear", "reflect", None)
+    assert not takes_corner_words(tf.zeros([3, 4, 4, 3]), few, "bilinear", "reflect", None)
+    assert not takes_corner_words(pixels, few, "nearest", "reflect", None)
+    assert not takes_corner_words(pixels, few, "bilinear", "constant", None)
+    assert not takes_corner_words(pixels, few, "bilinear", "reflect", tf.zeros([3, 4, 4, 2]))
